@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Set up and run Pathways with one command each.
+
+    python3 dev.py demo    # venv, install, migrate, load the synthetic county, serve on :8000
+    python3 dev.py test    # venv, install dev tools, ruff + mypy + the whole pytest suite
+
+Both are idempotent. The database is chosen by DATABASE_URL (SQLite by default).
+Only the standard library is used here: this file runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project with `extras`; skip when nothing changed."""
+    if sys.version_info < (3, 11):
+        sys.exit("Pathways needs Python 3.11 or newer.")
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f".[{extras}]" if extras else "."
+    run(PY, "-m", "pip", "install", "--quiet", "--editable", target)
+    stamp.write_text(digest)
+
+
+def demo() -> None:
+    ensure_venv("")
+    run(PY, "manage.py", "migrate", "--no-input")
+    run(PY, "manage.py", "demo_load")
+    run(PY, "manage.py", "demo_logins")
+    print("\nPathways is starting on http://127.0.0.1:8000  (Ctrl-C stops it)\n", flush=True)
+    os.execv(str(PY), [str(PY), "manage.py", "runserver", "127.0.0.1:8000", "--noreload"])
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_venv("dev")
+    run(PY, "-m", "ruff", "check", ".")
+    run(PY, "-m", "ruff", "format", "--check", ".")
+    run(PY, "-m", "mypy", "pathways", "bench", "dev.py")
+    run(PY, "-m", "pytest", *pytest_args)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        sys.exit(__doc__)
+    try:
+        if sys.argv[1] == "demo":
+            demo()
+        else:
+            test(sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Audit events: one append-only row for every write, written in the writer's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from pathways.core import clock
+
+
+class AuditEvent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    occurred_at = models.DateTimeField(default=clock.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for system jobs (demo loader, cron).",
+    )
+    actor_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event_type = models.CharField(max_length=80, help_text="<domain>.<verb>, e.g. referral.accept")
+    object_type = models.CharField(max_length=80, help_text="app_label.model of the object")
+    object_id = models.CharField(max_length=64)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="{field: [old, new]}; protected fields are redacted"
+    )
+    outcome = models.CharField(max_length=20, default="success")
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            # the object's history panel and "who touched this record"
+            models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_idx"),
+            # the coordinator's audit search by person and time
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event_type} {self.object_type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Audit events are append-only.")

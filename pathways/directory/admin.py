@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from pathways.directory.models import Location, Service
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "service_type", "capacity_open", "capacity_total"]
+    list_filter = ["service_type"]
+    search_fields = ["name"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "city"]

@@ -1,0 +1,75 @@
+"""A first responder's contact with a person under one pathway."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pathways.core.models import ArchivableModel
+from pathways.core.validators import validate_clean_text
+
+
+class CallSource(models.TextChoices):
+    ON_VIEW = "on_view", "On view / self-initiated"
+    DISPATCHED = "dispatched", "Dispatched call for service (911)"
+    CRISIS_LINE = "crisis_line", "988 / crisis line transfer"
+    WALK_IN = "walk_in", "Walk-in or call to a station"
+    OVERDOSE_RESPONSE = "overdose_response", "Overdose response"
+    OUTREACH = "outreach", "Outreach list"
+    FAMILY = "family", "Family or community member"
+
+
+class Disposition(models.TextChoices):
+    REFERRED = "referred", "Referred to a service"
+    DECLINED = "declined", "Offered, declined services"
+    INFORMATION = "information", "Information only, no referral"
+    TRANSPORTED = "transported", "Transported for medical care"
+    ARRESTED = "arrested", "Arrested (not diverted)"
+
+
+class Encounter(ArchivableModel):
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    pathway = models.ForeignKey(
+        "programs.Pathway", on_delete=models.PROTECT, related_name="encounters"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="encounters")
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="encounters"
+    )
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters"
+    )
+    occurred_at = models.DateTimeField()
+    location_text = models.CharField(
+        max_length=200, blank=True, validators=[validate_clean_text],
+        help_text="Address, intersection or landmark",
+    )
+    area = models.CharField(max_length=40, blank=True, help_text="Beat, district or ZIP")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    call_source = models.CharField(max_length=30, choices=CallSource.choices)
+    presenting_needs = models.JSONField(default=list)
+    disposition = models.CharField(max_length=20, choices=Disposition.choices)
+    notes = models.TextField(blank=True, validators=[validate_clean_text])
+    idempotency_key = models.UUIDField(
+        null=True, blank=True, help_text="Sent by the field form; a resubmission is recognised"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["responder", "idempotency_key"], name="encounter_idempotent_submit"
+            )
+        ]
+        indexes = [
+            # the agency's encounter list, newest first
+            models.Index(fields=["agency", "-occurred_at"], name="encounter_agency_idx"),
+            # the coordinator's counts by pathway
+            models.Index(fields=["program", "pathway"], name="encounter_pathway_idx"),
+            # the person's history of episodes
+            models.Index(fields=["person", "-occurred_at"], name="encounter_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pathway.short_name} contact {self.occurred_at:%Y-%m-%d}"

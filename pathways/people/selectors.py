@@ -1,0 +1,75 @@
+"""Reads for people: search and the likely-duplicate check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from pathways.people.matching import MatchScore, name_key, name_sound, score_pair
+from pathways.people.models import Person, PersonAlias
+
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person: Person
+    match: MatchScore
+
+
+def people_active() -> QuerySet[Person]:
+    return Person.objects.active()
+
+
+def person_duplicates(
+    *, first_name: str, last_name: str, date_of_birth: dt.date | None, limit: int = 5
+) -> list[Candidate]:
+    """People who are likely the same as the one being entered, best first.
+
+    Blocking keeps it cheap: candidates share the birth date or the surname's sound (Soundex),
+    directly or through an alias; each is then scored on names and birth date."""
+    sound = name_sound(last_name)
+    if not sound and date_of_birth is None:
+        return []
+    block = Q(last_name_sound=sound) if sound else Q()
+    if date_of_birth is not None:
+        block = block | Q(date_of_birth=date_of_birth) if sound else Q(date_of_birth=date_of_birth)
+    alias_person_ids = (
+        PersonAlias.objects.filter(last_name_sound=sound).values("person_id") if sound else []
+    )
+    qs = people_active().filter(block | Q(pk__in=alias_person_ids))[:MAX_CANDIDATES]
+    found: list[Candidate] = []
+    for person in qs.prefetch_related("aliases"):
+        names = [(person.first_name, person.last_name)] + [
+            (a.first_name or person.first_name, a.last_name or person.last_name)
+            for a in person.aliases.all()
+        ]
+        best = max(
+            (score_pair(first_name, last_name, date_of_birth, f, last, person.date_of_birth)
+             for f, last in names),
+            key=lambda m: m.score,
+        )
+        if best.is_likely:
+            found.append(Candidate(person, best))
+    found.sort(key=lambda c: c.match.score, reverse=True)
+    return found[:limit]
+
+
+def person_search(query: str, *, limit: int = 20) -> list[Person]:
+    """People whose last name starts with the typed text (and first name, after a comma or
+    space): 'smi', 'smith, jo', 'jo smith'."""
+    parts = [name_key(p) for p in query.replace(",", " ").split() if name_key(p)]
+    if not parts:
+        return []
+    qs = people_active()
+    if len(parts) == 1:
+        qs = qs.filter(last_name_key__startswith=parts[0])
+    else:
+        a, b = parts[0], parts[-1]
+        qs = qs.filter(
+            Q(last_name_key__startswith=a, first_name_key__startswith=b)
+            | Q(first_name_key__startswith=a, last_name_key__startswith=b)
+        )
+    return list(qs.order_by("last_name_key", "first_name_key")[:limit])

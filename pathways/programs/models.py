@@ -1,0 +1,93 @@
+"""A program, its enabled pathways, and the catalog of the six PTACC pathways."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from pathways.core.models import BaseModel
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/Chicago).")
+
+
+class ChargeHandling(models.TextChoices):
+    NONE = "none", "No charges: no arrest and nothing filed"
+    HELD = "held", "Charges held in abeyance or a non-criminal citation until the plan is done"
+
+
+class PathwayCode(models.TextChoices):
+    SELF_REFERRAL = "self_referral", "Self-Referral"
+    ACTIVE_OUTREACH = "active_outreach", "Active Outreach"
+    NALOXONE_PLUS = "naloxone_plus", "Naloxone Plus"
+    OFFICER_PREVENTION = "officer_prevention", "First Responder / Officer Prevention Referral"
+    OFFICER_INTERVENTION = "officer_intervention", "Officer Intervention"
+    COMMUNITY_RESPONSE = "community_response", "Community Response"
+
+
+class Pathway(BaseModel):
+    """One of the six PTACC pathways. Rows come from pathways.programs.catalog (data
+    migration); programs configure them through ProgramPathway."""
+
+    code = models.CharField(max_length=40, choices=PathwayCode.choices, unique=True)
+    name = models.CharField(max_length=100)
+    short_name = models.CharField(max_length=40)
+    definition = models.TextField()
+    initiated_by = models.TextField(help_text="Who starts an encounter under this pathway")
+    starter_agency_kinds = models.JSONField(default=list)
+    starter_roles = models.JSONField(default=list)
+    charges = models.CharField(max_length=10, choices=ChargeHandling.choices)
+    target_populations = models.TextField()
+    typical_needs = models.JSONField(default=list)
+    questions = models.JSONField(
+        default=list, help_text="Encounter fields the field form asks under this pathway"
+    )
+    default_call_source = models.CharField(max_length=30)
+    display_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(BaseModel):
+    """A community's deflection and diversion program."""
+
+    name = models.CharField(max_length=200, unique=True)
+    jurisdiction = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
+    description = models.TextField(blank=True)
+    pathways = models.ManyToManyField(Pathway, through="ProgramPathway", related_name="programs")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramPathway(BaseModel):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="program_pathways")
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="+")
+    is_enabled = models.BooleanField(default=True)
+    local_name = models.CharField(
+        max_length=100, blank=True, help_text="What the program calls it, e.g. 'Angel Program'"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "pathway"], name="program_pathway_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.local_name or self.pathway}"

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from pathways.referrals.models import Referral
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "service", "status", "warm_handoff"]
+    list_filter = ["status", "warm_handoff"]
+    raw_id_fields = ["encounter", "person"]

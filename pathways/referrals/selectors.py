@@ -1,0 +1,62 @@
+"""Reads for referrals, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from pathways.accounts.models import Role
+from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.programs.selectors import program_for_user
+from pathways.referrals.models import OPEN_STATUSES, Referral, ReferralStatusChange
+
+PROVIDER_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER)
+FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    """The receiving provider's staff, the referring agency's field staff, and program-wide
+    staff see a referral; nobody else does."""
+    qs = Referral.objects.active().select_related(
+        "service", "person", "referring_agency", "receiving_agency", "encounter__pathway"
+    )
+    if is_program_wide(user):
+        program = program_for_user(user)
+        return qs.filter(encounter__program=program) if program else qs.none()
+    provider_ids = agency_ids_for(user, *PROVIDER_ROLES)
+    field_ids = agency_ids_for(user, *FIELD_ROLES)
+    if not provider_ids and not field_ids:
+        return qs.none()
+    return qs.filter(Q(receiving_agency_id__in=provider_ids) | Q(referring_agency_id__in=field_ids))
+
+
+def referral_for_user(user: Any, referral_id: Any) -> Referral | None:
+    return referrals_visible_to(user).filter(pk=referral_id).first()
+
+
+def can_act_on(user: Any, referral: Referral) -> bool:
+    """Only the receiving provider's intake staff move a referral along."""
+    return referral.receiving_agency_id in agency_ids_for(user, Role.PROVIDER_INTAKE)
+
+
+def intake_queue(user: Any) -> QuerySet[Referral]:
+    """Open referrals to the user's provider agencies, oldest first."""
+    ids = agency_ids_for(user, *PROVIDER_ROLES)
+    return (
+        Referral.objects.active()
+        .filter(receiving_agency_id__in=ids, status__in=OPEN_STATUSES)
+        .select_related("service", "person", "referring_agency", "encounter__pathway")
+        .order_by("created_at")
+    )
+
+
+def history_of(referral: Referral) -> QuerySet[ReferralStatusChange]:
+    return referral.history.select_related("changed_by").order_by("changed_at", "id")
+
+
+def status_counts(referrals: QuerySet[Referral]) -> dict[str, int]:
+    return {
+        row["status"]: row["n"]
+        for row in referrals.values("status").annotate(n=Count("id")).order_by()
+    }

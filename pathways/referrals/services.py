@@ -1,0 +1,293 @@
+"""Writes for referrals: sending one, and every step of its closed loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pathways.audit.services import audit_log, created
+from pathways.core import clock
+from pathways.directory.models import Service
+from pathways.directory.services import service_capacity_take
+from pathways.encounters.models import Disposition, Encounter
+from pathways.encounters.services import encounter_create
+from pathways.people.models import Person
+from pathways.people.services import person_create
+from pathways.referrals.models import (
+    TRANSITIONS,
+    DeclineReason,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)
+
+REFERRAL_FIELDS = [
+    "encounter", "person", "service", "referring_agency", "receiving_agency", "warm_handoff",
+    "capacity_override_reason", "status",
+]
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor: Any,
+    encounter: Encounter,
+    service: Service,
+    warm_handoff: bool,
+    handoff_note: str = "",
+    capacity_override_reason: str = "",
+) -> Referral:
+    """Send a referral from an encounter to a partner service."""
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    if service.is_archived or service.organization.program_id != encounter.program_id:
+        raise ValidationError({"service": "This service is not part of the program."})
+    override = capacity_override_reason.strip()
+    if service.capacity_open == 0 and not override:
+        raise ValidationError(
+            {
+                "capacity_override_reason": (
+                    f"{service.name} shows no open capacity. Say why you are referring anyway "
+                    "(for example, the provider confirmed a slot by phone)."
+                )
+            }
+        )
+    now = clock.now()
+    referral = Referral(
+        encounter=encounter,
+        person=encounter.person,
+        service=service,
+        referring_agency=encounter.agency,
+        receiving_agency=service.organization,
+        warm_handoff=warm_handoff,
+        handoff_note=handoff_note.strip(),
+        capacity_override_reason=override,
+        status=ReferralStatus.SENT,
+        status_changed_at=now,
+    )
+    referral.full_clean()
+    referral.save()
+    ReferralStatusChange.objects.create(
+        referral=referral, from_status="", to_status=ReferralStatus.SENT, changed_at=now,
+        changed_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        actor_agency=encounter.agency,
+        event_type="referral.send",
+        obj=referral,
+        changes=created(referral, REFERRAL_FIELDS),
+    )
+    return referral
+
+
+def _transition(
+    *,
+    actor: Any,
+    referral: Referral,
+    to_status: str,
+    event: str,
+    decline_reason: str = "",
+    note: str = "",
+    scheduled_for: dt.datetime | None = None,
+    expected_status: str | None = None,
+) -> Referral:
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if expected_status is not None and locked.status != expected_status:
+        raise ValidationError(
+            f"This referral changed to “{locked.get_status_display()}” while you were looking at "
+            "it. Reload to see the latest."
+        )
+    if to_status not in TRANSITIONS[locked.status]:
+        raise ValidationError(
+            f"A referral that is “{locked.get_status_display()}” cannot become "
+            f"“{ReferralStatus(to_status).label}”."
+        )
+    now = clock.now()
+    change = ReferralStatusChange(
+        referral=locked,
+        from_status=locked.status,
+        to_status=to_status,
+        changed_at=now,
+        changed_by=actor,
+        decline_reason=decline_reason,
+        note=note.strip(),
+        scheduled_for=scheduled_for,
+    )
+    change.full_clean(exclude=["referral", "changed_by"])
+    change.save()
+    old_status = locked.status
+    locked.status = to_status
+    locked.status_changed_at = now
+    update = ["status", "status_changed_at"]
+    if to_status == ReferralStatus.ENGAGED:
+        locked.intake_at = scheduled_for or now
+        update.append("intake_at")
+    locked.save(update_fields=update)
+    audit_log(
+        actor=actor,
+        event_type=f"referral.{event}",
+        obj=locked,
+        changes={"status": [old_status, to_status]},
+    )
+    return locked
+
+
+@transaction.atomic
+def referral_receive(*, actor: Any, referral: Referral) -> Referral:
+    """The provider opened the referral (a read receipt). Does nothing once past 'sent'."""
+    if referral.status != ReferralStatus.SENT:
+        return referral
+    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.RECEIVED,
+                       event="receive")
+
+
+@transaction.atomic
+def referral_accept(
+    *, actor: Any, referral: Referral, note: str = "", expected_status: str | None = None
+) -> Referral:
+    accepted = _transition(actor=actor, referral=referral, to_status=ReferralStatus.ACCEPTED,
+                           event="accept", note=note, expected_status=expected_status)
+    service_capacity_take(actor=actor, service=accepted.service, reason="referral accepted")
+    return accepted
+
+
+@transaction.atomic
+def referral_decline(
+    *, actor: Any, referral: Referral, reason: str, note: str = "",
+    expected_status: str | None = None,
+) -> Referral:
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": "Choose why the referral is declined."})
+    if reason == DeclineReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Explain the reason when you choose “Other”."})
+    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.DECLINED,
+                       event="decline", decline_reason=reason, note=note,
+                       expected_status=expected_status)
+
+
+@transaction.atomic
+def referral_schedule_intake(
+    *, actor: Any, referral: Referral, scheduled_for: dt.datetime, note: str = ""
+) -> Referral:
+    if scheduled_for < clock.now() - dt.timedelta(minutes=5):
+        raise ValidationError({"scheduled_for": "An intake appointment must be in the future."})
+    return _transition(actor=actor, referral=referral,
+                       to_status=ReferralStatus.INTAKE_SCHEDULED, event="schedule_intake",
+                       note=note, scheduled_for=scheduled_for)
+
+
+@transaction.atomic
+def referral_record_intake(
+    *, actor: Any, referral: Referral, intake_at: dt.datetime, note: str = ""
+) -> Referral:
+    """The person attended intake: the referral becomes 'engaged'."""
+    if intake_at > clock.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"intake_at": "An intake that happened cannot be in the future."})
+    if intake_at < referral.created_at - dt.timedelta(minutes=5):
+        raise ValidationError({"intake_at": "The intake cannot be before the referral was sent."})
+    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.ENGAGED,
+                       event="record_intake", note=note, scheduled_for=intake_at)
+
+
+@transaction.atomic
+def referral_complete(*, actor: Any, referral: Referral, note: str = "") -> Referral:
+    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.COMPLETED,
+                       event="complete", note=note)
+
+
+@transaction.atomic
+def referral_disengage(*, actor: Any, referral: Referral, note: str = "") -> Referral:
+    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.DISENGAGED,
+                       event="disengage", note=note)
+
+
+# --- The field entry: person + encounter + referral in one transaction --------------------------
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    sex: str = "unknown"
+    races: tuple[str, ...] = ()
+    ethnicity: str = "unknown"
+
+
+@dataclass(frozen=True)
+class FieldEntryResult:
+    encounter: Encounter
+    referral: Referral | None
+    created: bool  # False when the same submission had already been recorded
+
+
+@transaction.atomic
+def field_entry_submit(
+    *,
+    actor: Any,
+    agency: Any,
+    pathway: Any,
+    person: Person | None,
+    new_person: NewPerson | None,
+    occurred_at: dt.datetime,
+    call_source: str,
+    presenting_needs: list[str],
+    disposition: str,
+    location_text: str,
+    service: Service | None,
+    warm_handoff: bool,
+    capacity_override_reason: str = "",
+    notes: str = "",
+    idempotency_key: uuid.UUID | None = None,
+) -> FieldEntryResult:
+    """Record a contact under a pathway and, when a service was chosen, send the referral.
+
+    Resubmitting with the same idempotency key returns what was recorded the first time."""
+    if idempotency_key is not None:
+        existing = Encounter.objects.filter(responder=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return FieldEntryResult(existing, existing.referrals.first(), created=False)
+    if (person is None) == (new_person is None):
+        raise ValidationError("Choose an existing person or enter a new one.")
+    if disposition == Disposition.REFERRED and service is None:
+        raise ValidationError({"service": "Choose the service you are referring the person to."})
+    if person is None and new_person is not None:
+        person = person_create(
+            actor=actor,
+            agency=agency,
+            first_name=new_person.first_name,
+            last_name=new_person.last_name,
+            date_of_birth=new_person.date_of_birth,
+            sex=new_person.sex,
+            races=list(new_person.races),
+            ethnicity=new_person.ethnicity,
+        )
+    assert person is not None
+    encounter = encounter_create(
+        actor=actor,
+        agency=agency,
+        pathway=pathway,
+        person=person,
+        occurred_at=occurred_at,
+        call_source=call_source,
+        presenting_needs=presenting_needs,
+        disposition=disposition,
+        location_text=location_text,
+        notes=notes,
+        idempotency_key=idempotency_key,
+    )
+    referral = None
+    if service is not None and disposition == Disposition.REFERRED:
+        referral = referral_send(
+            actor=actor,
+            encounter=encounter,
+            service=service,
+            warm_handoff=warm_handoff,
+            capacity_override_reason=capacity_override_reason,
+        )
+    return FieldEntryResult(encounter, referral, created=True)

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pathways.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("pathways.accounts.urls")),
+    path("encounters/", include("pathways.encounters.urls")),
+    path("referrals/", include("pathways.referrals.urls")),
+    path("people/", include("pathways.people.urls")),
+    path("program/", include("pathways.programs.urls")),
+    path("directory/", include("pathways.directory.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
