@@ -9,7 +9,7 @@ urlpatterns = [
     path("encounters/", include("pathways.encounters.urls")),
     path("referrals/", include("pathways.referrals.urls")),
     path("people/", include("pathways.people.urls")),
-    path("program/", include("pathways.programs.urls")),
+    path("program/", include("pathways.outcomes.urls")),
     path("directory/", include("pathways.directory.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

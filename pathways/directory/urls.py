@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from pathways.directory import views
+
+app_name = "directory"
+urlpatterns = [
+    path("", views.service_list, name="services"),
+    path("services/<uuid:service_id>/capacity/", views.capacity_update, name="capacity"),
+]

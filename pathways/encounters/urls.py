@@ -1,3 +1,12 @@
 from django.urls import path
 
-urlpatterns: list = []
+from pathways.encounters import views
+
+app_name = "encounters"
+urlpatterns = [
+    path("", views.encounter_list, name="list"),
+    path("new/", views.start, name="start"),
+    path("new/services/", views.services_partial, name="services"),
+    path("new/<slug:code>/", views.new, name="new"),
+    path("<uuid:encounter_id>/", views.detail, name="detail"),
+]

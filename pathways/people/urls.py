@@ -1,3 +1,6 @@
 from django.urls import path
 
-urlpatterns: list = []
+from pathways.people import views
+
+app_name = "people"
+urlpatterns = [path("duplicates/", views.duplicates, name="duplicates")]

@@ -1,3 +1,10 @@
 from django.urls import path
 
-urlpatterns: list = []
+from pathways.referrals import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<uuid:referral_id>/", views.detail, name="detail"),
+    path("<uuid:referral_id>/<slug:action>/", views.act, name="act"),
+]

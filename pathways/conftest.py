@@ -1,0 +1,110 @@
+"""The shared cast every test can use (house rule 11).
+
+Program "Test County" with two police agencies (A and B), two providers (P and Q), a
+prosecutor's office, the program office and a research partner; one user per role."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from pathways.accounts.factories import AgencyFactory, member
+from pathways.accounts.models import Agency, User
+from pathways.directory.factories import ServiceFactory
+from pathways.directory.models import Service, ServiceType
+from pathways.programs.factories import ProgramFactory, enable_all_pathways
+from pathways.programs.models import Program
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
+# synchronously there (to set up data and check results).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class Cast:
+    program: Program
+    police_a: Agency
+    police_b: Agency
+    provider_p: Agency
+    provider_q: Agency
+    officer_a: User
+    supervisor_a: User
+    officer_b: User
+    intake_p: User
+    case_manager_p: User
+    intake_q: User
+    prosecutor: User
+    coordinator: User
+    researcher: User
+    detox_p: Service
+    outpatient_p_full: Service
+    crisis_q: Service
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    program = ProgramFactory()
+    enable_all_pathways(program)
+    police_a = AgencyFactory(
+        program=program, name="Northside Police Department", kind="law_enforcement"
+    )
+    police_b = AgencyFactory(
+        program=program, name="Southside Police Department", kind="law_enforcement"
+    )
+    provider_p = AgencyFactory(program=program, name="Harbor Test Recovery", kind="treatment")
+    provider_q = AgencyFactory(program=program, name="Lakeside Crisis Center", kind="treatment")
+    prosecutors = AgencyFactory(program=program, name="County Attorney", kind="prosecutor")
+    office = AgencyFactory(program=program, name="Program Office", kind="program_office")
+    research = AgencyFactory(program=program, name="State University", kind="research_partner")
+    return Cast(
+        program=program,
+        police_a=police_a,
+        police_b=police_b,
+        provider_p=provider_p,
+        provider_q=provider_q,
+        officer_a=member(police_a, "officer", "officer_a"),
+        supervisor_a=member(police_a, "supervisor", "supervisor_a"),
+        officer_b=member(police_b, "officer", "officer_b"),
+        intake_p=member(provider_p, "provider_intake", "intake_p"),
+        case_manager_p=member(provider_p, "case_manager", "case_manager_p"),
+        intake_q=member(provider_q, "provider_intake", "intake_q"),
+        prosecutor=member(prosecutors, "prosecutor", "prosecutor"),
+        coordinator=member(office, "coordinator", "coordinator"),
+        researcher=member(research, "researcher", "researcher"),
+        detox_p=ServiceFactory(
+            organization=provider_p,
+            name="Harbor Detox",
+            service_type=ServiceType.DETOX,
+            capacity_total=10,
+            capacity_open=3,
+        ),
+        outpatient_p_full=ServiceFactory(
+            organization=provider_p,
+            name="Harbor Outpatient",
+            service_type=ServiceType.OUTPATIENT,
+            capacity_total=20,
+            capacity_open=0,
+        ),
+        crisis_q=ServiceFactory(
+            organization=provider_q,
+            name="Lakeside Crisis Stabilization",
+            service_type=ServiceType.MH_CRISIS,
+            capacity_total=8,
+            capacity_open=2,
+        ),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests log in many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

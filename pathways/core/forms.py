@@ -1,0 +1,68 @@
+"""Form helpers: USWDS classes and accessible error wiring on every widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.widgets import Input
+
+_CLASS_FOR_WIDGET: list[tuple[type[forms.Widget], str]] = [
+    (forms.CheckboxSelectMultiple, ""),
+    (forms.RadioSelect, ""),
+    (forms.CheckboxInput, "usa-checkbox__input"),
+    (forms.Select, "usa-select"),
+    (forms.Textarea, "usa-textarea"),
+    (Input, "usa-input"),
+]
+
+
+class UswdsFormMixin:
+    """Adds USWDS classes, and aria-describedby/aria-invalid after validation."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            for widget_type, css in _CLASS_FOR_WIDGET:
+                if isinstance(field.widget, widget_type):
+                    if css:
+                        existing = field.widget.attrs.get("class", "")
+                        field.widget.attrs["class"] = f"{existing} {css}".strip()
+                    break
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in getattr(self, "_errors", None) or {}:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                described = widget.attrs.get("aria-describedby", "")
+                widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
+                existing = widget.attrs.get("class", "")
+                if "usa-input" in existing and "usa-input--error" not in existing:
+                    widget.attrs["class"] = existing + " usa-input--error"
+
+
+class Form(UswdsFormMixin, forms.Form):
+    pass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]

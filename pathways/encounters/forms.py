@@ -1,0 +1,171 @@
+"""The field entry form: asks only what the pathway needs, validates everything server-side."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from pathways.core import clock
+from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateInput, DateTimeLocalInput, Form
+from pathways.core.validators import (
+    validate_birth_date,
+    validate_clean_text,
+    validate_not_future,
+    validate_person_name,
+)
+from pathways.directory.models import Service
+from pathways.directory.selectors import service_for_program
+from pathways.encounters.models import CallSource, Disposition
+from pathways.people.models import Person
+from pathways.people.selectors import Candidate, people_active, person_duplicates
+from pathways.programs.models import Pathway, Program
+from pathways.programs.vocabulary import Need
+
+NEW_PERSON = "new"
+
+FIELD_DISPOSITIONS = [
+    (Disposition.REFERRED.value, Disposition.REFERRED.label),
+    (Disposition.DECLINED.value, Disposition.DECLINED.label),
+    (Disposition.INFORMATION.value, Disposition.INFORMATION.label),
+    (Disposition.TRANSPORTED.value, Disposition.TRANSPORTED.label),
+]
+
+
+class FieldEntryForm(Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    first_name = forms.CharField(
+        label="First name",
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 80}),
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 80}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        validators=[validate_birth_date],
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date of birth as a real date, e.g. 1985-03-14."},
+    )
+    presenting_needs = forms.MultipleChoiceField(
+        label="What does the person need?",
+        choices=Need.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one need."},
+    )
+    location_text = forms.CharField(
+        label="Where",
+        help_text="Address, intersection or landmark",
+        max_length=200,
+        validators=[validate_clean_text],
+    )
+    disposition = forms.ChoiceField(
+        label="Outcome of the contact", choices=FIELD_DISPOSITIONS, initial=Disposition.REFERRED
+    )
+    service = forms.CharField(required=False)
+    warm_handoff = forms.BooleanField(
+        label="Warm hand-off: I connected the person with the provider (in person or live call)",
+        required=False,
+    )
+    capacity_override_reason = forms.CharField(
+        label="Why refer to a service with no open capacity?",
+        required=False,
+        max_length=300,
+        validators=[validate_clean_text],
+    )
+    occurred_at = forms.DateTimeField(
+        label="When",
+        help_text="Leave empty for now",
+        required=False,
+        input_formats=DATETIME_LOCAL_FORMATS,
+        widget=DateTimeLocalInput(),
+        validators=[validate_not_future],
+        error_messages={"invalid": "Enter a real date and time."},
+    )
+    call_source = forms.ChoiceField(label="How the contact began", choices=CallSource.choices)
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=2000,
+        validators=[validate_clean_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, program: Program, pathway: Pathway, **kwargs: Any) -> None:
+        self.program = program
+        self.pathway = pathway
+        self.candidates: list[Candidate] = []
+        self.person: Person | None = None
+        self.service_obj: Service | None = None
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("idempotency_key", uuid.uuid4())
+        initial.setdefault("call_source", pathway.default_call_source)
+        super().__init__(*args, **kwargs)
+
+    def clean_person_choice(self) -> str:
+        choice: str = self.cleaned_data.get("person_choice", "").strip()
+        if choice in ("", NEW_PERSON):
+            return choice
+        try:
+            person_id = uuid.UUID(choice)
+        except ValueError as exc:
+            raise ValidationError("Choose a person from the list or enter a new one.") from exc
+        self.person = people_active().filter(pk=person_id).first()
+        if self.person is None:
+            raise ValidationError("That person is no longer in Pathways. Enter them again.")
+        return choice
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("occurred_at") and "occurred_at" not in self.errors:
+            data["occurred_at"] = clock.now()
+        self._clean_person(data)
+        self._clean_service(data)
+        return data
+
+    def _clean_person(self, data: dict[str, Any]) -> None:
+        if self.person is not None or "person_choice" in self.errors:
+            return
+        first, last = data.get("first_name"), data.get("last_name")
+        if not first or not last or "date_of_birth" in self.errors:
+            return
+        self.candidates = person_duplicates(
+            first_name=first, last_name=last, date_of_birth=data.get("date_of_birth")
+        )
+        if self.candidates and data.get("person_choice") != NEW_PERSON:
+            self.add_error(
+                None,
+                "This may be someone already in Pathways. Choose the matching person below, "
+                "or confirm that this is a new person.",
+            )
+
+    def _clean_service(self, data: dict[str, Any]) -> None:
+        raw = (data.get("service") or "").strip()
+        if data.get("disposition") != Disposition.REFERRED:
+            if raw:
+                self.add_error("service", "Only choose a service when the outcome is a referral.")
+            return
+        if not raw:
+            self.add_error("service", "Choose the service you are referring the person to.")
+            return
+        try:
+            service_id = uuid.UUID(raw)
+        except ValueError:
+            self.add_error("service", "Choose a service from the list.")
+            return
+        self.service_obj = service_for_program(self.program, service_id)
+        if self.service_obj is None:
+            self.add_error("service", "That service is not available in this program.")
+            return
+        if self.service_obj.capacity_open == 0 and not data.get("capacity_override_reason"):
+            self.add_error(
+                "capacity_override_reason",
+                f"{self.service_obj.name} shows no open capacity. Say why you are referring "
+                "anyway (for example, the provider confirmed a slot by phone).",
+            )

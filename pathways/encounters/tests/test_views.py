@@ -1,0 +1,230 @@
+"""The officer's field entry: the happy path, every kind of bad input, and scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from pathways.audit.models import AuditEvent
+from pathways.core import clock
+from pathways.encounters.factories import EncounterFactory
+from pathways.encounters.models import Encounter
+from pathways.people.factories import PersonFactory
+from pathways.people.models import Person
+from pathways.referrals.models import Referral, ReferralStatusChange
+
+NEW_URL = reverse("encounters:new", kwargs={"code": "officer_prevention"})
+
+
+def entry(cast: Any, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "idempotency_key": str(uuid.uuid4()),
+        "first_name": "Dana",
+        "last_name": "Whitfield",
+        "date_of_birth": "1990-06-01",
+        "presenting_needs": ["substance_use"],
+        "location_text": "400 Block of Elm St",
+        "service": str(cast.detox_p.pk),
+        "warm_handoff": "on",
+        "call_source": "on_view",
+        "disposition": "referred",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def counts() -> tuple[int, int, int, int, int]:
+    return (
+        Person.objects.count(),
+        Encounter.objects.count(),
+        Referral.objects.count(),
+        ReferralStatusChange.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_officer_records_prevention_referral_with_warm_handoff(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    response = client.post(NEW_URL, entry(cast))
+    encounter = Encounter.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("encounters:detail", args=[encounter.pk])
+    referral = encounter.referrals.get()
+    assert referral.service == cast.detox_p
+    assert referral.warm_handoff is True
+    assert referral.status == "sent"
+    assert referral.receiving_agency == cast.provider_p
+    assert referral.referring_agency == cast.police_a
+    assert encounter.pathway.code == "officer_prevention"
+    assert encounter.person.last_name == "Whitfield"
+    assert encounter.responder == cast.officer_a
+    assert [c.to_status for c in referral.history.all()] == ["sent"]
+    assert set(AuditEvent.objects.values_list("event_type", flat=True)) == {
+        "person.create", "encounter.create", "referral.send"
+    }
+    page = client.get(response["Location"])
+    assert b"Sent" in page.content and b"Harbor Detox" in page.content
+
+
+def test_form_asks_only_this_pathways_questions_and_lists_open_services_first(cast: Any) -> None:
+    page = cast.client_for(cast.officer_a).get(NEW_URL).content.decode()
+    assert page.index("Harbor Detox") < page.index("Harbor Outpatient")  # open before full
+    assert "No open capacity" in page
+    assert 'name="idempotency_key"' in page
+    for question in ("first_name", "last_name", "date_of_birth", "location_text"):
+        assert f'name="{question}"' in page
+
+
+def test_services_partial_ranks_matching_services_open_first(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    html = client.get(
+        reverse("encounters:services"), {"presenting_needs": ["mental_health"]},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Lakeside Crisis Stabilization" in html
+    assert "Harbor Detox" not in html  # detox does not answer a mental-health need
+    assert "<html" not in html  # a fragment, not the page
+
+
+BAD_INPUT = [
+    ({"first_name": ""}, "first_name", "This field is required."),
+    ({"presenting_needs": None}, "presenting_needs", "Choose at least one need."),
+    ({"location_text": ""}, "location_text", "This field is required."),
+    ({"date_of_birth": "2999-01-01"}, "date_of_birth", "cannot be in the future"),
+    ({"date_of_birth": "1990-02-30"}, "date_of_birth", "real date"),
+    ({"occurred_at": "2026-13-45T25:61"}, "occurred_at", "real date and time"),
+    ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "in the future"),
+    ({"last_name": "W" * 81}, "last_name", "at most 80 characters"),
+    ({"first_name": "Da\x00na"}, "first_name", "control characters"),
+    ({"first_name": "Dana\u200b"}, "first_name", "control characters"),
+    ({"first_name": "12345"}, "first_name", "at least one letter"),
+    ({"service": ""}, "service", "Choose the service"),
+    ({"service": "not-a-uuid"}, "service", "Choose a service from the list"),
+    ({"service": str(uuid.uuid4())}, "service", "not available in this program"),
+    ({"presenting_needs": ["telepathy"]}, "presenting_needs", "not one of the available"),
+    ({"idempotency_key": "x"}, "idempotency_key", "valid UUID"),
+]
+
+
+@pytest.mark.parametrize(("override", "field", "message"), BAD_INPUT)
+def test_bad_input_gets_a_clear_message_and_saves_nothing(
+    cast: Any, override: dict[str, Any], field: str, message: str
+) -> None:
+    client = cast.client_for(cast.officer_a)
+    before = counts()
+    response = client.post(NEW_URL, entry(cast, **override))
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+    assert b"Nothing was saved" in response.content
+    assert counts() == before
+
+
+def test_zero_capacity_service_needs_an_override_reason(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    full = str(cast.outpatient_p_full.pk)
+    response = client.post(NEW_URL, entry(cast, service=full))
+    assert response.status_code == 422
+    assert "no open capacity" in response.context["form"].errors["capacity_override_reason"][0]
+    assert Encounter.objects.count() == 0
+    ok = client.post(
+        NEW_URL, entry(cast, service=full, capacity_override_reason="Intake confirmed by phone")
+    )
+    assert ok.status_code == 302
+    assert Referral.objects.get().capacity_override_reason == "Intake confirmed by phone"
+
+
+def test_double_submit_creates_one_encounter(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    data = entry(cast)
+    first = client.post(NEW_URL, data)
+    second = client.post(NEW_URL, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert (Person.objects.count(), Encounter.objects.count(), Referral.objects.count()) == (1, 1, 1)
+
+
+def test_likely_duplicate_person_is_warned_then_chosen(cast: Any) -> None:
+    existing = PersonFactory(first_name="Dana", last_name="Whitfield",
+                             date_of_birth=dt.date(1990, 6, 1))
+    client = cast.client_for(cast.officer_a)
+    warned = client.post(NEW_URL, entry(cast, first_name="Dana", last_name="Whitfeld"))
+    assert warned.status_code == 422
+    assert b"may be someone already in Pathways" in warned.content
+    assert str(existing.pk).encode() in warned.content
+    assert Encounter.objects.count() == 0
+    chosen = client.post(NEW_URL, entry(cast, person_choice=str(existing.pk)))
+    assert chosen.status_code == 302
+    assert Encounter.objects.get().person == existing
+    assert Person.objects.count() == 1
+
+
+def test_duplicate_warning_can_be_overridden_as_a_new_person(cast: Any) -> None:
+    PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1))
+    client = cast.client_for(cast.officer_a)
+    response = client.post(NEW_URL, entry(cast, person_choice="new"))
+    assert response.status_code == 302
+    assert Person.objects.count() == 2
+
+
+def test_duplicates_fragment_lists_likely_people(cast: Any) -> None:
+    PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1))
+    client = cast.client_for(cast.officer_a)
+    html = client.get(
+        reverse("people:duplicates"),
+        {"first_name": "Dana", "last_name": "Whitfield", "date_of_birth": "1990-06-01"},
+    ).content.decode()
+    assert "Same person: Dana Whitfield" in html
+    none = client.get(
+        reverse("people:duplicates"),
+        {"first_name": "Zed", "last_name": "Okonkwo", "date_of_birth": "1970-01-01"},
+    ).content.decode()
+    assert "Same person" not in none
+
+
+def test_archived_person_cannot_be_chosen(cast: Any) -> None:
+    gone = PersonFactory(archived_at=clock.now(), archive_reason="merged")
+    response = cast.client_for(cast.officer_a).post(
+        NEW_URL, entry(cast, person_choice=str(gone.pk))
+    )
+    assert response.status_code == 422
+    assert "no longer in Pathways" in response.context["form"].errors["person_choice"][0]
+
+
+def test_provider_staff_cannot_record_field_contacts(cast: Any) -> None:
+    client = cast.client_for(cast.intake_p)
+    assert client.get(NEW_URL).status_code == 403
+    assert client.post(NEW_URL, entry(cast)).status_code == 403
+    assert Encounter.objects.count() == 0
+
+
+def test_pathway_not_enabled_is_not_found(cast: Any) -> None:
+    cast.program.program_pathways.filter(pathway__code="officer_prevention").update(
+        is_enabled=False
+    )
+    assert cast.client_for(cast.officer_a).get(NEW_URL).status_code == 404
+
+
+def test_other_agency_sees_nothing_of_the_encounter(cast: Any) -> None:
+    encounter = EncounterFactory(agency=cast.police_a, responder=cast.officer_a)
+    url = reverse("encounters:detail", args=[encounter.pk])
+    assert cast.client_for(cast.officer_a).get(url).status_code == 200
+    assert cast.client_for(cast.supervisor_a).get(url).status_code == 200
+    assert cast.client_for(cast.coordinator).get(url).status_code == 200
+    assert cast.client_for(cast.officer_b).get(url).status_code == 404
+    listing = cast.client_for(cast.officer_b).get(reverse("encounters:list")).content
+    assert encounter.person.last_name.encode() not in listing
+    assert cast.client_for(cast.intake_q).get(url).status_code == 403
+
+
+def test_anonymous_users_are_sent_to_sign_in(cast: Any) -> None:
+    from django.test import Client
+
+    response = Client().get(NEW_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -1,0 +1,173 @@
+"""Field entry: pick a pathway, record the contact, send the referral."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from pathways.accounts.models import Role
+from pathways.accounts.selectors import agencies_for
+from pathways.core.access import is_htmx, role_required
+from pathways.directory.selectors import services_for_needs
+from pathways.encounters.forms import FieldEntryForm
+from pathways.encounters.models import Encounter
+from pathways.encounters.selectors import (
+    encounter_for_user,
+    encounters_visible_to,
+    find_by_idempotency_key,
+)
+from pathways.programs.models import ProgramPathway
+from pathways.programs.selectors import program_for_user, startable_pathways
+from pathways.programs.vocabulary import Need
+from pathways.referrals.selectors import history_of
+from pathways.referrals.services import NewPerson, field_entry_submit
+
+FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+
+
+def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
+    for pp in startable_pathways(request.user):
+        if pp.pathway.code == code:
+            return pp
+    raise Http404("This pathway is not open to you.")
+
+
+def _get_encounter_for_user(request: HttpRequest, encounter_id: uuid.UUID) -> Encounter:
+    encounter = encounter_for_user(request.user, encounter_id)
+    if encounter is None:
+        raise Http404("No such contact.")
+    return encounter
+
+
+def _uuid_or_none(data: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(data.get("idempotency_key", "")))
+    except ValueError:
+        return None
+
+
+@role_required(*FIELD_ROLES)
+def start(request: HttpRequest) -> HttpResponse:
+    recent = encounters_visible_to(request.user).filter(responder=request.user)[:5]
+    return render(
+        request,
+        "encounters/start.html",
+        {"pathways": startable_pathways(request.user), "recent": recent},
+    )
+
+
+@role_required(*FIELD_ROLES)
+def new(request: HttpRequest, code: str) -> HttpResponse:
+    pp = _get_program_pathway_for_user(request, code)
+    program = pp.program
+    agency = next(a for a in agencies_for(request.user, *FIELD_ROLES)
+                  if a.kind in pp.pathway.starter_agency_kinds)
+    if request.method == "POST":
+        # A resubmission (double tap, retry after a dropped connection) lands on what the first
+        # submission recorded, before any validation that the first one changed the answer to.
+        already = find_by_idempotency_key(request.user, _uuid_or_none(request.POST))
+        if already is not None:
+            messages.info(request, "This contact was already recorded; nothing new was saved.")
+            return redirect("encounters:detail", encounter_id=already.pk)
+    form = FieldEntryForm(request.POST or None, program=program, pathway=pp.pathway)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new_person = None
+        if form.person is None:
+            new_person = NewPerson(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+            )
+        try:
+            result = field_entry_submit(
+                actor=request.user,
+                agency=agency,
+                pathway=pp.pathway,
+                person=form.person,
+                new_person=new_person,
+                occurred_at=data["occurred_at"],
+                call_source=data["call_source"],
+                presenting_needs=data["presenting_needs"],
+                disposition=data["disposition"],
+                location_text=data["location_text"],
+                service=form.service_obj,
+                warm_handoff=data["warm_handoff"],
+                capacity_override_reason=data["capacity_override_reason"],
+                notes=data["notes"],
+                idempotency_key=data["idempotency_key"],
+            )
+            encounter = result.encounter
+            if result.created:
+                messages.success(request, "Contact recorded." + (
+                    " Referral sent." if result.referral else ""))
+            else:
+                messages.info(request, "This contact was already recorded; nothing new was saved.")
+        except IntegrityError:
+            # The same submission arrived twice at once; the first one won.
+            found = find_by_idempotency_key(request.user, data["idempotency_key"])
+            if found is None:
+                raise
+            encounter = found
+            messages.info(request, "This contact was already recorded; nothing new was saved.")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("encounters:detail", encounter_id=encounter.pk)
+    needs = form.data.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
+    services = services_for_needs(program, needs)
+    return render(
+        request,
+        "encounters/new.html",
+        {
+            "form": form,
+            "program_pathway": pp,
+            "pathway": pp.pathway,
+            "agency": agency,
+            "services": services,
+            "chosen_service": form.data.get("service", "") if form.is_bound else "",
+            "needs_initial": needs,
+            "need_choices": Need.choices,
+        },
+        status=422 if form.is_bound else 200,
+    )
+
+
+@role_required(*FIELD_ROLES)
+def services_partial(request: HttpRequest) -> HttpResponse:
+    """The service list for the chosen needs, refreshed as the officer ticks them (htmx)."""
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    needs = [n for n in request.GET.getlist("presenting_needs") if n in Need.values]
+    return render(
+        request,
+        "encounters/new.html#services",
+        {"services": services_for_needs(program, needs),
+         "chosen_service": request.GET.get("service", "")},
+    )
+
+
+@role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
+def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = _get_encounter_for_user(request, encounter_id)
+    referrals = [
+        (r, list(history_of(r))) for r in encounter.referrals.select_related("service",
+                                                                              "receiving_agency")
+    ]
+    return render(
+        request, "encounters/detail.html", {"encounter": encounter, "referrals": referrals}
+    )
+
+
+@role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
+def encounter_list(request: HttpRequest) -> HttpResponse:
+    encounters = encounters_visible_to(request.user).prefetch_related("referrals")[:50]
+    template = "encounters/list.html#rows" if is_htmx(request) else "encounters/list.html"
+    return render(request, template, {"encounters": encounters})

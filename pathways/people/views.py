@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pathways.accounts.models import Role
+from pathways.core.access import role_required
+from pathways.people.selectors import person_duplicates
+
+
+@role_required(Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """Likely existing people for the name and birth date being typed (htmx fragment)."""
+    first = request.GET.get("first_name", "").strip()[:80]
+    last = request.GET.get("last_name", "").strip()[:80]
+    try:
+        dob = dt.date.fromisoformat(request.GET.get("date_of_birth", ""))
+    except ValueError:
+        dob = None
+    candidates = (
+        person_duplicates(first_name=first, last_name=last, date_of_birth=dob)
+        if first and last
+        else []
+    )
+    return render(request, "people/_duplicates.html", {"candidates": candidates, "chosen": ""})

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import factory
+
+from pathways.programs.models import Pathway, Program, ProgramPathway
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ["name"]
+
+    name = "Test County Deflection Program"
+    jurisdiction = "Test County"
+    time_zone = "America/Chicago"
+
+
+def enable_all_pathways(program: Program) -> None:
+    for pathway in Pathway.objects.all():
+        ProgramPathway.objects.get_or_create(program=program, pathway=pathway)

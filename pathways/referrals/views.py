@@ -1,0 +1,129 @@
+"""The provider's side of a referral: queue, detail, and each step of the loop."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from pathways.accounts.models import Role
+from pathways.core import clock
+from pathways.core.access import role_required
+from pathways.referrals import services
+from pathways.referrals.forms import (
+    AcceptForm,
+    CloseForm,
+    DeclineForm,
+    RecordIntakeForm,
+    ScheduleIntakeForm,
+)
+from pathways.referrals.models import STATUS_DESCRIPTIONS, Referral, ReferralStatus
+from pathways.referrals.selectors import can_act_on, history_of, intake_queue, referral_for_user
+
+PROVIDER_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER)
+VIEW_ROLES = (*PROVIDER_ROLES, Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH, Role.COORDINATOR,
+              Role.ADMIN)
+
+ACTIONS: dict[str, tuple[type, Callable[..., Referral], str]] = {
+    "accept": (AcceptForm, services.referral_accept, "Referral accepted."),
+    "decline": (DeclineForm, services.referral_decline, "Referral declined."),
+    "schedule": (ScheduleIntakeForm, services.referral_schedule_intake, "Intake scheduled."),
+    "intake": (RecordIntakeForm, services.referral_record_intake, "Intake recorded."),
+    "complete": (CloseForm, services.referral_complete, "Marked completed."),
+    "disengage": (CloseForm, services.referral_disengage, "Marked disengaged."),
+}
+#: Which actions the page offers from each status.
+ACTIONS_FOR_STATUS: dict[str, list[str]] = {
+    ReferralStatus.SENT: ["accept", "decline"],
+    ReferralStatus.RECEIVED: ["accept", "decline"],
+    ReferralStatus.ACCEPTED: ["schedule", "intake", "disengage"],
+    ReferralStatus.INTAKE_SCHEDULED: ["intake", "schedule", "disengage"],
+    ReferralStatus.ENGAGED: ["complete", "disengage"],
+}
+
+
+def _get_referral_for_user(request: HttpRequest, referral_id: uuid.UUID) -> Referral:
+    referral = referral_for_user(request.user, referral_id)
+    if referral is None:
+        raise Http404("No such referral.")
+    return referral
+
+
+@role_required(*PROVIDER_ROLES)
+def queue(request: HttpRequest) -> HttpResponse:
+    referrals = list(intake_queue(request.user)[:200])
+    new = [r for r in referrals if r.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED)]
+    working = [r for r in referrals if r not in new]
+    return render(request, "referrals/queue.html", {"new": new, "working": working})
+
+
+def _forms_for(referral: Referral, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    initial = {"expected_status": referral.status, "intake_at": clock.now()}
+    forms = {}
+    for name in ACTIONS_FOR_STATUS.get(referral.status, []):
+        form_class = ACTIONS[name][0]
+        if bound and name in bound:
+            forms[name] = bound[name]
+        else:
+            forms[name] = form_class(initial=initial, prefix=name)
+    return forms
+
+
+@role_required(*VIEW_ROLES)
+def detail(
+    request: HttpRequest, referral_id: uuid.UUID, bound: dict[str, Any] | None = None
+) -> HttpResponse:
+    referral = _get_referral_for_user(request, referral_id)
+    acting = can_act_on(request.user, referral)
+    if acting and referral.status == ReferralStatus.SENT:
+        referral = services.referral_receive(actor=request.user, referral=referral)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "history": history_of(referral),
+            "acting": acting,
+            "forms": _forms_for(referral, bound) if acting else {},
+            "status_help": STATUS_DESCRIPTIONS[referral.status],
+        },
+        status=422 if bound else 200,
+    )
+
+
+@require_POST
+@role_required(Role.PROVIDER_INTAKE)
+def act(request: HttpRequest, referral_id: uuid.UUID, action: str) -> HttpResponse:
+    referral = _get_referral_for_user(request, referral_id)
+    if not can_act_on(request.user, referral):
+        raise PermissionDenied("Only the receiving provider's intake staff can do this.")
+    if action not in ACTIONS:
+        raise Http404
+    form_class, service, done = ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        kwargs: dict[str, Any] = {"actor": request.user, "referral": referral,
+                                  "note": data.pop("note", "")}
+        expected = data.pop("expected_status")
+        if action in ("accept", "decline"):
+            kwargs["expected_status"] = expected
+        elif referral.status != expected:
+            form.add_error(None, "This referral changed while you were looking at it. "
+                                 "Reload to see the latest.")
+        kwargs.update(data)
+        if not form.errors:
+            try:
+                service(**kwargs)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, done)
+                return redirect("referrals:detail", referral_id=referral.pk)
+    return detail(request, referral_id, bound={action: form})
