@@ -3,6 +3,7 @@ from __future__ import annotations
 import factory
 
 from pathways.programs.models import Pathway, Program, ProgramPathway
+from pathways.programs.services import catalog_sync
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -16,5 +17,8 @@ class ProgramFactory(factory.django.DjangoModelFactory):
 
 
 def enable_all_pathways(program: Program) -> None:
+    # Transactional tests flush the tables, catalog included; put the catalog back first.
+    if not Pathway.objects.exists():
+        catalog_sync()
     for pathway in Pathway.objects.all():
         ProgramPathway.objects.get_or_create(program=program, pathway=pathway)

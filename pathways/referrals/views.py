@@ -81,6 +81,11 @@ def detail(
 ) -> HttpResponse:
     referral = _get_referral_for_user(request, referral_id)
     acting = can_act_on(request.user, referral)
+    for name, form in (bound or {}).items():
+        if name not in ACTIONS_FOR_STATUS.get(referral.status, []):
+            # The page was stale: the action is no longer offered, so say why at the top.
+            for error in form.non_field_errors() or ["This action is no longer possible."]:
+                messages.error(request, error)
     if acting and referral.status == ReferralStatus.SENT:
         referral = services.referral_receive(actor=request.user, referral=referral)
     return render(

@@ -1,0 +1,150 @@
+"""One diversion, end to end, in Debian's Chromium driven by Playwright.
+
+An officer on a phone records an Officer Prevention Referral (finding the existing person after
+the duplicate warning, picking an open service, warm hand-off); the provider's intake worker
+accepts it and records the intake; the officer sees the status; another agency's officer gets
+404; the coordinator's home page counts it. Screenshots of every page at 390×844 and 1280×800
+go to $PATHWAYS_SCREENSHOTS (default: screenshots/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from pathways.accounts.factories import TEST_PASSWORD
+from pathways.encounters.models import Encounter
+from pathways.people.factories import PersonFactory
+from pathways.referrals.models import Referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+def open_as(browser: Browser, base: str, username: str, viewport: dict[str, int]) -> Page:
+    page = browser.new_context(viewport=viewport).new_page()  # type: ignore[arg-type]
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def shoot(page: Page, name: str) -> None:
+    """Save the page at phone and desktop width (restoring the page's own size after)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+    if size:
+        page.set_viewport_size(size)
+
+
+def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser) -> None:
+    base = live_server.url
+    known = PersonFactory(first_name="Dana", last_name="Whitfield",
+                          date_of_birth=dt.date(1990, 6, 1))
+
+    # --- the officer, on a phone ------------------------------------------------------------
+    officer = open_as(browser, base, "officer_a", PHONE)
+    expect(officer.get_by_role("heading", name="New contact")).to_be_visible()
+    shoot(officer, "01-officer-start")
+    officer.get_by_role("link", name=re.compile("Officer Prevention Referral")).click()
+    officer.get_by_label("First name").fill("Dana")
+    officer.get_by_label("Last name").fill("Whitfeld")
+    officer.get_by_label("Date of birth").fill("1990-06-01")
+    officer.get_by_label("Date of birth").dispatch_event("change")
+    warning = officer.get_by_test_id("duplicate-warning")
+    expect(warning).to_be_visible()
+    officer.get_by_text("Same person: Dana Whitfield").click()
+    officer.get_by_label("Where").fill("Elm St & 4th Ave")
+    officer.locator("label", has_text="Substance use").click()  # USWDS hides the box itself
+    # The service list refreshes for the need: detox (open) before outpatient (full)
+    detox = officer.get_by_text("Harbor Detox")
+    expect(detox).to_be_visible()
+    expect(officer.get_by_text("Lakeside Crisis Stabilization")).to_have_count(0)
+    listing = officer.locator("#services").inner_text()
+    assert listing.index("Harbor Detox") < listing.index("Harbor Outpatient")
+    shoot(officer, "02-officer-form")
+    officer.locator("label", has_text="Harbor Detox").click()
+    officer.locator("label", has_text="Warm hand-off").click()
+    officer.get_by_role("button", name="Record contact and send referral").click()
+    expect(officer.get_by_test_id("referral-status")).to_have_text("Sent")
+    shoot(officer, "03-officer-sent")
+    encounter = Encounter.objects.get()
+    assert encounter.person == known
+    referral = Referral.objects.get()
+    assert referral.warm_handoff and referral.service == cast.detox_p
+
+    # --- the provider's intake worker, at a desk ----------------------------------------------
+    intake = open_as(browser, base, "intake_p", DESKTOP)
+    expect(intake.get_by_role("heading", name="Referral queue")).to_be_visible()
+    shoot(intake, "04-intake-queue")
+    intake.get_by_role("link", name="Dana Whitfield").click()
+    expect(intake.get_by_test_id("referral-status")).to_have_text("Received")
+    intake.get_by_role("button", name="Accept referral").click()
+    expect(intake.get_by_test_id("referral-status")).to_have_text("Accepted")
+    shoot(intake, "05-intake-accepted")
+    intake.get_by_role("button", name="Record intake").click()
+    expect(intake.get_by_test_id("referral-status")).to_have_text("Engaged")
+    shoot(intake, "06-intake-engaged")
+
+    # --- the officer's agency sees the status; another agency sees nothing ---------------------
+    officer.reload()
+    expect(officer.get_by_test_id("referral-status")).to_have_text("Engaged")
+    other = open_as(browser, base, "officer_b", PHONE)
+    response = other.goto(f"{base}/encounters/{encounter.pk}/")
+    assert response is not None and response.status == 404
+    response = other.goto(f"{base}/referrals/{referral.pk}/")
+    assert response is not None and response.status == 404
+
+    # --- the coordinator's home page counts it ---------------------------------------------------
+    coordinator = open_as(browser, base, "coordinator", DESKTOP)
+    expect(coordinator.get_by_test_id("total-encounters")).to_have_text("1")
+    row = coordinator.locator("tr[data-pathway=officer_prevention]")
+    expect(row).to_contain_text("Officer prevention")
+    cells = row.locator("td").all_inner_texts()
+    assert cells[:2] == ["1", "1"]
+    shoot(coordinator, "07-coordinator-home")
+
+
+def test_bad_input_is_shown_at_the_field_in_the_browser(
+    cast: Any, live_server: Any, browser: Browser
+) -> None:
+    officer = open_as(browser, live_server.url, "officer_a", PHONE)
+    officer.goto(f"{live_server.url}/encounters/new/officer_prevention/")
+    officer.get_by_label("First name").fill("Dana")
+    officer.get_by_label("Last name").fill("Whitfield")
+    officer.get_by_label("Date of birth").fill("2999-01-01")
+    officer.get_by_role("button", name="Record contact and send referral").click()
+    expect(officer.locator("#id_date_of_birth-error")).to_contain_text("cannot be in the future")
+    expect(officer.locator("#id_presenting_needs-error")).to_contain_text("Choose at least one")
+    expect(officer.get_by_text("Nothing was saved")).to_be_visible()
+    # the typed answers are kept
+    expect(officer.get_by_label("First name")).to_have_value("Dana")
+    shoot(officer, "08-officer-errors")
+    assert Encounter.objects.count() == 0

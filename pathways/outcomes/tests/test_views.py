@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from pathways.encounters.factories import EncounterFactory
+from pathways.programs.models import Pathway
+from pathways.referrals import services
+from pathways.referrals.factories import make_referral
+
+
+def test_dashboard_counts_encounters_and_referrals_by_pathway_and_status(cast: Any) -> None:
+    prevention = Pathway.objects.get(code="officer_prevention")
+    self_referral = Pathway.objects.get(code="self_referral")
+    e1 = EncounterFactory(agency=cast.police_a, responder=cast.officer_a, pathway=prevention)
+    e2 = EncounterFactory(agency=cast.police_b, responder=cast.officer_b, pathway=prevention)
+    EncounterFactory(agency=cast.police_a, responder=cast.officer_a, pathway=self_referral)
+    r1 = make_referral(actor=cast.officer_a, encounter=e1, service=cast.detox_p)
+    make_referral(actor=cast.officer_b, encounter=e2, service=cast.crisis_q)
+    services.referral_accept(actor=cast.intake_p, referral=r1)
+
+    response = cast.client_for(cast.coordinator).get(reverse("outcomes:dashboard"))
+    assert response.status_code == 200
+    pipeline = response.context["pipeline"]
+    rows = {row.pathway.code: row for row in pipeline.rows}
+    assert rows["officer_prevention"].encounters == 2
+    assert rows["officer_prevention"].referrals == 2
+    assert rows["officer_prevention"].by_status == {"accepted": 1, "sent": 1}
+    assert rows["self_referral"].encounters == 1
+    assert rows["self_referral"].referrals == 0
+    assert pipeline.total_encounters == 3
+    html = response.content.decode()
+    assert 'data-testid="total-encounters">3<' in html
+    assert "<svg" in html  # the chart
+
+
+def test_dashboard_is_for_program_wide_roles(cast: Any) -> None:
+    url = reverse("outcomes:dashboard")
+    assert cast.client_for(cast.officer_a).get(url).status_code == 403
+    assert cast.client_for(cast.intake_p).get(url).status_code == 403
+    assert cast.client_for(cast.researcher).get(url).status_code == 200
+
+
+def test_home_sends_each_role_to_its_page(cast: Any) -> None:
+    expected = {
+        cast.officer_a: reverse("encounters:start"),
+        cast.intake_p: reverse("referrals:queue"),
+        cast.coordinator: reverse("outcomes:dashboard"),
+    }
+    for user, target in expected.items():
+        assert cast.client_for(user).get(reverse("home"))["Location"] == target

@@ -1,0 +1,97 @@
+"""The provider's queue and actions; who may see and do what."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from pathways.core import clock
+from pathways.encounters.factories import EncounterFactory
+from pathways.referrals.factories import make_referral
+from pathways.referrals.models import Referral
+
+
+@pytest.fixture
+def referral(cast: Any) -> Referral:
+    encounter = EncounterFactory(agency=cast.police_a, responder=cast.officer_a)
+    return make_referral(actor=cast.officer_a, encounter=encounter, service=cast.detox_p)
+
+
+def act(cast: Any, user: Any, referral: Referral, action: str, **data: Any) -> Any:
+    payload = {f"{action}-{k}": v for k, v in data.items()}
+    payload.setdefault(f"{action}-expected_status", Referral.objects.get(pk=referral.pk).status)
+    return cast.client_for(user).post(
+        reverse("referrals:act", args=[referral.pk, action]), payload
+    )
+
+
+def test_queue_shows_only_the_providers_own_referrals(cast: Any, referral: Referral) -> None:
+    mine = cast.client_for(cast.intake_p).get(reverse("referrals:queue"))
+    assert referral.person.last_name.encode() in mine.content
+    other = cast.client_for(cast.intake_q).get(reverse("referrals:queue"))
+    assert referral.person.last_name.encode() not in other.content
+
+
+def test_opening_marks_received_then_accept_and_record_intake(
+    cast: Any, referral: Referral
+) -> None:
+    page = cast.client_for(cast.intake_p).get(reverse("referrals:detail", args=[referral.pk]))
+    assert page.status_code == 200
+    assert Referral.objects.get(pk=referral.pk).status == "received"
+    assert act(cast, cast.intake_p, referral, "accept").status_code == 302
+    response = act(cast, cast.intake_p, referral, "intake", intake_at="2026-01-01T10:00")
+    # the referral was created "now", so an intake long before it is refused
+    assert response.status_code == 422
+    assert b"before the referral was sent" in response.content
+    now_local = clock.now().astimezone(ZoneInfo("America/Chicago")).strftime("%Y-%m-%dT%H:%M")
+    assert act(cast, cast.intake_p, referral, "intake", intake_at=now_local).status_code == 302
+    engaged = Referral.objects.get(pk=referral.pk)
+    assert engaged.status == "engaged"
+    assert abs((engaged.intake_at - clock.now()).total_seconds()) < 120
+
+
+def test_officer_agency_sees_status_other_agency_gets_404(cast: Any, referral: Referral) -> None:
+    act(cast, cast.intake_p, referral, "accept")
+    url = reverse("encounters:detail", args=[referral.encounter.pk])
+    page = cast.client_for(cast.officer_a).get(url)
+    assert page.status_code == 200
+    assert b'data-testid="referral-status">Accepted' in page.content
+    assert cast.client_for(cast.officer_b).get(url).status_code == 404
+    detail = reverse("referrals:detail", args=[referral.pk])
+    assert cast.client_for(cast.officer_b).get(detail).status_code == 404
+    assert cast.client_for(cast.intake_q).get(detail).status_code == 404
+    assert cast.client_for(cast.officer_a).get(detail).status_code == 200
+
+
+def test_only_receiving_intake_staff_can_act(cast: Any, referral: Referral) -> None:
+    assert act(cast, cast.officer_a, referral, "accept").status_code == 403
+    assert act(cast, cast.intake_q, referral, "accept").status_code == 404
+    assert act(cast, cast.case_manager_p, referral, "accept").status_code == 403
+    assert Referral.objects.get(pk=referral.pk).status == "sent"
+
+
+def test_decline_without_reason_is_refused_with_message(cast: Any, referral: Referral) -> None:
+    response = act(cast, cast.intake_p, referral, "decline", reason="")
+    assert response.status_code == 422
+    assert b"Choose why the referral is declined." in response.content
+    assert Referral.objects.get(pk=referral.pk).status != "declined"
+    assert act(cast, cast.intake_p, referral, "decline", reason="insurance").status_code == 302
+    assert Referral.objects.get(pk=referral.pk).status == "declined"
+
+
+def test_stale_page_gets_a_conflict_message(cast: Any, referral: Referral) -> None:
+    act(cast, cast.intake_p, referral, "accept")
+    response = act(cast, cast.intake_p, referral, "decline", reason="insurance",
+                   expected_status="sent")
+    assert response.status_code == 422
+    assert b"changed" in response.content
+    assert Referral.objects.get(pk=referral.pk).status == "accepted"
+
+
+def test_unknown_action_and_get_are_refused(cast: Any, referral: Referral) -> None:
+    client = cast.client_for(cast.intake_p)
+    assert client.post(reverse("referrals:act", args=[referral.pk, "teleport"])).status_code == 404
+    assert client.get(reverse("referrals:act", args=[referral.pk, "accept"])).status_code == 405
