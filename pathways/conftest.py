@@ -52,19 +52,25 @@ class Cast:
 
 @pytest.fixture
 def cast(db: Any) -> Cast:
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     enable_all_pathways(program)
-    police_a = AgencyFactory(
+    police_a = AgencyFactory.create(
         program=program, name="Northside Police Department", kind="law_enforcement"
     )
-    police_b = AgencyFactory(
+    police_b = AgencyFactory.create(
         program=program, name="Southside Police Department", kind="law_enforcement"
     )
-    provider_p = AgencyFactory(program=program, name="Harbor Test Recovery", kind="treatment")
-    provider_q = AgencyFactory(program=program, name="Lakeside Crisis Center", kind="treatment")
-    prosecutors = AgencyFactory(program=program, name="County Attorney", kind="prosecutor")
-    office = AgencyFactory(program=program, name="Program Office", kind="program_office")
-    research = AgencyFactory(program=program, name="State University", kind="research_partner")
+    provider_p = AgencyFactory.create(
+        program=program, name="Harbor Test Recovery", kind="treatment"
+    )
+    provider_q = AgencyFactory.create(
+        program=program, name="Lakeside Crisis Center", kind="treatment"
+    )
+    prosecutors = AgencyFactory.create(program=program, name="County Attorney", kind="prosecutor")
+    office = AgencyFactory.create(program=program, name="Program Office", kind="program_office")
+    research = AgencyFactory.create(
+        program=program, name="State University", kind="research_partner"
+    )
     return Cast(
         program=program,
         police_a=police_a,
@@ -80,21 +86,21 @@ def cast(db: Any) -> Cast:
         prosecutor=member(prosecutors, "prosecutor", "prosecutor"),
         coordinator=member(office, "coordinator", "coordinator"),
         researcher=member(research, "researcher", "researcher"),
-        detox_p=ServiceFactory(
+        detox_p=ServiceFactory.create(
             organization=provider_p,
             name="Harbor Detox",
             service_type=ServiceType.DETOX,
             capacity_total=10,
             capacity_open=3,
         ),
-        outpatient_p_full=ServiceFactory(
+        outpatient_p_full=ServiceFactory.create(
             organization=provider_p,
             name="Harbor Outpatient",
             service_type=ServiceType.OUTPATIENT,
             capacity_total=20,
             capacity_open=0,
         ),
-        crisis_q=ServiceFactory(
+        crisis_q=ServiceFactory.create(
             organization=provider_q,
             name="Lakeside Crisis Stabilization",
             service_type=ServiceType.MH_CRISIS,

@@ -10,7 +10,7 @@ from pathways.programs.factories import ProgramFactory
 TEST_PASSWORD = "correct horse battery staple"
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
@@ -19,7 +19,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     kind = AgencyKind.LAW_ENFORCEMENT
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -29,13 +29,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "Tester"
 
     @factory.post_generation
-    def password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        self.set_password(extracted or TEST_PASSWORD)
+    def password(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        obj.set_password(extracted or TEST_PASSWORD)
         if create:
-            self.save(update_fields=["password"])
+            obj.save(update_fields=["password"])
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -46,6 +46,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(agency: Agency, role: str, username: str) -> User:
     """A user holding `role` at `agency`."""
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, agency=agency, role=role)
+    user = UserFactory.create(username=username)
+    MembershipFactory.create(user=user, agency=agency, role=role)
     return user

@@ -59,7 +59,9 @@ class Agency(ArchivableModel):
         verbose_name_plural = "agencies"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "name"], name="agency_unique_name_in_program")
+            models.UniqueConstraint(
+                fields=["program", "name"], name="agency_unique_name_in_program"
+            )
         ]
 
     def __str__(self) -> str:

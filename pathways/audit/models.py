@@ -37,7 +37,9 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at"]
         indexes = [
             # the object's history panel and "who touched this record"
-            models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_idx"),
+            models.Index(
+                fields=["object_type", "object_id", "occurred_at"], name="audit_object_idx"
+            ),
             # the coordinator's audit search by person and time
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
         ]

@@ -16,13 +16,9 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
     if settings.DEBUG:
         errors.append(Error("PATHWAYS_DEBUG must be off in production.", id="pathways.E001"))
     if len(settings.SECRET_KEY) < 50 or settings.SECRET_KEY.startswith("dev-only"):
-        errors.append(
-            Error("Set PATHWAYS_SECRET_KEY to a long random value.", id="pathways.E002")
-        )
+        errors.append(Error("Set PATHWAYS_SECRET_KEY to a long random value.", id="pathways.E002"))
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        errors.append(
-            Error("Production runs on PostgreSQL: set DATABASE_URL.", id="pathways.E003")
-        )
+        errors.append(Error("Production runs on PostgreSQL: set DATABASE_URL.", id="pathways.E003"))
     if "console" in settings.EMAIL_BACKEND:
         errors.append(Error("Set PATHWAYS_EMAIL_BACKEND to a real backend.", id="pathways.E004"))
     return errors

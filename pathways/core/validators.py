@@ -44,6 +44,8 @@ def validate_birth_date(value: dt.date) -> None:
         raise ValidationError("The date of birth is more than 120 years ago.", code="too_old")
 
 
-def validate_not_future(value: dt.datetime, *, slack: dt.timedelta = dt.timedelta(minutes=5)) -> None:
+def validate_not_future(
+    value: dt.datetime, *, slack: dt.timedelta = dt.timedelta(minutes=5)
+) -> None:
     if value > clock.now() + slack:
         raise ValidationError("This time is in the future.", code="future")

@@ -7,7 +7,7 @@ from pathways.core import clock
 from pathways.directory.models import Service, ServiceType
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Meta:
         model = Service
 

@@ -9,22 +9,32 @@ from pathways.core.forms import Form
 
 class CapacityForm(Form):
     capacity_open = forms.IntegerField(
-        label="Open now", min_value=0, max_value=10000,
-        error_messages={"required": "Enter how many slots are open now.",
-                        "invalid": "Enter a whole number.",
-                        "min_value": "Open slots cannot be negative."},
+        label="Open now",
+        min_value=0,
+        max_value=10000,
+        error_messages={
+            "required": "Enter how many slots are open now.",
+            "invalid": "Enter a whole number.",
+            "min_value": "Open slots cannot be negative.",
+        },
     )
     capacity_total = forms.IntegerField(
-        label="Offered in total", min_value=0, max_value=10000,
-        error_messages={"required": "Enter how many slots you offer in total.",
-                        "invalid": "Enter a whole number.",
-                        "min_value": "The total cannot be negative."},
+        label="Offered in total",
+        min_value=0,
+        max_value=10000,
+        error_messages={
+            "required": "Enter how many slots you offer in total.",
+            "invalid": "Enter a whole number.",
+            "min_value": "The total cannot be negative.",
+        },
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         open_now, total = data.get("capacity_open"), data.get("capacity_total")
         if open_now is not None and total is not None and open_now > total:
-            self.add_error("capacity_open", f"Open slots ({open_now}) cannot exceed the total "
-                                            f"offered ({total}).")
+            self.add_error(
+                "capacity_open",
+                f"Open slots ({open_now}) cannot exceed the total offered ({total}).",
+            )
         return data

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from django.db.models import BooleanField, Case, QuerySet, Value, When
@@ -31,11 +32,14 @@ def services_for_needs(program: Program, needs: Iterable[str]) -> list[Service]:
     if types:
         qs = qs.filter(service_type__in=types)
     qs = qs.annotate(
-        open_now=Case(When(capacity_open__gt=0, then=Value(True)), default=Value(False),
-                      output_field=BooleanField())
+        open_now=Case(
+            When(capacity_open__gt=0, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     )
     return list(qs.order_by("-open_now", "-capacity_open", "name"))
 
 
-def service_for_program(program: Program, service_id: object) -> Service | None:
+def service_for_program(program: Program, service_id: uuid.UUID | str) -> Service | None:
     return services_in_program(program).filter(pk=service_id).first()

@@ -16,7 +16,11 @@ CAPACITY_FIELDS = ["capacity_total", "capacity_open"]
 
 @transaction.atomic
 def service_capacity_set(
-    *, actor: Any, service: Service, capacity_open: int, capacity_total: int | None = None,
+    *,
+    actor: Any,
+    service: Service,
+    capacity_open: int,
+    capacity_total: int | None = None,
     reason: str = "",
 ) -> Service:
     """A provider reports how many slots are open now."""

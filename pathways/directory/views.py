@@ -46,9 +46,15 @@ def service_list(request: HttpRequest) -> HttpResponse:
     )
     own = agency_ids_for(request.user, Role.PROVIDER_INTAKE)
     rows = [
-        (s, CapacityForm(initial={"capacity_open": s.capacity_open,
-                                  "capacity_total": s.capacity_total}, prefix=str(s.pk))
-         if s.organization_id in own else None)
+        (
+            s,
+            CapacityForm(
+                initial={"capacity_open": s.capacity_open, "capacity_total": s.capacity_total},
+                prefix=str(s.pk),
+            )
+            if s.organization_id in own
+            else None,
+        )
         for s in services
     ]
     return render(request, "directory/services.html", {"rows": rows})
@@ -74,6 +80,8 @@ def capacity_update(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse
             messages.success(request, f"Capacity of {service.name} updated.")
             return redirect("directory:services")
     return render(
-        request, "directory/services.html", {"rows": [(service, form)], "single": True},
+        request,
+        "directory/services.html",
+        {"rows": [(service, form)], "single": True},
         status=422,
     )

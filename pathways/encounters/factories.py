@@ -8,7 +8,7 @@ from pathways.people.factories import PersonFactory
 from pathways.programs.models import Pathway
 
 
-class EncounterFactory(factory.django.DjangoModelFactory):
+class EncounterFactory(factory.django.DjangoModelFactory[Encounter]):
     """Pass agency= and responder=; the pathway defaults to Officer Prevention."""
 
     class Meta:

@@ -41,7 +41,9 @@ class Encounter(ArchivableModel):
     )
     occurred_at = models.DateTimeField()
     location_text = models.CharField(
-        max_length=200, blank=True, validators=[validate_clean_text],
+        max_length=200,
+        blank=True,
+        validators=[validate_clean_text],
         help_text="Address, intersection or landmark",
     )
     area = models.CharField(max_length=40, blank=True, help_text="Beat, district or ZIP")

@@ -29,6 +29,7 @@ def encounter_for_user(user: Any, encounter_id: Any) -> Encounter | None:
 
 
 def find_by_idempotency_key(user: Any, key: Any) -> Encounter | None:
+    """The encounter this user already recorded with this submission key, if any."""
     if key is None:
         return None
     return Encounter.objects.filter(responder=user, idempotency_key=key).first()

@@ -14,8 +14,17 @@ from pathways.encounters.models import Encounter
 from pathways.programs.selectors import can_start
 
 ENCOUNTER_FIELDS = [
-    "program", "pathway", "person", "agency", "responder", "occurred_at", "location_text",
-    "area", "call_source", "presenting_needs", "disposition",
+    "program",
+    "pathway",
+    "person",
+    "agency",
+    "responder",
+    "occurred_at",
+    "location_text",
+    "area",
+    "call_source",
+    "presenting_needs",
+    "disposition",
 ]
 
 

@@ -54,7 +54,7 @@ def _uuid_or_none(data: Any) -> uuid.UUID | None:
 
 @role_required(*FIELD_ROLES)
 def start(request: HttpRequest) -> HttpResponse:
-    recent = encounters_visible_to(request.user).filter(responder=request.user)[:5]
+    recent = encounters_visible_to(request.user).filter(responder_id=request.user.pk)[:5]
     return render(
         request,
         "encounters/start.html",
@@ -66,8 +66,11 @@ def start(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest, code: str) -> HttpResponse:
     pp = _get_program_pathway_for_user(request, code)
     program = pp.program
-    agency = next(a for a in agencies_for(request.user, *FIELD_ROLES)
-                  if a.kind in pp.pathway.starter_agency_kinds)
+    agency = next(
+        a
+        for a in agencies_for(request.user, *FIELD_ROLES)
+        if a.kind in pp.pathway.starter_agency_kinds
+    )
     if request.method == "POST":
         # A resubmission (double tap, retry after a dropped connection) lands on what the first
         # submission recorded, before any validation that the first one changed the answer to.
@@ -105,8 +108,9 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             )
             encounter = result.encounter
             if result.created:
-                messages.success(request, "Contact recorded." + (
-                    " Referral sent." if result.referral else ""))
+                messages.success(
+                    request, "Contact recorded." + (" Referral sent." if result.referral else "")
+                )
             else:
                 messages.info(request, "This contact was already recorded; nothing new was saved.")
         except IntegrityError:
@@ -120,7 +124,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect("encounters:detail", encounter_id=encounter.pk)
-    needs = form.data.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
+    needs = request.POST.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
     services = services_for_needs(program, needs)
     return render(
         request,
@@ -149,8 +153,10 @@ def services_partial(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "encounters/new.html#services",
-        {"services": services_for_needs(program, needs),
-         "chosen_service": request.GET.get("service", "")},
+        {
+            "services": services_for_needs(program, needs),
+            "chosen_service": request.GET.get("service", ""),
+        },
     )
 
 
@@ -158,8 +164,8 @@ def services_partial(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = _get_encounter_for_user(request, encounter_id)
     referrals = [
-        (r, list(history_of(r))) for r in encounter.referrals.select_related("service",
-                                                                              "receiving_agency")
+        (r, list(history_of(r)))
+        for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
     return render(
         request, "encounters/detail.html", {"encounter": encounter, "referrals": referrals}

@@ -8,7 +8,7 @@ from pathways.people.matching import name_key, name_sound
 from pathways.people.models import Person
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 

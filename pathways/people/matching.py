@@ -41,7 +41,11 @@ class MatchScore:
 
 
 def score_pair(
-    first_a: str, last_a: str, dob_a: dt.date | None, first_b: str, last_b: str,
+    first_a: str,
+    last_a: str,
+    dob_a: dt.date | None,
+    first_b: str,
+    last_b: str,
     dob_b: dt.date | None,
 ) -> MatchScore:
     """How likely two name/birth-date records are the same person (0–1) and why."""

@@ -43,7 +43,9 @@ class Person(ArchivableModel):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     races = models.JSONField(default=list, blank=True, help_text="Self-identified, OMB codes")
-    ethnicity = models.CharField(max_length=20, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)
+    ethnicity = models.CharField(
+        max_length=20, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN
+    )
     demographics_self_reported = models.BooleanField(
         default=False, help_text="True when the person told us; False when not asked yet"
     )
@@ -73,8 +75,12 @@ class Person(ArchivableModel):
 
     @property
     def display_name(self) -> str:
-        parts = [self.first_name, self.middle_name[:1] + "." if self.middle_name else "",
-                 self.last_name, self.suffix]
+        parts = [
+            self.first_name,
+            self.middle_name[:1] + "." if self.middle_name else "",
+            self.last_name,
+            self.suffix,
+        ]
         return " ".join(p for p in parts if p)
 
 

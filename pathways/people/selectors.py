@@ -47,8 +47,10 @@ def person_duplicates(
             for a in person.aliases.all()
         ]
         best = max(
-            (score_pair(first_name, last_name, date_of_birth, f, last, person.date_of_birth)
-             for f, last in names),
+            (
+                score_pair(first_name, last_name, date_of_birth, f, last, person.date_of_birth)
+                for f, last in names
+            ),
             key=lambda m: m.score,
         )
         if best.is_likely:

@@ -12,8 +12,15 @@ from pathways.people.matching import name_key, name_sound
 from pathways.people.models import Ethnicity, Person, Sex
 
 PERSON_FIELDS = [
-    "first_name", "middle_name", "last_name", "suffix", "date_of_birth", "sex", "races",
-    "ethnicity", "postal_code",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "date_of_birth",
+    "sex",
+    "races",
+    "ethnicity",
+    "postal_code",
 ]
 
 

@@ -6,7 +6,7 @@ from pathways.programs.models import Pathway, Program, ProgramPathway
 from pathways.programs.services import catalog_sync
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
         django_get_or_create = ["name"]

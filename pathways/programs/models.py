@@ -65,7 +65,9 @@ class Program(BaseModel):
         max_length=64, default="America/Chicago", validators=[validate_time_zone]
     )
     description = models.TextField(blank=True)
-    pathways = models.ManyToManyField(Pathway, through="ProgramPathway", related_name="programs")
+    pathways: models.ManyToManyField[Pathway, ProgramPathway] = models.ManyToManyField(
+        Pathway, through="ProgramPathway", related_name="programs"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -84,9 +86,7 @@ class ProgramPathway(BaseModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["program", "pathway"], name="program_pathway_unique"
-            )
+            models.UniqueConstraint(fields=["program", "pathway"], name="program_pathway_unique")
         ]
 
     def __str__(self) -> str:

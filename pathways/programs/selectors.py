@@ -40,8 +40,11 @@ def startable_pathways(user: Any) -> list[ProgramPathway]:
 def can_start(user: Any, pathway: Pathway, agency: Any) -> bool:
     if agency.kind not in pathway.starter_agency_kinds:
         return False
-    return any(
-        m.agency_id == agency.pk and m.role in pathway.starter_roles for m in _memberships(user)
-    ) and ProgramPathway.objects.filter(
-        program_id=agency.program_id, pathway=pathway, is_enabled=True
-    ).exists()
+    return (
+        any(
+            m.agency_id == agency.pk and m.role in pathway.starter_roles for m in _memberships(user)
+        )
+        and ProgramPathway.objects.filter(
+            program_id=agency.program_id, pathway=pathway, is_enabled=True
+        ).exists()
+    )

@@ -10,7 +10,10 @@ from pathways.referrals.models import DeclineReason, ReferralStatus
 class _ActionForm(Form):
     expected_status = forms.ChoiceField(choices=ReferralStatus.choices, widget=forms.HiddenInput)
     note = forms.CharField(
-        label="Note (optional)", required=False, max_length=500, validators=[validate_clean_text],
+        label="Note (optional)",
+        required=False,
+        max_length=500,
+        validators=[validate_clean_text],
         widget=forms.TextInput(),
     )
 
@@ -29,19 +32,25 @@ class DeclineForm(_ActionForm):
 
 class ScheduleIntakeForm(_ActionForm):
     scheduled_for = forms.DateTimeField(
-        label="Intake appointment", input_formats=DATETIME_LOCAL_FORMATS,
+        label="Intake appointment",
+        input_formats=DATETIME_LOCAL_FORMATS,
         widget=DateTimeLocalInput(),
-        error_messages={"required": "Enter the appointment's date and time.",
-                        "invalid": "Enter a real date and time."},
+        error_messages={
+            "required": "Enter the appointment's date and time.",
+            "invalid": "Enter a real date and time.",
+        },
     )
 
 
 class RecordIntakeForm(_ActionForm):
     intake_at = forms.DateTimeField(
-        label="Intake took place at", input_formats=DATETIME_LOCAL_FORMATS,
+        label="Intake took place at",
+        input_formats=DATETIME_LOCAL_FORMATS,
         widget=DateTimeLocalInput(),
-        error_messages={"required": "Enter when the intake took place.",
-                        "invalid": "Enter a real date and time."},
+        error_messages={
+            "required": "Enter when the intake took place.",
+            "invalid": "Enter a real date and time.",
+        },
     )
 
 

@@ -37,14 +37,16 @@ STATUS_DESCRIPTIONS: dict[str, str] = {
 
 #: The referral's workflow: which status may follow which.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    ReferralStatus.SENT: frozenset({ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED,
-                                    ReferralStatus.DECLINED}),
+    ReferralStatus.SENT: frozenset(
+        {ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED, ReferralStatus.DECLINED}
+    ),
     ReferralStatus.RECEIVED: frozenset({ReferralStatus.ACCEPTED, ReferralStatus.DECLINED}),
-    ReferralStatus.ACCEPTED: frozenset({ReferralStatus.INTAKE_SCHEDULED, ReferralStatus.ENGAGED,
-                                        ReferralStatus.DISENGAGED}),
-    ReferralStatus.INTAKE_SCHEDULED: frozenset({ReferralStatus.INTAKE_SCHEDULED,
-                                                ReferralStatus.ENGAGED,
-                                                ReferralStatus.DISENGAGED}),
+    ReferralStatus.ACCEPTED: frozenset(
+        {ReferralStatus.INTAKE_SCHEDULED, ReferralStatus.ENGAGED, ReferralStatus.DISENGAGED}
+    ),
+    ReferralStatus.INTAKE_SCHEDULED: frozenset(
+        {ReferralStatus.INTAKE_SCHEDULED, ReferralStatus.ENGAGED, ReferralStatus.DISENGAGED}
+    ),
     ReferralStatus.ENGAGED: frozenset({ReferralStatus.COMPLETED, ReferralStatus.DISENGAGED}),
     ReferralStatus.DECLINED: frozenset(),
     ReferralStatus.COMPLETED: frozenset(),
@@ -79,16 +81,21 @@ class Referral(ArchivableModel):
         "accounts.Agency", on_delete=models.PROTECT, related_name="referrals_received"
     )
     warm_handoff = models.BooleanField(
-        default=False, help_text="The responder connected the person to the provider in person "
-        "or by a live call, rather than handing over a phone number"
+        default=False,
+        help_text="The responder connected the person to the provider in person "
+        "or by a live call, rather than handing over a phone number",
     )
     handoff_note = models.CharField(max_length=500, blank=True, validators=[validate_clean_text])
     capacity_override_reason = models.CharField(
-        max_length=300, blank=True, validators=[validate_clean_text],
+        max_length=300,
+        blank=True,
+        validators=[validate_clean_text],
         help_text="Why the referral went to a service showing no open capacity",
     )
     status = models.CharField(
-        max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.SENT,
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.SENT,
         help_text="Cached from the latest status change",
     )
     status_changed_at = models.DateTimeField(default=clock.now)
@@ -98,8 +105,9 @@ class Referral(ArchivableModel):
         ordering = ["-created_at"]
         indexes = [
             # the provider's intake queue: open referrals to the agency, oldest first
-            models.Index(fields=["receiving_agency", "status", "created_at"],
-                         name="referral_queue_idx"),
+            models.Index(
+                fields=["receiving_agency", "status", "created_at"], name="referral_queue_idx"
+            ),
             # the referring agency's list of referrals and their statuses
             models.Index(fields=["referring_agency", "-created_at"], name="referral_sent_idx"),
         ]
@@ -139,6 +147,9 @@ class ReferralStatusChange(models.Model):
                 name="status_change_decline_has_reason",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status} at {self.changed_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

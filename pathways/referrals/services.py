@@ -27,8 +27,14 @@ from pathways.referrals.models import (
 )
 
 REFERRAL_FIELDS = [
-    "encounter", "person", "service", "referring_agency", "receiving_agency", "warm_handoff",
-    "capacity_override_reason", "status",
+    "encounter",
+    "person",
+    "service",
+    "referring_agency",
+    "receiving_agency",
+    "warm_handoff",
+    "capacity_override_reason",
+    "status",
 ]
 
 
@@ -72,7 +78,10 @@ def referral_send(
     referral.full_clean()
     referral.save()
     ReferralStatusChange.objects.create(
-        referral=referral, from_status="", to_status=ReferralStatus.SENT, changed_at=now,
+        referral=referral,
+        from_status="",
+        to_status=ReferralStatus.SENT,
+        changed_at=now,
         changed_by=actor,
     )
     audit_log(
@@ -142,32 +151,49 @@ def referral_receive(*, actor: Any, referral: Referral) -> Referral:
     """The provider opened the referral (a read receipt). Does nothing once past 'sent'."""
     if referral.status != ReferralStatus.SENT:
         return referral
-    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.RECEIVED,
-                       event="receive")
+    return _transition(
+        actor=actor, referral=referral, to_status=ReferralStatus.RECEIVED, event="receive"
+    )
 
 
 @transaction.atomic
 def referral_accept(
     *, actor: Any, referral: Referral, note: str = "", expected_status: str | None = None
 ) -> Referral:
-    accepted = _transition(actor=actor, referral=referral, to_status=ReferralStatus.ACCEPTED,
-                           event="accept", note=note, expected_status=expected_status)
+    accepted = _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.ACCEPTED,
+        event="accept",
+        note=note,
+        expected_status=expected_status,
+    )
     service_capacity_take(actor=actor, service=accepted.service, reason="referral accepted")
     return accepted
 
 
 @transaction.atomic
 def referral_decline(
-    *, actor: Any, referral: Referral, reason: str, note: str = "",
+    *,
+    actor: Any,
+    referral: Referral,
+    reason: str,
+    note: str = "",
     expected_status: str | None = None,
 ) -> Referral:
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": "Choose why the referral is declined."})
     if reason == DeclineReason.OTHER and not note.strip():
         raise ValidationError({"note": "Explain the reason when you choose “Other”."})
-    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.DECLINED,
-                       event="decline", decline_reason=reason, note=note,
-                       expected_status=expected_status)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.DECLINED,
+        event="decline",
+        decline_reason=reason,
+        note=note,
+        expected_status=expected_status,
+    )
 
 
 @transaction.atomic
@@ -176,9 +202,14 @@ def referral_schedule_intake(
 ) -> Referral:
     if scheduled_for < clock.now() - dt.timedelta(minutes=5):
         raise ValidationError({"scheduled_for": "An intake appointment must be in the future."})
-    return _transition(actor=actor, referral=referral,
-                       to_status=ReferralStatus.INTAKE_SCHEDULED, event="schedule_intake",
-                       note=note, scheduled_for=scheduled_for)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.INTAKE_SCHEDULED,
+        event="schedule_intake",
+        note=note,
+        scheduled_for=scheduled_for,
+    )
 
 
 @transaction.atomic
@@ -190,20 +221,36 @@ def referral_record_intake(
         raise ValidationError({"intake_at": "An intake that happened cannot be in the future."})
     if intake_at < referral.created_at - dt.timedelta(minutes=5):
         raise ValidationError({"intake_at": "The intake cannot be before the referral was sent."})
-    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.ENGAGED,
-                       event="record_intake", note=note, scheduled_for=intake_at)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.ENGAGED,
+        event="record_intake",
+        note=note,
+        scheduled_for=intake_at,
+    )
 
 
 @transaction.atomic
 def referral_complete(*, actor: Any, referral: Referral, note: str = "") -> Referral:
-    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.COMPLETED,
-                       event="complete", note=note)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.COMPLETED,
+        event="complete",
+        note=note,
+    )
 
 
 @transaction.atomic
 def referral_disengage(*, actor: Any, referral: Referral, note: str = "") -> Referral:
-    return _transition(actor=actor, referral=referral, to_status=ReferralStatus.DISENGAGED,
-                       event="disengage", note=note)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to_status=ReferralStatus.DISENGAGED,
+        event="disengage",
+        note=note,
+    )
 
 
 # --- The field entry: person + encounter + referral in one transaction --------------------------
@@ -249,7 +296,9 @@ def field_entry_submit(
 
     Resubmitting with the same idempotency key returns what was recorded the first time."""
     if idempotency_key is not None:
-        existing = Encounter.objects.filter(responder=actor, idempotency_key=idempotency_key).first()
+        existing = Encounter.objects.filter(
+            responder=actor, idempotency_key=idempotency_key
+        ).first()
         if existing is not None:
             return FieldEntryResult(existing, existing.referrals.first(), created=False)
     if (person is None) == (new_person is None):

@@ -27,8 +27,14 @@ from pathways.referrals.models import STATUS_DESCRIPTIONS, Referral, ReferralSta
 from pathways.referrals.selectors import can_act_on, history_of, intake_queue, referral_for_user
 
 PROVIDER_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER)
-VIEW_ROLES = (*PROVIDER_ROLES, Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH, Role.COORDINATOR,
-              Role.ADMIN)
+VIEW_ROLES = (
+    *PROVIDER_ROLES,
+    Role.OFFICER,
+    Role.SUPERVISOR,
+    Role.OUTREACH,
+    Role.COORDINATOR,
+    Role.ADMIN,
+)
 
 ACTIONS: dict[str, tuple[type, Callable[..., Referral], str]] = {
     "accept": (AcceptForm, services.referral_accept, "Referral accepted."),
@@ -114,14 +120,19 @@ def act(request: HttpRequest, referral_id: uuid.UUID, action: str) -> HttpRespon
     form = form_class(request.POST, prefix=action)
     if form.is_valid():
         data = dict(form.cleaned_data)
-        kwargs: dict[str, Any] = {"actor": request.user, "referral": referral,
-                                  "note": data.pop("note", "")}
+        kwargs: dict[str, Any] = {
+            "actor": request.user,
+            "referral": referral,
+            "note": data.pop("note", ""),
+        }
         expected = data.pop("expected_status")
         if action in ("accept", "decline"):
             kwargs["expected_status"] = expected
         elif referral.status != expected:
-            form.add_error(None, "This referral changed while you were looking at it. "
-                                 "Reload to see the latest.")
+            form.add_error(
+                None,
+                "This referral changed while you were looking at it. Reload to see the latest.",
+            )
         kwargs.update(data)
         if not form.errors:
             try:

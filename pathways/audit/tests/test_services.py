@@ -19,7 +19,10 @@ def test_audit_log_outside_a_transaction_raises(cast: Any) -> None:
 def test_personal_data_is_redacted_in_audit_changes(cast: Any) -> None:
     with transaction.atomic():
         person = person_create(
-            actor=cast.officer_a, agency=cast.police_a, first_name="Rosa", last_name="Vance",
+            actor=cast.officer_a,
+            agency=cast.police_a,
+            first_name="Rosa",
+            last_name="Vance",
             date_of_birth=None,
         )
     event = AuditEvent.objects.get(object_id=str(person.pk))

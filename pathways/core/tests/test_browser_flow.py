@@ -36,8 +36,13 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()
@@ -66,8 +71,9 @@ def shoot(page: Page, name: str) -> None:
 
 def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser) -> None:
     base = live_server.url
-    known = PersonFactory(first_name="Dana", last_name="Whitfield",
-                          date_of_birth=dt.date(1990, 6, 1))
+    known = PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
 
     # --- the officer, on a phone ------------------------------------------------------------
     officer = open_as(browser, base, "officer_a", PHONE)

@@ -44,8 +44,14 @@ def test_bad_capacity_is_refused_and_nothing_changes(
 
 
 def test_other_provider_cannot_update(cast: Any) -> None:
-    assert post(cast, cast.intake_q, cast.detox_p, capacity_open=1, capacity_total=1).status_code == 404
-    assert post(cast, cast.officer_a, cast.detox_p, capacity_open=1, capacity_total=1).status_code == 403
+    assert (
+        post(cast, cast.intake_q, cast.detox_p, capacity_open=1, capacity_total=1).status_code
+        == 404
+    )
+    assert (
+        post(cast, cast.officer_a, cast.detox_p, capacity_open=1, capacity_total=1).status_code
+        == 403
+    )
     cast.detox_p.refresh_from_db()
     assert cast.detox_p.capacity_open == 3
 

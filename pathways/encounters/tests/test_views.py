@@ -64,7 +64,9 @@ def test_officer_records_prevention_referral_with_warm_handoff(cast: Any) -> Non
     assert encounter.responder == cast.officer_a
     assert [c.to_status for c in referral.history.all()] == ["sent"]
     assert set(AuditEvent.objects.values_list("event_type", flat=True)) == {
-        "person.create", "encounter.create", "referral.send"
+        "person.create",
+        "encounter.create",
+        "referral.send",
     }
     page = client.get(response["Location"])
     assert b"Sent" in page.content and b"Harbor Detox" in page.content
@@ -82,7 +84,8 @@ def test_form_asks_only_this_pathways_questions_and_lists_open_services_first(ca
 def test_services_partial_ranks_matching_services_open_first(cast: Any) -> None:
     client = cast.client_for(cast.officer_a)
     html = client.get(
-        reverse("encounters:services"), {"presenting_needs": ["mental_health"]},
+        reverse("encounters:services"),
+        {"presenting_needs": ["mental_health"]},
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "Lakeside Crisis Stabilization" in html
@@ -146,12 +149,17 @@ def test_double_submit_creates_one_encounter(cast: Any) -> None:
     second = client.post(NEW_URL, data)
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
-    assert (Person.objects.count(), Encounter.objects.count(), Referral.objects.count()) == (1, 1, 1)
+    assert (Person.objects.count(), Encounter.objects.count(), Referral.objects.count()) == (
+        1,
+        1,
+        1,
+    )
 
 
 def test_likely_duplicate_person_is_warned_then_chosen(cast: Any) -> None:
-    existing = PersonFactory(first_name="Dana", last_name="Whitfield",
-                             date_of_birth=dt.date(1990, 6, 1))
+    existing = PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
     client = cast.client_for(cast.officer_a)
     warned = client.post(NEW_URL, entry(cast, first_name="Dana", last_name="Whitfeld"))
     assert warned.status_code == 422
@@ -165,7 +173,9 @@ def test_likely_duplicate_person_is_warned_then_chosen(cast: Any) -> None:
 
 
 def test_duplicate_warning_can_be_overridden_as_a_new_person(cast: Any) -> None:
-    PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1))
+    PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
     client = cast.client_for(cast.officer_a)
     response = client.post(NEW_URL, entry(cast, person_choice="new"))
     assert response.status_code == 302
@@ -173,7 +183,9 @@ def test_duplicate_warning_can_be_overridden_as_a_new_person(cast: Any) -> None:
 
 
 def test_duplicates_fragment_lists_likely_people(cast: Any) -> None:
-    PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1))
+    PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
     client = cast.client_for(cast.officer_a)
     html = client.get(
         reverse("people:duplicates"),
@@ -188,7 +200,7 @@ def test_duplicates_fragment_lists_likely_people(cast: Any) -> None:
 
 
 def test_archived_person_cannot_be_chosen(cast: Any) -> None:
-    gone = PersonFactory(archived_at=clock.now(), archive_reason="merged")
+    gone = PersonFactory.create(archived_at=clock.now(), archive_reason="merged")
     response = cast.client_for(cast.officer_a).post(
         NEW_URL, entry(cast, person_choice=str(gone.pk))
     )
@@ -211,7 +223,7 @@ def test_pathway_not_enabled_is_not_found(cast: Any) -> None:
 
 
 def test_other_agency_sees_nothing_of_the_encounter(cast: Any) -> None:
-    encounter = EncounterFactory(agency=cast.police_a, responder=cast.officer_a)
+    encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
     url = reverse("encounters:detail", args=[encounter.pk])
     assert cast.client_for(cast.officer_a).get(url).status_code == 200
     assert cast.client_for(cast.supervisor_a).get(url).status_code == 200

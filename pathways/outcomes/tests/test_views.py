@@ -13,9 +13,9 @@ from pathways.referrals.factories import make_referral
 def test_dashboard_counts_encounters_and_referrals_by_pathway_and_status(cast: Any) -> None:
     prevention = Pathway.objects.get(code="officer_prevention")
     self_referral = Pathway.objects.get(code="self_referral")
-    e1 = EncounterFactory(agency=cast.police_a, responder=cast.officer_a, pathway=prevention)
-    e2 = EncounterFactory(agency=cast.police_b, responder=cast.officer_b, pathway=prevention)
-    EncounterFactory(agency=cast.police_a, responder=cast.officer_a, pathway=self_referral)
+    e1 = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a, pathway=prevention)
+    e2 = EncounterFactory.create(agency=cast.police_b, responder=cast.officer_b, pathway=prevention)
+    EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a, pathway=self_referral)
     r1 = make_referral(actor=cast.officer_a, encounter=e1, service=cast.detox_p)
     make_referral(actor=cast.officer_b, encounter=e2, service=cast.crisis_q)
     services.referral_accept(actor=cast.intake_p, referral=r1)

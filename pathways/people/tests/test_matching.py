@@ -24,7 +24,9 @@ def test_same_person_with_typo_is_likely() -> None:
 
 def test_different_people_are_not_likely() -> None:
     assert not score_pair("Dana", "Whitfield", D, "Marcus", "Okafor", D).is_likely
-    assert not score_pair("Dana", "Whitfield", D, "Dana", "Whitfield", dt.date(1961, 11, 23)).is_likely
+    assert not score_pair(
+        "Dana", "Whitfield", D, "Dana", "Whitfield", dt.date(1961, 11, 23)
+    ).is_likely
 
 
 @given(st.text(max_size=30), st.text(max_size=30))

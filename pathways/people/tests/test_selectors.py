@@ -5,34 +5,51 @@ from typing import Any
 
 from pathways.core import clock
 from pathways.people.factories import PersonFactory
-from pathways.people.models import PersonAlias
 from pathways.people.matching import name_key, name_sound
+from pathways.people.models import PersonAlias
 from pathways.people.selectors import person_duplicates, person_search
 
 
 def test_duplicates_found_by_birth_date_sound_and_alias(db: Any) -> None:
-    dana = PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1))
-    PersonFactory(first_name="Marcus", last_name="Okafor", date_of_birth=dt.date(1990, 6, 1))
-    found = person_duplicates(first_name="Dana", last_name="Whitfeld",
-                              date_of_birth=dt.date(1990, 6, 1))
+    dana = PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
+    PersonFactory.create(first_name="Marcus", last_name="Okafor", date_of_birth=dt.date(1990, 6, 1))
+    found = person_duplicates(
+        first_name="Dana", last_name="Whitfeld", date_of_birth=dt.date(1990, 6, 1)
+    )
     assert [c.person for c in found] == [dana]
-    PersonAlias.objects.create(person=dana, first_name="Dana", last_name="Stroud",
-                               first_name_key="dana", last_name_key=name_key("Stroud"),
-                               last_name_sound=name_sound("Stroud"))
-    by_alias = person_duplicates(first_name="Dana", last_name="Stroud",
-                                 date_of_birth=dt.date(1990, 6, 1))
+    PersonAlias.objects.create(
+        person=dana,
+        first_name="Dana",
+        last_name="Stroud",
+        first_name_key="dana",
+        last_name_key=name_key("Stroud"),
+        last_name_sound=name_sound("Stroud"),
+    )
+    by_alias = person_duplicates(
+        first_name="Dana", last_name="Stroud", date_of_birth=dt.date(1990, 6, 1)
+    )
     assert by_alias and by_alias[0].person == dana
 
 
 def test_archived_people_are_not_offered(db: Any) -> None:
-    PersonFactory(first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1),
-                  archived_at=clock.now())
-    assert person_duplicates(first_name="Dana", last_name="Whitfield",
-                             date_of_birth=dt.date(1990, 6, 1)) == []
+    PersonFactory.create(
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
+        archived_at=clock.now(),
+    )
+    assert (
+        person_duplicates(
+            first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+        )
+        == []
+    )
 
 
 def test_search_by_surname_prefix_and_both_orders(db: Any) -> None:
-    dana = PersonFactory(first_name="Dana", last_name="Whitfield")
+    dana = PersonFactory.create(first_name="Dana", last_name="Whitfield")
     assert person_search("whit") == [dana]
     assert person_search("Whitfield, Da") == [dana]
     assert person_search("dana whit") == [dana]

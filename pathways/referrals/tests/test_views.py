@@ -16,16 +16,14 @@ from pathways.referrals.models import Referral
 
 @pytest.fixture
 def referral(cast: Any) -> Referral:
-    encounter = EncounterFactory(agency=cast.police_a, responder=cast.officer_a)
+    encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
     return make_referral(actor=cast.officer_a, encounter=encounter, service=cast.detox_p)
 
 
 def act(cast: Any, user: Any, referral: Referral, action: str, **data: Any) -> Any:
     payload = {f"{action}-{k}": v for k, v in data.items()}
     payload.setdefault(f"{action}-expected_status", Referral.objects.get(pk=referral.pk).status)
-    return cast.client_for(user).post(
-        reverse("referrals:act", args=[referral.pk, action]), payload
-    )
+    return cast.client_for(user).post(reverse("referrals:act", args=[referral.pk, action]), payload)
 
 
 def test_queue_shows_only_the_providers_own_referrals(cast: Any, referral: Referral) -> None:
@@ -50,6 +48,7 @@ def test_opening_marks_received_then_accept_and_record_intake(
     assert act(cast, cast.intake_p, referral, "intake", intake_at=now_local).status_code == 302
     engaged = Referral.objects.get(pk=referral.pk)
     assert engaged.status == "engaged"
+    assert engaged.intake_at is not None
     assert abs((engaged.intake_at - clock.now()).total_seconds()) < 120
 
 
@@ -84,8 +83,9 @@ def test_decline_without_reason_is_refused_with_message(cast: Any, referral: Ref
 
 def test_stale_page_gets_a_conflict_message(cast: Any, referral: Referral) -> None:
     act(cast, cast.intake_p, referral, "accept")
-    response = act(cast, cast.intake_p, referral, "decline", reason="insurance",
-                   expected_status="sent")
+    response = act(
+        cast, cast.intake_p, referral, "decline", reason="insurance", expected_status="sent"
+    )
     assert response.status_code == 422
     assert b"changed" in response.content
     assert Referral.objects.get(pk=referral.pk).status == "accepted"
