@@ -24,4 +24,5 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         if first and last
         else []
     )
-    return render(request, "people/_duplicates.html", {"candidates": candidates, "chosen": ""})
+    chosen = request.GET.get("person_choice", "")[:40]
+    return render(request, "people/_duplicates.html", {"candidates": candidates, "chosen": chosen})

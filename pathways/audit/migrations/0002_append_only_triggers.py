@@ -15,7 +15,8 @@ def create_triggers(apps, schema_editor):
             RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME;
         END;
         $$ LANGUAGE plpgsql;
-        """
+        """,
+        None,  # no parameters: the % above is PL/pgSQL's, not a placeholder
     )
     for table in TABLES:
         schema_editor.execute(
