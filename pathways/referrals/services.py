@@ -71,7 +71,8 @@ def referral_send(
         receiving_agency=service.organization,
         warm_handoff=warm_handoff,
         handoff_note=handoff_note.strip(),
-        capacity_override_reason=override,
+        # an override only means something when the service showed no capacity
+        capacity_override_reason=override if service.capacity_open == 0 else "",
         status=ReferralStatus.SENT,
         status_changed_at=now,
     )

@@ -240,3 +240,35 @@ def test_anonymous_users_are_sent_to_sign_in(cast: Any) -> None:
     response = Client().get(NEW_URL)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_duplicates_fragment_keeps_the_officers_choice(cast: Any) -> None:
+    dana = PersonFactory.create(
+        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    )
+    html = (
+        cast.client_for(cast.officer_a)
+        .get(
+            reverse("people:duplicates"),
+            {
+                "first_name": "Dana",
+                "last_name": "Whitfield",
+                "date_of_birth": "1990-06-01",
+                "person_choice": str(dana.pk),
+            },
+        )
+        .content.decode()
+    )
+    assert f'value="{dana.pk}" checked' in html
+
+
+def test_override_reason_is_kept_only_when_the_service_was_full(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    client.post(NEW_URL, entry(cast, capacity_override_reason="just in case"))
+    assert Referral.objects.get().capacity_override_reason == ""
+
+
+def test_duplicates_fragment_is_for_field_staff_only(cast: Any) -> None:
+    url = reverse("people:duplicates")
+    assert cast.client_for(cast.intake_p).get(url).status_code == 403
+    assert cast.client_for(cast.researcher).get(url).status_code == 403
