@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from pathways.core.admin import ReadOnlyAdmin
 from pathways.directory.models import Location, Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ReadOnlyAdmin):
     list_display = ["name", "organization", "service_type", "capacity_open", "capacity_total"]
     list_filter = ["service_type"]
     search_fields = ["name"]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(ReadOnlyAdmin):
     list_display = ["name", "organization", "city"]
