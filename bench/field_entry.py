@@ -2,14 +2,15 @@
 """Field-entry benchmark: how fast the officer's submit is, served the production way.
 
 For each database (SQLite, and PostgreSQL when --pg-url is given) it loads the demo county into a
-fresh database, serves the app with gunicorn sync workers on 127.0.0.1, and runs locust headless
-with 10 and with 50 simulated officers against (a) the real Officer Prevention submit (encounter +
-referral + history + audit) and (b) a bare Django view that validates a form and inserts two rows.
+fresh database, serves the app with gunicorn sync workers on 127.0.0.1, and runs wrk
+(bench/submit.lua) with 10 and with 50 simulated officers against (a) the real Officer
+Prevention submit (encounter + referral + history + audit) and (b) a bare Django view that
+validates a form and inserts two rows.
 It prints submits/s, p50/p95/p99 latency (ms) and errors, and our throughput as a ratio to the
 bare view's. Then a scripted officer in headless Chromium does the Officer Prevention flow and the
 script counts the interactions (fields filled, taps) and the seconds it took.
 
-    .venv/bin/pip install -e '.[dev,bench]'
+    apt-get install wrk chromium     # the load generator and the scripted officer's browser
     .venv/bin/python bench/field_entry.py --duration 20 \
         --pg-url postgres://pathways:pathways@127.0.0.1:5432/pathways_bench
 
@@ -18,15 +19,16 @@ Loopback only; every run is bounded by --duration. Figures go to bench/RESULTS.m
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,36 @@ def prepare_database(env: dict[str, str], encounters: int) -> None:
     manage(env, "demo_load", "--encounters", str(encounters), "--quiet")
     code = "import django; django.setup(); from bench.bare import create_tables; create_tables()"
     subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True)
+
+
+SESSION_CODE = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+users = list(get_user_model().objects.filter(username__in=sys.argv[2].split(",")))
+for i in range(int(sys.argv[1])):
+    user = users[i % len(users)]
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    print(session.session_key)
+"""
+
+
+def make_sessions(env: dict[str, str], count: int) -> Path:
+    """Signed-in sessions for the simulated officers, as a login would leave them."""
+    result = subprocess.run(
+        [PY, "-c", SESSION_CODE, str(count), OFFICERS],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    path = OUT / "sessions.txt"
+    path.write_text(result.stdout)
+    return path
 
 
 def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -82,51 +114,48 @@ def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byte
     raise RuntimeError("gunicorn did not start")
 
 
-def run_locust(port: int, users: int, seconds: int, target: str, tag: str) -> dict[str, Any]:
-    prefix = OUT / f"{tag}-{target}-{users}"
-    env = {**os.environ, "BENCH_TARGET": target, "BENCH_OFFICERS": OFFICERS}
-    subprocess.run(
-        [
-            PY,
-            "-m",
-            "locust",
-            "-f",
-            str(ROOT / "bench" / "locustfile.py"),
-            "--headless",
-            "-u",
-            str(users),
-            "-r",
-            str(users),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--stop-timeout",
-            "5",
-            "--loglevel",
-            "ERROR",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        timeout=seconds + 120,
-        stdout=subprocess.DEVNULL,
+def form_tokens(port: int, session: str) -> dict[str, str]:
+    """The CSRF cookie and form token a signed-in officer's form page carries, and an open
+    service to refer to."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/encounters/new/officer_prevention/",
+        headers={"Cookie": f"sessionid={session}"},
     )
-    with open(f"{prefix}_stats.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Name"] == f"submit ({target})":
-                return {
-                    "rps": float(row["Requests/s"]),
-                    "p50": float(row["50%"]),
-                    "p95": float(row["95%"]),
-                    "p99": float(row["99%"]),
-                    "requests": int(row["Request Count"]),
-                    "errors": int(row["Failure Count"]),
-                }
-    raise RuntimeError(f"no submit row in {prefix}_stats.csv")
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        html = response.read().decode()
+        cookies = response.headers.get_all("Set-Cookie") or []
+    csrf_cookie = next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("csrf"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    service = re.search(r'name="service" value="([0-9a-f-]{36})" data-full="0"', html)
+    if not token or not service:
+        raise RuntimeError("the form page has no CSRF token or no open service")
+    return {
+        "BENCH_SESSION": session,
+        "BENCH_CSRF_COOKIE": csrf_cookie,
+        "BENCH_CSRF_TOKEN": token.group(1),
+        "BENCH_SERVICE": service.group(1),
+    }
+
+
+def run_wrk(port: int, users: int, seconds: int, target: str, tokens: dict[str, str]) -> dict:
+    """`users` connections, each a simulated officer submitting as soon as the last answer came."""
+    path = "/bench/bare/" if target == "bare" else "/encounters/new/officer_prevention/"
+    env = {**os.environ, **tokens, "BENCH_PATH": path}
+    result = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", str(ROOT / "bench" / "submit.lua"), f"http://127.0.0.1:{port}"],
+        env=env, check=True, capture_output=True, text=True, timeout=seconds + 60,
+    )  # fmt: skip
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT "))
+    requests, rps, p50, p95, p99, errors = line.split()[1:]
+    return {
+        "requests": int(requests),
+        "rps": float(rps),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+    }
 
 
 def count_officer_interactions(port: int) -> tuple[int, float]:
@@ -190,14 +219,16 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     }
     print(f"\n== {label}: loading the demo county ({args.encounters} encounters)", flush=True)
     prepare_database(env, args.encounters)
+    session = make_sessions(env, 1).read_text().split()[0]
     port = free_port()
     server = serve(env, port, args.workers)
     rows = []
     try:
+        tokens = form_tokens(port, session)
         for users in args.users:
             for target in ("bare", "pathways"):
                 print(f"   {target:9} {users:3} officers, {args.duration} s ...", flush=True)
-                result = run_locust(port, users, args.duration, target, label)
+                result = run_wrk(port, users, args.duration, target, tokens)
                 rows.append({"db": label, "users": users, "target": target, **result})
         if label == "sqlite" and not args.skip_browser:
             actions, seconds = count_officer_interactions(port)
@@ -217,17 +248,19 @@ def main() -> None:
     parser.add_argument("--encounters", type=int, default=3000, help="demo county size")
     parser.add_argument("--pg-url", default="", help="an empty PostgreSQL database to use")
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        rows += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
     if args.pg_url:
         rows += bench_database("postgresql", args.pg_url, args)
 
     print(
         f"\nField-entry benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d}, {os.cpu_count()} cores, "
-        f"gunicorn {args.workers} sync workers, locust on the same cores, {args.duration} s runs"
+        f"gunicorn {args.workers} sync workers, wrk on the same cores, {args.duration} s runs"
     )
     print(
         f"{'db':10} {'officers':>8} {'target':9} {'submits/s':>9} {'p50 ms':>7} {'p95 ms':>7} "

@@ -83,7 +83,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and one writer work together; IMMEDIATE avoids lock upgrades failing.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "

@@ -28,8 +28,14 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """Current values of `fields` on `obj`, for the old side of a change."""
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    """Current values of `fields` on `obj`, for the old side of a change. Foreign keys are read
+    as their id (no query for the related row)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        attname = getattr(field, "attname", name) if field.many_to_one else name
+        values[name] = _plain(getattr(obj, attname))
+    return values
 
 
 def diff(

@@ -59,3 +59,12 @@ class ArchivableModel(BaseModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(f"{type(self).__name__} records are archived, never deleted.")
+
+
+def clean_fields_only(obj: models.Model) -> None:
+    """Validate field values (lengths, choices, validators) without the per-foreign-key
+    existence queries and unique checks of full_clean(): services hold the related objects
+    already, and the database enforces foreign keys and named constraints."""
+    related = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.clean_fields(exclude=related)
+    obj.clean()

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pathways.audit.services import audit_log, created
+from pathways.core.models import clean_fields_only
 from pathways.encounters.models import Encounter
 from pathways.programs.selectors import can_start
 
@@ -43,8 +44,11 @@ def encounter_create(
     area: str = "",
     notes: str = "",
     idempotency_key: uuid.UUID | None = None,
+    pathway_checked: bool = False,
 ) -> Encounter:
-    if not can_start(actor, pathway, agency):
+    """Record a contact. `pathway_checked` says the caller already resolved the pathway through
+    startable_pathways() for this actor and agency (the field form does)."""
+    if not pathway_checked and not can_start(actor, pathway, agency):
         raise ValidationError(f"Your agency's role does not allow starting {pathway.name}.")
     encounter = Encounter(
         program_id=agency.program_id,
@@ -61,7 +65,7 @@ def encounter_create(
         notes=notes.strip(),
         idempotency_key=idempotency_key,
     )
-    encounter.full_clean(validate_constraints=False)
+    clean_fields_only(encounter)
     encounter.save()
     audit_log(
         actor=actor,

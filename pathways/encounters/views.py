@@ -105,6 +105,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 capacity_override_reason=data["capacity_override_reason"],
                 notes=data["notes"],
                 idempotency_key=data["idempotency_key"],
+                pathway_checked=True,  # resolved by _get_program_pathway_for_user
             )
             encounter = result.encounter
             if result.created:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from pathways.people.matching import MatchScore, name_key, name_sound, score_pair
 from pathways.people.models import Person, PersonAlias
 
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 50
+PERSON_COLUMNS = ("id", "first_name", "middle_name", "last_name", "suffix", "date_of_birth")
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,23 @@ def person_duplicates(
     Blocking keeps it cheap: candidates share the birth date or the surname's sound (Soundex),
     directly or through an alias; each is then scored on names and birth date."""
     sound = name_sound(last_name)
-    if not sound and date_of_birth is None:
+    initial = name_key(first_name)[:1]
+    if not (sound and initial) and date_of_birth is None:
         return []
-    block = Q(last_name_sound=sound) if sound else Q()
+    # Blocks: same surname sound and first initial (index person_sound_idx), or the same birth
+    # date (person_dob_idx), or an alias with the same surname sound.
+    block = Q(pk__in=[])
+    if sound and initial:
+        block |= Q(last_name_sound=sound, first_name_key__startswith=initial)
+        block |= Q(pk__in=PersonAlias.objects.filter(last_name_sound=sound).values("person_id"))
     if date_of_birth is not None:
-        block = block | Q(date_of_birth=date_of_birth) if sound else Q(date_of_birth=date_of_birth)
-    alias_person_ids = (
-        PersonAlias.objects.filter(last_name_sound=sound).values("person_id") if sound else []
+        block |= Q(date_of_birth=date_of_birth)
+    qs = people_active().filter(block).only(*PERSON_COLUMNS)[:MAX_CANDIDATES]
+    aliases = Prefetch(
+        "aliases", queryset=PersonAlias.objects.only("person_id", "first_name", "last_name")
     )
-    qs = people_active().filter(block | Q(pk__in=alias_person_ids))[:MAX_CANDIDATES]
     found: list[Candidate] = []
-    for person in qs.prefetch_related("aliases"):
+    for person in qs.prefetch_related(aliases):
         names = [(person.first_name, person.last_name)] + [
             (a.first_name or person.first_name, a.last_name or person.last_name)
             for a in person.aliases.all()

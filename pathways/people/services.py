@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from pathways.audit.services import audit_log, created
+from pathways.core.models import clean_fields_only
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import Ethnicity, Person, Sex
 
@@ -59,7 +60,7 @@ def person_create(
         created_by_agency=agency,
     )
     _fill_keys(person)
-    person.full_clean()
+    clean_fields_only(person)
     person.save()
     # Names and birth dates are personal data: the audit row records that they were set, not
     # their values (the row itself is the record of who created whom, when).

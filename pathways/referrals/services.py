@@ -12,6 +12,7 @@ from django.db import transaction
 
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
+from pathways.core.models import clean_fields_only
 from pathways.directory.models import Service
 from pathways.directory.services import service_capacity_take
 from pathways.encounters.models import Disposition, Encounter
@@ -49,7 +50,7 @@ def referral_send(
     capacity_override_reason: str = "",
 ) -> Referral:
     """Send a referral from an encounter to a partner service."""
-    service = Service.objects.select_for_update().get(pk=service.pk)
+    service = Service.objects.select_related("organization").get(pk=service.pk)
     if service.is_archived or service.organization.program_id != encounter.program_id:
         raise ValidationError({"service": "This service is not part of the program."})
     override = capacity_override_reason.strip()
@@ -76,7 +77,7 @@ def referral_send(
         status=ReferralStatus.SENT,
         status_changed_at=now,
     )
-    referral.full_clean()
+    clean_fields_only(referral)
     referral.save()
     ReferralStatusChange.objects.create(
         referral=referral,
@@ -128,7 +129,7 @@ def _transition(
         note=note.strip(),
         scheduled_for=scheduled_for,
     )
-    change.full_clean(exclude=["referral", "changed_by"])
+    clean_fields_only(change)
     change.save()
     old_status = locked.status
     locked.status = to_status
@@ -292,6 +293,7 @@ def field_entry_submit(
     capacity_override_reason: str = "",
     notes: str = "",
     idempotency_key: uuid.UUID | None = None,
+    pathway_checked: bool = False,
 ) -> FieldEntryResult:
     """Record a contact under a pathway and, when a service was chosen, send the referral.
 
@@ -330,6 +332,7 @@ def field_entry_submit(
         location_text=location_text,
         notes=notes,
         idempotency_key=idempotency_key,
+        pathway_checked=pathway_checked,
     )
     referral = None
     if service is not None and disposition == Disposition.REFERRED:
