@@ -15,7 +15,7 @@ def program_for_user(user: Any) -> Program | None:
 def enabled_pathways(program: Program) -> list[ProgramPathway]:
     return list(
         ProgramPathway.objects.filter(program=program, is_enabled=True)
-        .select_related("pathway")
+        .select_related("pathway", "program")
         .order_by("pathway__display_order")
     )
 
