@@ -35,14 +35,18 @@ def person_duplicates(
     initial = name_key(first_name)[:1]
     if not (sound and initial) and date_of_birth is None:
         return []
-    # Blocks: same surname sound and first initial (index person_sound_idx), or the same birth
-    # date (person_dob_idx), or an alias with the same surname sound.
+    # Blocks: the same birth date (index person_dob_idx); or the same surname sound and first
+    # initial (person_sound_idx) born the same year, so a common surname does not pull in
+    # everyone; or an alias with that surname sound, born the same year.
     block = Q(pk__in=[])
-    if sound and initial:
-        block |= Q(last_name_sound=sound, first_name_key__startswith=initial)
-        block |= Q(pk__in=PersonAlias.objects.filter(last_name_sound=sound).values("person_id"))
+    same_year = Q()
     if date_of_birth is not None:
         block |= Q(date_of_birth=date_of_birth)
+        same_year = Q(date_of_birth__year=date_of_birth.year)
+    if sound and initial:
+        block |= Q(last_name_sound=sound, first_name_key__startswith=initial) & same_year
+        aliased = PersonAlias.objects.filter(last_name_sound=sound).values("person_id")
+        block |= Q(pk__in=aliased) & same_year
     qs = people_active().filter(block).only(*PERSON_COLUMNS)[:MAX_CANDIDATES]
     aliases = Prefetch(
         "aliases", queryset=PersonAlias.objects.only("person_id", "first_name", "last_name")

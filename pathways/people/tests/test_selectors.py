@@ -54,3 +54,14 @@ def test_search_by_surname_prefix_and_both_orders(db: Any) -> None:
     assert person_search("Whitfield, Da") == [dana]
     assert person_search("dana whit") == [dana]
     assert person_search("   ") == []
+
+
+def test_common_surname_sound_does_not_pull_in_people_born_other_years(db: Any) -> None:
+    for year in range(1950, 1990):
+        PersonFactory.create(
+            first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(year, 3, 3)
+        )
+    found = person_duplicates(
+        first_name="Dana", last_name="Whitfeld", date_of_birth=dt.date(1970, 3, 4)
+    )
+    assert [c.person.date_of_birth for c in found] == [dt.date(1970, 3, 3)]
