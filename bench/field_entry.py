@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: pathways is importable
 PY = sys.executable
 OUT = ROOT / "bench" / "out"
 OFFICERS = "officer.rivera,sgt.okafor,deputy.hale"
@@ -162,19 +163,12 @@ def count_officer_interactions(port: int) -> tuple[int, float]:
     """A scripted officer does the Officer Prevention flow in Chromium; count what they do."""
     from playwright.sync_api import sync_playwright
 
+    from pathways.core.browser import launch_chromium
+
     actions = 0
     base = f"http://127.0.0.1:{port}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch_chromium(p)
         page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         page.goto(f"{base}/accounts/login/")
         page.get_by_label("Username").fill("officer.rivera")

@@ -19,13 +19,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pathways.accounts.factories import TEST_PASSWORD
+from pathways.core.browser import launch_chromium
 from pathways.encounters.models import Encounter
 from pathways.people.factories import PersonFactory
 from pathways.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -34,16 +34,7 @@ DESKTOP = {"width": 1280, "height": 800}
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        b = launch_chromium(p)
         yield b
         b.close()
 
