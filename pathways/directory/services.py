@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from pathways.audit.services import audit_log, diff, snapshot
 from pathways.core import clock
+from pathways.core.services import service
 from pathways.directory.models import CapacityUpdate, Service
 
 CAPACITY_FIELDS = ["capacity_total", "capacity_open"]
 
 
-@transaction.atomic
+@service
 def service_capacity_set(
     *,
     actor: Any,
@@ -54,7 +54,7 @@ def service_capacity_set(
     return service
 
 
-@transaction.atomic
+@service
 def service_capacity_take(*, actor: Any, service: Service, reason: str) -> Service:
     """One slot is taken (a referral was accepted). Never goes below zero."""
     locked = Service.objects.select_for_update().get(pk=service.pk)

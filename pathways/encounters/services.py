@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from pathways.audit.services import audit_log, created
 from pathways.core.models import clean_fields_only
+from pathways.core.services import service
 from pathways.encounters.models import Encounter
 from pathways.programs.selectors import can_start
 
@@ -29,7 +29,7 @@ ENCOUNTER_FIELDS = [
 ]
 
 
-@transaction.atomic
+@service
 def encounter_create(
     *,
     actor: Any,

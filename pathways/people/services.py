@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
 from pathways.audit.services import audit_log, created
 from pathways.core.models import clean_fields_only
+from pathways.core.services import service
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import Ethnicity, Person, Sex
 
@@ -31,7 +30,7 @@ def _fill_keys(person: Person) -> None:
     person.last_name_sound = name_sound(person.last_name)
 
 
-@transaction.atomic
+@service
 def person_create(
     *,
     actor: Any,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from pathways.audit.services import audit_log, created, diff, snapshot
+from pathways.core.services import service
 from pathways.programs.catalog import catalog_rows
 from pathways.programs.models import Pathway, Program, ProgramPathway
 
@@ -26,7 +25,7 @@ PATHWAY_FIELDS = [
 ]
 
 
-@transaction.atomic
+@service
 def catalog_sync(*, actor: Any = None) -> list[Pathway]:
     """Create or update the six pathway rows from the catalog."""
     result = []
@@ -52,7 +51,7 @@ def catalog_sync(*, actor: Any = None) -> list[Pathway]:
     return result
 
 
-@transaction.atomic
+@service
 def program_create(
     *,
     actor: Any,
@@ -80,7 +79,7 @@ def program_create(
     return program
 
 
-@transaction.atomic
+@service
 def program_pathway_set_enabled(
     *, actor: Any, program: Program, pathway: Pathway, enabled: bool, local_name: str = ""
 ) -> ProgramPathway:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
+from pathways.core.services import service
 from pathways.directory.models import Service
 from pathways.directory.services import service_capacity_take
 from pathways.encounters.models import Disposition, Encounter
@@ -39,7 +39,7 @@ REFERRAL_FIELDS = [
 ]
 
 
-@transaction.atomic
+@service
 def referral_send(
     *,
     actor: Any,
@@ -148,7 +148,7 @@ def _transition(
     return locked
 
 
-@transaction.atomic
+@service
 def referral_receive(*, actor: Any, referral: Referral) -> Referral:
     """The provider opened the referral (a read receipt). Does nothing once past 'sent'."""
     if referral.status != ReferralStatus.SENT:
@@ -158,7 +158,7 @@ def referral_receive(*, actor: Any, referral: Referral) -> Referral:
     )
 
 
-@transaction.atomic
+@service
 def referral_accept(
     *, actor: Any, referral: Referral, note: str = "", expected_status: str | None = None
 ) -> Referral:
@@ -174,7 +174,7 @@ def referral_accept(
     return accepted
 
 
-@transaction.atomic
+@service
 def referral_decline(
     *,
     actor: Any,
@@ -198,7 +198,7 @@ def referral_decline(
     )
 
 
-@transaction.atomic
+@service
 def referral_schedule_intake(
     *, actor: Any, referral: Referral, scheduled_for: dt.datetime, note: str = ""
 ) -> Referral:
@@ -214,7 +214,7 @@ def referral_schedule_intake(
     )
 
 
-@transaction.atomic
+@service
 def referral_record_intake(
     *, actor: Any, referral: Referral, intake_at: dt.datetime, note: str = ""
 ) -> Referral:
@@ -233,7 +233,7 @@ def referral_record_intake(
     )
 
 
-@transaction.atomic
+@service
 def referral_complete(*, actor: Any, referral: Referral, note: str = "") -> Referral:
     return _transition(
         actor=actor,
@@ -244,7 +244,7 @@ def referral_complete(*, actor: Any, referral: Referral, note: str = "") -> Refe
     )
 
 
-@transaction.atomic
+@service
 def referral_disengage(*, actor: Any, referral: Referral, note: str = "") -> Referral:
     return _transition(
         actor=actor,
@@ -275,7 +275,7 @@ class FieldEntryResult:
     created: bool  # False when the same submission had already been recorded
 
 
-@transaction.atomic
+@service
 def field_entry_submit(
     *,
     actor: Any,

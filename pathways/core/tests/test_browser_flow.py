@@ -27,6 +27,9 @@ from pathways.referrals.models import Referral
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
+# A busy CI machine renders slowly: wait up to 15 s for what must appear.
+expect.set_options(timeout=15_000)
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
