@@ -7,6 +7,7 @@ from django.db import models
 
 from pathways.core.models import ArchivableModel
 from pathways.core.validators import validate_clean_text
+from pathways.programs.vocabulary import Need
 
 
 class CallSource(models.TextChoices):
@@ -75,3 +76,8 @@ class Encounter(ArchivableModel):
 
     def __str__(self) -> str:
         return f"{self.pathway.short_name} contact {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def presenting_needs_labels(self) -> list[str]:
+        labels = dict(Need.choices)
+        return [labels.get(code, code) for code in self.presenting_needs]

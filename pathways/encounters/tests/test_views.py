@@ -70,6 +70,7 @@ def test_officer_records_prevention_referral_with_warm_handoff(cast: Any) -> Non
     }
     page = client.get(response["Location"])
     assert b"Sent" in page.content and b"Harbor Detox" in page.content
+    assert b"Substance use" in page.content  # needs shown by their labels, not codes
 
 
 def test_form_asks_only_this_pathways_questions_and_lists_open_services_first(cast: Any) -> None:
