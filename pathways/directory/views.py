@@ -55,7 +55,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
             if s.organization_id in own
             else None,
         )
-        for s in services
+        for s in sorted(services, key=lambda s: s.organization_id not in own)  # own first
     ]
     return render(request, "directory/services.html", {"rows": rows})
 
