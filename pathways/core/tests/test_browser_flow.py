@@ -80,13 +80,17 @@ def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser)
     officer.get_by_label("Date of birth").press("Tab")  # leaving the field checks for duplicates
     warning = officer.get_by_test_id("duplicate-warning")
     expect(warning).to_be_visible()
+    officer.wait_for_load_state("networkidle")  # the last check's answer is in
     officer.get_by_text("Same person: Dana Whitfield").click()
+    expect(officer.get_by_role("radio", name=re.compile("Same person"))).to_be_checked()
     officer.get_by_label("Where").fill("Elm St & 4th Ave")
     officer.locator("label", has_text="Substance use").click()  # USWDS hides the box itself
     # The service list refreshes for the need: detox (open) before outpatient (full)
     detox = officer.get_by_text("Harbor Detox")
     expect(detox).to_be_visible()
     expect(officer.get_by_text("Lakeside Crisis Stabilization")).to_have_count(0)
+    officer.wait_for_load_state("networkidle")
+    expect(officer.get_by_role("radio", name=re.compile("Same person"))).to_be_checked()
     listing = officer.locator("#services").inner_text()
     assert listing.index("Harbor Detox") < listing.index("Harbor Outpatient")
     shoot(officer, "02-officer-form")
