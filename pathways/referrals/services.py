@@ -200,7 +200,12 @@ def referral_decline(
 
 @service
 def referral_schedule_intake(
-    *, actor: Any, referral: Referral, scheduled_for: dt.datetime, note: str = ""
+    *,
+    actor: Any,
+    referral: Referral,
+    scheduled_for: dt.datetime,
+    note: str = "",
+    expected_status: str | None = None,
 ) -> Referral:
     if scheduled_for < clock.now() - dt.timedelta(minutes=5):
         raise ValidationError({"scheduled_for": "An intake appointment must be in the future."})
@@ -211,12 +216,18 @@ def referral_schedule_intake(
         event="schedule_intake",
         note=note,
         scheduled_for=scheduled_for,
+        expected_status=expected_status,
     )
 
 
 @service
 def referral_record_intake(
-    *, actor: Any, referral: Referral, intake_at: dt.datetime, note: str = ""
+    *,
+    actor: Any,
+    referral: Referral,
+    intake_at: dt.datetime,
+    note: str = "",
+    expected_status: str | None = None,
 ) -> Referral:
     """The person attended intake: the referral becomes 'engaged'."""
     if intake_at > clock.now() + dt.timedelta(minutes=5):
@@ -230,28 +241,35 @@ def referral_record_intake(
         event="record_intake",
         note=note,
         scheduled_for=intake_at,
+        expected_status=expected_status,
     )
 
 
 @service
-def referral_complete(*, actor: Any, referral: Referral, note: str = "") -> Referral:
+def referral_complete(
+    *, actor: Any, referral: Referral, note: str = "", expected_status: str | None = None
+) -> Referral:
     return _transition(
         actor=actor,
         referral=referral,
         to_status=ReferralStatus.COMPLETED,
         event="complete",
         note=note,
+        expected_status=expected_status,
     )
 
 
 @service
-def referral_disengage(*, actor: Any, referral: Referral, note: str = "") -> Referral:
+def referral_disengage(
+    *, actor: Any, referral: Referral, note: str = "", expected_status: str | None = None
+) -> Referral:
     return _transition(
         actor=actor,
         referral=referral,
         to_status=ReferralStatus.DISENGAGED,
         event="disengage",
         note=note,
+        expected_status=expected_status,
     )
 
 

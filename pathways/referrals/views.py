@@ -125,21 +125,12 @@ def act(request: HttpRequest, referral_id: uuid.UUID, action: str) -> HttpRespon
             "referral": referral,
             "note": data.pop("note", ""),
         }
-        expected = data.pop("expected_status")
-        if action in ("accept", "decline"):
-            kwargs["expected_status"] = expected
-        elif referral.status != expected:
-            form.add_error(
-                None,
-                "This referral changed while you were looking at it. Reload to see the latest.",
-            )
-        kwargs.update(data)
-        if not form.errors:
-            try:
-                service(**kwargs)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, done)
-                return redirect("referrals:detail", referral_id=referral.pk)
+        kwargs.update(data)  # includes expected_status: the service refuses a stale page
+        try:
+            service(**kwargs)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done)
+            return redirect("referrals:detail", referral_id=referral.pk)
     return detail(request, referral_id, bound={action: form})
