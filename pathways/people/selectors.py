@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from pathways.people.matching import MatchScore, name_key, name_sound, score_pair
 from pathways.people.models import Person, PersonAlias
@@ -47,25 +47,32 @@ def person_duplicates(
         block |= Q(last_name_sound=sound, first_name_key__startswith=initial) & same_year
         aliased = PersonAlias.objects.filter(last_name_sound=sound).values("person_id")
         block |= Q(pk__in=aliased) & same_year
-    qs = people_active().filter(block).only(*PERSON_COLUMNS)[:MAX_CANDIDATES]
-    aliases = Prefetch(
-        "aliases", queryset=PersonAlias.objects.only("person_id", "first_name", "last_name")
-    )
+    # Plain rows, not model instances: this runs on every field submit, and building up to
+    # fifty Person objects with a prefetch cost more than the query itself.
+    rows = list(people_active().filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
+    if not rows:
+        return []
+    alias_names: dict[object, list[tuple[str, str]]] = {}
+    for person_id, first, last in PersonAlias.objects.filter(
+        person_id__in=[row[0] for row in rows]
+    ).values_list("person_id", "first_name", "last_name"):
+        alias_names.setdefault(person_id, []).append((first, last))
     found: list[Candidate] = []
-    for person in qs.prefetch_related(aliases):
-        names = [(person.first_name, person.last_name)] + [
-            (a.first_name or person.first_name, a.last_name or person.last_name)
-            for a in person.aliases.all()
+    for row in rows:
+        fields = dict(zip(PERSON_COLUMNS, row, strict=True))
+        own_first, own_last = fields["first_name"], fields["last_name"]
+        names = [(own_first, own_last)] + [
+            (f or own_first, last or own_last) for f, last in alias_names.get(row[0], [])
         ]
         best = max(
             (
-                score_pair(first_name, last_name, date_of_birth, f, last, person.date_of_birth)
+                score_pair(first_name, last_name, date_of_birth, f, last, fields["date_of_birth"])
                 for f, last in names
             ),
             key=lambda m: m.score,
         )
         if best.is_likely:
-            found.append(Candidate(person, best))
+            found.append(Candidate(Person(**fields), best))
     found.sort(key=lambda c: c.match.score, reverse=True)
     return found[:limit]
 
