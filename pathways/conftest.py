@@ -6,6 +6,7 @@ prosecutor's office, the program office and a research partner; one user per rol
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,3 +115,16 @@ def cast(db: Any) -> Cast:
 def _fast_password_hashing(settings: Any) -> None:
     """Tests log in many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for every browser test of the run."""
+    from playwright.sync_api import sync_playwright
+
+    from pathways.core.browser import launch_chromium
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.encounters",
     "pathways.referrals",
+    "pathways.worklists",
     "pathways.outcomes",
     "pathways.demo",
 ]

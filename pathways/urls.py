@@ -8,9 +8,11 @@ urlpatterns = [
     path("accounts/", include("pathways.accounts.urls")),
     path("encounters/", include("pathways.encounters.urls")),
     path("referrals/", include("pathways.referrals.urls")),
+    path("worklist/", include("pathways.worklists.urls")),
     path("people/", include("pathways.people.urls")),
     path("program/", include("pathways.outcomes.urls")),
     path("directory/", include("pathways.directory.urls")),
+    path("setup/", include("pathways.programs.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ flags keep Chromium off the network this machine does not have."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 CHROMIUM_ARGS = [
@@ -23,3 +24,38 @@ def launch_chromium(playwright: Any) -> Any:
         executable_path=os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"),
         args=CHROMIUM_ARGS,
     )
+
+
+# --- Helpers for the browser tests ------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def screenshots_dir() -> Path:
+    return Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
+
+
+def open_as(browser: Any, base: str, username: str, viewport: dict[str, int]) -> Any:
+    """A new page signed in as `username` (the test cast's password)."""
+    from pathways.accounts.factories import TEST_PASSWORD
+
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def shoot(page: Any, name: str) -> None:
+    """Save the page at phone and desktop width (restoring the page's own size after)."""
+    shots = screenshots_dir()
+    shots.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
+    if size:
+        page.set_viewport_size(size)

@@ -53,7 +53,7 @@ from pathways.directory.models import (
 from pathways.encounters.models import Encounter
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
-from pathways.programs.models import Pathway, PathwayCode, Program
+from pathways.programs.models import Pathway, PathwayCode, Program, ProgramPathway
 from pathways.programs.services import program_create
 from pathways.referrals.models import Referral, ReferralStatusChange
 
@@ -327,6 +327,7 @@ class PathwayInfo:
     roles: frozenset[str]
     needs: tuple[str, ...]
     default_call_source: str
+    config_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -527,6 +528,11 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
     Link.objects.bulk_create(links)
     CapacityUpdate.objects.bulk_create(updates)
 
+    configs = dict(
+        ProgramPathway.objects.filter(program=program).values_list(
+            "pathway_id", "current_config_id"
+        )
+    )
     pathways = {
         p.code: PathwayInfo(
             id=p.id,
@@ -535,6 +541,7 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
             roles=frozenset(p.starter_roles),
             needs=tuple(p.typical_needs),
             default_call_source=p.default_call_source,
+            config_id=configs.get(p.pk),
         )
         for p in Pathway.objects.filter(code__in=PathwayCode.values)
     }
@@ -1093,6 +1100,7 @@ class Stream:
             "id": encounter_id,
             "program_id": self.county.program.pk,
             "pathway_id": pathway.id,
+            "config_id": pathway.config_id,
             "person_id": person_id,
             "agency_id": agency.id,
             "responder_id": responder,

@@ -18,10 +18,12 @@ from pathways.core.validators import (
 )
 from pathways.directory.models import Service
 from pathways.directory.selectors import service_for_program
+from pathways.eligibility.rules import Decision, Outcome
+from pathways.encounters.eligibility import asked_facts, decide, fact_field, rules_of
 from pathways.encounters.models import CallSource, Disposition
 from pathways.people.models import Person
 from pathways.people.selectors import Candidate, people_active, person_duplicates
-from pathways.programs.models import Pathway, Program
+from pathways.programs.models import Pathway, PathwayConfig, Program
 from pathways.programs.vocabulary import Need
 
 NEW_PERSON = "new"
@@ -97,16 +99,36 @@ class FieldEntryForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, program: Program, pathway: Pathway, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        program: Program,
+        pathway: Pathway,
+        config: PathwayConfig | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.program = program
         self.pathway = pathway
+        self.config = config
         self.candidates: list[Candidate] = []
         self.person: Person | None = None
         self.service_obj: Service | None = None
+        self.decision: Decision | None = None
+        self.answers: dict[str, Any] = {}
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("idempotency_key", uuid.uuid4())
         initial.setdefault("call_source", pathway.default_call_source)
         super().__init__(*args, **kwargs)
+        self.rules = rules_of(config)
+        self.fact_names: list[str] = []
+        for fact in asked_facts(self.rules):
+            name = f"fact_{fact.code}"
+            self.fields[name] = fact_field(fact)
+            self.fact_names.append(name)
+
+    @property
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fact_names]
 
     def clean_person_choice(self) -> str:
         choice: str = self.cleaned_data.get("person_choice", "").strip()
@@ -126,8 +148,25 @@ class FieldEntryForm(Form):
         if not data.get("occurred_at") and "occurred_at" not in self.errors:
             data["occurred_at"] = clock.now()
         self._clean_person(data)
+        self._clean_eligibility(data)
         self._clean_service(data)
         return data
+
+    def _clean_eligibility(self, data: dict[str, Any]) -> None:
+        if not self.rules or any(name in self.errors for name in self.fact_names):
+            return
+        born = self.person.date_of_birth if self.person else data.get("date_of_birth")
+        self.answers = {name.removeprefix("fact_"): data.get(name) for name in self.fact_names}
+        self.decision = decide(self.rules, self.answers, born, data["occurred_at"], self.program)
+        if self.decision.outcome == Outcome.INELIGIBLE and (
+            data.get("disposition") == Disposition.REFERRED
+        ):
+            self.add_error(
+                "disposition",
+                "Under the program's rules this person is not eligible for this pathway: "
+                + " ".join(self.decision.reasons)
+                + " Record the contact with another outcome.",
+            )
 
     def _clean_person(self, data: dict[str, Any]) -> None:
         if self.person is not None or "person_choice" in self.errors:

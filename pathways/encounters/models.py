@@ -54,6 +54,19 @@ class Encounter(ArchivableModel):
     presenting_needs = models.JSONField(default=list)
     disposition = models.CharField(max_length=20, choices=Disposition.choices)
     notes = models.TextField(blank=True, validators=[validate_clean_text])
+    config = models.ForeignKey(
+        "programs.PathwayConfig",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The pathway configuration version the contact was decided under",
+    )
+    eligibility_answers = models.JSONField(
+        default=dict, blank=True, help_text="Answers to the eligibility questions the rules use"
+    )
+    eligibility_outcome = models.CharField(max_length=30, blank=True)
+    eligibility_reasons = models.JSONField(default=list, blank=True)
     idempotency_key = models.UUIDField(
         null=True, blank=True, help_text="Sent by the field form; a resubmission is recognised"
     )
@@ -76,6 +89,15 @@ class Encounter(ArchivableModel):
 
     def __str__(self) -> str:
         return f"{self.pathway.short_name} contact {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def eligibility_label(self) -> str:
+        from pathways.eligibility.rules import Outcome
+
+        try:
+            return Outcome(self.eligibility_outcome).label
+        except ValueError:
+            return ""
 
     @property
     def presenting_needs_labels(self) -> list[str]:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("new/", views.start, name="start"),
     path("new/services/", views.services_partial, name="services"),
     path("new/<slug:code>/", views.new, name="new"),
+    path("new/<slug:code>/eligibility/", views.eligibility_partial, name="eligibility"),
     path("<uuid:encounter_id>/", views.detail, name="detail"),
 ]

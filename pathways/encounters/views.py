@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from pathways.accounts.models import Role
-from pathways.accounts.selectors import agencies_for
+from pathways.core import clock
 from pathways.core.access import is_htmx, role_required
 from pathways.directory.selectors import services_for_needs
+from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
 from pathways.encounters.forms import FieldEntryForm
 from pathways.encounters.models import Encounter
 from pathways.encounters.selectors import (
@@ -23,7 +24,7 @@ from pathways.encounters.selectors import (
     find_by_idempotency_key,
 )
 from pathways.programs.models import ProgramPathway
-from pathways.programs.selectors import program_for_user, startable_pathways
+from pathways.programs.selectors import program_for_user, startable_pathways, starting_agency
 from pathways.programs.vocabulary import Need
 from pathways.referrals.selectors import history_of
 from pathways.referrals.services import NewPerson, field_entry_submit
@@ -66,11 +67,7 @@ def start(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest, code: str) -> HttpResponse:
     pp = _get_program_pathway_for_user(request, code)
     program = pp.program
-    agency = next(
-        a
-        for a in agencies_for(request.user, *FIELD_ROLES)
-        if a.kind in pp.pathway.starter_agency_kinds
-    )
+    agency = starting_agency(request.user, pp)
     if request.method == "POST":
         # A resubmission (double tap, retry after a dropped connection) lands on what the first
         # submission recorded, before any validation that the first one changed the answer to.
@@ -78,7 +75,9 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         if already is not None:
             messages.info(request, "This contact was already recorded; nothing new was saved.")
             return redirect("encounters:detail", encounter_id=already.pk)
-    form = FieldEntryForm(request.POST or None, program=program, pathway=pp.pathway)
+    form = FieldEntryForm(
+        request.POST or None, program=program, pathway=pp.pathway, config=pp.current_config
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         new_person = None
@@ -106,6 +105,8 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 notes=data["notes"],
                 idempotency_key=data["idempotency_key"],
                 pathway_checked=True,  # resolved by _get_program_pathway_for_user
+                config=pp.current_config,
+                eligibility_answers=form.answers,
             )
             encounter = result.encounter
             if result.created:
@@ -158,6 +159,18 @@ def services_partial(request: HttpRequest) -> HttpResponse:
             "services": services_for_needs(program, needs),
             "chosen_service": request.GET.get("service", ""),
         },
+    )
+
+
+@role_required(*FIELD_ROLES)
+def eligibility_partial(request: HttpRequest, code: str) -> HttpResponse:
+    """The decision under the pathway's rules, refreshed as the officer answers (htmx)."""
+    pp = _get_program_pathway_for_user(request, code)
+    form = EligibilityCheckForm(request.GET, rules=rules_of(pp.current_config))
+    return render(
+        request,
+        "encounters/_eligibility.html",
+        {"decision": form.decision(pp.program, clock.now())},
     )
 
 

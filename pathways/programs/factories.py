@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 
 from pathways.programs.models import Pathway, Program, ProgramPathway
-from pathways.programs.services import catalog_sync
+from pathways.programs.services import catalog_sync, program_pathway_set_enabled
 
 
 class ProgramFactory(factory.django.DjangoModelFactory[Program]):
@@ -21,4 +21,5 @@ def enable_all_pathways(program: Program) -> None:
     if not Pathway.objects.exists():
         catalog_sync()
     for pathway in Pathway.objects.all():
-        ProgramPathway.objects.get_or_create(program=program, pathway=pathway)
+        if not ProgramPathway.objects.filter(program=program, pathway=pathway).exists():
+            program_pathway_set_enabled(actor=None, program=program, pathway=pathway, enabled=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -83,6 +84,9 @@ class ProgramPathway(BaseModel):
     local_name = models.CharField(
         max_length=100, blank=True, help_text="What the program calls it, e.g. 'Angel Program'"
     )
+    current_config = models.ForeignKey(
+        "PathwayConfig", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -91,3 +95,69 @@ class ProgramPathway(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.program}: {self.local_name or self.pathway}"
+
+
+class ChargeMode(models.TextChoices):
+    NONE = "none", "No charges: no arrest and nothing filed"
+    ABEYANCE = "abeyance", "Charge held in abeyance until the plan is done"
+    CIVIL_CITATION = "civil_citation", "Non-criminal (civil) citation with conditions"
+
+
+class PathwayConfig(BaseModel):
+    """One version of how a program runs a pathway. Versions are never edited: a change is a new
+    version, and every decision records the version it was made under."""
+
+    program_pathway = models.ForeignKey(
+        ProgramPathway, on_delete=models.PROTECT, related_name="configs"
+    )
+    version = models.PositiveIntegerField()
+    starter_roles = models.JSONField(default=list)
+    starter_agency_kinds = models.JSONField(default=list)
+    charges = models.CharField(max_length=20, choices=ChargeMode.choices, default=ChargeMode.NONE)
+    prosecutor_review = models.BooleanField(
+        default=False, help_text="Every diversion goes to the prosecutor, who has the final say"
+    )
+    requires_clinician = models.BooleanField(default=False)
+    requires_peer = models.BooleanField(default=False)
+    followup_team = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team that follows up (visits, placement); empty: the responder's agency",
+    )
+    deadlines = models.JSONField(default=dict, blank=True)
+    partner_service_ids = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=list, blank=True)
+    requirements = models.JSONField(
+        default=list, blank=True, help_text="Service-plan requirements template"
+    )
+    rule_set_source = models.CharField(max_length=60, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program_pathway", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_pathway", "version"], name="pathway_config_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_pathway} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("A configuration version is never changed; save a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Configuration versions are kept for the record.")
+
+    def deadline(self, code: str) -> int | None:
+        value = self.deadlines.get(code)
+        return int(value) if value is not None else None

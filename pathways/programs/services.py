@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from pathways.audit.services import audit_log, created, diff, snapshot
 from pathways.core.services import service
 from pathways.programs.catalog import catalog_rows
-from pathways.programs.models import Pathway, Program, ProgramPathway
+from pathways.programs.deadlines import deadlines_for, default_deadlines
+from pathways.programs.models import (
+    ChargeMode,
+    Pathway,
+    PathwayCode,
+    PathwayConfig,
+    Program,
+    ProgramPathway,
+)
 
 PATHWAY_FIELDS = [
     "name",
@@ -95,6 +105,8 @@ def program_pathway_set_enabled(
             obj=pp,
             changes=created(pp, ["program", "pathway", "is_enabled", "local_name"]),
         )
+        pathway_config_save(actor=actor, program_pathway=pp, note="First configuration.")
+        pp.refresh_from_db()
         return pp
     old = snapshot(pp, ["is_enabled", "local_name"])
     pp.is_enabled = enabled
@@ -104,3 +116,215 @@ def program_pathway_set_enabled(
         pp.save()
         audit_log(actor=actor, event_type="program_pathway.update", obj=pp, changes=changes)
     return pp
+
+
+CONFIG_FIELDS = [
+    "starter_roles",
+    "starter_agency_kinds",
+    "charges",
+    "prosecutor_review",
+    "requires_clinician",
+    "requires_peer",
+    "followup_team_id",
+    "deadlines",
+    "partner_service_ids",
+    "rules",
+    "requirements",
+    "rule_set_source",
+]
+
+
+def _initial_config_values(pathway: Pathway) -> dict[str, Any]:
+    return {
+        "starter_roles": list(pathway.starter_roles),
+        "starter_agency_kinds": list(pathway.starter_agency_kinds),
+        "charges": ChargeMode.ABEYANCE if pathway.charges == "held" else ChargeMode.NONE,
+        "prosecutor_review": False,
+        "requires_clinician": False,
+        "requires_peer": False,
+        "followup_team_id": None,
+        "deadlines": default_deadlines(pathway.code),
+        "partner_service_ids": [],
+        "rules": [],
+        "requirements": [],
+        "rule_set_source": "",
+    }
+
+
+def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, Any]:
+    """Check a whole configuration; raise ValidationError naming every field at fault."""
+    from pathways.accounts.models import AgencyKind, Role
+    from pathways.directory.selectors import services_in_program
+    from pathways.eligibility.rules import RuleError, validate_rules
+
+    errors: dict[str, list[str]] = {}
+    code = pp.pathway.code
+    roles = list(dict.fromkeys(values["starter_roles"]))
+    if not roles:
+        errors.setdefault("starter_roles", []).append("Choose at least one role who may start it.")
+    if unknown := set(roles) - set(Role.values):
+        errors.setdefault("starter_roles", []).append(f"Unknown roles: {', '.join(unknown)}.")
+    kinds = list(dict.fromkeys(values["starter_agency_kinds"]))
+    if not kinds:
+        errors.setdefault("starter_agency_kinds", []).append(
+            "Choose at least one kind of agency that may start it."
+        )
+    if unknown := set(kinds) - set(AgencyKind.values):
+        errors.setdefault("starter_agency_kinds", []).append(
+            f"Unknown agency kinds: {', '.join(unknown)}."
+        )
+    if code == PathwayCode.OFFICER_INTERVENTION and "law_enforcement" in kinds and len(kinds) > 1:
+        errors.setdefault("starter_agency_kinds", []).append(
+            "Officer Intervention is started only by law enforcement."
+        )
+    charges = values["charges"]
+    if charges not in ChargeMode.values:
+        errors.setdefault("charges", []).append("Choose how charges are handled.")
+    elif pp.pathway.charges == "held" and charges == ChargeMode.NONE:
+        errors.setdefault("charges", []).append(
+            "This pathway diverts a charge: choose held in abeyance or a civil citation."
+        )
+    elif pp.pathway.charges != "held" and charges != ChargeMode.NONE:
+        errors.setdefault("charges", []).append(
+            f"{pp.pathway.name} involves no charges: a person is never charged for coming "
+            "forward or being referred."
+        )
+    deadlines: dict[str, int] = {}
+    for kind in deadlines_for(code):
+        raw = values["deadlines"].get(kind.code, kind.default)
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number = kind.minimum - 1
+        if not kind.minimum <= number <= kind.maximum:
+            errors.setdefault("deadlines", []).append(
+                f"{kind.label}: choose {kind.minimum}–{kind.maximum} {kind.unit}."
+            )
+        deadlines[kind.code] = number
+    if extra := set(values["deadlines"]) - set(deadlines):
+        errors.setdefault("deadlines", []).append(
+            f"Not a deadline of this pathway: {', '.join(sorted(extra))}."
+        )
+    team_id = values["followup_team_id"] or None
+    if team_id is not None:
+        from pathways.accounts.models import Agency
+
+        team = Agency.objects.filter(
+            pk=team_id, program=pp.program, archived_at__isnull=True
+        ).first()
+        if team is None:
+            errors.setdefault("followup_team_id", []).append(
+                "Choose an active agency of this program as the follow-up team."
+            )
+        else:
+            team_id = team.pk
+    service_ids = [str(s) for s in dict.fromkeys(values["partner_service_ids"])]
+    if service_ids:
+        known = {
+            str(pk)
+            for pk in services_in_program(pp.program)
+            .filter(pk__in=service_ids)
+            .values_list("pk", flat=True)
+        }
+        if missing := [s for s in service_ids if s not in known]:
+            errors.setdefault("partner_service_ids", []).append(
+                f"{len(missing)} chosen service(s) are not active services of this program."
+            )
+    try:
+        rules = [
+            {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
+            for r in validate_rules(values["rules"])
+        ]
+    except RuleError as exc:
+        errors.setdefault("rules", []).append(str(exc))
+        rules = []
+    if errors:
+        raise ValidationError(errors)
+    return {
+        **values,
+        "starter_roles": roles,
+        "starter_agency_kinds": kinds,
+        "followup_team_id": team_id,
+        "deadlines": deadlines,
+        "partner_service_ids": service_ids,
+        "rules": rules,
+    }
+
+
+@service
+def pathway_config_save(
+    *, actor: Any, program_pathway: ProgramPathway, note: str = "", **values: Any
+) -> PathwayConfig:
+    """Save a new configuration version and make it current. Unknown or invalid values are
+    refused (ValidationError) and the version in force stays in force. Saving the same values
+    again changes nothing and returns the current version."""
+    pp = (
+        ProgramPathway.objects.select_for_update()
+        .select_related("pathway", "program")
+        .get(pk=program_pathway.pk)
+    )
+    current = PathwayConfig.objects.get(pk=pp.current_config_id) if pp.current_config_id else None
+    base = (
+        {name: getattr(current, name) for name in CONFIG_FIELDS}
+        if current
+        else _initial_config_values(pp.pathway)
+    )
+    if unknown := set(values) - set(CONFIG_FIELDS):
+        raise ValidationError(f"Unknown configuration fields: {', '.join(sorted(unknown))}.")
+    merged = _validated_config(pp, {**base, **values})
+    note = note.strip()
+    if current is not None:
+        changes = diff(base, {name: merged[name] for name in CONFIG_FIELDS})
+        if not changes:
+            return current
+        if not note:
+            raise ValidationError({"note": ["Say briefly why the configuration changes."]})
+    else:
+        changes = diff({}, {name: merged[name] for name in CONFIG_FIELDS})
+    config = PathwayConfig(
+        program_pathway=pp,
+        version=(current.version + 1) if current else 1,
+        note=note or "First configuration.",
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **{name: merged[name] for name in CONFIG_FIELDS},
+    )
+    config.full_clean(exclude=["program_pathway", "created_by"])
+    config.save()
+    pp.current_config = config
+    pp.save(update_fields=["current_config", "updated_at"])
+    audit_log(
+        actor=actor,
+        event_type="pathway_config.create",
+        obj=config,
+        changes={**changes, "version": [current.version if current else None, config.version]},
+    )
+    return config
+
+
+@service
+def program_pathway_configure(
+    *,
+    actor: Any,
+    program_pathway: ProgramPathway,
+    is_enabled: bool,
+    local_name: str,
+    note: str = "",
+    **values: Any,
+) -> PathwayConfig:
+    """The coordinator's save: whether the program runs the pathway, its local name, and a new
+    configuration version (when anything in it changed), all or nothing."""
+    pp = program_pathway
+    program_pathway_set_enabled(
+        actor=actor, program=pp.program, pathway=pp.pathway, enabled=is_enabled
+    )
+    if local_name.strip() != pp.local_name:
+        old = snapshot(pp, ["local_name"])
+        pp.local_name = local_name.strip()
+        pp.save(update_fields=["local_name", "updated_at"])
+        audit_log(
+            actor=actor,
+            event_type="program_pathway.update",
+            obj=pp,
+            changes=diff(old, snapshot(pp, ["local_name"])),
+        )
+    return pathway_config_save(actor=actor, program_pathway=pp, note=note, **values)

@@ -19,6 +19,7 @@ from pathways.encounters.models import Disposition, Encounter
 from pathways.encounters.services import encounter_create
 from pathways.people.models import Person
 from pathways.people.services import person_create
+from pathways.programs.models import PathwayConfig
 from pathways.referrals.models import (
     TRANSITIONS,
     DeclineReason,
@@ -312,6 +313,8 @@ def field_entry_submit(
     notes: str = "",
     idempotency_key: uuid.UUID | None = None,
     pathway_checked: bool = False,
+    config: PathwayConfig | None = None,
+    eligibility_answers: dict[str, Any] | None = None,
 ) -> FieldEntryResult:
     """Record a contact under a pathway and, when a service was chosen, send the referral.
 
@@ -351,6 +354,8 @@ def field_entry_submit(
         notes=notes,
         idempotency_key=idempotency_key,
         pathway_checked=pathway_checked,
+        config=config,
+        eligibility_answers=eligibility_answers,
     )
     referral = None
     if service is not None and disposition == Disposition.REFERRED:

@@ -9,58 +9,21 @@ go to $PATHWAYS_SCREENSHOTS (default: screenshots/)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from pathways.accounts.factories import TEST_PASSWORD
-from pathways.core.browser import launch_chromium
+from pathways.core.browser import DESKTOP, PHONE, open_as, shoot
 from pathways.encounters.models import Encounter
 from pathways.people.factories import PersonFactory
 from pathways.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
 # A busy CI machine renders slowly: wait up to 15 s for what must appear.
 expect.set_options(timeout=15_000)
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def open_as(browser: Browser, base: str, username: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()  # type: ignore[arg-type]
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
-
-
-def shoot(page: Page, name: str) -> None:
-    """Save the page at phone and desktop width (restoring the page's own size after)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)  # type: ignore[arg-type]
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    if size:
-        page.set_viewport_size(size)
 
 
 def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser) -> None:

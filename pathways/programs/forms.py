@@ -1,0 +1,206 @@
+"""The coordinator's pathway configuration form: who starts it, charges, team, deadlines,
+partner services and the eligibility rules (a row per rule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pathways.accounts.models import Agency, AgencyKind, Role
+from pathways.core.forms import Form
+from pathways.core.validators import validate_clean_text
+from pathways.directory.models import Service
+from pathways.eligibility.rules import MAX_CONDITION, MAX_REASON, Outcome, RuleError, validate_rules
+from pathways.programs.deadlines import deadlines_for
+from pathways.programs.models import ChargeMode, PathwayConfig, ProgramPathway
+
+OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome if o != Outcome.ELIGIBLE]
+
+
+class RuleForm(Form):
+    condition = forms.CharField(
+        label="When",
+        required=False,
+        max_length=MAX_CONDITION,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
+    outcome = forms.ChoiceField(label="Then", choices=OUTCOME_CHOICES, required=False)
+    reason = forms.CharField(label="Reason the officer sees", required=False, max_length=MAX_REASON)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return not (data.get("condition") or "").strip() and not (data.get("reason") or "").strip()
+
+
+RuleFormSet = forms.formset_factory(RuleForm, extra=2, max_num=40, validate_max=True)
+
+
+class PathwayConfigForm(Form):
+    is_enabled = forms.BooleanField(label="The program runs this pathway", required=False)
+    local_name = forms.CharField(
+        label="What the program calls it",
+        help_text="For example 'Angel Program' or 'Safe Stations'. Leave empty for the PTACC name.",
+        required=False,
+        max_length=100,
+        validators=[validate_clean_text],
+    )
+    starter_roles = forms.MultipleChoiceField(
+        label="Who may start it",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one role who may start it."},
+    )
+    starter_agency_kinds = forms.MultipleChoiceField(
+        label="At which kinds of agency",
+        choices=AgencyKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one kind of agency."},
+    )
+    charges = forms.ChoiceField(label="Charges", widget=forms.RadioSelect)
+    prosecutor_review = forms.BooleanField(
+        label="The prosecutor reviews every diversion and has the final say", required=False
+    )
+    requires_clinician = forms.BooleanField(label="A clinician is on the team", required=False)
+    requires_peer = forms.BooleanField(
+        label="A peer (person with lived experience) is on the team", required=False
+    )
+    followup_team = forms.ChoiceField(
+        label="Team that follows up",
+        help_text="Visits, placement and follow-up land on this team's worklist. "
+        "Empty: the agency of the responder who recorded the contact.",
+        required=False,
+    )
+    partner_services = forms.MultipleChoiceField(
+        label="Partner services for this pathway",
+        help_text="Offered first at the contact. Leave all unticked to offer every service.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rule_set_source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
+    note = forms.CharField(
+        label="Why this change",
+        help_text="Kept with the version, e.g. 'Board adopted the 3 g threshold on Nov 12'.",
+        required=False,
+        max_length=300,
+        validators=[validate_clean_text],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        program_pathway: ProgramPathway,
+        services: list[Service],
+        agencies: list[Agency],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.program_pathway = program_pathway
+        pathway = program_pathway.pathway
+        if pathway.charges == "held":
+            allowed = [ChargeMode.ABEYANCE, ChargeMode.CIVIL_CITATION]
+        else:
+            allowed = [ChargeMode.NONE]
+        self._set_choices("charges", [(c.value, c.label) for c in allowed])
+        self._set_choices(
+            "followup_team",
+            [("", "The responder's agency")] + [(str(a.pk), a.name) for a in agencies],
+        )
+        self._set_choices(
+            "partner_services",
+            [(str(s.pk), f"{s.name} — {s.organization.name}") for s in services],
+        )
+        self.deadline_names: list[str] = []
+        for kind in deadlines_for(pathway.code):
+            name = f"deadline_{kind.code}"
+            self.fields[name] = forms.IntegerField(
+                label=f"{kind.label} ({kind.unit})",
+                help_text=f"{kind.help} {kind.minimum}–{kind.maximum} {kind.unit}.",
+                min_value=kind.minimum,
+                max_value=kind.maximum,
+                widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}),
+                error_messages={
+                    "min_value": f"Choose at least {kind.minimum} {kind.unit}.",
+                    "max_value": f"Choose at most {kind.maximum} {kind.unit}.",
+                    "required": "Enter a number.",
+                    "invalid": "Enter a whole number.",
+                },
+            )
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-hint"
+            self.deadline_names.append(name)
+
+    def _set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    @property
+    def deadline_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.deadline_names]
+
+    def config_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "starter_roles": data["starter_roles"],
+            "starter_agency_kinds": data["starter_agency_kinds"],
+            "charges": data["charges"],
+            "prosecutor_review": data["prosecutor_review"],
+            "requires_clinician": data["requires_clinician"],
+            "requires_peer": data["requires_peer"],
+            "followup_team_id": data["followup_team"] or None,
+            "deadlines": {
+                name.removeprefix("deadline_"): data[name] for name in self.deadline_names
+            },
+            "partner_service_ids": data["partner_services"],
+            "rule_set_source": data["rule_set_source"],
+        }
+
+
+def initial_from_config(pp: ProgramPathway, config: PathwayConfig) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "is_enabled": pp.is_enabled,
+        "local_name": pp.local_name,
+        "starter_roles": config.starter_roles,
+        "starter_agency_kinds": config.starter_agency_kinds,
+        "charges": config.charges,
+        "prosecutor_review": config.prosecutor_review,
+        "requires_clinician": config.requires_clinician,
+        "requires_peer": config.requires_peer,
+        "followup_team": str(config.followup_team_id or ""),
+        "partner_services": config.partner_service_ids,
+        "rule_set_source": config.rule_set_source,
+    }
+    for code, value in config.deadlines.items():
+        initial[f"deadline_{code}"] = value
+    return initial
+
+
+def rules_from_formset(formset: Any) -> list[dict[str, str]] | None:
+    """The non-blank rule rows, validated as a rule set. Problems are put on the row at fault
+    and None is returned."""
+    rows: list[tuple[Any, dict[str, str]]] = []
+    for form in formset.forms:
+        if not form.is_valid() or form.is_blank():
+            continue
+        rows.append(
+            (
+                form,
+                {
+                    "condition": form.cleaned_data["condition"],
+                    "outcome": form.cleaned_data["outcome"],
+                    "reason": form.cleaned_data["reason"],
+                },
+            )
+        )
+    raw = [row for _, row in rows]
+    try:
+        validate_rules(raw)
+    except RuleError as exc:
+        if exc.index is not None and exc.index < len(rows):
+            form = rows[exc.index][0]
+            field = exc.field if exc.field in ("condition", "outcome", "reason") else "condition"
+            form.add_error(field, str(exc))
+        else:
+            formset._non_form_errors = formset.error_class([str(exc)])
+        return None
+    return raw

@@ -1,0 +1,71 @@
+"""In Debian's Chromium: a coordinator adopts the Angel Program rules from the example, an
+invalid rule is refused on its row, and an officer on a phone sees the questions and the plain
+reasons as they answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from pathways.core.browser import DESKTOP, PHONE, open_as, shoot
+from pathways.encounters.models import Encounter
+from pathways.programs.models import ProgramPathway
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+expect.set_options(timeout=15_000)
+
+
+def test_coordinator_configures_and_officer_sees_the_reasons(
+    cast: Any, live_server: Any, browser: Browser
+) -> None:
+    base = live_server.url
+    coordinator = open_as(browser, base, "coordinator", DESKTOP)
+    coordinator.get_by_role("link", name="Pathway setup").click()
+    expect(coordinator.get_by_role("heading", name="Pathways", level=1)).to_be_visible()
+    shoot(coordinator, "10-setup-list")
+    coordinator.get_by_role("link", name="Configure Self-Referral").click()
+    coordinator.get_by_label("Start from an example rule set").select_option("angel_program")
+    coordinator.get_by_role("button", name="Load example").click()
+    expect(coordinator.get_by_text("Loaded Angel Program")).to_be_visible()
+    coordinator.get_by_label("What the program calls it").fill("Angel Program")
+    # a typo in a fact's name is refused on its row, and nothing is saved
+    coordinator.locator("#id_rules-0-condition").fill("outstanding_warants")
+    coordinator.get_by_label("Why this change").fill("Board adopted the Angel Program")
+    coordinator.get_by_role("button", name="Save as a new version").click()
+    expect(coordinator.get_by_text(re.compile(r"Rule 1: .*outstanding_warants"))).to_be_visible()
+    shoot(coordinator, "11-setup-rule-refused")
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    assert pp.current_config is not None
+    assert pp.current_config.version == 1
+    coordinator.locator("#id_rules-0-condition").fill("outstanding_warrant")
+    coordinator.get_by_role("button", name="Save as a new version").click()
+    expect(coordinator.get_by_text("Saved as version 2")).to_be_visible()
+    shoot(coordinator, "12-setup-saved")
+
+    officer = open_as(browser, base, "officer_a", PHONE)
+    officer.get_by_role("link", name=re.compile("Angel Program")).click()
+    officer.get_by_label("First name").fill("Jesse")
+    officer.get_by_label("Last name").fill("Marchetti")
+    officer.get_by_label("Date of birth").fill("1992-09-30")
+    officer.get_by_label("Where").fill("Station 2 lobby")
+    warrant = officer.get_by_role("group", name=re.compile("outstanding warrant", re.I))
+    warrant.locator("label", has_text="Yes").click()  # USWDS hides the radio itself
+    expect(officer.get_by_test_id("eligibility-decision")).to_contain_text("Not eligible")
+    shoot(officer, "13-officer-eligibility-refused")
+    warrant.locator("label", has_text=re.compile("^No$")).click()
+    safety = officer.get_by_role("group", name=re.compile("safety of officers", re.I))
+    safety.locator("label", has_text=re.compile("^No$")).click()
+    expect(officer.get_by_test_id("eligibility-decision")).to_contain_text("Eligible")
+    officer.locator("label", has_text="Substance use").click()
+    officer.wait_for_load_state("networkidle")
+    officer.locator("label", has_text="Harbor Detox").click()
+    officer.get_by_role("button", name=re.compile("Record contact")).click()
+    expect(officer.get_by_test_id("eligibility")).to_contain_text("Eligible")
+    shoot(officer, "14-officer-eligible-recorded")
+    encounter = Encounter.objects.get(person__last_name="Marchetti")
+    assert encounter.eligibility_outcome == "eligible"
+    assert encounter.config is not None
+    assert encounter.config.version == 2

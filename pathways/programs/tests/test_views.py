@@ -1,0 +1,126 @@
+"""The coordinator's configuration screens: who may see them, saving, refusals, examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from pathways.programs.models import PathwayConfig, ProgramPathway
+
+LIST_URL = reverse("programs:pathway_list")
+
+
+def edit_url(code: str) -> str:
+    return reverse("programs:pathway_edit", kwargs={"code": code})
+
+
+def form_data(cast: Any, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "is_enabled": "on",
+        "local_name": "Angel Program",
+        "starter_roles": ["officer", "supervisor"],
+        "starter_agency_kinds": ["law_enforcement", "fire", "ems"],
+        "charges": "none",
+        "deadline_referral_response_hours": "24",
+        "deadline_placement_hours": "24",
+        "rules-TOTAL_FORMS": "3",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "40",
+        "rules-0-condition": "outstanding_warrant",
+        "rules-0-outcome": "ineligible",
+        "rules-0-reason": "An outstanding warrant must be cleared first.",
+        "rules-1-condition": "age < 18 and not parent_consent",
+        "rules-1-outcome": "ineligible",
+        "rules-1-reason": "Under 18 needs a parent's consent.",
+        "note": "Adopted the Angel Program rules",
+    }
+    data.update(overrides)
+    return data
+
+
+def versions(code: str) -> int:
+    return PathwayConfig.objects.filter(program_pathway__pathway__code=code).count()
+
+
+def test_only_coordinators_and_admins_configure(cast: Any) -> None:
+    assert cast.client_for(cast.coordinator).get(LIST_URL).status_code == 200
+    for user in (cast.officer_a, cast.intake_p, cast.prosecutor, cast.researcher):
+        client = cast.client_for(user)
+        assert client.get(LIST_URL).status_code == 403
+        assert client.get(edit_url("self_referral")).status_code == 403
+        assert client.post(edit_url("self_referral"), form_data(cast)).status_code == 403
+    assert versions("self_referral") == 1
+
+
+def test_list_shows_every_pathway_with_its_version(cast: Any) -> None:
+    page = cast.client_for(cast.coordinator).get(LIST_URL).content.decode()
+    for name in ("Self-Referral", "Active Outreach", "Naloxone Plus", "Officer Intervention"):
+        assert name in page
+    assert "v1" in page
+
+
+def test_coordinator_saves_rules_as_a_new_version(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    response = client.post(edit_url("self_referral"), form_data(cast), follow=True)
+    assert response.status_code == 200
+    assert "Saved as version 2" in response.content.decode()
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    assert pp.local_name == "Angel Program"
+    assert pp.current_config is not None
+    assert [r["condition"] for r in pp.current_config.rules] == [
+        "outstanding_warrant",
+        "age < 18 and not parent_consent",
+    ]
+    history = client.get(reverse("programs:pathway_history", kwargs={"code": "self_referral"}))
+    assert "Adopted the Angel Program rules" in history.content.decode()
+
+
+def test_an_invalid_rule_is_shown_on_its_row_and_nothing_changes(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    response = client.post(
+        edit_url("self_referral"),
+        form_data(cast, **{"rules-1-condition": "age < 18 and not parental_consent"}),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Rule 2" in page
+    assert "parental_consent" in page
+    assert versions("self_referral") == 1
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    assert pp.local_name == ""
+
+
+def test_bad_deadline_and_missing_roles_are_refused(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    response = client.post(
+        edit_url("self_referral"),
+        form_data(cast, deadline_placement_hours="500", starter_roles=[]),
+    )
+    page = response.content.decode()
+    assert "Choose at most 72 hours." in page
+    assert "Choose at least one role who may start it." in page
+    assert versions("self_referral") == 1
+
+
+def test_a_change_without_a_note_is_refused(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    response = client.post(edit_url("self_referral"), form_data(cast, note=""))
+    assert "Say briefly why the configuration changes." in response.content.decode()
+    assert versions("self_referral") == 1
+
+
+def test_loading_an_example_fills_the_form_but_saves_nothing(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    page = client.get(edit_url("officer_intervention") + "?example=lead_seattle").content.decode()
+    assert "Loaded" in page
+    assert "drug_grams &gt; 3" in page
+    assert versions("officer_intervention") == 1
+    wrong = client.get(edit_url("self_referral") + "?example=lead_seattle", follow=True)
+    assert "not for this pathway" in wrong.content.decode()
+
+
+def test_unknown_pathway_is_404(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    assert client.get(edit_url("no_such_pathway")).status_code == 404

@@ -1,0 +1,162 @@
+"""Coordinator screens: the program's pathways and how each is configured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from pathways.accounts.models import Agency, Role
+from pathways.core.access import role_required
+from pathways.directory.selectors import services_in_program
+from pathways.eligibility.examples import example_rule_sets, examples_for_pathway
+from pathways.eligibility.facts import FACTS
+from pathways.programs.forms import (
+    PathwayConfigForm,
+    RuleFormSet,
+    initial_from_config,
+    rules_from_formset,
+)
+from pathways.programs.models import ProgramPathway
+from pathways.programs.selectors import (
+    config_history_with_changes,
+    program_for_user,
+    program_pathways,
+)
+from pathways.programs.services import program_pathway_configure
+
+SETUP_ROLES = (Role.COORDINATOR, Role.ADMIN)
+# Errors the service raises, by the form field that shows them.
+SERVICE_ERROR_FIELDS = {
+    "starter_roles": "starter_roles",
+    "starter_agency_kinds": "starter_agency_kinds",
+    "charges": "charges",
+    "partner_service_ids": "partner_services",
+    "followup_team_id": "followup_team",
+    "note": "note",
+}
+
+
+def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
+    program = program_for_user(request.user)
+    for pp in program_pathways(program) if program else []:
+        if pp.pathway.code == code:
+            return pp
+    raise Http404("No such pathway in your program.")
+
+
+@role_required(*SETUP_ROLES)
+def pathway_list(request: HttpRequest) -> HttpResponse:
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    return render(
+        request,
+        "programs/pathway_list.html",
+        {"program": program, "program_pathways": program_pathways(program)},
+    )
+
+
+@role_required(*SETUP_ROLES)
+def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
+    pp = _get_program_pathway_for_user(request, code)
+    config = pp.current_config
+    if config is None:
+        raise Http404
+    services = list(services_in_program(pp.program).select_related("organization"))
+    initial = initial_from_config(pp, config)
+    rules_initial: list[dict[str, Any]] = list(config.rules)
+    example = None
+    if request.method == "GET" and (wanted := request.GET.get("example")):
+        example = example_rule_sets().get(wanted)
+        if example is None or example.pathway != pp.pathway.code:
+            messages.error(request, "That example rule set is not for this pathway.")
+            example = None
+        else:
+            rules_initial = [
+                {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
+                for r in example.rules
+            ]
+            initial.update(
+                {
+                    "charges": example.charges,
+                    "prosecutor_review": example.prosecutor_final_say,
+                    "rule_set_source": example.code,
+                }
+            )
+            for code_, value in example.deadlines.items():
+                initial[f"deadline_{code_}"] = value
+    data = request.POST if request.method == "POST" else None
+    agencies = list(Agency.objects.filter(program=pp.program, archived_at__isnull=True))
+    form = PathwayConfigForm(
+        data, initial=initial, program_pathway=pp, services=services, agencies=agencies
+    )
+    formset = RuleFormSet(data, initial=rules_initial, prefix="rules")
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        rules = rules_from_formset(formset) if formset.is_valid() else None
+        if form_ok and rules is not None:
+            try:
+                saved = program_pathway_configure(
+                    actor=request.user,
+                    program_pathway=pp,
+                    is_enabled=form.cleaned_data["is_enabled"],
+                    local_name=form.cleaned_data["local_name"],
+                    note=form.cleaned_data["note"],
+                    rules=rules,
+                    **form.config_values(),
+                )
+            except ValidationError as exc:
+                _show_service_errors(form, formset, exc)
+            else:
+                if saved.pk == config.pk:
+                    messages.info(request, "Saved. The configuration itself did not change.")
+                else:
+                    messages.success(
+                        request, f"Saved as version {saved.version}; it applies from now on."
+                    )
+                return redirect("programs:pathway_edit", code=code)
+    return render(
+        request,
+        "programs/pathway_edit.html",
+        {
+            "program_pathway": pp,
+            "pathway": pp.pathway,
+            "config": config,
+            "form": form,
+            "formset": formset,
+            "example": example,
+            "examples": examples_for_pathway(pp.pathway.code),
+            "facts": list(FACTS.values()),
+        },
+    )
+
+
+def _show_service_errors(form: PathwayConfigForm, formset: Any, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        if key == "rules":
+            formset._non_form_errors = formset.error_class(errors)
+        elif key in SERVICE_ERROR_FIELDS:
+            form.add_error(SERVICE_ERROR_FIELDS[key], errors)
+        else:
+            form.add_error(None, errors)
+
+
+@role_required(*SETUP_ROLES)
+def pathway_history(request: HttpRequest, code: str) -> HttpResponse:
+    pp = _get_program_pathway_for_user(request, code)
+    return render(
+        request,
+        "programs/pathway_history.html",
+        {
+            "program_pathway": pp,
+            "pathway": pp.pathway,
+            "versions": config_history_with_changes(pp),
+        },
+    )
