@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.encounters",
     "pathways.referrals",
-    "pathways.worklists",
+    "pathways.followups",
     "pathways.outcomes",
     "pathways.demo",
 ]

@@ -8,7 +8,7 @@ urlpatterns = [
     path("accounts/", include("pathways.accounts.urls")),
     path("encounters/", include("pathways.encounters.urls")),
     path("referrals/", include("pathways.referrals.urls")),
-    path("worklist/", include("pathways.worklists.urls")),
+    path("worklist/", include("pathways.followups.urls")),
     path("people/", include("pathways.people.urls")),
     path("program/", include("pathways.outcomes.urls")),
     path("directory/", include("pathways.directory.urls")),

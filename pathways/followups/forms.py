@@ -6,7 +6,7 @@ from django import forms
 
 from pathways.core.forms import Form
 from pathways.core.validators import validate_clean_text
-from pathways.worklists.models import NOTE_MAX_LENGTH
+from pathways.followups.models import NOTE_MAX_LENGTH
 
 
 class CompleteForm(Form):

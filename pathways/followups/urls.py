@@ -1,8 +1,8 @@
 from django.urls import path
 
-from pathways.worklists import views
+from pathways.followups import views
 
-app_name = "worklists"
+app_name = "followups"
 urlpatterns = [
     path("", views.worklist, name="list"),
     path("<uuid:item_id>/done/", views.complete, name="complete"),

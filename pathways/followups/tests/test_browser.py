@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, expect
 
 from pathways.core import clock
 from pathways.core.browser import PHONE, open_as, screenshots_dir, shoot
-from pathways.worklists.factories import WorkItemFactory
-from pathways.worklists.models import WorkItem, WorkKind
+from pathways.followups.factories import WorkItemFactory
+from pathways.followups.models import WorkItem, WorkKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

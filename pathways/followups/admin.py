@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from pathways.core.admin import ReadOnlyAdmin
-from pathways.worklists.models import WorkItem
+from pathways.followups.models import WorkItem
 
 
 @admin.register(WorkItem)

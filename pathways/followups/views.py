@@ -15,16 +15,16 @@ from django.views.decorators.http import require_POST
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.core.access import role_required
-from pathways.worklists.clocks import describe_due
-from pathways.worklists.forms import CompleteForm
-from pathways.worklists.models import WorkItem
-from pathways.worklists.selectors import (
+from pathways.followups.clocks import describe_due
+from pathways.followups.forms import CompleteForm
+from pathways.followups.models import WorkItem
+from pathways.followups.selectors import (
     WORKLIST_LIMIT,
     can_complete,
     work_item_for_user,
     worklist_for,
 )
-from pathways.worklists.services import work_item_complete
+from pathways.followups.services import work_item_complete
 
 #: Any role: every team may have work due (and a role without items sees an empty list).
 ANY_ROLE = tuple(Role.values)
@@ -96,7 +96,7 @@ def _render(
     ]
     return render(
         request,
-        "worklists/list.html",
+        "followups/list.html",
         {
             "sections": sections,
             "total": len(worklist),
@@ -129,6 +129,6 @@ def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("worklists:list")
+        return redirect("followups:list")
     messages.success(request, f"Marked done: {item.title}.")
-    return redirect("worklists:list")
+    return redirect("followups:list")

@@ -14,10 +14,10 @@ from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.core.validators import validate_clean_text
 from pathways.encounters.models import Encounter
+from pathways.followups.models import NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, WorkItem, WorkKind
 from pathways.people.models import Person
 from pathways.programs.models import Program
 from pathways.referrals.models import Referral
-from pathways.worklists.models import NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, WorkItem, WorkKind
 
 WORK_ITEM_FIELDS = ["program", "team", "kind", "title", "person", "encounter", "referral", "due_at"]
 CLOSE_FIELDS = ["completed_at", "completed_by", "outcome_note", "cancelled_at", "cancel_reason"]

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
+from pathways.followups import services
+from pathways.followups.factories import WorkItemFactory
+from pathways.followups.models import WorkItem, WorkKind
 from pathways.people.factories import PersonFactory
-from pathways.worklists import services
-from pathways.worklists.factories import WorkItemFactory
-from pathways.worklists.models import WorkItem, WorkKind
 
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)  # Fri Nov 20, 12:00 CST
 
@@ -154,7 +154,7 @@ def test_a_claimed_item_is_not_sent_again_by_a_concurrent_run(
         return real_claim(item_id, notice=notice, at=at)
 
     monkeypatch.setattr(
-        "pathways.worklists.management.commands.send_reminders.work_item_claim_notice",
+        "pathways.followups.management.commands.send_reminders.work_item_claim_notice",
         other_run_claims_first,
     )
     run()
@@ -170,7 +170,7 @@ def test_a_failed_send_gives_the_claim_back_and_the_next_run_retries(
     def refuse(*args: Any, **kwargs: Any) -> int:
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr("pathways.worklists.management.commands.send_reminders.send_mail", refuse)
+    monkeypatch.setattr("pathways.followups.management.commands.send_reminders.send_mail", refuse)
     with pytest.raises(CommandError, match="1 e-mail"):
         run()
     assert WorkItem.objects.get(pk=item.pk).reminder_sent_at is None

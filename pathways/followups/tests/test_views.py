@@ -11,15 +11,15 @@ from django.urls import reverse
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
-from pathways.worklists.factories import WorkItemFactory
-from pathways.worklists.models import WorkItem, WorkKind
+from pathways.followups.factories import WorkItemFactory
+from pathways.followups.models import WorkItem, WorkKind
 
-LIST_URL = reverse("worklists:list")
+LIST_URL = reverse("followups:list")
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)  # Fri Nov 20, 12:00 CST
 
 
 def done_url(item: WorkItem) -> str:
-    return reverse("worklists:complete", kwargs={"item_id": item.pk})
+    return reverse("followups:complete", kwargs={"item_id": item.pk})
 
 
 def section(html: str, key: str) -> str:

@@ -6,7 +6,7 @@ import factory
 
 from pathways.accounts.factories import AgencyFactory
 from pathways.core import clock
-from pathways.worklists.models import WorkItem, WorkKind
+from pathways.followups.models import WorkItem, WorkKind
 
 
 class WorkItemFactory(factory.django.DjangoModelFactory[WorkItem]):

@@ -32,9 +32,9 @@ from django.urls import reverse
 from django.utils import dateformat
 
 from pathways.core import clock
-from pathways.worklists.models import WorkItem
-from pathways.worklists.selectors import team_email_addresses
-from pathways.worklists.services import (
+from pathways.followups.models import WorkItem
+from pathways.followups.selectors import team_email_addresses
+from pathways.followups.services import (
     Notice,
     work_item_claim_notice,
     work_item_release_notice,
@@ -65,7 +65,7 @@ def reminder_message(item: WorkItem, notice: Notice) -> tuple[str, str]:
         f"What: {kind}\n"
         f"Due: {due}\n"
         f"Team: {team}\n\n"
-        f"Sign in to Pathways and open the worklist ({reverse('worklists:list')}) to see it "
+        f"Sign in to Pathways and open the worklist ({reverse('followups:list')}) to see it "
         "and mark it done.\n\n"
         "This message holds no personal information by design.\n"
     )

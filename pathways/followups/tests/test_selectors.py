@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from pathways.accounts.factories import MembershipFactory
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
-from pathways.worklists import selectors
-from pathways.worklists.factories import WorkItemFactory
+from pathways.followups import selectors
+from pathways.followups.factories import WorkItemFactory
 
 NOW = dt.datetime(2026, 11, 3, 15, 0, tzinfo=dt.UTC)
 

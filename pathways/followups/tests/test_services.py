@@ -12,11 +12,11 @@ from pathways.accounts.factories import AgencyFactory
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
+from pathways.followups import services
+from pathways.followups.factories import WorkItemFactory
+from pathways.followups.models import WorkItem, WorkKind
 from pathways.programs.factories import ProgramFactory
 from pathways.referrals.factories import make_referral
-from pathways.worklists import services
-from pathways.worklists.factories import WorkItemFactory
-from pathways.worklists.models import WorkItem, WorkKind
 
 NOW = dt.datetime(2026, 11, 3, 15, 0, tzinfo=dt.UTC)
 

@@ -10,8 +10,8 @@ from typing import Any
 from pathways.accounts.models import Membership
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.core import clock
+from pathways.followups.models import WorkItem, WorkItemQuerySet
 from pathways.programs.selectors import program_for_user
-from pathways.worklists.models import WorkItem, WorkItemQuerySet
 
 DUE_SOON = dt.timedelta(hours=24)
 #: The page shows at most this many open items; a team with more needs a triage, not a scroll.
