@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.encounters",
     "pathways.referrals",
+    "pathways.cases",
+    "pathways.surveillance",
     "pathways.followups",
     "pathways.outcomes",
     "pathways.demo",

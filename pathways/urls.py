@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("pathways.accounts.urls")),
     path("encounters/", include("pathways.encounters.urls")),
     path("referrals/", include("pathways.referrals.urls")),
+    path("cases/", include("pathways.cases.urls")),
     path("worklist/", include("pathways.followups.urls")),
     path("people/", include("pathways.people.urls")),
     path("program/", include("pathways.outcomes.urls")),

@@ -32,7 +32,11 @@ class UswdsFormMixin:
                         field.widget.attrs["class"] = f"{existing} {css}".strip()
                     break
             if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+                field.widget.attrs["aria-describedby"] = f"{self._field_id(name)}-hint"
+
+    def _field_id(self, name: str) -> str:
+        """The id the field's input gets (with the form's prefix and auto_id)."""
+        return self[name].id_for_label  # type: ignore[index]
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
@@ -41,7 +45,8 @@ class UswdsFormMixin:
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
                 described = widget.attrs.get("aria-describedby", "")
-                widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
+                error_id = f"{self._field_id(name)}-error"
+                widget.attrs["aria-describedby"] = f"{described} {error_id}".strip()
                 existing = widget.attrs.get("class", "")
                 if "usa-input" in existing and "usa-input--error" not in existing:
                     widget.attrs["class"] = existing + " usa-input--error"

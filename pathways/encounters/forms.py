@@ -21,10 +21,19 @@ from pathways.directory.selectors import service_for_program
 from pathways.eligibility.rules import Decision, Outcome
 from pathways.encounters.eligibility import asked_facts, decide, fact_field, rules_of
 from pathways.encounters.models import CallSource, Disposition
+from pathways.encounters.sections import (
+    CompanionForm,
+    CrisisForm,
+    OverdoseForm,
+    SurrenderForm,
+    section_forms,
+    validate_sections,
+)
 from pathways.people.models import Person
 from pathways.people.selectors import Candidate, people_active, person_duplicates
 from pathways.programs.models import Pathway, PathwayConfig, Program
 from pathways.programs.vocabulary import Need
+from pathways.workflow.services import PathwayDetails
 
 NEW_PERSON = "new"
 
@@ -119,6 +128,9 @@ class FieldEntryForm(Form):
         initial.setdefault("idempotency_key", uuid.uuid4())
         initial.setdefault("call_source", pathway.default_call_source)
         super().__init__(*args, **kwargs)
+        self.sections = section_forms(
+            list(pathway.questions), self.data if self.is_bound else None, program=program
+        )
         self.rules = rules_of(config)
         self.fact_names: list[str] = []
         for fact in asked_facts(self.rules):
@@ -148,9 +160,43 @@ class FieldEntryForm(Form):
         if not data.get("occurred_at") and "occurred_at" not in self.errors:
             data["occurred_at"] = clock.now()
         self._clean_person(data)
+        self._clean_sections(data)
         self._clean_eligibility(data)
         self._clean_service(data)
         return data
+
+    def _clean_sections(self, data: dict[str, Any]) -> None:
+        try:
+            validate_sections(self.sections)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+            return
+        overdose = self.sections.get("overdose")
+        if (
+            overdose is not None
+            and overdose.cleaned_data.get("fatal")
+            and data.get("disposition") == Disposition.REFERRED
+        ):
+            self.add_error(
+                "disposition",
+                "After a fatal overdose there is no referral to send: choose another outcome "
+                "(e.g. information only) and no service.",
+            )
+
+    def details(self) -> PathwayDetails:
+        """What the pathway's sections collected, for the workflow service."""
+        sections = self.sections
+        overdose, surrender = sections.get("overdose"), sections.get("surrendered_items")
+        companion, crisis = sections.get("companion"), sections.get("crisis_team")
+        return PathwayDetails(
+            overdose=overdose.facts() if isinstance(overdose, OverdoseForm) else None,
+            surrendered=surrender.items() if isinstance(surrender, SurrenderForm) else [],
+            disposal_method=surrender.cleaned_data.get("disposal_method", "")
+            if isinstance(surrender, SurrenderForm)
+            else "",
+            companion=companion.chosen() if isinstance(companion, CompanionForm) else None,
+            crisis=crisis.crisis() if isinstance(crisis, CrisisForm) else None,
+        )
 
     def _clean_eligibility(self, data: dict[str, Any]) -> None:
         if not self.rules or any(name in self.errors for name in self.fact_names):

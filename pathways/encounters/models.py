@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from pathways.core.models import ArchivableModel
+from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 from pathways.programs.vocabulary import Need
 
@@ -67,6 +67,14 @@ class Encounter(ArchivableModel):
     )
     eligibility_outcome = models.CharField(max_length=30, blank=True)
     eligibility_reasons = models.JSONField(default=list, blank=True)
+    companion = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The volunteer or peer ('angel') paired with the person",
+    )
     idempotency_key = models.UUIDField(
         null=True, blank=True, help_text="Sent by the field form; a resubmission is recognised"
     )
@@ -103,3 +111,71 @@ class Encounter(ArchivableModel):
     def presenting_needs_labels(self) -> list[str]:
         labels = dict(Need.choices)
         return [labels.get(code, code) for code in self.presenting_needs]
+
+
+class SurrenderedKind(models.TextChoices):
+    DRUGS = "drugs", "Drugs"
+    SYRINGES = "syringes", "Syringes or needles"
+    PARAPHERNALIA = "paraphernalia", "Other paraphernalia (pipes, cookers, scales)"
+    MEDICATION = "medication", "Prescription medication"
+    OTHER = "other", "Something else"
+
+
+class SurrenderedItem(BaseModel):
+    """Drugs or equipment a person hands in when asking for help. Logged for safe disposal,
+    never as evidence: there is no chain-of-custody here, and coming forward carries no charge."""
+
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="surrendered_items"
+    )
+    kind = models.CharField(max_length=20, choices=SurrenderedKind.choices)
+    quantity = models.CharField(
+        max_length=60, blank=True, validators=[validate_clean_text], help_text="e.g. '3', '1 g'"
+    )
+    disposal_method = models.CharField(
+        max_length=80, blank=True, validators=[validate_clean_text], help_text="e.g. drug drop box"
+    )
+    disposed_at = models.DateTimeField(null=True, blank=True)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class CrisisOutcome(models.TextChoices):
+    RESOLVED = "resolved", "De-escalated and resolved on scene"
+    REFERRED = "referred", "Referred to services"
+    CRISIS_CENTER = "crisis_center", "Taken to a crisis centre"
+    MEDICAL = "medical", "Taken for medical care"
+    POLICE = "police", "Police assistance was needed"
+    DECLINED = "declined", "The person declined help"
+
+
+class CrisisTeamMember(models.TextChoices):
+    CLINICIAN = "clinician", "Behavioral health clinician"
+    PEER = "peer", "Peer or credible messenger"
+    MEDIC = "medic", "EMT or paramedic"
+    OFFICER = "officer", "Police officer (co-response)"
+
+
+class CrisisResponse(BaseModel):
+    """How a community response team answered a call: who went, when they arrived, and how the
+    crisis ended."""
+
+    encounter = models.OneToOneField(Encounter, on_delete=models.PROTECT, related_name="crisis")
+    team_members = models.JSONField(default=list)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=CrisisOutcome.choices)
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
+
+    @property
+    def member_labels(self) -> list[str]:
+        labels = dict(CrisisTeamMember.choices)
+        return [labels.get(m, m) for m in self.team_members]

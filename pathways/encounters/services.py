@@ -9,11 +9,18 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from pathways.audit.services import audit_log, created
+from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.eligibility.rules import Outcome
 from pathways.encounters.eligibility import decide, rules_of, stored_answers
-from pathways.encounters.models import Disposition, Encounter
+from pathways.encounters.models import (
+    CrisisResponse,
+    CrisisTeamMember,
+    Disposition,
+    Encounter,
+    SurrenderedItem,
+)
 from pathways.programs.models import PathwayConfig
 from pathways.programs.selectors import can_start, current_config
 
@@ -31,6 +38,7 @@ ENCOUNTER_FIELDS = [
     "disposition",
     "config",
     "eligibility_outcome",
+    "companion",
 ]
 
 
@@ -52,6 +60,7 @@ def encounter_create(
     pathway_checked: bool = False,
     config: PathwayConfig | None = None,
     eligibility_answers: dict[str, Any] | None = None,
+    companion: Any = None,
 ) -> Encounter:
     """Record a contact. `pathway_checked` says the caller already resolved the pathway through
     startable_pathways() for this actor and agency (the field form does).
@@ -89,6 +98,7 @@ def encounter_create(
         notes=notes.strip(),
         idempotency_key=idempotency_key,
         config=config,
+        companion=companion,
         eligibility_answers=answers if rules else {},
         eligibility_outcome=str(decision.outcome) if decision else "",
         eligibility_reasons=list(decision.reasons) if decision else [],
@@ -103,3 +113,75 @@ def encounter_create(
         changes=created(encounter, ENCOUNTER_FIELDS, redact=["location_text"]),
     )
     return encounter
+
+
+@service
+def surrendered_items_log(
+    *,
+    actor: Any,
+    encounter: Encounter,
+    items: list[Any],
+    disposal_method: str = "",
+) -> list[SurrenderedItem]:
+    """Log what a person handed in, for disposal (never as evidence). With a disposal method the
+    items are recorded as disposed of now, by the actor."""
+    method = disposal_method.strip()
+    now = clock.now()
+    logged = []
+    for item in items:
+        row = SurrenderedItem(
+            encounter=encounter,
+            kind=item.kind,
+            quantity=item.quantity.strip(),
+            disposal_method=method,
+            disposed_at=now if method else None,
+            disposed_by=actor if method else None,
+        )
+        clean_fields_only(row)
+        row.save()
+        audit_log(
+            actor=actor,
+            actor_agency=encounter.agency,
+            event_type="surrendered_item.log",
+            obj=row,
+            changes=created(row, ["encounter", "kind", "quantity", "disposal_method"]),
+        )
+        logged.append(row)
+    return logged
+
+
+@service
+def crisis_response_record(
+    *,
+    actor: Any,
+    encounter: Encounter,
+    team_members: list[str],
+    arrived_at: dt.datetime | None,
+    outcome: str,
+) -> CrisisResponse:
+    members = list(dict.fromkeys(team_members))
+    errors: dict[str, str] = {}
+    if not members:
+        errors["team_members"] = "Say who responded."
+    elif unknown := set(members) - set(CrisisTeamMember.values):
+        errors["team_members"] = f"Unknown team members: {', '.join(sorted(unknown))}."
+    if arrived_at is not None and arrived_at < encounter.occurred_at - dt.timedelta(hours=12):
+        errors["arrived_at"] = "The team cannot arrive long before the call."
+    if errors:
+        raise ValidationError(errors)
+    crisis = CrisisResponse(
+        encounter=encounter,
+        team_members=members,
+        arrived_at=arrived_at or encounter.occurred_at,
+        outcome=outcome,
+    )
+    clean_fields_only(crisis)
+    crisis.save()
+    audit_log(
+        actor=actor,
+        actor_agency=encounter.agency,
+        event_type="crisis_response.record",
+        obj=crisis,
+        changes=created(crisis, ["encounter", "team_members", "arrived_at", "outcome"]),
+    )
+    return crisis

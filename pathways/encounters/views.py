@@ -17,17 +17,21 @@ from pathways.core.access import is_htmx, role_required
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
 from pathways.encounters.forms import FieldEntryForm
-from pathways.encounters.models import Encounter
+from pathways.encounters.models import CrisisResponse, Encounter
 from pathways.encounters.selectors import (
     encounter_for_user,
     encounters_visible_to,
     find_by_idempotency_key,
 )
+from pathways.followups.clocks import describe_due
+from pathways.followups.selectors import work_items_of_contact
 from pathways.programs.models import ProgramPathway
 from pathways.programs.selectors import program_for_user, startable_pathways, starting_agency
 from pathways.programs.vocabulary import Need
 from pathways.referrals.selectors import history_of
-from pathways.referrals.services import NewPerson, field_entry_submit
+from pathways.surveillance.models import OverdoseEvent
+from pathways.surveillance.selectors import overdoses_of_person
+from pathways.workflow.services import NewPerson, field_entry_submit
 
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
 
@@ -107,11 +111,18 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 pathway_checked=True,  # resolved by _get_program_pathway_for_user
                 config=pp.current_config,
                 eligibility_answers=form.answers,
+                details=form.details(),
             )
             encounter = result.encounter
             if result.created:
                 messages.success(
-                    request, "Contact recorded." + (" Referral sent." if result.referral else "")
+                    request,
+                    "Contact recorded."
+                    + (" Referral sent." if result.referral else "")
+                    + "".join(
+                        f" {item.get_kind_display()} is on the worklist."
+                        for item in result.work_items
+                    ),
                 )
             else:
                 messages.info(request, "This contact was already recorded; nothing new was saved.")
@@ -181,8 +192,24 @@ def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
         (r, list(history_of(r)))
         for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
+    now = clock.now()
+    clocks = [
+        (item, describe_due(item.due_at, now, encounter.program.time_zone))
+        for item in work_items_of_contact(encounter)
+    ]
+    overdose = OverdoseEvent.objects.filter(encounter=encounter).first()
     return render(
-        request, "encounters/detail.html", {"encounter": encounter, "referrals": referrals}
+        request,
+        "encounters/detail.html",
+        {
+            "encounter": encounter,
+            "referrals": referrals,
+            "clocks": clocks,
+            "overdose": overdose,
+            "overdoses": overdoses_of_person(encounter.person) if overdose else [],
+            "surrendered": list(encounter.surrendered_items.all()),
+            "crisis": CrisisResponse.objects.filter(encounter=encounter).first(),
+        },
     )
 
 

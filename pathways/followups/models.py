@@ -26,6 +26,7 @@ class WorkKind(models.TextChoices):
     COMPLETION_DUE = "completion_due", "Program completion due"
     OUTREACH_VISIT = "outreach_visit", "Outreach visit"
     REFERRAL_RESPONSE = "referral_response", "Referral response"
+    CRISIS_FOLLOWUP = "crisis_followup", "Follow-up after a crisis call"
 
 
 KIND_DESCRIPTIONS: dict[str, str] = {
@@ -38,6 +39,7 @@ KIND_DESCRIPTIONS: dict[str, str] = {
     WorkKind.COMPLETION_DUE: "The person is due to complete the program.",
     WorkKind.OUTREACH_VISIT: "Attempt a visit to a person on the outreach list.",
     WorkKind.REFERRAL_RESPONSE: "The provider accepts or declines a referral.",
+    WorkKind.CRISIS_FOLLOWUP: "Contact the person again after a community response call.",
 }
 
 TITLE_MAX_LENGTH = 200
@@ -159,3 +161,77 @@ class WorkItem(BaseModel):
         if self.encounter_id is not None:
             return "Open the contact"
         return None
+
+
+class VisitOutcome(models.TextChoices):
+    NOT_FOUND = "not_found", "Not found: nobody there, or the person was not reached"
+    DECLINED = "declined", "Met the person; they declined help"
+    ENGAGED = "engaged", "Met the person; they engaged (talked, took resources)"
+    REFERRED = "referred", "Met the person; referred to treatment or services"
+
+
+#: Outcomes where the team met the person (the visit is also recorded as a contact).
+MET_OUTCOMES = (VisitOutcome.DECLINED, VisitOutcome.ENGAGED, VisitOutcome.REFERRED)
+
+
+class TeamMember(models.TextChoices):
+    OFFICER = "officer", "Police officer"
+    FIREFIGHTER = "firefighter", "Firefighter / EMT / paramedic"
+    CLINICIAN = "clinician", "Clinician or social worker"
+    PEER = "peer", "Peer recovery coach"
+    OTHER = "other", "Other staff"
+
+
+class Visit(BaseModel):
+    """A follow-up or outreach visit attempt by a team. When the team meets the person, the
+    visit also records a contact (an encounter) under the same pathway, so it is counted and can
+    carry a referral like any other contact."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    work_item = models.ForeignKey(
+        WorkItem, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="visits")
+    team = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    visited_at = models.DateTimeField()
+    members = models.JSONField(default=list, help_text="Who went: TeamMember values")
+    outcome = models.CharField(max_length=20, choices=VisitOutcome.choices)
+    contact = models.OneToOneField(
+        "encounters.Encounter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visit",
+        help_text="The contact recorded when the team met the person",
+    )
+    family_resources = models.BooleanField(
+        default=False, help_text="Resources left with family or household"
+    )
+    note = models.CharField(
+        max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
+    )
+
+    class Meta:
+        ordering = ["-visited_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="not_found") | Q(contact__isnull=False),
+                name="visit_met_has_contact",
+            ),
+        ]
+        indexes = [
+            # the attempts shown under a work item and on the person's history
+            models.Index(fields=["work_item", "-visited_at"], name="visit_item_idx"),
+            models.Index(fields=["person", "-visited_at"], name="visit_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.visited_at:%Y-%m-%d} ({self.get_outcome_display()})"
+
+    @property
+    def member_labels(self) -> list[str]:
+        labels = dict(TeamMember.choices)
+        return [labels.get(m, m) for m in self.members]

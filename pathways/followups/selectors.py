@@ -10,7 +10,7 @@ from typing import Any
 from pathways.accounts.models import Membership
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.core import clock
-from pathways.followups.models import WorkItem, WorkItemQuerySet
+from pathways.followups.models import Visit, WorkItem, WorkItemQuerySet
 from pathways.programs.selectors import program_for_user
 
 DUE_SOON = dt.timedelta(hours=24)
@@ -81,3 +81,38 @@ def team_email_addresses(team_id: Any) -> list[str]:
         .distinct()
     )
     return sorted({email.strip() for email in emails if email.strip()})
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """What the team sees before a visit: the contact being followed up, the overdose, the
+    person's overdose history (a repeat shows), and earlier attempts on this item."""
+
+    index: Any
+    overdose: Any
+    overdoses: list[Any]
+    attempts: list[Visit]
+
+
+def visit_context(item: WorkItem) -> VisitContext:
+    from pathways.surveillance.models import OverdoseEvent
+    from pathways.surveillance.selectors import overdoses_of_person
+
+    index = item.encounter
+    overdose = OverdoseEvent.objects.filter(encounter=index).first() if index is not None else None
+    return VisitContext(
+        index=index,
+        overdose=overdose,
+        overdoses=overdoses_of_person(item.person),
+        attempts=list(item.visits.order_by("-visited_at")),
+    )
+
+
+def work_items_of_contact(encounter: Any) -> list[WorkItem]:
+    """The deadlines a contact opened (open and closed), with their visits, for its page."""
+    return list(
+        WorkItem.objects.filter(encounter=encounter)
+        .select_related("team", "completed_by")
+        .prefetch_related("visits")
+        .order_by("due_at")
+    )

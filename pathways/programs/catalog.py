@@ -28,7 +28,7 @@ CATALOG: list[dict[str, Any]] = [
         "charges": ChargeHandling.NONE,
         "target_populations": "People with a substance use disorder.",
         "typical_needs": [Need.SUBSTANCE_USE, Need.OPIOID_USE],
-        "questions": ["presenting_needs", "location_text"],
+        "questions": ["presenting_needs", "location_text", "surrendered_items", "companion"],
         "default_call_source": "walk_in",
     },
     {
@@ -63,7 +63,7 @@ CATALOG: list[dict[str, Any]] = [
         "charges": ChargeHandling.NONE,
         "target_populations": "People with an opioid use disorder who recently overdosed.",
         "typical_needs": [Need.OPIOID_USE, Need.SUBSTANCE_USE],
-        "questions": ["presenting_needs", "location_text"],
+        "questions": ["presenting_needs", "location_text", "overdose"],
         "default_call_source": "overdose_response",
     },
     {
@@ -106,7 +106,7 @@ CATALOG: list[dict[str, Any]] = [
             "reoffending."
         ),
         "typical_needs": [Need.SUBSTANCE_USE, Need.MENTAL_HEALTH, Need.HOUSING],
-        "questions": ["presenting_needs", "location_text"],
+        "questions": ["presenting_needs", "location_text", "charge"],
         "default_call_source": "dispatched",
     },
     {
@@ -125,7 +125,7 @@ CATALOG: list[dict[str, Any]] = [
         "charges": ChargeHandling.NONE,
         "target_populations": "People in crisis, in low-level conflicts or quality-of-life calls.",
         "typical_needs": [Need.CRISIS, Need.MENTAL_HEALTH, Need.CONFLICT],
-        "questions": ["presenting_needs", "location_text"],
+        "questions": ["presenting_needs", "location_text", "crisis_team"],
         "default_call_source": "dispatched",
     },
 ]

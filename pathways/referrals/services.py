@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,11 +13,7 @@ from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.directory.models import Service
 from pathways.directory.services import service_capacity_take
-from pathways.encounters.models import Disposition, Encounter
-from pathways.encounters.services import encounter_create
-from pathways.people.models import Person
-from pathways.people.services import person_create
-from pathways.programs.models import PathwayConfig
+from pathways.encounters.models import Encounter
 from pathways.referrals.models import (
     TRANSITIONS,
     DeclineReason,
@@ -172,6 +166,11 @@ def referral_accept(
         expected_status=expected_status,
     )
     service_capacity_take(actor=actor, service=accepted.service, reason="referral accepted")
+    # A provider taking the person meets the contact's placement target (Self-Referral). The
+    # import is local: followups builds on referrals, not the other way round.
+    from pathways.followups.services import placement_meet
+
+    placement_meet(actor=actor, referral=accepted)
     return accepted
 
 
@@ -272,98 +271,3 @@ def referral_disengage(
         note=note,
         expected_status=expected_status,
     )
-
-
-# --- The field entry: person + encounter + referral in one transaction --------------------------
-
-
-@dataclass(frozen=True)
-class NewPerson:
-    first_name: str
-    last_name: str
-    date_of_birth: dt.date | None
-    sex: str = "unknown"
-    races: tuple[str, ...] = ()
-    ethnicity: str = "unknown"
-
-
-@dataclass(frozen=True)
-class FieldEntryResult:
-    encounter: Encounter
-    referral: Referral | None
-    created: bool  # False when the same submission had already been recorded
-
-
-@service
-def field_entry_submit(
-    *,
-    actor: Any,
-    agency: Any,
-    pathway: Any,
-    person: Person | None,
-    new_person: NewPerson | None,
-    occurred_at: dt.datetime,
-    call_source: str,
-    presenting_needs: list[str],
-    disposition: str,
-    location_text: str,
-    service: Service | None,
-    warm_handoff: bool,
-    capacity_override_reason: str = "",
-    notes: str = "",
-    idempotency_key: uuid.UUID | None = None,
-    pathway_checked: bool = False,
-    config: PathwayConfig | None = None,
-    eligibility_answers: dict[str, Any] | None = None,
-) -> FieldEntryResult:
-    """Record a contact under a pathway and, when a service was chosen, send the referral.
-
-    Resubmitting with the same idempotency key returns what was recorded the first time."""
-    if idempotency_key is not None:
-        existing = Encounter.objects.filter(
-            responder=actor, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return FieldEntryResult(existing, existing.referrals.first(), created=False)
-    if (person is None) == (new_person is None):
-        raise ValidationError("Choose an existing person or enter a new one.")
-    if disposition == Disposition.REFERRED and service is None:
-        raise ValidationError({"service": "Choose the service you are referring the person to."})
-    if person is None and new_person is not None:
-        person = person_create(
-            actor=actor,
-            agency=agency,
-            first_name=new_person.first_name,
-            last_name=new_person.last_name,
-            date_of_birth=new_person.date_of_birth,
-            sex=new_person.sex,
-            races=list(new_person.races),
-            ethnicity=new_person.ethnicity,
-        )
-    assert person is not None
-    encounter = encounter_create(
-        actor=actor,
-        agency=agency,
-        pathway=pathway,
-        person=person,
-        occurred_at=occurred_at,
-        call_source=call_source,
-        presenting_needs=presenting_needs,
-        disposition=disposition,
-        location_text=location_text,
-        notes=notes,
-        idempotency_key=idempotency_key,
-        pathway_checked=pathway_checked,
-        config=config,
-        eligibility_answers=eligibility_answers,
-    )
-    referral = None
-    if service is not None and disposition == Disposition.REFERRED:
-        referral = referral_send(
-            actor=actor,
-            encounter=encounter,
-            service=service,
-            warm_handoff=warm_handoff,
-            capacity_override_reason=capacity_override_reason,
-        )
-    return FieldEntryResult(encounter, referral, created=True)

@@ -1,0 +1,220 @@
+"""The composite write behind the field form (decision 0008)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from pathways.core.services import service
+from pathways.directory.models import Service
+from pathways.encounters.models import Disposition, Encounter
+from pathways.encounters.sections import CrisisInput, SurrenderInput
+from pathways.encounters.services import (
+    crisis_response_record,
+    encounter_create,
+    surrendered_items_log,
+)
+from pathways.followups.clocks import due_after_hours
+from pathways.followups.models import WorkItem, WorkKind
+from pathways.followups.services import work_item_open
+from pathways.people.models import Person
+from pathways.people.services import person_create
+from pathways.programs.models import PathwayCode, PathwayConfig
+from pathways.referrals.models import Referral
+from pathways.referrals.services import referral_send
+from pathways.surveillance.services import OverdoseFacts, overdose_record
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    sex: str = "unknown"
+    races: tuple[str, ...] = ()
+    ethnicity: str = "unknown"
+
+
+@dataclass(frozen=True)
+class PathwayDetails:
+    """What the pathway's own sections of the form collected."""
+
+    overdose: OverdoseFacts | None = None
+    surrendered: list[SurrenderInput] = field(default_factory=list)
+    disposal_method: str = ""
+    companion: Any = None
+    crisis: CrisisInput | None = None
+
+
+@dataclass(frozen=True)
+class FieldEntryResult:
+    encounter: Encounter
+    referral: Referral | None
+    created: bool  # False when the same submission had already been recorded
+    work_items: tuple[WorkItem, ...] = ()
+
+
+@service
+def field_entry_submit(
+    *,
+    actor: Any,
+    agency: Any,
+    pathway: Any,
+    person: Person | None,
+    new_person: NewPerson | None,
+    occurred_at: dt.datetime,
+    call_source: str,
+    presenting_needs: list[str],
+    disposition: str,
+    location_text: str,
+    service: Service | None,
+    warm_handoff: bool,
+    capacity_override_reason: str = "",
+    notes: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    pathway_checked: bool = False,
+    config: PathwayConfig | None = None,
+    eligibility_answers: dict[str, Any] | None = None,
+    details: PathwayDetails | None = None,
+) -> FieldEntryResult:
+    """Record a contact under a pathway, with the pathway's own details, send the referral when
+    a service was chosen, and open the deadlines the configuration sets.
+
+    Resubmitting with the same idempotency key returns what was recorded the first time."""
+    details = details or PathwayDetails()
+    if idempotency_key is not None:
+        existing = Encounter.objects.filter(
+            responder=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return FieldEntryResult(existing, existing.referrals.first(), created=False)
+    if (person is None) == (new_person is None):
+        raise ValidationError("Choose an existing person or enter a new one.")
+    if disposition == Disposition.REFERRED and service is None:
+        raise ValidationError({"service": "Choose the service you are referring the person to."})
+    fatal = details.overdose is not None and details.overdose.fatal
+    if fatal and disposition == Disposition.REFERRED:
+        raise ValidationError(
+            {"disposition": "After a fatal overdose there is no referral to send."}
+        )
+    if person is None and new_person is not None:
+        person = person_create(
+            actor=actor,
+            agency=agency,
+            first_name=new_person.first_name,
+            last_name=new_person.last_name,
+            date_of_birth=new_person.date_of_birth,
+            sex=new_person.sex,
+            races=list(new_person.races),
+            ethnicity=new_person.ethnicity,
+        )
+    assert person is not None
+    encounter = encounter_create(
+        actor=actor,
+        agency=agency,
+        pathway=pathway,
+        person=person,
+        occurred_at=occurred_at,
+        call_source=call_source,
+        presenting_needs=presenting_needs,
+        disposition=disposition,
+        location_text=location_text,
+        notes=notes,
+        idempotency_key=idempotency_key,
+        pathway_checked=pathway_checked,
+        config=config,
+        eligibility_answers=eligibility_answers,
+        companion=details.companion,
+    )
+    if details.overdose is not None:
+        overdose_record(
+            actor=actor,
+            agency=agency,
+            occurred_at=occurred_at,
+            facts=details.overdose,
+            person=person,
+            encounter=encounter,
+            location_text=location_text,
+        )
+    if details.surrendered:
+        surrendered_items_log(
+            actor=actor,
+            encounter=encounter,
+            items=details.surrendered,
+            disposal_method=details.disposal_method,
+        )
+    if details.crisis is not None:
+        crisis_response_record(
+            actor=actor,
+            encounter=encounter,
+            team_members=details.crisis.team_members,
+            arrived_at=details.crisis.arrived_at,
+            outcome=details.crisis.outcome,
+        )
+    referral = None
+    if service is not None and disposition == Disposition.REFERRED:
+        referral = referral_send(
+            actor=actor,
+            encounter=encounter,
+            service=service,
+            warm_handoff=warm_handoff,
+            capacity_override_reason=capacity_override_reason,
+        )
+    items = deadlines_open(actor=actor, encounter=encounter, details=details)
+    return FieldEntryResult(encounter, referral, created=True, work_items=tuple(items))
+
+
+#: The deadline a contact opens, by pathway: (work kind, the config's deadline, title).
+CONTACT_DEADLINES: dict[str, tuple[str, str, str]] = {
+    PathwayCode.NALOXONE_PLUS: (
+        WorkKind.OVERDOSE_FOLLOWUP,
+        "followup_hours",
+        "Follow-up after an overdose on {date}",
+    ),
+    PathwayCode.SELF_REFERRAL: (
+        WorkKind.PLACEMENT,
+        "placement_hours",
+        "Treatment placement for a request for help on {date}",
+    ),
+    PathwayCode.COMMUNITY_RESPONSE: (
+        WorkKind.CRISIS_FOLLOWUP,
+        "crisis_followup_hours",
+        "Follow-up after a crisis call on {date}",
+    ),
+}
+
+
+@service
+def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails) -> list[WorkItem]:
+    """Open the follow-up a contact needs under its pathway's configuration: an overdose
+    follow-up inside the recovery window (not after a fatal overdose), a placement target for a
+    request for help, a follow-up after a crisis call. Titles never carry a name."""
+    config = encounter.config
+    spec = CONTACT_DEADLINES.get(encounter.pathway.code)
+    if config is None or spec is None:
+        return []
+    kind, deadline, title = spec
+    hours = config.deadline(deadline)
+    if hours is None:
+        return []
+    if details.overdose is not None and details.overdose.fatal:
+        return []
+    if kind == WorkKind.CRISIS_FOLLOWUP and details.crisis is None:
+        return []
+    local = encounter.occurred_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
+    item = work_item_open(
+        actor=actor,
+        program=encounter.program,
+        team=config.followup_team or encounter.agency,
+        kind=kind,
+        title=title.format(date=f"{local:%b} {local.day}"),
+        due_at=due_after_hours(encounter.occurred_at, hours),
+        person=encounter.person,
+        encounter=encounter,
+    )
+    return [item]
