@@ -50,12 +50,21 @@ from pathways.directory.models import (
     Service,
     ServiceHours,
 )
-from pathways.encounters.models import Encounter
+from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
+from pathways.followups.models import WorkItem
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
-from pathways.programs.models import Pathway, PathwayCode, Program, ProgramPathway
+from pathways.programs.models import (
+    Pathway,
+    PathwayCode,
+    PathwayConfig,
+    Program,
+    ProgramPathway,
+)
 from pathways.programs.services import program_create
 from pathways.referrals.models import Referral, ReferralStatusChange
+from pathways.surveillance.models import OverdoseEvent
+from pathways.workflow.services import CONTACT_DEADLINES as DEMO_DEADLINES
 
 T = TypeVar("T")
 
@@ -283,6 +292,12 @@ AGE_BANDS: tuple[tuple[tuple[int, int], float], ...] = (
 CONTACTS: tuple[tuple[int, float], ...] = (
     (1, 0.62), (2, 0.18), (3, 0.09), (4, 0.06), (5, 0.03), (6, 0.02),
 )
+ADMINISTERED_BY = ("ems", "ems", "police", "fire", "bystander", "bystander")
+HOSPITALS = ("Riverbend General Hospital", "St. Brendan Medical Center", "Millbrook Regional")
+SURRENDERED_KINDS = ["drugs", "syringes", "paraphernalia", "medication"]
+CRISIS_TEAMS = (["clinician", "peer"], ["clinician", "medic"], ["clinician", "peer", "medic"])
+CRISIS_OUTCOMES = ("resolved", "resolved", "referred", "referred", "crisis_center", "declined")
+
 STREET_NAMES = (
     "Shorty", "Red", "Junior", "Slim", "Tiny", "Smoke", "Lucky", "Boo", "Country", "Peanut",
     "Sunny", "Ghost", "Chico", "Flaca", "Bear",
@@ -328,6 +343,7 @@ class PathwayInfo:
     needs: tuple[str, ...]
     default_call_source: str
     config_id: uuid.UUID | None
+    deadlines: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -528,11 +544,11 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
     Link.objects.bulk_create(links)
     CapacityUpdate.objects.bulk_create(updates)
 
-    configs = dict(
-        ProgramPathway.objects.filter(program=program).values_list(
-            "pathway_id", "current_config_id"
-        )
-    )
+    configs: dict[uuid.UUID, PathwayConfig] = {
+        pp.pathway_id: pp.current_config
+        for pp in ProgramPathway.objects.filter(program=program).select_related("current_config")
+        if pp.current_config is not None
+    }
     pathways = {
         p.code: PathwayInfo(
             id=p.id,
@@ -541,7 +557,8 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
             roles=frozenset(p.starter_roles),
             needs=tuple(p.typical_needs),
             default_call_source=p.default_call_source,
-            config_id=configs.get(p.pk),
+            config_id=configs[p.pk].pk if p.pk in configs else None,
+            deadlines=dict(configs[p.pk].deadlines) if p.pk in configs else {},
         )
         for p in Pathway.objects.filter(code__in=PathwayCode.values)
     }
@@ -673,6 +690,10 @@ STREAMED: tuple[tuple[str, type[models.Model]], ...] = (
     ("encounters", Encounter),
     ("referrals", Referral),
     ("status_changes", ReferralStatusChange),
+    ("overdoses", OverdoseEvent),
+    ("surrendered", SurrenderedItem),
+    ("crises", CrisisResponse),
+    ("work_items", WorkItem),
 )
 
 
@@ -797,6 +818,7 @@ class Stream:
             code: Choice(list(DISPOSITIONS[code].items())) for code in county.pathways
         }
         self.hours = {code: Choice(list(enumerate(HOURS[code]))) for code in county.pathways}
+        self.pathway_by_id = {p.id: p for p in county.pathways.values()}
         # services for a need; Spanish speakers' referrals lean to bilingual services
         self.services_for: dict[tuple[str, bool], Choice[ServiceInfo]] = {}
         needs = {n for p in county.pathways.values() for n in p.needs} | set(TYPE_WEIGHTS)
@@ -979,7 +1001,100 @@ class Stream:
         )
         for encounter in encounters:
             batch.add("encounters", **encounter)
+        for encounter in encounters:
+            self._pathway_details(encounter, batch)
         return len(encounters)
+
+    # -- what each pathway records besides the contact (see pathways/workflow)
+
+    def _pathway_details(self, encounter: dict[str, Any], batch: Batch) -> None:
+        rng = self.rng
+        pathway = self.pathway_by_id[encounter["pathway_id"]]
+        at: dt.datetime = encounter["occurred_at"]
+        entered = encounter["created_at"]
+        common = {"created_at": entered, "updated_at": entered}
+        code = pathway.code
+        if code == "naloxone_plus":
+            given = rng.random() < 0.92
+            transported = rng.random() < 0.55
+            batch.add(
+                "overdoses",
+                id=uid(self.seed, "overdose", encounter["id"]),
+                program_id=encounter["program_id"],
+                person_id=encounter["person_id"],
+                encounter_id=encounter["id"],
+                reporting_agency_id=encounter["agency_id"],
+                recorded_by_id=encounter["responder_id"],
+                occurred_at=at,
+                location_text=encounter["location_text"],
+                area=encounter["area"],
+                naloxone_given=given,
+                naloxone_doses=rng.choice((1, 1, 2, 2, 3)) if given else None,
+                administered_by=rng.choice(ADMINISTERED_BY) if given else "none",
+                fatal=False,  # the people of the demo live on to later contacts
+                transported=transported,
+                destination=rng.choice(HOSPITALS) if transported else "",
+                source="field",
+                **common,
+            )
+        elif code == "self_referral" and rng.random() < 0.6:
+            kinds = rng.sample(SURRENDERED_KINDS, rng.choice((1, 1, 2)))
+            disposed = rng.random() < 0.9
+            for kind in kinds:
+                batch.add(
+                    "surrendered",
+                    id=uid(self.seed, "surrendered", encounter["id"], kind),
+                    encounter_id=encounter["id"],
+                    kind=kind,
+                    quantity="",
+                    disposal_method="Drug drop box at the station" if disposed else "",
+                    disposed_at=at if disposed else None,
+                    disposed_by_id=encounter["responder_id"] if disposed else None,
+                    **common,
+                )
+        elif code == "community_response":
+            batch.add(
+                "crises",
+                id=uid(self.seed, "crisis", encounter["id"]),
+                encounter_id=encounter["id"],
+                team_members=rng.choice(CRISIS_TEAMS),
+                arrived_at=at + dt.timedelta(minutes=rng.randint(8, 35)),
+                outcome=rng.choice(CRISIS_OUTCOMES),
+                **common,
+            )
+        self._deadline(encounter, pathway, batch)
+
+    def _deadline(self, encounter: dict[str, Any], pathway: PathwayInfo, batch: Batch) -> None:
+        """The follow-up the contact opened (workflow.CONTACT_DEADLINES): open when it is still
+        running at the end of the county's time, else done (most on time, some late)."""
+        spec = DEMO_DEADLINES.get(pathway.code)
+        if spec is None or spec[1] not in pathway.deadlines:
+            return
+        rng = self.rng
+        kind, deadline, title = spec
+        hours = pathway.deadlines[deadline]
+        at: dt.datetime = encounter["occurred_at"]
+        due = at + dt.timedelta(hours=hours)
+        local = at.astimezone(ZONE)
+        done_after = dt.timedelta(hours=hours * rng.uniform(0.15, 1.4))
+        end = self.county.end
+        completed = at + done_after if at + done_after <= end - dt.timedelta(hours=6) else None
+        batch.add(
+            "work_items",
+            id=uid(self.seed, "work_item", encounter["id"]),
+            program_id=encounter["program_id"],
+            team_id=encounter["agency_id"],
+            kind=kind,
+            title=title.format(date=f"{local:%b} {local.day}"),
+            person_id=encounter["person_id"],
+            encounter_id=encounter["id"],
+            due_at=due,
+            completed_at=completed,
+            completed_by_id=encounter["responder_id"] if completed else None,
+            outcome_note="Done" if completed else "",
+            created_at=encounter["created_at"],
+            updated_at=completed or encounter["created_at"],
+        )
 
     def _alias(
         self,
@@ -1504,6 +1619,21 @@ def demo_digest(program: Program) -> str:
                 "intake_at",
                 "capacity_override_reason",
             ),
+            ("id",),
+        ),
+        (
+            OverdoseEvent.objects.filter(program=program),
+            ("id", "encounter_id", "naloxone_given", "naloxone_doses", "transported"),
+            ("id",),
+        ),
+        (
+            WorkItem.objects.filter(program=program),
+            ("id", "encounter_id", "kind", "title", "due_at", "completed_at"),
+            ("id",),
+        ),
+        (
+            CrisisResponse.objects.filter(encounter__program=program),
+            ("id", "encounter_id", "team_members", "outcome"),
             ("id",),
         ),
         (

@@ -276,3 +276,25 @@ def test_demo_logins_prints_the_cast(loaded: LoadResult) -> None:
     everyone = io.StringIO()
     call_command("demo_logins", "--all", stdout=everyone)
     assert all(u.username in everyone.getvalue() for u in demo_cast.generated_users())
+
+
+def test_every_pathway_records_its_own_details(loaded: LoadResult) -> None:
+    from pathways.encounters.models import CrisisResponse, SurrenderedItem
+    from pathways.followups.models import WorkItem
+    from pathways.surveillance.models import OverdoseEvent
+
+    program = loaded.program
+    naloxone = Encounter.objects.filter(program=program, pathway__code="naloxone_plus")
+    assert OverdoseEvent.objects.filter(program=program).count() == naloxone.count() > 0
+    assert SurrenderedItem.objects.filter(encounter__pathway__code="self_referral").exists()
+    crisis = Encounter.objects.filter(program=program, pathway__code="community_response")
+    assert CrisisResponse.objects.filter(encounter__program=program).count() == crisis.count()
+    items = WorkItem.objects.filter(program=program)
+    assert items.filter(kind="overdose_followup").count() == naloxone.count()
+    assert items.filter(completed_at__isnull=True).exists()  # the worklists are not empty
+    assert items.filter(completed_at__isnull=False).exists()
+    for item in items.filter(kind="overdose_followup")[:50]:
+        assert item.encounter is not None
+        assert item.due_at == item.encounter.occurred_at + dt.timedelta(hours=72)
+        assert item.person_id == item.encounter.person_id
+        assert item.person is not None and item.person.last_name not in item.title
