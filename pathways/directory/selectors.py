@@ -24,10 +24,16 @@ def service_types_for(needs: Iterable[str]) -> list[str]:
     return types
 
 
-def services_for_needs(program: Program, needs: Iterable[str]) -> list[Service]:
+def services_for_needs(
+    program: Program, needs: Iterable[str], *, only: Iterable[str] | None = None
+) -> list[Service]:
     """Services that answer the needs, those with open capacity first (most open first).
-    With no needs given, every service of the program, ranked the same way."""
+    With no needs given, every service of the program, ranked the same way. `only` (a pathway's
+    partner services, when its configuration names some) limits the choice to those."""
     qs = services_in_program(program).select_related("organization")
+    only = list(only or [])
+    if only:
+        qs = qs.filter(pk__in=only)
     types = service_types_for(needs)
     if types:
         qs = qs.filter(service_type__in=types)
@@ -41,5 +47,10 @@ def services_for_needs(program: Program, needs: Iterable[str]) -> list[Service]:
     return list(qs.order_by("-open_now", "-capacity_open", "name"))
 
 
-def service_for_program(program: Program, service_id: uuid.UUID | str) -> Service | None:
+def service_for_program(
+    program: Program, service_id: uuid.UUID | str, *, only: Iterable[str] | None = None
+) -> Service | None:
+    only = list(only or [])
+    if only and str(service_id) not in only:
+        return None
     return services_in_program(program).filter(pk=service_id).first()

@@ -244,9 +244,15 @@ class FieldEntryForm(Form):
         except ValueError:
             self.add_error("service", "Choose a service from the list.")
             return
-        self.service_obj = service_for_program(self.program, service_id)
+        partners = self.config.partner_service_ids if self.config else []
+        self.service_obj = service_for_program(self.program, service_id, only=partners)
         if self.service_obj is None:
-            self.add_error("service", "That service is not available in this program.")
+            self.add_error(
+                "service",
+                "That service is not one of this pathway's partner services."
+                if partners
+                else "That service is not available in this program.",
+            )
             return
         if self.service_obj.capacity_open == 0 and not data.get("capacity_override_reason"):
             self.add_error(

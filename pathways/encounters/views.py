@@ -138,7 +138,8 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         else:
             return redirect("encounters:detail", encounter_id=encounter.pk)
     needs = request.POST.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
-    services = services_for_needs(program, needs)
+    partners = pp.current_config.partner_service_ids if pp.current_config else []
+    services = services_for_needs(program, needs, only=partners)
     return render(
         request,
         "encounters/new.html",
@@ -162,12 +163,17 @@ def services_partial(request: HttpRequest) -> HttpResponse:
     program = program_for_user(request.user)
     if program is None:
         raise Http404
+    partners: list[str] = []
+    code = request.GET.get("pathway_code", "")
+    for pp in startable_pathways(request.user):
+        if pp.pathway.code == code and pp.current_config is not None:
+            partners = pp.current_config.partner_service_ids
     needs = [n for n in request.GET.getlist("presenting_needs") if n in Need.values]
     return render(
         request,
         "encounters/new.html#services",
         {
-            "services": services_for_needs(program, needs),
+            "services": services_for_needs(program, needs, only=partners),
             "chosen_service": request.GET.get("service", ""),
         },
     )

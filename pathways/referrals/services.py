@@ -166,11 +166,7 @@ def referral_accept(
         expected_status=expected_status,
     )
     service_capacity_take(actor=actor, service=accepted.service, reason="referral accepted")
-    # A provider taking the person meets the contact's placement target (Self-Referral). The
-    # import is local: followups builds on referrals, not the other way round.
-    from pathways.followups.services import placement_meet
-
-    placement_meet(actor=actor, referral=accepted)
+    _answered(actor=actor, referral=accepted, accepted=True)
     return accepted
 
 
@@ -187,7 +183,7 @@ def referral_decline(
         raise ValidationError({"reason": "Choose why the referral is declined."})
     if reason == DeclineReason.OTHER and not note.strip():
         raise ValidationError({"note": "Explain the reason when you choose “Other”."})
-    return _transition(
+    declined = _transition(
         actor=actor,
         referral=referral,
         to_status=ReferralStatus.DECLINED,
@@ -196,6 +192,17 @@ def referral_decline(
         note=note,
         expected_status=expected_status,
     )
+    _answered(actor=actor, referral=declined, accepted=False)
+    return declined
+
+
+def _answered(*, actor: Any, referral: Referral, accepted: bool) -> None:
+    """Close the provider's response deadline, and on acceptance the contact's placement target.
+    The import is local: the workflow builds on referrals, not the other way round
+    (decision 0008)."""
+    from pathways.workflow.services import referral_answered
+
+    referral_answered(actor=actor, referral=referral, accepted=accepted)
 
 
 @service

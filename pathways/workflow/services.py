@@ -21,7 +21,7 @@ from pathways.encounters.services import (
 )
 from pathways.followups.clocks import due_after_hours
 from pathways.followups.models import WorkItem, WorkKind
-from pathways.followups.services import work_item_open
+from pathways.followups.services import placement_meet, work_item_complete, work_item_open
 from pathways.people.models import Person
 from pathways.people.services import person_create
 from pathways.programs.models import PathwayCode, PathwayConfig
@@ -166,6 +166,10 @@ def field_entry_submit(
             capacity_override_reason=capacity_override_reason,
         )
     items = deadlines_open(actor=actor, encounter=encounter, details=details)
+    if referral is not None:
+        response = referral_response_open(actor=actor, referral=referral)
+        if response is not None:
+            items.append(response)
     return FieldEntryResult(encounter, referral, created=True, work_items=tuple(items))
 
 
@@ -218,3 +222,41 @@ def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails)
         encounter=encounter,
     )
     return [item]
+
+
+@service
+def referral_response_open(*, actor: Any, referral: Referral) -> WorkItem | None:
+    """Put the referral on the receiving provider's worklist, due within the pathway's
+    configured response time; it closes when the provider accepts or declines."""
+    encounter = referral.encounter
+    config = encounter.config
+    hours = config.deadline("referral_response_hours") if config is not None else None
+    if hours is None:
+        return None
+    local = referral.created_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
+    return work_item_open(
+        actor=actor,
+        program=encounter.program,
+        team=referral.receiving_agency,
+        kind=WorkKind.REFERRAL_RESPONSE,
+        title=f"Respond to a {encounter.pathway.short_name.lower()} referral sent "
+        f"{local:%b} {local.day}",
+        due_at=due_after_hours(referral.created_at, hours),
+        person=encounter.person,
+        referral=referral,
+    )
+
+
+@service
+def referral_answered(*, actor: Any, referral: Referral, accepted: bool) -> None:
+    """The provider answered: the response item is done, and an acceptance meets the contact's
+    placement target (Self-Referral)."""
+    for item in WorkItem.objects.open().filter(referral=referral, kind=WorkKind.REFERRAL_RESPONSE):
+        work_item_complete(
+            item,
+            actor=actor,
+            outcome_note="Accepted" if accepted else "Declined",
+            expected_open=False,
+        )
+    if accepted:
+        placement_meet(actor=actor, referral=referral)

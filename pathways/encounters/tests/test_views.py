@@ -13,6 +13,7 @@ from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
 from pathways.encounters.models import Encounter
+from pathways.followups.models import WorkItem
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
 from pathways.referrals.models import Referral, ReferralStatusChange
@@ -68,7 +69,12 @@ def test_officer_records_prevention_referral_with_warm_handoff(cast: Any) -> Non
         "person.create",
         "encounter.create",
         "referral.send",
+        "work_item.open",  # the provider's response deadline
     }
+    response_item = WorkItem.objects.get(referral=referral)
+    assert response_item.team == cast.provider_p
+    assert response_item.kind == "referral_response"
+    assert response_item.due_at == referral.created_at + dt.timedelta(hours=24)
     page = client.get(response["Location"])
     assert b"Sent" in page.content and b"Harbor Detox" in page.content
     assert b"Substance use" in page.content  # needs shown by their labels, not codes

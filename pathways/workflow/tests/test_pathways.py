@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from typing import Any
 
 from django.urls import reverse
@@ -277,3 +278,62 @@ def test_crisis_call_without_the_team_is_refused(cast: Any) -> None:
     assert "Say who responded." in page
     assert "Say how the call ended." in page
     assert Encounter.objects.count() == 0
+
+
+# --- Deadlines across daylight saving, and the provider's response ---------------------------
+
+
+def test_recovery_window_counts_elapsed_hours_across_the_fall_back(cast: Any) -> None:
+    # Sat Oct 31 2026, 8:00 PM CDT; clocks fall back at 2:00 AM on Sun Nov 1.
+    start = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        cast.client_for(cast.officer_a).post(url("naloxone_plus"), contact(cast))
+    item = WorkItem.objects.get()
+    assert item.due_at == start + dt.timedelta(hours=72)
+    local = item.due_at.astimezone(zoneinfo.ZoneInfo("America/Chicago"))
+    assert (local.day, local.hour) == (3, 19)  # 72 h later reads 7:00 PM CST, not 8:00 PM
+    assert item.title == "Follow-up after an overdose on Oct 31"  # the local date of the event
+
+
+def test_partner_services_limit_the_choice(cast: Any) -> None:
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    pathway_config_save(
+        actor=cast.coordinator,
+        program_pathway=pp,
+        note="Only the detox unit takes walk-ins",
+        partner_service_ids=[str(cast.detox_p.pk)],
+    )
+    client = cast.client_for(cast.officer_a)
+    page = client.get(url("self_referral")).content.decode()
+    assert "Harbor Detox" in page and "Harbor Outpatient" not in page
+    before = counts()
+    refused = client.post(
+        url("self_referral"),
+        walk_in(cast, service=str(cast.outpatient_p_full.pk), capacity_override_reason="phoned"),
+    )
+    assert refused.status_code == 422
+    assert "partner services" in refused.content.decode()
+    assert counts() == before
+    partial = client.get(
+        reverse("encounters:services"),
+        {"presenting_needs": ["opioid_use"], "pathway_code": "self_referral"},
+    ).content.decode()
+    assert "Harbor Detox" in partial and "Harbor Outpatient" not in partial
+
+
+def test_the_providers_response_deadline_closes_when_they_decline(cast: Any) -> None:
+    cast.client_for(cast.officer_a).post(url("self_referral"), walk_in(cast))
+    referral = Referral.objects.get()
+    response = WorkItem.objects.get(kind=WorkKind.REFERRAL_RESPONSE)
+    assert response.team == cast.provider_p and response.is_open
+    intake = cast.client_for(cast.intake_p)
+    intake.get(reverse("referrals:detail", kwargs={"referral_id": referral.pk}))
+    intake.post(
+        reverse("referrals:act", kwargs={"referral_id": referral.pk, "action": "decline"}),
+        {"decline-expected_status": "received", "decline-reason": "no_capacity"},
+    )
+    referral.refresh_from_db()
+    assert referral.status == "declined"
+    response.refresh_from_db()
+    assert not response.is_open and response.outcome_note == "Declined"
+    assert WorkItem.objects.get(kind=WorkKind.PLACEMENT).is_open  # still no place
