@@ -96,9 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so the browser tests' live server thread shares the test database.
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # One file per test process, so two test runs on one machine never share a database.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from pathways.core import clock
 from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form
 from pathways.core.validators import validate_clean_text, validate_not_future
-from pathways.followups.models import NOTE_MAX_LENGTH, TeamMember, VisitOutcome
+from pathways.followups.models import (
+    LIST_DESCRIPTION_MAX_LENGTH,
+    LIST_NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    OutreachReason,
+    TeamMember,
+    VisitOutcome,
+)
 
 
 class CompleteForm(Form):
@@ -117,3 +124,164 @@ class VisitForm(Form):
         elif raw:
             self.add_error("service", "Choose a service only when the outcome is a referral.")
         return data
+
+
+class OutreachVisitForm(VisitForm):
+    """The visit form on an outreach list's visit: the team may say no further visit is
+    needed after an engaged visit."""
+
+    no_further_visit = forms.BooleanField(
+        label="No further visit needed (otherwise the next visit is put on the worklist)",
+        required=False,
+    )
+
+
+class OutreachListForm(Form):
+    name = forms.CharField(
+        label="List name",
+        help_text=f"For example “East side repeat overdoses”. No names of people. At most "
+        f"{LIST_NAME_MAX_LENGTH} characters.",
+        max_length=LIST_NAME_MAX_LENGTH,
+        validators=[validate_clean_text],
+        error_messages={
+            "required": "Enter the list name.",
+            "max_length": "The list name can have at most %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+    team = forms.ChoiceField(
+        label="Team that works the list",
+        error_messages={
+            "required": "Choose the team that works the list.",
+            "invalid_choice": "Choose the team that works the list.",
+        },
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        help_text=f"Who belongs on the list. No names. At most {LIST_DESCRIPTION_MAX_LENGTH} "
+        "characters.",
+        required=False,
+        max_length=LIST_DESCRIPTION_MAX_LENGTH,
+        validators=[validate_clean_text],
+        error_messages={
+            "max_length": "The description can have at most %(limit_value)d characters "
+            "(it has %(show_value)d)."
+        },
+    )
+
+    def __init__(self, *args: Any, teams: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.pk): t for t in teams}
+        choices = [(str(t.pk), t.name) for t in teams]
+        if len(choices) != 1:
+            choices = [("", "Choose a team"), *choices]
+        cast(forms.ChoiceField, self.fields["team"]).choices = choices
+
+    @property
+    def team_obj(self) -> Any:
+        return self.teams.get(self.cleaned_data.get("team", ""))
+
+
+class OutreachEntryForm(Form):
+    """Put a person already in Pathways on a list: the person is chosen from a name search."""
+
+    person = forms.CharField(
+        label="Person",
+        error_messages={"required": "Search by name and choose the person."},
+    )
+    reason = forms.ChoiceField(
+        label="Why the person is on the list",
+        choices=[("", "Choose a reason"), *OutreachReason.choices],
+        error_messages={
+            "required": "Choose why the person is on the list.",
+            "invalid_choice": "Choose why the person is on the list.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text=f"No names or health details. At most {NOTE_MAX_LENGTH} characters.",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[validate_clean_text],
+        error_messages={
+            "max_length": "The note can have at most %(limit_value)d characters "
+            "(it has %(show_value)d)."
+        },
+    )
+    assigned_to = forms.ChoiceField(
+        label="Lead team member (optional)",
+        required=False,
+        error_messages={"invalid_choice": "Choose a member of the team."},
+    )
+
+    def __init__(self, *args: Any, members: list[Any] | None, **kwargs: Any) -> None:
+        """`members`: the team's members to choose a lead from; None hides the choice."""
+        super().__init__(*args, **kwargs)
+        self.person_obj: Any = None
+        self.members = {str(u.pk): u for u in members or []}
+        if members is None:
+            del self.fields["assigned_to"]
+        else:
+            cast(forms.ChoiceField, self.fields["assigned_to"]).choices = [
+                ("", "Nobody yet"),
+                *((str(u.pk), member_label(u)) for u in members),
+            ]
+
+    def clean_person(self) -> str:
+        from pathways.people.selectors import people_active
+
+        raw = (self.cleaned_data.get("person") or "").strip()
+        try:
+            person_id = uuid.UUID(raw)
+        except ValueError:
+            person_id = None
+        self.person_obj = (
+            people_active().filter(pk=person_id).first() if person_id is not None else None
+        )
+        if self.person_obj is None:
+            raise forms.ValidationError(
+                "We could not find that person. Search by name and choose from the results."
+            )
+        return raw
+
+    @property
+    def assigned_obj(self) -> Any:
+        return self.members.get(self.cleaned_data.get("assigned_to") or "")
+
+
+class OutreachAssignForm(Form):
+    assigned_to = forms.ChoiceField(
+        label="Lead team member",
+        required=False,
+        error_messages={"invalid_choice": "Choose a member of the team."},
+    )
+
+    def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = {str(u.pk): u for u in members}
+        cast(forms.ChoiceField, self.fields["assigned_to"]).choices = [
+            ("", "Nobody"),
+            *((str(u.pk), member_label(u)) for u in members),
+        ]
+
+    @property
+    def assigned_obj(self) -> Any:
+        return self.members.get(self.cleaned_data.get("assigned_to") or "")
+
+
+class OutreachCloseForm(Form):
+    reason = forms.CharField(
+        label="Why the outreach ends",
+        help_text="For example: moved away, no longer needed. No names.",
+        max_length=NOTE_MAX_LENGTH,
+        validators=[validate_clean_text],
+        error_messages={
+            "required": "Say why the outreach ends.",
+            "max_length": "The reason can have at most %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+
+
+def member_label(user: Any) -> str:
+    return user.get_full_name() or user.username

@@ -7,13 +7,16 @@ the reminder e-mails are read by a whole team."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
-from pathways.core.models import BaseModel
+from pathways.core import clock
+from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 
 
@@ -170,6 +173,14 @@ class VisitOutcome(models.TextChoices):
     REFERRED = "referred", "Met the person; referred to treatment or services"
 
 
+#: Short outcome labels for lists (the full label is on the visit form).
+VISIT_OUTCOME_SHORT: dict[str, str] = {
+    VisitOutcome.NOT_FOUND: "not found",
+    VisitOutcome.DECLINED: "met; declined help",
+    VisitOutcome.ENGAGED: "met; engaged",
+    VisitOutcome.REFERRED: "met; referred",
+}
+
 #: Outcomes where the team met the person (the visit is also recorded as a contact).
 MET_OUTCOMES = (VisitOutcome.DECLINED, VisitOutcome.ENGAGED, VisitOutcome.REFERRED)
 
@@ -213,6 +224,14 @@ class Visit(BaseModel):
     note = models.CharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
+    outreach_entry = models.ForeignKey(
+        "OutreachEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        help_text="The outreach list entry the visit was made for, if any",
+    )
 
     class Meta:
         ordering = ["-visited_at"]
@@ -226,12 +245,213 @@ class Visit(BaseModel):
             # the attempts shown under a work item and on the person's history
             models.Index(fields=["work_item", "-visited_at"], name="visit_item_idx"),
             models.Index(fields=["person", "-visited_at"], name="visit_person_idx"),
+            # the outreach list: each entry's attempts and latest visit
+            models.Index(fields=["outreach_entry", "-visited_at"], name="visit_outreach_entry_idx"),
         ]
 
     def __str__(self) -> str:
         return f"Visit {self.visited_at:%Y-%m-%d} ({self.get_outcome_display()})"
 
     @property
+    def outcome_short(self) -> str:
+        return VISIT_OUTCOME_SHORT.get(self.outcome, self.get_outcome_display())
+
+    @property
     def member_labels(self) -> list[str]:
         labels = dict(TeamMember.choices)
         return [labels.get(m, m) for m in self.members]
+
+
+# --- Active Outreach: lists of people a team seeks out -----------------------------------------
+
+LIST_NAME_MAX_LENGTH = 120
+LIST_DESCRIPTION_MAX_LENGTH = 500
+
+
+class OutreachList(ArchivableModel):
+    """A list of people an outreach team seeks out (e.g. “East side repeat overdoses”). The
+    team works the list; responders across the program put people on it."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="outreach_lists"
+    )
+    name = models.CharField(
+        max_length=LIST_NAME_MAX_LENGTH,
+        validators=[validate_clean_text],
+        help_text="Read by everyone who sees the list and used in work item titles: no names",
+    )
+    description = models.CharField(
+        max_length=LIST_DESCRIPTION_MAX_LENGTH, blank=True, validators=[validate_clean_text]
+    )
+    team = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        related_name="outreach_lists",
+        help_text="The outreach team that works the list",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "program",
+                Lower("name"),
+                condition=Q(archived_at__isnull=True),
+                name="outreachlist_unique_active_name",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="outreachlist_name_not_blank"),
+        ]
+        indexes = [
+            # the outreach page: a program's active lists, by team
+            models.Index(fields=["program", "team"], name="outreachlist_program_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutreachReason(models.TextChoices):
+    REPEAT_OVERDOSE = "repeat_overdose", "Repeat overdoses"
+    FREQUENT_CONTACTS = "frequent_contacts", "Frequent contacts with responders"
+    REFERRED_BY_RESPONDER = "referred_by_responder", "Referred by a responder"
+    FAMILY_REQUEST = "family_request", "Family or friends asked for help"
+    OTHER = "other", "Other"
+
+
+class OutreachStatus(models.TextChoices):
+    IDENTIFIED = "identified", "Identified"
+    ATTEMPTING = "attempting", "Attempting"
+    ENGAGED = "engaged", "Engaged"
+    IN_TREATMENT = "in_treatment", "In treatment"
+    DECLINED = "declined", "Declined"
+    CLOSED = "closed", "Closed"
+
+
+OUTREACH_STATUS_DESCRIPTIONS: dict[str, str] = {
+    OutreachStatus.IDENTIFIED: "Identified, not yet reached",
+    OutreachStatus.ATTEMPTING: "Visits under way",
+    OutreachStatus.ENGAGED: "Engaged with the team",
+    OutreachStatus.IN_TREATMENT: "Connected to treatment",
+    OutreachStatus.DECLINED: "Declined for now",
+    OutreachStatus.CLOSED: "Closed (moved away, deceased, or no longer needed)",
+}
+
+
+class OutreachEntry(BaseModel):
+    """A person on an outreach list, with the team's engagement status. The status is cached
+    here; its history is OutreachStatusChange. `work_item` is the open outreach visit, if any;
+    visits on every item of the entry point back to it (Visit.outreach_entry)."""
+
+    outreach_list = models.ForeignKey(
+        OutreachList, on_delete=models.PROTECT, related_name="entries"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="outreach_entries"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=clock.now)
+    reason = models.CharField(max_length=30, choices=OutreachReason.choices)
+    note = models.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        validators=[validate_clean_text],
+        help_text="Why the person is on the list, without names",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team member who leads the outreach",
+    )
+    status = models.CharField(
+        max_length=20, choices=OutreachStatus.choices, default=OutreachStatus.IDENTIFIED
+    )
+    status_changed_at = models.DateTimeField(default=clock.now)
+    work_item = models.ForeignKey(
+        WorkItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outreach_entries",
+        help_text="The open outreach visit item, if any",
+    )
+
+    class Meta:
+        ordering = ["added_at"]
+        verbose_name_plural = "outreach entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outreach_list", "person"],
+                condition=~Q(status="closed"),
+                name="outreachentry_one_active_per_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(work_item__isnull=True),
+                name="outreachentry_closed_has_no_item",
+            ),
+        ]
+        indexes = [
+            # the list page: a list's entries and its counts by status
+            models.Index(fields=["outreach_list", "status"], name="outreachentry_list_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outreach entry ({self.get_status_display()})"
+
+    @property
+    def status_description(self) -> str:
+        return OUTREACH_STATUS_DESCRIPTIONS.get(self.status, "")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == OutreachStatus.CLOSED
+
+
+class OutreachStatusChange(models.Model):
+    """One row per change of an outreach entry's status; never updated or deleted."""
+
+    id = models.BigAutoField(primary_key=True)
+    entry = models.ForeignKey(OutreachEntry, on_delete=models.PROTECT, related_name="history")
+    from_status = models.CharField(max_length=20, choices=OutreachStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OutreachStatus.choices)
+    changed_at = models.DateTimeField(default=clock.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The visit that moved the status, if any",
+    )
+    note = models.CharField(
+        max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
+    )
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")), name="outreachstatus_is_a_change"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Outreach status history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Outreach status history is append-only.")

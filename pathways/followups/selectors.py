@@ -4,13 +4,27 @@ and administrators see every team's items in their program (program scope)."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pathways.accounts.models import Membership
-from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+
+from pathways.accounts.models import Agency, Membership, Role, User
+from pathways.accounts.selectors import agencies_for, agency_ids_for, has_role, is_program_wide
 from pathways.core import clock
-from pathways.followups.models import Visit, WorkItem, WorkItemQuerySet
+from pathways.followups.models import (
+    OUTREACH_STATUS_DESCRIPTIONS,
+    OutreachEntry,
+    OutreachList,
+    OutreachStatus,
+    Visit,
+    WorkItem,
+    WorkItemQuerySet,
+    WorkKind,
+)
+from pathways.programs.models import PathwayCode, ProgramPathway
 from pathways.programs.selectors import program_for_user
 
 DUE_SOON = dt.timedelta(hours=24)
@@ -116,3 +130,255 @@ def work_items_of_contact(encounter: Any) -> list[WorkItem]:
         .prefetch_related("visits")
         .order_by("due_at")
     )
+
+
+# --- Active Outreach ---------------------------------------------------------------------------
+
+#: Roles that use the outreach pages (the nav link shows for them).
+OUTREACH_ROLES = (Role.OUTREACH, Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
+#: Responders who put people on lists: they see every list of their program, statuses only.
+RESPONDER_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+
+
+class OutreachAccess(enum.StrEnum):
+    """What a user may do with a list, widest first."""
+
+    TEAM = "team"  # a member of the list's team: everything, visits included
+    PROGRAM = "program"  # coordinators and administrators: everything but recording visits
+    STATUS = "status"  # responders of the program: entries and statuses, add people; no notes
+
+
+#: Bar colours for the status summary (USWDS palette; each against white text-free bars).
+STATUS_COLORS: dict[str, str] = {
+    OutreachStatus.IDENTIFIED: "#97d4ea",
+    OutreachStatus.ATTEMPTING: "#e5a000",
+    OutreachStatus.ENGAGED: "#00a398",
+    OutreachStatus.IN_TREATMENT: "#008817",
+    OutreachStatus.DECLINED: "#d83933",
+    OutreachStatus.CLOSED: "#a9aeb1",
+}
+#: The status tag's class (pathways.css already colours these).
+STATUS_TAG: dict[str, str] = {
+    OutreachStatus.IDENTIFIED: "pw-status--sent",
+    OutreachStatus.ATTEMPTING: "pw-status--accepted",
+    OutreachStatus.ENGAGED: "pw-status--engaged",
+    OutreachStatus.IN_TREATMENT: "pw-status--completed",
+    OutreachStatus.DECLINED: "pw-status--declined",
+    OutreachStatus.CLOSED: "",
+}
+
+
+def outreach_access(user: Any, outreach_list: OutreachList) -> OutreachAccess | None:
+    program = program_for_user(user)
+    if program is None or outreach_list.program_id != program.pk:
+        return None
+    if outreach_list.team_id in agency_ids_for(user, *OUTREACH_ROLES):
+        return OutreachAccess.TEAM
+    if is_program_wide(user):
+        return OutreachAccess.PROGRAM
+    if has_role(user, *RESPONDER_ROLES):
+        return OutreachAccess.STATUS
+    return None
+
+
+def outreach_lists_for(user: Any) -> QuerySet[OutreachList]:
+    """The active lists the user may see: their teams' lists, or every list of the program for
+    coordinators, administrators and responders."""
+    program = program_for_user(user)
+    if program is None:
+        return OutreachList.objects.none()
+    qs = (
+        OutreachList.objects.active()
+        .filter(program=program)
+        .select_related("team", "program")
+        .order_by("name")
+    )
+    if is_program_wide(user) or has_role(user, *RESPONDER_ROLES):
+        return qs
+    return qs.filter(team_id__in=agency_ids_for(user, *OUTREACH_ROLES))
+
+
+def outreach_list_for_user(user: Any, list_id: Any) -> OutreachList | None:
+    return outreach_lists_for(user).filter(pk=list_id).first()
+
+
+def outreach_entry_for_user(user: Any, entry_id: Any) -> OutreachEntry | None:
+    return (
+        OutreachEntry.objects.filter(pk=entry_id, outreach_list__in=outreach_lists_for(user))
+        .select_related("outreach_list", "outreach_list__team", "outreach_list__program")
+        .first()
+    )
+
+
+def outreach_entry_of_item(item: WorkItem) -> OutreachEntry | None:
+    """The entry whose open outreach visit this item is (None for other items)."""
+    if item.kind != WorkKind.OUTREACH_VISIT:
+        return None
+    return (
+        OutreachEntry.objects.filter(work_item=item)
+        .select_related("outreach_list", "outreach_list__team", "outreach_list__program")
+        .first()
+    )
+
+
+def active_outreach_pathway(program: Any) -> ProgramPathway | None:
+    """The program's Active Outreach pathway when it is enabled and configured."""
+    return (
+        ProgramPathway.objects.filter(
+            program=program,
+            pathway__code=PathwayCode.ACTIVE_OUTREACH,
+            is_enabled=True,
+            current_config__isnull=False,
+        )
+        .select_related("pathway", "current_config")
+        .first()
+    )
+
+
+def outreach_team_kinds(program: Any) -> frozenset[str]:
+    """Kinds of agency that may work an outreach list: those the Active Outreach configuration
+    lets record a contact (a visit that meets the person is one). Empty when the program does
+    not run Active Outreach."""
+    pp = active_outreach_pathway(program)
+    if pp is None or pp.current_config is None:
+        return frozenset()
+    return frozenset(pp.current_config.starter_agency_kinds)
+
+
+def outreach_teams_for(user: Any) -> list[Agency]:
+    """The teams a user may start a list for: for coordinators and administrators any active
+    agency of the program, else the user's own agencies; in both cases only agencies of a kind
+    the Active Outreach configuration lets record contacts."""
+    program = program_for_user(user)
+    if program is None:
+        return []
+    kinds = outreach_team_kinds(program)
+    if is_program_wide(user):
+        teams = list(Agency.objects.active().filter(program=program).order_by("name"))
+    else:
+        teams = sorted(agencies_for(user, *OUTREACH_ROLES), key=lambda a: a.name)
+    return [t for t in teams if t.kind in kinds]
+
+
+def team_members(team: Agency) -> list[User]:
+    """The team's active members, by name: who may lead an entry."""
+    return list(
+        User.objects.filter(memberships__agency=team, memberships__is_active=True, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@dataclass
+class StatusCount:
+    status: str
+    label: str
+    description: str
+    count: int
+    color: str
+    tag: str
+    offset: float = 0.0  # where the bar's segment starts, in percent
+    width: float = 0.0  # percent of the list's entries
+
+
+@dataclass
+class StatusSummary:
+    counts: list[StatusCount]
+    total: int
+
+    @property
+    def shown(self) -> list[StatusCount]:
+        """Statuses with at least one person, in workflow order (the bar's segments)."""
+        return [c for c in self.counts if c.count]
+
+    def count(self, status: str) -> int:
+        return next((c.count for c in self.counts if c.status == status), 0)
+
+
+def _summary(raw: dict[str, int]) -> StatusSummary:
+    total = sum(raw.values())
+    counts = []
+    offset = 0.0
+    for status in OutreachStatus:
+        n = raw.get(status, 0)
+        width = 100.0 * n / total if total else 0.0
+        counts.append(
+            StatusCount(
+                status=status,
+                label=status.label,
+                description=OUTREACH_STATUS_DESCRIPTIONS[status],
+                count=n,
+                color=STATUS_COLORS[status],
+                tag=STATUS_TAG[status],
+                offset=round(offset, 3),
+                width=round(width, 3),
+            )
+        )
+        offset += width
+    return StatusSummary(counts=counts, total=total)
+
+
+def status_counts(outreach_list: OutreachList) -> StatusSummary:
+    """How many people on the list are in each status (closed included)."""
+    return status_counts_of([outreach_list]).get(outreach_list.pk) or _summary({})
+
+
+def status_counts_of(lists: Iterable[OutreachList]) -> dict[Any, StatusSummary]:
+    """The status summary of each list, in one query."""
+    raw: dict[Any, dict[str, int]] = {}
+    ids = [ol.pk for ol in lists]
+    rows = (
+        OutreachEntry.objects.filter(outreach_list_id__in=ids)
+        .values_list("outreach_list_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for list_id, status, n in rows:
+        raw.setdefault(list_id, {})[status] = n
+    return {list_id: _summary(raw.get(list_id, {})) for list_id in ids}
+
+
+@dataclass
+class EntryRow:
+    entry: OutreachEntry
+    attempts: int
+    latest_visit: Visit | None
+    open_item: WorkItem | None  # the next visit, when one is open
+
+
+def entries_of(outreach_list: OutreachList, *, closed: bool = False) -> list[EntryRow]:
+    """The list's people (open entries, or with `closed` the closed ones), soonest visit first,
+    with their visit count, latest visit and the open visit's due date."""
+    latest = Visit.objects.filter(outreach_entry=OuterRef("pk")).order_by("-visited_at", "-pk")
+    qs = (
+        OutreachEntry.objects.filter(outreach_list=outreach_list)
+        .select_related("person", "assigned_to", "work_item")
+        .annotate(attempt_count=Count("visits"), latest_visit_id=Subquery(latest.values("pk")[:1]))
+    )
+    qs = (
+        qs.filter(status=OutreachStatus.CLOSED)
+        if closed
+        else qs.exclude(status=OutreachStatus.CLOSED)
+    )
+    entries = list(qs)
+    visits = Visit.objects.in_bulk([e.latest_visit_id for e in entries if e.latest_visit_id])
+    rows = []
+    for entry in entries:
+        item = entry.work_item
+        rows.append(
+            EntryRow(
+                entry=entry,
+                attempts=entry.attempt_count,
+                latest_visit=visits.get(entry.latest_visit_id),
+                open_item=item if item is not None and item.is_open else None,
+            )
+        )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    rows.sort(
+        key=lambda r: (
+            r.open_item.due_at if r.open_item else far,
+            r.entry.person.last_name_key,
+            r.entry.person.first_name_key,
+        )
+    )
+    return rows

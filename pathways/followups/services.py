@@ -8,25 +8,36 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 
-from pathways.accounts.models import Agency
-from pathways.audit.services import audit_log, created, diff, snapshot
+from pathways.accounts.models import Agency, Membership
+from pathways.audit.services import REDACTED, audit_log, created, diff, snapshot
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.core.validators import validate_clean_text
 from pathways.encounters.models import Encounter
+from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import (
+    LIST_DESCRIPTION_MAX_LENGTH,
+    LIST_NAME_MAX_LENGTH,
     MET_OUTCOMES,
     NOTE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    OutreachEntry,
+    OutreachList,
+    OutreachReason,
+    OutreachStatus,
+    OutreachStatusChange,
     TeamMember,
     Visit,
     VisitOutcome,
     WorkItem,
     WorkKind,
 )
+from pathways.followups.selectors import active_outreach_pathway
 from pathways.people.models import Person
-from pathways.programs.models import Program
+from pathways.programs.deadlines import DEADLINES
+from pathways.programs.models import Pathway, Program, ProgramPathway
+from pathways.programs.selectors import current_config
 from pathways.referrals.models import Referral
 
 WORK_ITEM_FIELDS = ["program", "team", "kind", "title", "person", "encounter", "referral", "due_at"]
@@ -223,10 +234,15 @@ def visit_record(
     family_resources: bool = False,
     presenting_needs: list[str] | None = None,
     referral: VisitReferral | None = None,
+    pathway: Pathway | None = None,
 ) -> Visit:
     """Record a visit on a follow-up or outreach item. Meeting the person records a contact under
     the index contact's pathway (and the referral, if one was made) and closes the item; a visit
-    that did not reach the person leaves the item open for the next attempt."""
+    that did not reach the person leaves the item open for the next attempt.
+
+    `pathway` records the contact under that pathway instead (an outreach visit is an Active
+    Outreach contact whatever the person's last contact was); the team the visit needs is then
+    that pathway's current configuration, and the item needs no index contact."""
     from pathways.encounters.models import Disposition
     from pathways.encounters.services import encounter_create
     from pathways.referrals.services import referral_send
@@ -250,7 +266,10 @@ def visit_record(
         errors["members"] = "Say who went on the visit."
     elif unknown := set(members) - set(TeamMember.values):
         errors["members"] = f"Unknown team members: {', '.join(sorted(unknown))}."
-    config = item.encounter.config if item.encounter_id and item.encounter else None
+    if pathway is not None:
+        config = current_config(item.program_id, pathway)
+    else:
+        config = item.encounter.config if item.encounter_id and item.encounter else None
     met = outcome in MET_OUTCOMES
     if config is not None and met and not errors.get("members"):
         if config.requires_clinician and TeamMember.CLINICIAN not in members:
@@ -271,7 +290,8 @@ def visit_record(
     contact = None
     if met:
         index = item.encounter
-        pathway = index.pathway if index is not None else None
+        if pathway is None:
+            pathway = index.pathway if index is not None else None
         if pathway is None:
             raise ValidationError("This item has no contact to follow up.")
         disposition = {
@@ -341,3 +361,349 @@ def placement_meet(*, actor: Any, referral: Referral) -> list[WorkItem]:
             )
         )
     return closed
+
+
+# --- Active Outreach: lists, entries, visits ---------------------------------------------------
+
+LIST_FIELDS = ["program", "name", "description", "team"]
+ENTRY_FIELDS = [
+    "outreach_list",
+    "person",
+    "reason",
+    "note",
+    "assigned_to",
+    "status",
+    "work_item",
+]
+#: The note on an entry may say why the team is worried: audited as changed, not copied.
+ENTRY_REDACTED = ("note",)
+OUTREACH_ITEM_TITLE = "Outreach visit — {name}"
+
+#: Where a visit moves an entry. A visit that does not reach the person moves only a person
+#: not yet reached; an engaged person missed on a later visit stays engaged.
+OUTCOME_STATUS: dict[str, str] = {
+    VisitOutcome.DECLINED: OutreachStatus.DECLINED,
+    VisitOutcome.ENGAGED: OutreachStatus.ENGAGED,
+    VisitOutcome.REFERRED: OutreachStatus.IN_TREATMENT,
+}
+
+
+def _is_team_member(team: Agency, user: Any) -> bool:
+    return Membership.objects.filter(
+        agency=team, user=user, is_active=True, user__is_active=True
+    ).exists()
+
+
+def _active_outreach(program: Program) -> ProgramPathway:
+    """The program's Active Outreach pathway, enabled and configured, else a refusal."""
+    pp = active_outreach_pathway(program)
+    if pp is None:
+        raise ValidationError(
+            "This program does not run Active Outreach. A coordinator can turn it on under "
+            "Pathway setup."
+        )
+    return pp
+
+
+def _outreach_visit_days(pp: ProgramPathway) -> int:
+    assert pp.current_config is not None
+    days = pp.current_config.deadline("outreach_visit_days")
+    return days if days is not None else DEADLINES["outreach_visit_days"].default
+
+
+def _open_outreach_item(
+    *, actor: Any, entry: OutreachEntry, pp: ProgramPathway, start: dt.datetime
+) -> WorkItem:
+    """The next outreach visit for the entry: due by the end of the day `outreach_visit_days`
+    calendar days after `start`, in the program's time zone. The item follows up the person's
+    latest contact in the program, when there is one."""
+    outreach_list = entry.outreach_list
+    program = outreach_list.program
+    latest = (
+        Encounter.objects.filter(program=program, person=entry.person, archived_at__isnull=True)
+        .order_by("-occurred_at")
+        .first()
+    )
+    return work_item_open(
+        actor=actor,
+        program=program,
+        team=outreach_list.team,
+        kind=WorkKind.OUTREACH_VISIT,
+        title=OUTREACH_ITEM_TITLE.format(name=outreach_list.name)[:TITLE_MAX_LENGTH],
+        due_at=due_end_of_day(start, _outreach_visit_days(pp), program.time_zone),
+        person=entry.person,
+        encounter=latest,
+    )
+
+
+def _status_change(
+    *,
+    actor: Any,
+    entry: OutreachEntry,
+    to_status: str,
+    visit: Visit | None = None,
+    note: str = "",
+) -> bool:
+    """Append the history row and cache the status on the (locked) entry; the caller saves
+    the entry and writes the audit event. False when the status does not change."""
+    if entry.status == to_status:
+        return False
+    now = clock.now()
+    change = OutreachStatusChange(
+        entry=entry,
+        from_status=entry.status,
+        to_status=to_status,
+        changed_at=now,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+        visit=visit,
+        note=note,
+    )
+    clean_fields_only(change)
+    change.save()
+    entry.status = to_status
+    entry.status_changed_at = now
+    return True
+
+
+@service
+def outreach_list_create(
+    *, actor: Any, program: Program, name: str, team: Agency, description: str = ""
+) -> OutreachList:
+    """Start an outreach list worked by `team`. Names are unique among the program's active
+    lists (ignoring case) and, like the description, never carry a person's name."""
+    clean_name = _one_line(
+        name, field="name", label="list name", max_length=LIST_NAME_MAX_LENGTH, required=True
+    )
+    clean_description = _one_line(
+        description,
+        field="description",
+        label="description",
+        max_length=LIST_DESCRIPTION_MAX_LENGTH,
+        required=False,
+    )
+    if team.program_id != program.pk or team.archived_at is not None:
+        raise ValidationError({"team": "Choose an active team of the program."})
+    pp = _active_outreach(program)
+    assert pp.current_config is not None
+    if team.kind not in pp.current_config.starter_agency_kinds:
+        raise ValidationError(
+            {
+                "team": f"{team} cannot record Active Outreach contacts under the program's "
+                "configuration. Choose an outreach team."
+            }
+        )
+    if OutreachList.objects.active().filter(program=program, name__iexact=clean_name).exists():
+        raise ValidationError(
+            {"name": f"There is already a list called “{clean_name}”. Choose another name."}
+        )
+    outreach_list = OutreachList(
+        program=program,
+        name=clean_name,
+        description=clean_description,
+        team=team,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    clean_fields_only(outreach_list)
+    outreach_list.save()
+    audit_log(
+        actor=actor,
+        event_type="outreach_list.create",
+        obj=outreach_list,
+        changes=created(outreach_list, LIST_FIELDS),
+    )
+    return outreach_list
+
+
+@service
+def outreach_entry_add(
+    *,
+    actor: Any,
+    outreach_list: OutreachList,
+    person: Person,
+    reason: str,
+    note: str = "",
+    assigned_to: Any = None,
+) -> OutreachEntry:
+    """Put a person on the list (status “identified”) and an outreach visit on the team's
+    worklist, due after the pathway's `outreach_visit_days` in the program's time zone."""
+    errors: dict[str, str] = {}
+    if outreach_list.archived_at is not None:
+        raise ValidationError("This list is archived. Nothing was changed.")
+    if reason not in OutreachReason.values:
+        errors["reason"] = "Choose why the person is on the list."
+    if person.archived_at is not None:
+        errors["person"] = "This person's record is archived. Choose another person."
+    if assigned_to is not None and not _is_team_member(outreach_list.team, assigned_to):
+        errors["assigned_to"] = f"Choose a member of {outreach_list.team}."
+    clean_note = _one_line(
+        note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False
+    )
+    if errors:
+        raise ValidationError(errors)
+    if (
+        OutreachEntry.objects.filter(outreach_list=outreach_list, person=person)
+        .exclude(status=OutreachStatus.CLOSED)
+        .exists()
+    ):
+        raise ValidationError({"person": f"{person.display_name} is already on this list."})
+    pp = _active_outreach(outreach_list.program)
+    entry = OutreachEntry(
+        outreach_list=outreach_list,
+        person=person,
+        added_by=actor if getattr(actor, "pk", None) else None,
+        added_at=clock.now(),
+        reason=reason,
+        note=clean_note,
+        assigned_to=assigned_to,
+        status=OutreachStatus.IDENTIFIED,
+    )
+    entry.status_changed_at = entry.added_at
+    clean_fields_only(entry)
+    entry.work_item = _open_outreach_item(actor=actor, entry=entry, pp=pp, start=entry.added_at)
+    entry.save()
+    OutreachStatusChange.objects.create(
+        entry=entry,
+        from_status="",
+        to_status=entry.status,
+        changed_at=entry.status_changed_at,
+        changed_by=entry.added_by,
+    )
+    audit_log(
+        actor=actor,
+        event_type="outreach_entry.add",
+        obj=entry,
+        changes=created(entry, ENTRY_FIELDS, redact=ENTRY_REDACTED),
+    )
+    return entry
+
+
+def _lock_entry(entry: OutreachEntry) -> OutreachEntry:
+    return (
+        OutreachEntry.objects.select_for_update()
+        .select_related("outreach_list", "outreach_list__program", "outreach_list__team")
+        .get(pk=entry.pk)
+    )
+
+
+@dataclass(frozen=True)
+class OutreachVisitResult:
+    visit: Visit
+    entry: OutreachEntry
+    next_item: WorkItem | None  # the next visit opened after an engaged visit
+
+
+@service
+def outreach_visit_record(
+    *,
+    actor: Any,
+    entry: OutreachEntry,
+    visited_at: dt.datetime,
+    members: list[str],
+    outcome: str,
+    note: str = "",
+    family_resources: bool = False,
+    referral: VisitReferral | None = None,
+    further_visit: bool = True,
+) -> OutreachVisitResult:
+    """Record a visit on the entry's open outreach item (visit_record; a met person's contact
+    is an Active Outreach contact) and move the entry: not found → attempting (the item stays
+    open); declined → declined; engaged → engaged, with the next visit opened unless
+    `further_visit` is False; referred → in treatment."""
+    locked = _lock_entry(entry)
+    if locked.is_closed:
+        raise ValidationError("This person's outreach is closed. Nothing was changed.")
+    if locked.work_item_id is None:
+        raise ValidationError(
+            "There is no open outreach visit for this person. Nothing was changed."
+        )
+    pp = _active_outreach(locked.outreach_list.program)
+    item = locked.work_item
+    assert item is not None
+    # Without an earlier contact the visit's contact carries the pathway's typical needs.
+    needs = None if item.encounter_id else list(pp.pathway.typical_needs)
+    visit = visit_record(
+        actor=actor,
+        work_item=item,
+        visited_at=visited_at,
+        members=members,
+        outcome=outcome,
+        note=note,
+        family_resources=family_resources,
+        presenting_needs=needs,
+        referral=referral,
+        pathway=pp.pathway,
+    )
+    visit.outreach_entry = locked
+    visit.save(update_fields=["outreach_entry"])
+    old = snapshot(locked, ["status", "work_item"])
+    if outcome == VisitOutcome.NOT_FOUND:
+        if locked.status == OutreachStatus.IDENTIFIED:
+            _status_change(
+                actor=actor, entry=locked, to_status=OutreachStatus.ATTEMPTING, visit=visit
+            )
+    else:
+        _status_change(actor=actor, entry=locked, to_status=OUTCOME_STATUS[outcome], visit=visit)
+        locked.work_item = None
+    next_item = None
+    if outcome == VisitOutcome.ENGAGED and further_visit:
+        next_item = _open_outreach_item(actor=actor, entry=locked, pp=pp, start=visited_at)
+        locked.work_item = next_item
+    locked.save(update_fields=["status", "status_changed_at", "work_item"])
+    audit_log(
+        actor=actor,
+        actor_agency=locked.outreach_list.team,
+        event_type="outreach_entry.visit",
+        obj=locked,
+        changes={
+            "visit": [None, str(visit.pk)],
+            **diff(old, snapshot(locked, ["status", "work_item"])),
+        },
+    )
+    return OutreachVisitResult(visit=visit, entry=locked, next_item=next_item)
+
+
+@service
+def outreach_entry_assign(*, actor: Any, entry: OutreachEntry, assigned_to: Any) -> OutreachEntry:
+    """Name the team member who leads the outreach (None: nobody)."""
+    locked = _lock_entry(entry)
+    if locked.is_closed:
+        raise ValidationError("This person's outreach is closed. Nothing was changed.")
+    if assigned_to is not None and not _is_team_member(locked.outreach_list.team, assigned_to):
+        raise ValidationError({"assigned_to": f"Choose a member of {locked.outreach_list.team}."})
+    old = snapshot(locked, ["assigned_to"])
+    locked.assigned_to = assigned_to
+    changes = diff(old, snapshot(locked, ["assigned_to"]))
+    if not changes:
+        return locked
+    locked.save(update_fields=["assigned_to"])
+    audit_log(actor=actor, event_type="outreach_entry.assign", obj=locked, changes=changes)
+    return locked
+
+
+@service
+def outreach_entry_close(*, actor: Any, entry: OutreachEntry, reason: str) -> OutreachEntry:
+    """Take the person off the list (moved away, deceased, no longer needed): the open visit
+    is cancelled with the same reason. The person can be put on the list again later."""
+    clean_reason = _one_line(
+        reason, field="reason", label="reason", max_length=NOTE_MAX_LENGTH, required=True
+    )
+    locked = _lock_entry(entry)
+    if locked.is_closed:
+        raise ValidationError("This person's outreach is already closed. Nothing was changed.")
+    old = snapshot(locked, ["status", "work_item"])
+    item = locked.work_item
+    if item is not None and item.is_open:
+        work_item_cancel(item, actor=actor, reason=clean_reason)
+    _status_change(actor=actor, entry=locked, to_status=OutreachStatus.CLOSED, note=clean_reason)
+    locked.work_item = None
+    locked.save(update_fields=["status", "status_changed_at", "work_item"])
+    audit_log(
+        actor=actor,
+        event_type="outreach_entry.close",
+        obj=locked,
+        changes={
+            **diff(old, snapshot(locked, ["status", "work_item"])),
+            "reason": [REDACTED, REDACTED],
+        },
+    )
+    return locked

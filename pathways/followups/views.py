@@ -1,4 +1,5 @@
-"""The team worklist: what is overdue, due in the next 24 hours, and later; mark an item done."""
+"""The team worklist (overdue, due in the next 24 hours, later; mark an item done), visits, and
+the Active Outreach lists."""
 
 from __future__ import annotations
 
@@ -19,21 +20,58 @@ from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.directory.selectors import services_for_needs
 from pathways.followups.clocks import describe_due
-from pathways.followups.forms import CompleteForm, VisitForm
-from pathways.followups.models import VisitOutcome, WorkItem
+from pathways.followups.forms import (
+    CompleteForm,
+    OutreachAssignForm,
+    OutreachCloseForm,
+    OutreachEntryForm,
+    OutreachListForm,
+    OutreachVisitForm,
+    VisitForm,
+)
+from pathways.followups.models import (
+    OutreachEntry,
+    OutreachList,
+    OutreachStatus,
+    VisitOutcome,
+    WorkItem,
+)
 from pathways.followups.selectors import (
+    OUTREACH_ROLES,
+    STATUS_TAG,
     WORKLIST_LIMIT,
+    EntryRow,
+    OutreachAccess,
     can_complete,
+    entries_of,
+    outreach_access,
+    outreach_entry_for_user,
+    outreach_entry_of_item,
+    outreach_list_for_user,
+    outreach_lists_for,
+    outreach_team_kinds,
+    outreach_teams_for,
+    status_counts,
+    status_counts_of,
+    team_members,
     visit_context,
     work_item_for_user,
     worklist_for,
 )
 from pathways.followups.services import (
     VISIT_KINDS,
+    OutreachVisitResult,
     VisitReferral,
+    outreach_entry_add,
+    outreach_entry_assign,
+    outreach_entry_close,
+    outreach_list_create,
+    outreach_visit_record,
     visit_record,
     work_item_complete,
 )
+from pathways.people.selectors import person_search
+from pathways.programs.selectors import program_for_user
 
 #: Any role: every team may have work due (and a role without items sees an empty list).
 ANY_ROLE = tuple(Role.values)
@@ -163,35 +201,61 @@ def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if not can_complete(request.user, item) or item.kind not in VISIT_KINDS:
         raise PermissionDenied("Only the item's team records visits on it.")
     context = visit_context(item)
-    form = VisitForm(request.POST or None, program=item.program)
+    # An outreach list's visit also moves the person's outreach status.
+    entry = outreach_entry_of_item(item)
+    form_class = OutreachVisitForm if entry is not None else VisitForm
+    form = form_class(request.POST or None, program=item.program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            recorded = visit_record(
-                actor=request.user,
-                work_item=item,
-                visited_at=data["visited_at"],
-                members=data["members"],
-                outcome=data["outcome"],
-                note=data["note"],
-                family_resources=data["family_resources"],
-                referral=VisitReferral(
-                    service=form.service_obj,
-                    warm_handoff=data["warm_handoff"],
-                    capacity_override_reason=data["capacity_override_reason"],
-                )
-                if form.service_obj is not None
-                else None,
+        referral = (
+            VisitReferral(
+                service=form.service_obj,
+                warm_handoff=data["warm_handoff"],
+                capacity_override_reason=data["capacity_override_reason"],
             )
+            if form.service_obj is not None
+            else None
+        )
+        try:
+            if entry is not None:
+                result = outreach_visit_record(
+                    actor=request.user,
+                    entry=entry,
+                    visited_at=data["visited_at"],
+                    members=data["members"],
+                    outcome=data["outcome"],
+                    note=data["note"],
+                    family_resources=data["family_resources"],
+                    referral=referral,
+                    further_visit=not data["no_further_visit"],
+                )
+                recorded = result.visit
+            else:
+                recorded = visit_record(
+                    actor=request.user,
+                    work_item=item,
+                    visited_at=data["visited_at"],
+                    members=data["members"],
+                    outcome=data["outcome"],
+                    note=data["note"],
+                    family_resources=data["family_resources"],
+                    referral=referral,
+                )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if entry is not None:
+                _outreach_visit_message(request, result)
+                return redirect("followups:outreach_list", list_id=entry.outreach_list_id)
             if recorded.outcome == VisitOutcome.NOT_FOUND:
                 messages.info(request, "Visit recorded. The item stays open for another attempt.")
             else:
                 messages.success(request, f"Visit recorded; done: {item.title}.")
             return redirect("followups:list")
-    needs = context.index.presenting_needs if context.index is not None else ["opioid_use"]
+    if context.index is not None:
+        needs = context.index.presenting_needs
+    else:
+        needs = ["substance_use"] if entry is not None else ["opioid_use"]
     return render(
         request,
         "followups/visit.html",
@@ -202,6 +266,276 @@ def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             "services": services_for_needs(item.program, needs),
             "chosen_service": form.data.get("service", "") if form.is_bound else "",
             "due_text": describe_due(item.due_at, clock.now(), item.program.time_zone),
+            "outreach_entry": entry,
         },
         status=422 if form.is_bound else 200,
+    )
+
+
+def _outreach_visit_message(request: HttpRequest, result: OutreachVisitResult) -> None:
+    entry = result.entry
+    name = entry.person.display_name
+    said = f"Visit recorded. {name}: {entry.status_description}."
+    if result.visit.outcome == VisitOutcome.NOT_FOUND:
+        messages.info(
+            request, f"Visit recorded. {name} was not reached this time; the visit stays open."
+        )
+    elif result.next_item is not None:
+        item = result.next_item
+        due = describe_due(item.due_at, clock.now(), item.program.time_zone)
+        messages.success(request, f"{said} Next visit {due}.")
+    else:
+        messages.success(request, said)
+
+
+# --- Active Outreach ---------------------------------------------------------------------------
+
+
+def _add_service_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's refusal at the form's fields (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _get_list_for_user(
+    request: HttpRequest, list_id: uuid.UUID
+) -> tuple[OutreachList, OutreachAccess]:
+    outreach_list = outreach_list_for_user(request.user, list_id)
+    access = outreach_access(request.user, outreach_list) if outreach_list else None
+    if outreach_list is None or access is None:
+        raise Http404("No such outreach list.")
+    return outreach_list, access
+
+
+def _get_entry_to_manage(request: HttpRequest, entry_id: uuid.UUID) -> OutreachEntry:
+    entry = outreach_entry_for_user(request.user, entry_id)
+    access = outreach_access(request.user, entry.outreach_list) if entry else None
+    if entry is None or access is None:
+        raise Http404("No such outreach entry.")
+    if access not in MANAGERS:
+        raise PermissionDenied("Only the list's team and the program office manage its people.")
+    return entry
+
+
+#: Who assigns, closes and picks the lead: the team and the program office.
+MANAGERS = (OutreachAccess.TEAM, OutreachAccess.PROGRAM)
+
+
+@role_required(*OUTREACH_ROLES)
+def outreach_lists(request: HttpRequest) -> HttpResponse:
+    """The user's outreach lists with their counts by status; start a new list."""
+    user = request.user
+    teams = outreach_teams_for(user)
+    form = OutreachListForm(request.POST or None, teams=teams) if teams else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only the program office and a team's staff start lists.")
+        if form.is_valid():
+            try:
+                created = outreach_list_create(
+                    actor=user,
+                    program=form.team_obj.program,
+                    name=form.cleaned_data["name"],
+                    team=form.team_obj,
+                    description=form.cleaned_data["description"],
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, f"List “{created.name}” started.")
+                return redirect("followups:outreach_list", list_id=created.pk)
+        status = 422
+    lists = list(outreach_lists_for(user))
+    summaries = status_counts_of(lists)
+    program = program_for_user(user)
+    return render(
+        request,
+        "followups/outreach_lists.html",
+        {
+            "rows": [(ol, summaries[ol.pk]) for ol in lists],
+            "form": form,
+            "runs_outreach": bool(program and outreach_team_kinds(program)),
+        },
+        status=status,
+    )
+
+
+@dataclass
+class EntryView:
+    row: EntryRow
+    tag: str  # the status tag's class
+    due_text: str | None
+    overdue: bool
+    visit_url: str | None
+    assign_form: OutreachAssignForm | None
+    close_form: OutreachCloseForm | None
+
+
+def _entry_auto_id(entry: OutreachEntry) -> str:
+    return f"id_{entry.pk.hex}_%s"
+
+
+def _render_list(
+    request: HttpRequest,
+    outreach_list: OutreachList,
+    access: OutreachAccess,
+    *,
+    add_form: OutreachEntryForm | None = None,
+    query: str = "",
+    bound: dict[Any, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = clock.now()
+    tz = outreach_list.program.time_zone
+    manage = access in MANAGERS
+    members = team_members(outreach_list.team) if manage else []
+    bound = bound or {}
+
+    def views(rows: list[EntryRow], *, closed: bool) -> list[EntryView]:
+        result = []
+        for row in rows:
+            entry, item = row.entry, row.open_item
+            forms = bound.get(entry.pk, {})
+            result.append(
+                EntryView(
+                    row=row,
+                    tag=STATUS_TAG.get(entry.status, ""),
+                    due_text=describe_due(item.due_at, now, tz) if item else None,
+                    overdue=item is not None and item.due_at < now,
+                    visit_url=reverse("followups:visit", kwargs={"item_id": item.pk})
+                    if item is not None and access == OutreachAccess.TEAM
+                    else None,
+                    assign_form=forms.get("assign")
+                    or OutreachAssignForm(
+                        initial={"assigned_to": str(entry.assigned_to_id or "")},
+                        members=members,
+                        auto_id=_entry_auto_id(entry),
+                    )
+                    if manage and not closed
+                    else None,
+                    close_form=forms.get("close")
+                    or OutreachCloseForm(auto_id=_entry_auto_id(entry))
+                    if manage and not closed
+                    else None,
+                )
+            )
+        return result
+
+    if add_form is None:
+        add_form = OutreachEntryForm(members=members if manage else None)
+    results = person_search(query) if query else []
+    on_list = set(
+        OutreachEntry.objects.filter(
+            outreach_list=outreach_list, person__in=[p.pk for p in results]
+        )
+        .exclude(status=OutreachStatus.CLOSED)
+        .values_list("person_id", flat=True)
+    )
+    return render(
+        request,
+        "followups/outreach_list.html",
+        {
+            "outreach_list": outreach_list,
+            "access": access,
+            "is_team": access == OutreachAccess.TEAM,
+            "manage": manage,
+            "summary": status_counts(outreach_list),
+            "entries": views(entries_of(outreach_list), closed=False),
+            "closed": views(entries_of(outreach_list, closed=True), closed=True),
+            "add_form": add_form,
+            "query": query,
+            "results": [(p, p.pk in on_list) for p in results],
+            "chosen_person": add_form.data.get("person", "") if add_form.is_bound else "",
+            "field_form_url": reverse("encounters:new", kwargs={"code": "active_outreach"}),
+        },
+        status=status,
+    )
+
+
+@role_required(*OUTREACH_ROLES)
+def outreach_list(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
+    """A list's people with their status and next visit; find a person to add."""
+    outreach_list, access = _get_list_for_user(request, list_id)
+    query = request.GET.get("q", "").strip()[:100]
+    return _render_list(request, outreach_list, access, query=query)
+
+
+@require_POST
+@role_required(*OUTREACH_ROLES)
+def outreach_entry_add_view(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
+    outreach_list, access = _get_list_for_user(request, list_id)
+    manage = access in MANAGERS
+    form = OutreachEntryForm(
+        request.POST, members=team_members(outreach_list.team) if manage else None
+    )
+    query = request.POST.get("q", "").strip()[:100]
+    if form.is_valid():
+        try:
+            outreach_entry_add(
+                actor=request.user,
+                outreach_list=outreach_list,
+                person=form.person_obj,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                assigned_to=form.assigned_obj if manage else None,
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{form.person_obj.display_name} is on the list; the visit is on "
+                f"{outreach_list.team}'s worklist.",
+            )
+            return redirect("followups:outreach_list", list_id=outreach_list.pk)
+    return _render_list(request, outreach_list, access, add_form=form, query=query, status=422)
+
+
+@require_POST
+@role_required(*OUTREACH_ROLES)
+def outreach_entry_assign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    entry = _get_entry_to_manage(request, entry_id)
+    outreach_list = entry.outreach_list
+    form = OutreachAssignForm(
+        request.POST, members=team_members(outreach_list.team), auto_id=_entry_auto_id(entry)
+    )
+    if form.is_valid():
+        try:
+            outreach_entry_assign(actor=request.user, entry=entry, assigned_to=form.assigned_obj)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Lead team member saved.")
+            return redirect("followups:outreach_list", list_id=outreach_list.pk)
+    access = outreach_access(request.user, outreach_list)
+    assert access is not None
+    return _render_list(
+        request, outreach_list, access, bound={entry.pk: {"assign": form}}, status=422
+    )
+
+
+@require_POST
+@role_required(*OUTREACH_ROLES)
+def outreach_entry_close_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    entry = _get_entry_to_manage(request, entry_id)
+    outreach_list = entry.outreach_list
+    form = OutreachCloseForm(request.POST, auto_id=_entry_auto_id(entry))
+    if form.is_valid():
+        try:
+            outreach_entry_close(
+                actor=request.user, entry=entry, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Outreach closed; the open visit was taken off the worklist.")
+            return redirect("followups:outreach_list", list_id=outreach_list.pk)
+    access = outreach_access(request.user, outreach_list)
+    assert access is not None
+    return _render_list(
+        request, outreach_list, access, bound={entry.pk: {"close": form}}, status=422
     )

@@ -1,0 +1,421 @@
+"""Diversion cases: the list, the prosecutor's review queue, the case page and its actions.
+
+Thin views: role → `_get_case_for_user` (404 outside the user's scope) → one service call (which
+refuses the wrong person with PermissionDenied, 403) → redirect, or the page again with the
+form's errors (422)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pathways.accounts.models import Role
+from pathways.cases import services
+from pathways.cases.forms import (
+    CaseCompleteForm,
+    EventForm,
+    ProgressForm,
+    ReferForm,
+    RequirementAddForm,
+    RequirementDoneForm,
+    ReviewAcceptForm,
+    ReviewDeclineForm,
+    WaiveForm,
+    WithdrawForm,
+)
+from pathways.cases.models import Case, CaseStatus, PlanRequirement
+from pathways.cases.selectors import (
+    CaseAccess,
+    access_for,
+    case_for_user,
+    case_list_for,
+    events_of,
+    history_of,
+    requirements_of,
+    review_queue_for,
+    work_items_of,
+)
+from pathways.core import clock
+from pathways.core.access import role_required
+from pathways.followups.clocks import describe_due
+
+VIEW_ROLES = (
+    Role.CASE_MANAGER,
+    Role.PROVIDER_INTAKE,
+    Role.PROSECUTOR,
+    Role.COORDINATOR,
+    Role.ADMIN,
+    Role.OFFICER,
+    Role.SUPERVISOR,
+)
+LIST_LIMIT = 300
+
+#: action → (form, what the service call is, message on success)
+CaseAction = tuple[type[forms.Form], Callable[[Any, Case, dict[str, Any]], Any], str]
+CASE_ACTIONS: dict[str, CaseAction] = {
+    "accept": (
+        ReviewAcceptForm,
+        lambda actor, case, data: services.prosecutor_review_decide(
+            actor=actor, case=case, decision="accepted", **data
+        ),
+        "Diversion accepted: the case is active.",
+    ),
+    "decline": (
+        ReviewDeclineForm,
+        lambda actor, case, data: services.prosecutor_review_decide(
+            actor=actor, case=case, decision="declined", **data
+        ),
+        "Diversion declined.",
+    ),
+    "event": (
+        EventForm,
+        lambda actor, case, data: services.case_event_record(actor=actor, case=case, **data),
+        "Recorded in the case log.",
+    ),
+    "requirement": (
+        RequirementAddForm,
+        lambda actor, case, data: services.requirement_add(actor=actor, case=case, **data),
+        "Requirement added to the plan.",
+    ),
+    "complete": (
+        CaseCompleteForm,
+        lambda actor, case, data: services.case_complete(actor=actor, case=case, **data),
+        "Case completed.",
+    ),
+    "refer": (
+        ReferForm,
+        lambda actor, case, data: services.case_refer_for_prosecution(
+            actor=actor, case=case, **data
+        ),
+        "Referred for prosecution.",
+    ),
+    "withdraw": (
+        WithdrawForm,
+        lambda actor, case, data: services.case_withdraw(actor=actor, case=case, **data),
+        "Case withdrawn.",
+    ),
+}
+
+RequirementAction = tuple[Callable[[Any, PlanRequirement, dict[str, Any]], Any], str]
+REQUIREMENT_ACTIONS: dict[str, RequirementAction] = {
+    "progress": (
+        lambda actor, req, data: services.requirement_progress_record(
+            actor=actor, requirement=req, **data
+        ),
+        "progress recorded",
+    ),
+    "done": (
+        lambda actor, req, data: services.requirement_complete(actor=actor, requirement=req),
+        "marked done",
+    ),
+    "waive": (
+        lambda actor, req, data: services.requirement_waive(actor=actor, requirement=req, **data),
+        "waived",
+    ),
+}
+
+
+def _get_case_for_user(request: HttpRequest, case_id: uuid.UUID) -> Case:
+    case = case_for_user(request.user, case_id)
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def _get_requirement_for_user(
+    request: HttpRequest, case_id: uuid.UUID, requirement_id: uuid.UUID
+) -> tuple[Case, PlanRequirement]:
+    case = _get_case_for_user(request, case_id)
+    requirement = case.requirements.filter(pk=requirement_id).first()
+    if requirement is None:
+        raise Http404("No such requirement.")
+    return case, requirement
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's refusal at the form's fields (or at the top for any other key)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _money(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    next_due: str
+    overdue: bool
+    what: str = ""  # "Review" while the prosecutor's review is the next deadline
+
+    @property
+    def short(self) -> str:
+        """The deadline under a "… due" heading: "Fri Nov 27, 11:59 PM", "In 5 h", "Overdue…"."""
+        text = self.next_due.removeprefix("due ")
+        return text[:1].upper() + text[1:]
+
+
+def _rows(cases: list[Case], now: dt.datetime) -> list[CaseRow]:
+    rows = []
+    for case in cases:
+        zone = zoneinfo.ZoneInfo(case.program.time_zone)
+        today = now.astimezone(zone).date()
+        review_due = getattr(case, "review_due_at", None)
+        next_date = getattr(case, "next_due_date", None)
+        if case.status == CaseStatus.PENDING_REVIEW and review_due is not None:
+            rows.append(
+                CaseRow(
+                    case,
+                    describe_due(review_due, now, case.program.time_zone),
+                    review_due < now,
+                    what="Review",
+                )
+            )
+        elif case.is_open and next_date is not None:
+            label = f"{next_date:%b} {next_date.day}, {next_date.year}"
+            rows.append(CaseRow(case, label, next_date < today))
+        else:
+            rows.append(CaseRow(case, "", False))
+    return rows
+
+
+@role_required(*VIEW_ROLES)
+def case_list(request: HttpRequest) -> HttpResponse:
+    closed = request.GET.get("show") == "closed"
+    cases = list(case_list_for(request.user, open_only=not closed)[: LIST_LIMIT + 1])
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "rows": _rows(cases[:LIST_LIMIT], clock.now()),
+            "closed": closed,
+            "truncated": len(cases) > LIST_LIMIT,
+            "limit": LIST_LIMIT,
+        },
+    )
+
+
+@role_required(Role.PROSECUTOR)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    cases = list(review_queue_for(request.user)[: LIST_LIMIT + 1])
+    return render(
+        request,
+        "cases/review_queue.html",
+        {
+            "rows": _rows(cases[:LIST_LIMIT], clock.now()),
+            "truncated": len(cases) > LIST_LIMIT,
+            "limit": LIST_LIMIT,
+        },
+    )
+
+
+# --- The case page -------------------------------------------------------------------------------
+
+
+def offered_case_actions(case: Case, access: CaseAccess) -> list[str]:
+    """The case-level actions the page offers this viewer now."""
+    if not case.is_open:
+        return []
+    offered = []
+    if access.review and case.status == CaseStatus.PENDING_REVIEW:
+        offered += ["accept", "decline"]
+    if access.manage:
+        offered += ["event", "requirement"]
+    if case.status == CaseStatus.ACTIVE:
+        if access.manage:
+            offered.append("complete")
+        if access.manage or access.review:
+            offered.append("refer")
+    if access.manage or access.review:
+        offered.append("withdraw")
+    return offered
+
+
+def offered_requirement_actions(
+    case: Case, requirement: PlanRequirement, access: CaseAccess
+) -> list[str]:
+    if not (access.manage and case.is_open and requirement.is_outstanding):
+        return []
+    # progress is recorded until the target (hours or amount) is met; then it is marked done
+    counting = (
+        requirement.hours_required is not None
+        and requirement.hours_done < requirement.hours_required
+    ) or (
+        requirement.amount_required is not None
+        and requirement.amount_paid < requirement.amount_required
+    )
+    return [*(["progress"] if counting else []), "done", "waive"]
+
+
+def _requirement_form(requirement: PlanRequirement, action: str, data: Any = None) -> forms.Form:
+    prefix = f"r{requirement.position}-{action}"
+    if action == "progress":
+        unit = "amount" if requirement.amount_required is not None else "hours"
+        return ProgressForm(data, prefix=prefix, unit=unit)
+    if action == "waive":
+        return WaiveForm(data, prefix=prefix)
+    return RequirementDoneForm(data, prefix=prefix)
+
+
+@dataclass
+class RequirementRow:
+    requirement: PlanRequirement
+    progress: str
+    percent: int | None
+    overdue: bool
+    forms: dict[str, forms.Form] = field(default_factory=dict)
+
+
+@dataclass
+class DeadlineRow:
+    label: str
+    team: str
+    due_at: dt.datetime
+    text: str
+    state: str  # "open", "overdue", "done", "cancelled"
+    relative: bool = False  # the text counts time ("due in 5 h"), so the date is shown too
+
+
+def _progress_text(requirement: PlanRequirement) -> str:
+    if requirement.hours_required is not None:
+        return f"{_num(requirement.hours_done)} of {_num(requirement.hours_required)} hours"
+    if requirement.amount_required is not None:
+        return f"{_money(requirement.amount_paid)} of {_money(requirement.amount_required)} paid"
+    return ""
+
+
+@role_required(*VIEW_ROLES)
+def detail(
+    request: HttpRequest, case_id: uuid.UUID, bound: dict[str, forms.Form] | None = None
+) -> HttpResponse:
+    case = _get_case_for_user(request, case_id)
+    access = access_for(request.user, case)
+    bound = bound or {}
+    now = clock.now()
+    tz = case.program.time_zone
+    today = now.astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+    offered = offered_case_actions(case, access)
+    initial = {"expected_status": case.status, "occurred_at": now}
+    case_forms = {
+        name: bound.get(name) or CASE_ACTIONS[name][0](initial=initial, prefix=name)
+        for name in offered
+    }
+    shown = set(case_forms)
+
+    requirement_rows = []
+    for requirement in requirements_of(case):
+        row = RequirementRow(
+            requirement=requirement,
+            progress=_progress_text(requirement) if access.sees_progress else "",
+            percent=requirement.percent if access.sees_progress else None,
+            overdue=requirement.is_outstanding and case.is_open and requirement.due_date < today,
+        )
+        for action in offered_requirement_actions(case, requirement, access):
+            key = f"r{requirement.position}-{action}"
+            row.forms[action] = bound.get(key) or _requirement_form(requirement, action)
+            shown.add(key)
+        requirement_rows.append(row)
+    for key, form in bound.items():
+        if key not in shown:
+            # The page was stale: the action is no longer offered, so say why at the top.
+            for error in form.non_field_errors() or ["This action is no longer possible."]:
+                messages.error(request, str(error))
+
+    deadlines = []
+    for item in work_items_of(case):
+        if item.completed_at is not None:
+            state, text = "done", "done"
+        elif item.cancelled_at is not None:
+            state, text = "cancelled", "no longer needed"
+        else:
+            state = "overdue" if item.due_at < now else "open"
+            text = describe_due(item.due_at, now, tz)
+        relative = text.startswith(("overdue", "due in", "due now"))
+        deadlines.append(
+            DeadlineRow(item.get_kind_display(), str(item.team), item.due_at, text, state, relative)
+        )
+
+    review = case.reviews.select_related("decided_by").first()
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "access": access,
+            "charges": list(case.charges.order_by("position")),
+            "review": review,
+            "requirement_rows": requirement_rows,
+            "deadlines": deadlines,
+            "events": list(events_of(case)) if access.sees_log else [],
+            "history": history_of(case),
+            "forms": case_forms,
+            "pending": case.status == CaseStatus.PENDING_REVIEW,
+        },
+        status=422 if bound else 200,
+    )
+
+
+@require_POST
+@role_required(*VIEW_ROLES)
+def act(request: HttpRequest, case_id: uuid.UUID, action: str) -> HttpResponse:
+    case = _get_case_for_user(request, case_id)
+    if action not in CASE_ACTIONS:
+        raise Http404("No such action.")
+    form_class, call, done = CASE_ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            call(request.user, case, dict(form.cleaned_data))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:detail", case_id=case.pk)
+    return detail(request, case_id, bound={action: form})
+
+
+@require_POST
+@role_required(*VIEW_ROLES)
+def requirement_act(
+    request: HttpRequest, case_id: uuid.UUID, requirement_id: uuid.UUID, action: str
+) -> HttpResponse:
+    case, requirement = _get_requirement_for_user(request, case_id, requirement_id)
+    if action not in REQUIREMENT_ACTIONS:
+        raise Http404("No such action.")
+    call, done = REQUIREMENT_ACTIONS[action]
+    form = _requirement_form(requirement, action, request.POST)
+    if form.is_valid():
+        try:
+            call(request.user, requirement, dict(form.cleaned_data))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{requirement.get_kind_display()}: {done}.")
+            url = reverse("cases:detail", kwargs={"case_id": case.pk})
+            return redirect(f"{url}#req-{requirement.position}")
+    return detail(request, case_id, bound={f"r{requirement.position}-{action}": form})
