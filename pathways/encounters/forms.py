@@ -129,7 +129,10 @@ class FieldEntryForm(Form):
         initial.setdefault("call_source", pathway.default_call_source)
         super().__init__(*args, **kwargs)
         self.sections = section_forms(
-            list(pathway.questions), self.data if self.is_bound else None, program=program
+            list(pathway.questions),
+            self.data if self.is_bound else None,
+            program=program,
+            config=config,
         )
         self.rules = rules_of(config)
         self.fact_names: list[str] = []
@@ -188,7 +191,11 @@ class FieldEntryForm(Form):
         sections = self.sections
         overdose, surrender = sections.get("overdose"), sections.get("surrendered_items")
         companion, crisis = sections.get("companion"), sections.get("crisis_team")
+        charge = sections.get("charge")
         return PathwayDetails(
+            charges=[charge.charge_input()]  # type: ignore[attr-defined]
+            if charge is not None
+            else [],
             overdose=overdose.facts() if isinstance(overdose, OverdoseForm) else None,
             surrendered=surrender.items() if isinstance(surrender, SurrenderForm) else [],
             disposal_method=surrender.cleaned_data.get("disposal_method", "")

@@ -208,9 +208,20 @@ SECTION_FORMS: dict[str, type[Form]] = {
 }
 
 
-def section_forms(questions: list[str], data: Any, *, program: Any) -> dict[str, Form]:
+def section_forms(
+    questions: list[str], data: Any, *, program: Any, config: Any = None
+) -> dict[str, Form]:
     forms_: dict[str, Form] = {}
     for name in questions:
+        if name == "charge":
+            # The held charge's form belongs to cases (which builds on encounters), hence the
+            # local import; see decision 0008.
+            from pathways.cases.forms import ChargeForm
+
+            charges = config.charges if config is not None else None
+            if charges and charges != "none":
+                forms_[name] = ChargeForm(data, prefix=name, mode=charges)
+            continue
         form_class = SECTION_FORMS.get(name)
         if form_class is None:
             continue

@@ -119,6 +119,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                     request,
                     "Contact recorded."
                     + (" Referral sent." if result.referral else "")
+                    + (" Diversion case opened." if result.case else "")
                     + "".join(
                         f" {item.get_kind_display()} is on the worklist."
                         for item in result.work_items

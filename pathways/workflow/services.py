@@ -49,6 +49,7 @@ class PathwayDetails:
     disposal_method: str = ""
     companion: Any = None
     crisis: CrisisInput | None = None
+    charges: list[Any] = field(default_factory=list)  # cases.services.ChargeInput
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class FieldEntryResult:
     referral: Referral | None
     created: bool  # False when the same submission had already been recorded
     work_items: tuple[WorkItem, ...] = ()
+    case: Any = None  # the diversion case opened for a held charge (cases.models.Case)
 
 
 @service
@@ -165,12 +167,32 @@ def field_entry_submit(
             warm_handoff=warm_handoff,
             capacity_override_reason=capacity_override_reason,
         )
+    case = None
+    if details.charges and _diverted(encounter):
+        from pathways.cases.services import case_open
+
+        case = case_open(
+            actor=actor,
+            encounter=encounter,
+            charges=details.charges,
+            case_agency=referral.receiving_agency
+            if referral is not None
+            else (config.followup_team if config is not None else None),
+        )
     items = deadlines_open(actor=actor, encounter=encounter, details=details)
     if referral is not None:
         response = referral_response_open(actor=actor, referral=referral)
         if response is not None:
             items.append(response)
-    return FieldEntryResult(encounter, referral, created=True, work_items=tuple(items))
+    return FieldEntryResult(encounter, referral, created=True, work_items=tuple(items), case=case)
+
+
+def _diverted(encounter: Encounter) -> bool:
+    """A held charge becomes a diversion case unless the person declined or is not eligible
+    (then the charge follows the usual course, outside Pathways)."""
+    return encounter.disposition != Disposition.DECLINED and (
+        encounter.eligibility_outcome != "ineligible"
+    )
 
 
 #: The deadline a contact opens, by pathway: (work kind, the config's deadline, title).

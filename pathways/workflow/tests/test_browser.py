@@ -117,3 +117,26 @@ def test_community_response_call(cast: Any, live_server: Any, browser: Browser) 
     expect(clinician.get_by_test_id("clock")).to_contain_text("Follow-up after a crisis call")
     shoot(clinician, "26-community-response-recorded")
     assert CrisisResponse.objects.get().outcome == "resolved"
+
+
+def test_officer_intervention_held_charge(cast: Any, live_server: Any, browser: Browser) -> None:
+    from pathways.cases.models import Case
+
+    officer = open_as(browser, live_server.url, "officer_a", PHONE)
+    officer.get_by_role("link", name=re.compile("Officer Intervention")).click()
+    person(officer, "Morgan", "Tessaro", "1994-03-03")
+    officer.get_by_label("Where").fill("Greyhound station, 2nd St")
+    officer.locator("label", has_text="Substance use").click()
+    expect(officer.get_by_test_id("charge-fields")).to_contain_text("held in abeyance")
+    expect(officer.get_by_text("{# ")).to_have_count(0)
+    officer.locator("#id_charge-offence_type").select_option("drug_possession")
+    officer.get_by_label("Level of offense").select_option("misdemeanour")
+    officer.wait_for_load_state("networkidle")
+    officer.locator("label", has_text="Harbor Detox").click()
+    shoot(officer, "27-officer-intervention-field")
+    officer.get_by_role("button", name=re.compile("Record contact")).click()
+    expect(officer.get_by_text(re.compile("Diversion case opened"))).to_be_visible()
+    shoot(officer, "28-officer-intervention-recorded")
+    case = Case.objects.get()
+    assert case.person.last_name == "Tessaro"
+    assert case.diverting_agency == cast.police_a

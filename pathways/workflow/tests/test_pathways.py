@@ -337,3 +337,72 @@ def test_the_providers_response_deadline_closes_when_they_decline(cast: Any) -> 
     response.refresh_from_db()
     assert not response.is_open and response.outcome_note == "Declined"
     assert WorkItem.objects.get(kind=WorkKind.PLACEMENT).is_open  # still no place
+
+
+# --- Officer Intervention --------------------------------------------------------------------
+
+
+def held_charge(cast: Any, **overrides: Any) -> dict[str, Any]:
+    data = contact(
+        cast,
+        call_source="on_view",
+        disposition="referred",
+        service=str(cast.detox_p.pk),
+        **{
+            "charge-offence_type": "drug_possession",
+            "charge-offence_level": "misdemeanour",
+            "charge-statute": "RCW 69.50.4013",
+        },
+    )
+    data = {k: v for k, v in data.items() if not k.startswith("overdose-")}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_held_charge_opens_a_diversion_case_for_the_prosecutor(cast: Any) -> None:
+    from pathways.cases.models import Case, HeldCharge
+
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="officer_intervention")
+    pathway_config_save(
+        actor=cast.coordinator,
+        program_pathway=pp,
+        note="LEAD: the prosecutor reviews every diversion",
+        prosecutor_review=True,
+    )
+    with clock.frozen(NOW):
+        response = cast.client_for(cast.officer_a).post(
+            url("officer_intervention"), held_charge(cast)
+        )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.status == "pending_review"
+    assert case.case_agency == cast.provider_p  # the provider the person was referred to
+    assert case.config is not None and case.config.version == 2
+    charge = HeldCharge.objects.get()
+    assert charge.mode == "abeyance" and charge.statute == "RCW 69.50.4013"
+    kinds = set(WorkItem.objects.values_list("kind", flat=True))
+    assert {"prosecutor_review", "intake_due", "completion_due", "referral_response"} <= kinds
+
+
+def test_bad_charge_is_refused_and_nothing_is_saved(cast: Any) -> None:
+    from pathways.cases.models import Case
+
+    before = counts()
+    response = cast.client_for(cast.officer_a).post(
+        url("officer_intervention"), held_charge(cast, **{"charge-offence_type": ""})
+    )
+    assert response.status_code == 422
+    assert "Choose the type of offense." in response.content.decode()
+    assert counts() == before
+    assert Case.objects.count() == 0
+
+
+def test_a_declined_offer_opens_no_case(cast: Any) -> None:
+    from pathways.cases.models import Case
+
+    response = cast.client_for(cast.officer_a).post(
+        url("officer_intervention"), held_charge(cast, disposition="declined", service="")
+    )
+    assert response.status_code == 302
+    assert Encounter.objects.count() == 1
+    assert Case.objects.count() == 0
