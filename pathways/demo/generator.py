@@ -50,6 +50,7 @@ from pathways.directory.models import (
     Service,
     ServiceHours,
 )
+from pathways.eligibility.examples import example_rule_sets
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import WorkItem
 from pathways.people.matching import name_key, name_sound
@@ -61,7 +62,7 @@ from pathways.programs.models import (
     Program,
     ProgramPathway,
 )
-from pathways.programs.services import program_create
+from pathways.programs.services import program_create, program_pathway_configure
 from pathways.referrals.models import Referral, ReferralStatusChange
 from pathways.surveillance.models import OverdoseEvent
 from pathways.workflow.services import CONTACT_DEADLINES as DEMO_DEADLINES
@@ -376,6 +377,34 @@ class County:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def _configure_pathways(program: Program) -> None:
+    """Start two pathways from the example rule sets, as a coordinator would: the Angel Program
+    for walk-ins and LEAD (Seattle style) with the prosecutor's review for held charges."""
+    examples = example_rule_sets()
+    for code, example_code, local_name in (
+        ("self_referral", "angel_program", "Riverbend Angel Program"),
+        ("officer_intervention", "lead_seattle", "LEAD Riverbend"),
+    ):
+        example = examples[example_code]
+        pp = ProgramPathway.objects.select_related("pathway", "program").get(
+            program=program, pathway__code=code
+        )
+        current = pp.current_config
+        assert current is not None
+        program_pathway_configure(
+            actor=None,
+            program_pathway=pp,
+            is_enabled=True,
+            local_name=local_name,
+            note=f"Started from the example rule set: {example.name}.",
+            rules=[r.as_dict() for r in example.rules],
+            charges=example.charges,
+            prosecutor_review=example.prosecutor_final_say,
+            deadlines={**current.deadlines, **example.deadlines},
+            rule_set_source=example.code,
+        )
+
+
 def _town_choice(towns: Sequence[str]) -> Choice[cast.Town]:
     names = towns or cast.ALL_TOWNS
     return Choice([(cast.TOWN_BY_NAME[n], cast.TOWN_BY_NAME[n].weight) for n in names])
@@ -544,6 +573,7 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
     Link.objects.bulk_create(links)
     CapacityUpdate.objects.bulk_create(updates)
 
+    _configure_pathways(program)
     configs: dict[uuid.UUID, PathwayConfig] = {
         pp.pathway_id: pp.current_config
         for pp in ProgramPathway.objects.filter(program=program).select_related("current_config")
@@ -1537,6 +1567,7 @@ def load_demo(
                     counts[name] = counts.get(name, 0) + n
                 bar.update(batch.encounters)
                 reset_queries()
+        counts.update(_seed_casework(county, seed=seed))
         seconds = time.perf_counter() - started
         with transaction.atomic():
             audit_log(
@@ -1550,6 +1581,106 @@ def load_demo(
                 },
             )
     return LoadResult(county.program, counts, seconds)
+
+
+# --- casework made through the services (small: the latest weeks) ----------------------------
+
+CASE_OFFENCES = ("drug_possession", "drug_possession", "prostitution", "theft", "trespass")
+DEMO_CASES = 40
+DEMO_OUTREACH = 12
+
+
+def _seed_casework(county: County, *, seed: int) -> dict[str, int]:
+    """Diversion cases for the latest held charges and an outreach list of people with repeat
+    overdoses, made through the same services staff use, at the county's end time."""
+    from django.db.models import Count
+
+    from pathways.cases.models import Case
+    from pathways.cases.services import ChargeInput, case_open, prosecutor_review_decide
+    from pathways.followups.services import outreach_entry_add, outreach_list_create
+
+    rng = random.Random(seed * 7919 + 1)
+    program = county.program
+    cases = entries = 0
+    prosecutor = (
+        User.objects.filter(memberships__role="prosecutor", memberships__agency__program=program)
+        .order_by("username")
+        .first()
+    )
+    since = county.end - dt.timedelta(days=60)
+    held = (
+        Encounter.objects.filter(
+            program=program,
+            pathway__code="officer_intervention",
+            disposition="referred",
+            config__isnull=False,
+            occurred_at__gte=since,
+        )
+        .select_related("config")
+        .prefetch_related("referrals__receiving_agency")
+        .order_by("-occurred_at")[: DEMO_CASES * 2]
+    )
+    for encounter in held:
+        if cases >= DEMO_CASES:
+            break
+        if Case.objects.filter(person_id=encounter.person_id).exists():
+            continue
+        referral = next(iter(encounter.referrals.all()), None)
+        assert encounter.config is not None
+        opened = encounter.occurred_at + dt.timedelta(minutes=rng.randint(20, 90))
+        with clock.frozen(opened), transaction.atomic():
+            case = case_open(
+                actor=None,
+                encounter=encounter,
+                charges=[
+                    ChargeInput(
+                        mode=encounter.config.charges,
+                        offence_type=rng.choice(CASE_OFFENCES),
+                        offence_level="misdemeanour",
+                    )
+                ],
+                case_agency=referral.receiving_agency if referral else None,
+            )
+        cases += 1
+        decided = opened + dt.timedelta(days=rng.uniform(0.5, 6))
+        if prosecutor is None or case.status != "pending_review" or decided > county.end:
+            continue
+        declined = rng.random() < 0.12
+        with clock.frozen(decided), transaction.atomic():
+            prosecutor_review_decide(
+                actor=prosecutor,
+                case=case,
+                decision="declined" if declined else "accepted",
+                reason="criminal_history" if declined else "",
+                expected_status="pending_review",
+            )
+    with clock.frozen(county.end - dt.timedelta(days=14)), transaction.atomic():
+        team = Agency.objects.get(pk=county.agencies["rrco"].id)
+        outreach = outreach_list_create(
+            actor=None,
+            program=program,
+            name="Repeat overdoses",
+            team=team,
+            description="People with two or more overdoses recorded, for peer outreach.",
+        )
+        repeat = list(
+            OverdoseEvent.objects.filter(program=program, person__isnull=False)
+            .values("person_id")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .order_by("-n", "person_id")[:DEMO_OUTREACH]
+        )
+    for row in repeat:
+        added = county.end - dt.timedelta(days=rng.uniform(0.2, 13))
+        with clock.frozen(added), transaction.atomic():
+            outreach_entry_add(
+                actor=None,
+                outreach_list=outreach,
+                person=Person.objects.get(pk=row["person_id"]),
+                reason="repeat_overdose",
+            )
+        entries += 1
+    return {"cases": cases, "outreach_entries": entries}
 
 
 # --- a digest of the generated rows (the determinism test and `demo_load -v 2`) ---------------
@@ -1627,9 +1758,10 @@ def demo_digest(program: Program) -> str:
             ("id",),
         ),
         (
+            # services made some (cases, outreach) with uuid4 ids: keyed by what they are about
             WorkItem.objects.filter(program=program),
-            ("id", "encounter_id", "kind", "title", "due_at", "completed_at"),
-            ("id",),
+            ("encounter_id", "person_id", "kind", "title", "due_at", "completed_at"),
+            ("encounter_id", "person_id", "kind", "due_at"),
         ),
         (
             CrisisResponse.objects.filter(encounter__program=program),

@@ -400,7 +400,7 @@ def _active_outreach(program: Program) -> ProgramPathway:
     if pp is None:
         raise ValidationError(
             "This program does not run Active Outreach. A coordinator can turn it on under "
-            "Pathway setup."
+            "Setup."
         )
     return pp
 

@@ -298,3 +298,16 @@ def test_every_pathway_records_its_own_details(loaded: LoadResult) -> None:
         assert item.due_at == item.encounter.occurred_at + dt.timedelta(hours=72)
         assert item.person_id == item.encounter.person_id
         assert item.person is not None and item.person.last_name not in item.title
+
+
+def test_casework_is_made_through_the_services(loaded: LoadResult) -> None:
+    from pathways.cases.models import Case
+    from pathways.followups.models import OutreachEntry
+    from pathways.programs.models import ProgramPathway
+
+    assert loaded.counts["cases"] == Case.objects.count() > 0
+    assert Case.objects.filter(status="pending_review").exists()  # LEAD: the prosecutor reviews
+    assert loaded.counts["outreach_entries"] == OutreachEntry.objects.count()
+    angel = ProgramPathway.objects.get(program=loaded.program, pathway__code="self_referral")
+    assert angel.local_name == "Riverbend Angel Program"
+    assert angel.current_config is not None and angel.current_config.rules

@@ -23,7 +23,7 @@ def test_coordinator_configures_and_officer_sees_the_reasons(
 ) -> None:
     base = live_server.url
     coordinator = open_as(browser, base, "coordinator", DESKTOP)
-    coordinator.get_by_role("link", name="Pathway setup").click()
+    coordinator.get_by_role("link", name="Setup").click()
     expect(coordinator.get_by_role("heading", name="Pathways", level=1)).to_be_visible()
     shoot(coordinator, "10-setup-list")
     coordinator.get_by_role("link", name="Configure Self-Referral").click()
