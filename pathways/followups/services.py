@@ -399,8 +399,7 @@ def _active_outreach(program: Program) -> ProgramPathway:
     pp = active_outreach_pathway(program)
     if pp is None:
         raise ValidationError(
-            "This program does not run Active Outreach. A coordinator can turn it on under "
-            "Setup."
+            "This program does not run Active Outreach. A coordinator can turn it on under Setup."
         )
     return pp
 
