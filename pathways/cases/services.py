@@ -974,7 +974,9 @@ def case_event_record(
     if occurred_at > clock.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "This time is in the future."})
     note = _text(note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False)
-    locked = Case.objects.select_for_update().select_related("encounter").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",)).select_related("encounter").get(pk=case.pk)
+    )
     _require_open(locked)
     if occurred_at < locked.encounter.occurred_at - dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "This is before the diversion; check the date."})

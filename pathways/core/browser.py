@@ -59,3 +59,21 @@ def shoot(page: Any, name: str) -> None:
         page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
     if size:
         page.set_viewport_size(size)
+
+
+def tick_need(page: Any, label: str) -> None:
+    """Tick a need on the field form and wait until the service list has been refreshed for it
+    (htmx), so a service chosen next is not replaced by the late answer."""
+    with page.expect_response(lambda r: "/encounters/new/services/" in r.url):
+        page.locator("label", has_text=label).first.click()  # USWDS hides the box itself
+    page.wait_for_load_state("networkidle")
+
+
+def choose_service(page: Any, name: str) -> None:
+    """Choose a service on the field form (and check that the choice held)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.locator("label", has_text=name).first.click()
+    expect(page.get_by_role("radio", name=re.compile(re.escape(name)))).to_be_checked()

@@ -248,7 +248,7 @@ def visit_record(
     from pathways.referrals.services import referral_send
 
     item = (
-        WorkItem.objects.select_for_update()
+        WorkItem.objects.select_for_update(of=("self",))
         .select_related("encounter", "program")
         .get(pk=work_item.pk)
     )
@@ -578,7 +578,7 @@ def outreach_entry_add(
 
 def _lock_entry(entry: OutreachEntry) -> OutreachEntry:
     return (
-        OutreachEntry.objects.select_for_update()
+        OutreachEntry.objects.select_for_update(of=("self",))
         .select_related("outreach_list", "outreach_list__program", "outreach_list__team")
         .get(pk=entry.pk)
     )

@@ -3,6 +3,7 @@ partner services and the eligibility rules (a row per rule)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from pathways.directory.models import Service
 from pathways.eligibility.rules import MAX_CONDITION, MAX_REASON, Outcome, RuleError, validate_rules
 from pathways.programs.deadlines import deadlines_for
 from pathways.programs.models import ChargeMode, PathwayConfig, ProgramPathway
+from pathways.programs.vocabulary import PlanRequirementKind
 
 OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome if o != Outcome.ELIGIBLE]
 
@@ -34,6 +36,60 @@ class RuleForm(Form):
 
 
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, max_num=40, validate_max=True)
+
+
+class RequirementForm(Form):
+    """One requirement of the service-plan template (Officer Intervention)."""
+
+    kind = forms.ChoiceField(
+        label="Requirement",
+        choices=[("", "- None -"), *PlanRequirementKind.choices],
+        required=False,
+    )
+    description = forms.CharField(
+        label="What the person does",
+        required=False,
+        max_length=200,
+        validators=[validate_clean_text],
+    )
+    hours = forms.DecimalField(
+        label="Hours (optional)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(1000),
+        decimal_places=2,
+    )
+    amount = forms.DecimalField(
+        label="Amount in $ (optional)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(100000),
+        decimal_places=2,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("kind") and (
+            data.get("description") or data.get("hours") or data.get("amount")
+        ):
+            self.add_error("kind", "Choose what is required, or clear the row.")
+        if data.get("hours") and data.get("amount"):
+            self.add_error("amount", "Set hours or an amount, not both (add two requirements).")
+        return data
+
+    def requirement(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data.get("kind"):
+            return None
+        item: dict[str, Any] = {"kind": data["kind"], "description": data.get("description", "")}
+        if data.get("hours"):
+            item["hours"] = float(data["hours"])
+        if data.get("amount"):
+            item["amount"] = float(data["amount"])
+        return item
+
+
+RequirementFormSet = forms.formset_factory(RequirementForm, extra=2, max_num=12, validate_max=True)
 
 
 class PathwayConfigForm(Form):

@@ -231,6 +231,11 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
                 f"{len(missing)} chosen service(s) are not active services of this program."
             )
     try:
+        requirements = validated_requirements(values["requirements"])
+    except ValidationError as exc:
+        errors.setdefault("requirements", []).extend(exc.messages)
+        requirements = []
+    try:
         rules = [
             {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
             for r in validate_rules(values["rules"])
@@ -248,6 +253,7 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
         "deadlines": deadlines,
         "partner_service_ids": service_ids,
         "rules": rules,
+        "requirements": requirements,
     }
 
 
@@ -259,7 +265,7 @@ def pathway_config_save(
     refused (ValidationError) and the version in force stays in force. Saving the same values
     again changes nothing and returns the current version."""
     pp = (
-        ProgramPathway.objects.select_for_update()
+        ProgramPathway.objects.select_for_update(of=("self",))
         .select_related("pathway", "program")
         .get(pk=program_pathway.pk)
     )
@@ -328,3 +334,64 @@ def program_pathway_configure(
             changes=diff(old, snapshot(pp, ["local_name"])),
         )
     return pathway_config_save(actor=actor, program_pathway=pp, note=note, **values)
+
+
+MAX_REQUIREMENTS = 12
+MAX_PLAN_HOURS = 1000
+MAX_PLAN_AMOUNT = 100_000
+
+
+def validated_requirements(raw: Any) -> list[dict[str, Any]]:
+    """A service-plan template: up to 12 requirements, each {kind, description, hours or amount}.
+    Refuses anything else with a message naming the requirement (1-based)."""
+    from pathways.core.validators import validate_clean_text
+    from pathways.programs.vocabulary import PlanRequirementKind
+
+    if not isinstance(raw, list):
+        raise ValidationError("The service-plan requirements must be a list.")
+    if len(raw) > MAX_REQUIREMENTS:
+        raise ValidationError(f"A plan can have at most {MAX_REQUIREMENTS} requirements.")
+    clean: list[dict[str, Any]] = []
+    for number, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise ValidationError(f"Requirement {number}: not a requirement.")
+        if unknown := set(entry) - {"kind", "description", "hours", "amount", "due_days", "note"}:
+            raise ValidationError(
+                f"Requirement {number}: unknown fields {', '.join(sorted(unknown))}."
+            )
+        kind = entry.get("kind")
+        if kind not in PlanRequirementKind.values:
+            raise ValidationError(f"Requirement {number}: choose what is required.")
+        description = str(entry.get("description") or "").strip()
+        if len(description) > 200:
+            raise ValidationError(f"Requirement {number}: the description is over 200 characters.")
+        try:
+            validate_clean_text(description)
+        except ValidationError as exc:
+            raise ValidationError(f"Requirement {number}: {exc.messages[0]}") from exc
+        item: dict[str, Any] = {
+            "kind": kind,
+            "description": description or PlanRequirementKind(kind).label,
+        }
+        hours, amount = entry.get("hours"), entry.get("amount")
+        if hours is not None and amount is not None:
+            raise ValidationError(
+                f"Requirement {number}: set hours or an amount, not both (add two requirements)."
+            )
+        for key, value, limit in (
+            ("hours", hours, MAX_PLAN_HOURS),
+            ("amount", amount, MAX_PLAN_AMOUNT),
+        ):
+            if value is None:
+                continue
+            try:
+                number_value = float(value)
+            except (TypeError, ValueError):
+                number_value = -1.0
+            if isinstance(value, bool) or not 0 < number_value <= limit:
+                raise ValidationError(
+                    f"Requirement {number}: the {key} must be a number above 0 and at most {limit}."
+                )
+            item[key] = round(number_value, 2)
+        clean.append(item)
+    return clean

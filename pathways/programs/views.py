@@ -16,6 +16,7 @@ from pathways.eligibility.examples import example_rule_sets, examples_for_pathwa
 from pathways.eligibility.facts import FACTS
 from pathways.programs.forms import (
     PathwayConfigForm,
+    RequirementFormSet,
     RuleFormSet,
     initial_from_config,
     rules_from_formset,
@@ -69,6 +70,7 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
     services = list(services_in_program(pp.program).select_related("organization"))
     initial = initial_from_config(pp, config)
     rules_initial: list[dict[str, Any]] = list(config.rules)
+    plan_initial: list[dict[str, Any]] = list(config.requirements)
     example = None
     if request.method == "GET" and (wanted := request.GET.get("example")):
         example = example_rule_sets().get(wanted)
@@ -89,16 +91,25 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
             )
             for code_, value in example.deadlines.items():
                 initial[f"deadline_{code_}"] = value
+            plan_initial = list(example.requirements)
     data = request.POST if request.method == "POST" else None
     agencies = list(Agency.objects.filter(program=pp.program, archived_at__isnull=True))
     form = PathwayConfigForm(
         data, initial=initial, program_pathway=pp, services=services, agencies=agencies
     )
     formset = RuleFormSet(data, initial=rules_initial, prefix="rules")
+    has_plan = pp.pathway.charges == "held"
+    plan = RequirementFormSet(data, initial=plan_initial if has_plan else [], prefix="plan")
     if request.method == "POST":
         form_ok = form.is_valid()
         rules = rules_from_formset(formset) if formset.is_valid() else None
-        if form_ok and rules is not None:
+        plan_ok = not has_plan or plan.is_valid()
+        requirements = (
+            [r for f in plan.forms if (r := f.requirement()) is not None]
+            if has_plan and plan_ok
+            else []
+        )
+        if form_ok and rules is not None and plan_ok:
             try:
                 saved = program_pathway_configure(
                     actor=request.user,
@@ -107,6 +118,7 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
                     local_name=form.cleaned_data["local_name"],
                     note=form.cleaned_data["note"],
                     rules=rules,
+                    **({"requirements": requirements} if has_plan else {}),
                     **form.config_values(),
                 )
             except ValidationError as exc:
@@ -128,6 +140,7 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
             "config": config,
             "form": form,
             "formset": formset,
+            "plan": plan if has_plan else None,
             "example": example,
             "examples": examples_for_pathway(pp.pathway.code),
             "facts": list(FACTS.values()),
@@ -142,6 +155,8 @@ def _show_service_errors(form: PathwayConfigForm, formset: Any, exc: ValidationE
     for key, errors in exc.message_dict.items():
         if key == "rules":
             formset._non_form_errors = formset.error_class(errors)
+        elif key == "requirements":
+            form.add_error(None, errors)
         elif key in SERVICE_ERROR_FIELDS:
             form.add_error(SERVICE_ERROR_FIELDS[key], errors)
         else:

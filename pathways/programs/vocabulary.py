@@ -13,3 +13,15 @@ class Need(models.TextChoices):
     BASIC_NEEDS = "basic_needs", "Food, clothing, benefits"
     MEDICAL = "medical", "Medical care"
     CONFLICT = "conflict", "Low-level conflict / quality of life"
+
+
+class PlanRequirementKind(models.TextChoices):
+    """What a diversion's service plan can require (cases.RequirementKind uses these values)."""
+
+    ASSESSMENT = "assessment", "Intake assessment"
+    TREATMENT = "treatment", "Treatment"
+    COMMUNITY_SERVICE = "community_service", "Community service"
+    RESTITUTION = "restitution", "Restitution"
+    COURSE = "course", "Course or class"
+    FEE = "fee", "Program fee"
+    OTHER = "other", "Other"

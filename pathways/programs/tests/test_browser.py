@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from pathways.core.browser import DESKTOP, PHONE, open_as, shoot
+from pathways.core.browser import DESKTOP, PHONE, choose_service, open_as, shoot, tick_need
 from pathways.encounters.models import Encounter
 from pathways.programs.models import ProgramPathway
 
@@ -59,9 +59,8 @@ def test_coordinator_configures_and_officer_sees_the_reasons(
     safety = officer.get_by_role("group", name=re.compile("safety of officers", re.I))
     safety.locator("label", has_text=re.compile("^No$")).click()
     expect(officer.get_by_test_id("eligibility-decision")).to_contain_text("Eligible")
-    officer.locator("label", has_text="Substance use").click()
-    officer.wait_for_load_state("networkidle")
-    officer.locator("label", has_text="Harbor Detox").click()
+    tick_need(officer, "Substance use")
+    choose_service(officer, "Harbor Detox")
     officer.get_by_role("button", name=re.compile("Record contact")).click()
     expect(officer.get_by_test_id("eligibility")).to_contain_text("Eligible")
     shoot(officer, "14-officer-eligible-recorded")

@@ -174,3 +174,45 @@ def test_starters_come_from_the_configuration(cast: Any) -> None:
     codes = {pp.pathway.code for pp in startable_pathways(cast.officer_a)}
     assert "officer_prevention" not in codes
     assert "officer_prevention" in {pp.pathway.code for pp in startable_pathways(cast.supervisor_a)}
+
+
+@pytest.mark.parametrize(
+    ("requirements", "message"),
+    [
+        ("fee", "must be a list"),
+        (["not a requirement"], "Requirement 1: not a requirement."),
+        ([{"kind": "juggling"}], "Requirement 1: choose what is required."),
+        ([{"kind": "fee"}, {"kind": "course", "colour": "red"}], "Requirement 2: unknown fields"),
+        ([{"kind": "course", "description": "At\x00 the clinic"}], "Requirement 1:"),
+        ([{"kind": "course", "description": "x" * 201}], "over 200 characters"),
+        ([{"kind": "fee", "amount": 10**12}], "at most 100000"),
+        ([{"kind": "community_service", "hours": 0}], "above 0"),
+        ([{"kind": "community_service", "hours": "lots"}], "above 0"),
+        ([{"kind": "fee", "hours": 2, "amount": 5}], "not both"),
+        ([{"kind": "fee"}] * 13, "at most 12 requirements"),
+    ],
+)
+def test_a_messy_plan_template_is_refused(cast: Any, requirements: Any, message: str) -> None:
+    pp = pp_for(cast, "officer_intervention")
+    with pytest.raises(ValidationError) as caught:
+        pathway_config_save(
+            actor=cast.coordinator, program_pathway=pp, note="x", requirements=requirements
+        )
+    assert message in " ".join(caught.value.message_dict["requirements"])
+    assert PathwayConfig.objects.filter(program_pathway=pp).count() == 1
+
+
+def test_a_plan_template_is_saved_clean(cast: Any) -> None:
+    config = pathway_config_save(
+        actor=cast.coordinator,
+        program_pathway=pp_for(cast, "officer_intervention"),
+        note="Leon-style conditions",
+        requirements=[
+            {"kind": "community_service", "description": " Community service ", "hours": 20},
+            {"kind": "fee", "amount": "75.5", "note": "may be reduced"},
+        ],
+    )
+    assert config.requirements == [
+        {"kind": "community_service", "description": "Community service", "hours": 20.0},
+        {"kind": "fee", "description": "Program fee", "amount": 75.5},
+    ]

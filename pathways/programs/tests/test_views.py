@@ -124,3 +124,43 @@ def test_loading_an_example_fills_the_form_but_saves_nothing(cast: Any) -> None:
 def test_unknown_pathway_is_404(cast: Any) -> None:
     client = cast.client_for(cast.coordinator)
     assert client.get(edit_url("no_such_pathway")).status_code == 404
+
+
+def test_officer_intervention_plan_from_the_leon_example(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    page = client.get(edit_url("officer_intervention") + "?example=leon_civil_citation")
+    text = page.content.decode()
+    assert 'name="plan-0-kind"' in text
+    assert "Pay the program fee." in text
+    data = {
+        "is_enabled": "on",
+        "starter_roles": ["officer", "supervisor"],
+        "starter_agency_kinds": ["law_enforcement"],
+        "charges": "civil_citation",
+        "deadline_referral_response_hours": "24",
+        "deadline_prosecutor_review_days": "5",
+        "deadline_intake_days": "30",
+        "deadline_completion_days": "90",
+        "rules-TOTAL_FORMS": "0",
+        "rules-INITIAL_FORMS": "0",
+        "plan-TOTAL_FORMS": "2",
+        "plan-INITIAL_FORMS": "0",
+        "plan-0-kind": "community_service",
+        "plan-0-description": "Community service",
+        "plan-0-hours": "25",
+        "plan-1-kind": "fee",
+        "plan-1-amount": "50",
+        "note": "Civil citation with 25 hours and a $50 fee",
+    }
+    response = client.post(edit_url("officer_intervention"), data, follow=True)
+    assert "Saved as version 2" in response.content.decode()
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="officer_intervention")
+    assert pp.current_config is not None
+    assert pp.current_config.charges == "civil_citation"
+    assert [r["kind"] for r in pp.current_config.requirements] == ["community_service", "fee"]
+    bad = client.post(
+        edit_url("officer_intervention"),
+        {**data, "plan-1-hours": "3", "note": "both"},
+    )
+    assert "Set hours or an amount, not both" in bad.content.decode()
+    assert versions("officer_intervention") == 2

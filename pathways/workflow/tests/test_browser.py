@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from pathways.accounts.factories import member
-from pathways.core.browser import PHONE, open_as, shoot
+from pathways.core.browser import PHONE, choose_service, open_as, shoot, tick_need
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import Visit, WorkItem, WorkKind
 from pathways.referrals.models import Referral
@@ -41,7 +41,7 @@ def test_naloxone_plus_overdose_to_follow_up_visit(
     officer.get_by_role("link", name=re.compile("Naloxone Plus")).click()
     person(officer, "Casey", "Vandermolen", "1987-07-07")
     officer.get_by_label("Where").fill("Motel 9, room 12")
-    officer.locator("label", has_text="Opioid use").click()
+    tick_need(officer, "Opioid use")
     pick(officer, "Was naloxone given", "Yes")
     officer.get_by_label("Naloxone doses").fill("2")
     officer.get_by_label("Who gave the naloxone").select_option("police")
@@ -62,7 +62,7 @@ def test_naloxone_plus_overdose_to_follow_up_visit(
     pick(officer, "Who went", "Police officer")
     pick(officer, "Who went", "Peer recovery coach")
     pick(officer, "What happened", "Met the person; referred to treatment or services")
-    officer.locator("label", has_text="Harbor Detox").click()
+    choose_service(officer, "Harbor Detox")
     shoot(officer, "22-naloxone-visit")
     officer.get_by_role("button", name="Record visit").click()
     expect(officer.get_by_text(re.compile("Visit recorded"))).to_be_visible()
@@ -82,12 +82,11 @@ def test_self_referral_walk_in_with_items_and_companion(
     officer.get_by_role("link", name=re.compile("Self-Referral")).click()
     person(officer, "Robin", "Castellano", "1988-02-11")
     officer.get_by_label("Where").fill("Station 2 lobby")
-    officer.locator("label", has_text="Opioid use").click()
+    tick_need(officer, "Opioid use")
     pick(officer, "What was handed in", "Syringes or needles")
     officer.get_by_label("How it was disposed of").fill("Sharps box, Station 2")
     officer.get_by_label("Paired with").select_option(label="Pat Volunteer")
-    officer.wait_for_load_state("networkidle")
-    officer.locator("label", has_text="Harbor Detox").click()
+    choose_service(officer, "Harbor Detox")
     officer.locator("label", has_text="Warm hand-off").click()
     shoot(officer, "23-self-referral-field")
     officer.get_by_role("button", name=re.compile("Record contact")).click()
@@ -106,7 +105,7 @@ def test_community_response_call(cast: Any, live_server: Any, browser: Browser) 
     clinician.get_by_role("link", name=re.compile("Community Response")).click()
     person(clinician, "Jordan", "Obi-Lindgren", "1979-01-30")
     clinician.get_by_label("Where").fill("Bus shelter, 5th & Pine")
-    clinician.locator("label", has_text="Acute crisis").click()
+    tick_need(clinician, "Acute crisis")
     pick(clinician, "Who responded", "Behavioral health clinician")
     pick(clinician, "Who responded", "Peer or credible messenger")
     pick(clinician, "How it ended", "De-escalated and resolved on scene")
@@ -126,13 +125,12 @@ def test_officer_intervention_held_charge(cast: Any, live_server: Any, browser: 
     officer.get_by_role("link", name=re.compile("Officer Intervention")).click()
     person(officer, "Morgan", "Tessaro", "1994-03-03")
     officer.get_by_label("Where").fill("Greyhound station, 2nd St")
-    officer.locator("label", has_text="Substance use").click()
+    tick_need(officer, "Substance use")
     expect(officer.get_by_test_id("charge-fields")).to_contain_text("held in abeyance")
     expect(officer.get_by_text("{# ")).to_have_count(0)
     officer.locator("#id_charge-offence_type").select_option("drug_possession")
     officer.get_by_label("Level of offense").select_option("misdemeanour")
-    officer.wait_for_load_state("networkidle")
-    officer.locator("label", has_text="Harbor Detox").click()
+    choose_service(officer, "Harbor Detox")
     shoot(officer, "27-officer-intervention-field")
     officer.get_by_role("button", name=re.compile("Record contact")).click()
     expect(officer.get_by_text(re.compile("Diversion case opened"))).to_be_visible()
