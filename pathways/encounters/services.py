@@ -84,7 +84,7 @@ def encounter_create(
                 }
             )
     encounter = Encounter(
-        program_id=agency.program_id,
+        program=agency.program,  # cached with the memberships: no query
         pathway=pathway,
         person=person,
         agency=agency,
