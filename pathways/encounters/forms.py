@@ -174,6 +174,15 @@ class FieldEntryForm(Form):
         except ValidationError as exc:
             self.add_error(None, exc)
             return
+        crisis = self.sections.get("crisis_team")
+        if crisis is not None and self.config is not None:
+            members = crisis.cleaned_data.get("team_members") or []
+            if self.config.requires_clinician and "clinician" not in members:
+                crisis.add_error("team_members", "This program's crisis team includes a clinician.")
+                self.add_error(None, "Check the answers marked below.")
+            elif self.config.requires_peer and "peer" not in members:
+                crisis.add_error("team_members", "This program's crisis team includes a peer.")
+                self.add_error(None, "Check the answers marked below.")
         overdose = self.sections.get("overdose")
         if (
             overdose is not None
@@ -185,6 +194,14 @@ class FieldEntryForm(Form):
                 "After a fatal overdose there is no referral to send: choose another outcome "
                 "(e.g. information only) and no service.",
             )
+
+    def add_service_error(self, exc: ValidationError) -> None:
+        """Show a refusal from the workflow: at the field when the form has it, else on top."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, errors in exc.message_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
 
     def details(self) -> PathwayDetails:
         """What the pathway's sections collected, for the workflow service."""

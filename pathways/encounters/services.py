@@ -165,6 +165,12 @@ def crisis_response_record(
         errors["team_members"] = "Say who responded."
     elif unknown := set(members) - set(CrisisTeamMember.values):
         errors["team_members"] = f"Unknown team members: {', '.join(sorted(unknown))}."
+    config = encounter.config
+    if config is not None and not errors:
+        if config.requires_clinician and "clinician" not in members:
+            errors["team_members"] = "This program's crisis team includes a clinician."
+        elif config.requires_peer and "peer" not in members:
+            errors["team_members"] = "This program's crisis team includes a peer."
     if arrived_at is not None and arrived_at < encounter.occurred_at - dt.timedelta(hours=12):
         errors["arrived_at"] = "The team cannot arrive long before the call."
     if errors:

@@ -135,7 +135,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             encounter = found
             messages.info(request, "This contact was already recorded; nothing new was saved.")
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_service_error(exc)
         else:
             return redirect("encounters:detail", encounter_id=encounter.pk)
     needs = request.POST.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs

@@ -147,9 +147,15 @@ class WorkItem(BaseModel):
     def is_overdue(self, now: dt.datetime) -> bool:
         return self.is_open and self.due_at < now
 
+    #: Kinds about a diversion case; the worklist sets `case_id_for_link` for them.
+    CASE_KINDS = ("prosecutor_review", "intake_due", "completion_due", "requirement_due")
+    case_id_for_link: Any = None
+
     @property
     def subject_url(self) -> str | None:
-        """The page of the contact or referral this item is about, if any."""
+        """The page of the case, referral or contact this item is about, if any."""
+        if self.case_id_for_link is not None:
+            return reverse("cases:detail", kwargs={"case_id": self.case_id_for_link})
         # The referral first: both its sending and receiving agencies may open it.
         if self.referral_id is not None:
             return reverse("referrals:detail", kwargs={"referral_id": self.referral_id})
@@ -159,6 +165,8 @@ class WorkItem(BaseModel):
 
     @property
     def subject_label(self) -> str | None:
+        if self.case_id_for_link is not None:
+            return "Open the case"
         if self.referral_id is not None:
             return "Open the referral"
         if self.encounter_id is not None:

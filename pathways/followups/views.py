@@ -114,6 +114,7 @@ def _render(
     now = worklist.now
     assert now is not None
     acting_teams = agency_ids_for(user)
+    _link_cases([*worklist.overdue, *worklist.due_soon, *worklist.later])
 
     def rows(items: list[WorkItem], *, overdue: bool, relative: bool = True) -> list[Row]:
         result = []
@@ -166,6 +167,24 @@ def _render(
         },
         status=status,
     )
+
+
+def _link_cases(items: list[WorkItem]) -> None:
+    """Point case deadlines (review, intake, completion) at the case page, in one query. The
+    import is local: cases builds on followups."""
+    from pathways.cases.models import Case
+
+    wanted = {i.encounter_id for i in items if i.kind in WorkItem.CASE_KINDS and i.encounter_id}
+    if not wanted:
+        return
+    by_encounter = dict(
+        Case.objects.filter(encounter_id__in=wanted)
+        .order_by("opened_at")
+        .values_list("encounter_id", "pk")
+    )
+    for item in items:
+        if item.kind in WorkItem.CASE_KINDS:
+            item.case_id_for_link = by_encounter.get(item.encounter_id)
 
 
 @role_required(*ANY_ROLE)

@@ -406,3 +406,50 @@ def test_a_declined_offer_opens_no_case(cast: Any) -> None:
     assert response.status_code == 302
     assert Encounter.objects.count() == 1
     assert Case.objects.count() == 0
+
+
+def test_the_prosecutors_worklist_links_to_the_case(cast: Any) -> None:
+    from pathways.cases.models import Case
+
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="officer_intervention")
+    pathway_config_save(
+        actor=cast.coordinator, program_pathway=pp, note="Review", prosecutor_review=True
+    )
+    cast.client_for(cast.officer_a).post(url("officer_intervention"), held_charge(cast))
+    case = Case.objects.get()
+    client = cast.client_for(cast.prosecutor)
+    page = client.get(reverse("followups:list")).content.decode()
+    link = reverse("cases:detail", kwargs={"case_id": case.pk})
+    assert link in page and "Open the case" in page
+    assert client.get(link).status_code == 200
+
+
+def test_the_configured_crisis_team_is_required(cast: Any) -> None:
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="community_response")
+    pathway_config_save(
+        actor=cast.coordinator,
+        program_pathway=pp,
+        note="Always a clinician",
+        requires_clinician=True,
+    )
+    team = cast.program.agencies.create(name="Mobile Crisis Team", kind="community_response")
+    medic = member(team, "outreach", "crisis_medic")
+    before = counts()
+    response = cast.client_for(medic).post(
+        url("community_response"),
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "first_name": "Jordan",
+            "last_name": "Obi-Lindgren",
+            "date_of_birth": "1979-01-30",
+            "presenting_needs": ["crisis"],
+            "location_text": "Bus shelter",
+            "call_source": "dispatched",
+            "disposition": "information",
+            "crisis_team-team_members": ["medic", "peer"],
+            "crisis_team-outcome": "resolved",
+        },
+    )
+    assert response.status_code == 422
+    assert "crisis team includes a clinician" in response.content.decode()
+    assert counts() == before
