@@ -150,7 +150,7 @@ class SurrenderedItem(BaseModel):
 class CrisisOutcome(models.TextChoices):
     RESOLVED = "resolved", "De-escalated and resolved on scene"
     REFERRED = "referred", "Referred to services"
-    CRISIS_CENTER = "crisis_center", "Taken to a crisis centre"
+    CRISIS_CENTER = "crisis_center", "Taken to a crisis center"
     MEDICAL = "medical", "Taken for medical care"
     POLICE = "police", "Police assistance was needed"
     DECLINED = "declined", "The person declined help"
