@@ -30,6 +30,7 @@ class WorkKind(models.TextChoices):
     OUTREACH_VISIT = "outreach_visit", "Outreach visit"
     REFERRAL_RESPONSE = "referral_response", "Referral response"
     CRISIS_FOLLOWUP = "crisis_followup", "Follow-up after a crisis call"
+    ELIGIBILITY_REVIEW = "eligibility_review", "Supervisor's eligibility decision"
 
 
 KIND_DESCRIPTIONS: dict[str, str] = {
@@ -43,6 +44,8 @@ KIND_DESCRIPTIONS: dict[str, str] = {
     WorkKind.OUTREACH_VISIT: "Attempt a visit to a person on the outreach list.",
     WorkKind.REFERRAL_RESPONSE: "The provider accepts or declines a referral.",
     WorkKind.CRISIS_FOLLOWUP: "Contact the person again after a community response call.",
+    WorkKind.ELIGIBILITY_REVIEW: "A supervisor decides on eligibility the rules left open "
+    "(an unanswered question, or a rule that asks for a supervisor).",
 }
 
 TITLE_MAX_LENGTH = 200

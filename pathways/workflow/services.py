@@ -180,6 +180,8 @@ def field_entry_submit(
             else (config.followup_team if config is not None else None),
         )
     items = deadlines_open(actor=actor, encounter=encounter, details=details)
+    if encounter.eligibility_outcome == "supervisor_review":
+        items.append(eligibility_review_open(actor=actor, encounter=encounter))
     if referral is not None:
         response = referral_response_open(actor=actor, referral=referral)
         if response is not None:
@@ -282,3 +284,25 @@ def referral_answered(*, actor: Any, referral: Referral, accepted: bool) -> None
         )
     if accepted:
         placement_meet(actor=actor, referral=referral)
+
+
+#: A supervisor decides within a working day.
+ELIGIBILITY_REVIEW_HOURS = 24
+
+
+@service
+def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
+    """Put the contact on its agency's worklist for a supervisor's eligibility decision (the
+    rules asked for one, or a question that mattered was not answered)."""
+    local = encounter.occurred_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
+    return work_item_open(
+        actor=actor,
+        program=encounter.program,
+        team=encounter.agency,
+        kind=WorkKind.ELIGIBILITY_REVIEW,
+        title=f"Eligibility decision for a {encounter.pathway.short_name.lower()} contact on "
+        f"{local:%b} {local.day}",
+        due_at=due_after_hours(encounter.occurred_at, ELIGIBILITY_REVIEW_HOURS),
+        person=encounter.person,
+        encounter=encounter,
+    )

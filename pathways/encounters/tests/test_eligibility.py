@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from pathways.encounters.models import Encounter
+from pathways.followups.models import WorkItem
 from pathways.programs.models import ProgramPathway
 from pathways.programs.services import pathway_config_save
 from pathways.referrals.models import Referral
@@ -142,6 +143,9 @@ def test_unknown_answer_sends_it_to_a_supervisor(cast: Any) -> None:
     encounter = Encounter.objects.get()
     assert encounter.eligibility_outcome == "supervisor_review"
     assert any("Not answered" in r for r in encounter.eligibility_reasons)
+    review = WorkItem.objects.get(kind="eligibility_review")
+    assert review.team == cast.police_a and review.encounter == encounter
+    assert "Robin" not in review.title and "Castellano" not in review.title
 
 
 def test_bad_answers_are_refused_clearly(cast: Any) -> None:
