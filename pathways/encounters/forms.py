@@ -20,7 +20,7 @@ from pathways.directory.models import Service
 from pathways.directory.selectors import service_for_program
 from pathways.eligibility.rules import Decision, Outcome
 from pathways.encounters.eligibility import asked_facts, decide, fact_field, rules_of
-from pathways.encounters.models import CallSource, Disposition
+from pathways.encounters.models import CallSource, Disposition, EligibilityReview
 from pathways.encounters.sections import (
     CompanionForm,
     CrisisForm,
@@ -284,3 +284,19 @@ class FieldEntryForm(Form):
                 f"{self.service_obj.name} shows no open capacity. Say why you are referring "
                 "anyway (for example, the provider confirmed a slot by phone).",
             )
+
+
+class EligibilityReviewForm(Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=EligibilityReview.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose eligible or not eligible."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept with the decision. At most 300 characters.",
+        max_length=300,
+        validators=[validate_clean_text],
+        error_messages={"required": "Give the reason for the decision."},
+    )

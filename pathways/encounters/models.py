@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -179,3 +181,40 @@ class CrisisResponse(BaseModel):
     def member_labels(self) -> list[str]:
         labels = dict(CrisisTeamMember.choices)
         return [labels.get(m, m) for m in self.team_members]
+
+
+class EligibilityReview(BaseModel):
+    """A supervisor's decision where the rules asked for one (or a question that mattered went
+    unanswered). Append-only: the rules' own result stays on the contact beside it."""
+
+    class Decision(models.TextChoices):
+        ELIGIBLE = "eligible", "Eligible"
+        INELIGIBLE = "ineligible", "Not eligible"
+
+    encounter = models.OneToOneField(
+        Encounter, on_delete=models.PROTECT, related_name="eligibility_review"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    reason = models.CharField(max_length=300, validators=[validate_clean_text])
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="eligibility_review_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_decision_display()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("A supervisor's decision is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("A supervisor's decision is kept for the record.")

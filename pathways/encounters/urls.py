@@ -10,4 +10,9 @@ urlpatterns = [
     path("new/<slug:code>/", views.new, name="new"),
     path("new/<slug:code>/eligibility/", views.eligibility_partial, name="eligibility"),
     path("<uuid:encounter_id>/", views.detail, name="detail"),
+    path(
+        "<uuid:encounter_id>/eligibility-review/",
+        views.eligibility_review,
+        name="eligibility_review",
+    ),
 ]

@@ -10,14 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
+from pathways.accounts.selectors import agency_ids_for
 from pathways.core import clock
 from pathways.core.access import is_htmx, role_required
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
-from pathways.encounters.forms import FieldEntryForm
-from pathways.encounters.models import CrisisResponse, Encounter
+from pathways.encounters.forms import EligibilityReviewForm, FieldEntryForm
+from pathways.encounters.models import CrisisResponse, EligibilityReview, Encounter
 from pathways.encounters.selectors import (
     encounter_for_user,
     encounters_visible_to,
@@ -31,7 +33,11 @@ from pathways.programs.vocabulary import Need
 from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
 from pathways.surveillance.selectors import overdoses_of_person
-from pathways.workflow.services import NewPerson, field_entry_submit
+from pathways.workflow.services import (
+    NewPerson,
+    eligibility_review_decide,
+    field_entry_submit,
+)
 
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
 
@@ -193,7 +199,11 @@ def eligibility_partial(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
-def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def detail(
+    request: HttpRequest,
+    encounter_id: uuid.UUID,
+    review_form: EligibilityReviewForm | None = None,
+) -> HttpResponse:
     encounter = _get_encounter_for_user(request, encounter_id)
     referrals = [
         (r, list(history_of(r)))
@@ -205,10 +215,21 @@ def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
         for item in work_items_of_contact(encounter)
     ]
     overdose = OverdoseEvent.objects.filter(encounter=encounter).first()
+    review = (
+        EligibilityReview.objects.filter(encounter=encounter).select_related("decided_by").first()
+    )
+    may_review = (
+        review is None
+        and encounter.eligibility_outcome == "supervisor_review"
+        and encounter.agency_id in agency_ids_for(request.user, Role.SUPERVISOR)
+    )
     return render(
         request,
         "encounters/detail.html",
         {
+            "review": review,
+            # a refused decision is shown with its message even when no decision is open
+            "review_form": review_form or (EligibilityReviewForm() if may_review else None),
             "encounter": encounter,
             "referrals": referrals,
             "clocks": clocks,
@@ -218,6 +239,30 @@ def detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
             "crisis": CrisisResponse.objects.filter(encounter=encounter).first(),
         },
     )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def eligibility_review(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    """A supervisor decides what the rules left to a supervisor."""
+    encounter = _get_encounter_for_user(request, encounter_id)
+    form = EligibilityReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            eligibility_review_decide(
+                actor=request.user,
+                encounter=encounter,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages if not hasattr(exc, "error_dict") else exc)
+        else:
+            messages.success(request, "Eligibility decided.")
+            return redirect("encounters:detail", encounter_id=encounter.pk)
+    response = detail(request, encounter_id, review_form=form)
+    response.status_code = 422
+    return response
 
 
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)

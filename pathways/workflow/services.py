@@ -8,11 +8,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from pathways.audit.services import audit_log, created
+from pathways.core import clock
+from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.directory.models import Service
-from pathways.encounters.models import Disposition, Encounter
+from pathways.encounters.models import Disposition, EligibilityReview, Encounter
 from pathways.encounters.sections import CrisisInput, SurrenderInput
 from pathways.encounters.services import (
     crisis_response_record,
@@ -306,3 +309,53 @@ def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
         person=encounter.person,
         encounter=encounter,
     )
+
+
+@service
+def eligibility_review_decide(
+    *, actor: Any, encounter: Encounter, decision: str, reason: str
+) -> EligibilityReview:
+    """A supervisor of the contact's agency decides what the rules left to a supervisor. The
+    decision and its reason are recorded once; the agency's worklist item is done."""
+    from pathways.accounts.models import Role
+    from pathways.accounts.selectors import agency_ids_for
+
+    if encounter.agency_id not in agency_ids_for(actor, Role.SUPERVISOR):
+        raise PermissionDenied("Only a supervisor of the contact's agency decides eligibility.")
+    locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if locked.eligibility_outcome != "supervisor_review":
+        raise ValidationError("This contact does not wait for a supervisor's decision.")
+    if EligibilityReview.objects.filter(encounter=locked).exists():
+        raise ValidationError("A supervisor already decided; the decision is not changed.")
+    errors: dict[str, str] = {}
+    if decision not in EligibilityReview.Decision.values:
+        errors["decision"] = "Choose eligible or not eligible."
+    reason = " ".join(reason.split())
+    if not reason:
+        errors["reason"] = "Give the reason for the decision."
+    if errors:
+        raise ValidationError(errors)
+    review = EligibilityReview(
+        encounter=locked,
+        decision=decision,
+        reason=reason,
+        decided_by=actor,
+        decided_at=clock.now(),
+    )
+    clean_fields_only(review)
+    review.save()
+    audit_log(
+        actor=actor,
+        actor_agency=locked.agency,
+        event_type="eligibility_review.decide",
+        obj=review,
+        changes=created(review, ["encounter", "decision", "reason"], redact=["reason"]),
+    )
+    for item in WorkItem.objects.open().filter(encounter=locked, kind=WorkKind.ELIGIBILITY_REVIEW):
+        work_item_complete(
+            item,
+            actor=actor,
+            outcome_note=f"Decided: {review.get_decision_display()}",
+            expected_open=False,
+        )
+    return review

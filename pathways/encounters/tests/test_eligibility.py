@@ -198,3 +198,79 @@ def test_contact_keeps_the_version_it_was_decided_under(cast: Any) -> None:
     second = Encounter.objects.exclude(pk=first.pk).get()
     assert second.config is not None
     assert second.config.version == 3
+
+
+def review_url(encounter: Encounter) -> str:
+    return reverse("encounters:eligibility_review", kwargs={"encounter_id": encounter.pk})
+
+
+def waiting_for_supervisor(cast: Any) -> Encounter:
+    angel(cast)
+    cast.client_for(cast.officer_a).post(URL, walk_in(cast, fact_outstanding_warrant=""))
+    return Encounter.objects.get()
+
+
+def test_supervisor_decides_and_the_worklist_item_is_done(cast: Any) -> None:
+    from pathways.audit.models import AuditEvent
+    from pathways.encounters.models import EligibilityReview
+
+    encounter = waiting_for_supervisor(cast)
+    client = cast.client_for(cast.supervisor_a)
+    page = client.get(reverse("encounters:detail", kwargs={"encounter_id": encounter.pk}))
+    assert "Decide eligibility" in page.content.decode()
+    response = client.post(
+        review_url(encounter),
+        {"decision": "eligible", "reason": "Warrant checked by dispatch: none."},
+        follow=True,
+    )
+    assert "Supervisor's decision: Eligible" in response.content.decode()
+    review = EligibilityReview.objects.get()
+    assert review.decided_by == cast.supervisor_a
+    assert not WorkItem.objects.get(kind="eligibility_review").is_open
+    event = AuditEvent.objects.get(event_type="eligibility_review.decide")
+    assert event.changes["reason"] == ["[redacted]", "[redacted]"]
+    again = client.post(review_url(encounter), {"decision": "ineligible", "reason": "Changed"})
+    assert again.status_code == 422
+    assert "already decided" in again.content.decode()
+    assert EligibilityReview.objects.count() == 1
+
+
+def test_bad_decisions_are_refused_and_nothing_changes(cast: Any) -> None:
+    from pathways.encounters.models import EligibilityReview
+
+    encounter = waiting_for_supervisor(cast)
+    client = cast.client_for(cast.supervisor_a)
+    for data, message in [
+        ({"decision": "eligible"}, "Give the reason for the decision."),
+        ({"reason": "x"}, "Choose eligible or not eligible."),
+        ({"decision": "maybe", "reason": "x"}, "Select a valid choice"),
+        ({"decision": "eligible", "reason": "x" * 301}, "at most 300"),
+    ]:
+        response = client.post(review_url(encounter), data)
+        assert response.status_code == 422, data
+        assert message in response.content.decode(), data
+    assert EligibilityReview.objects.count() == 0
+    assert WorkItem.objects.get(kind="eligibility_review").is_open
+
+
+def test_only_a_supervisor_of_the_agency_decides(cast: Any) -> None:
+    from pathways.accounts.factories import member
+    from pathways.encounters.models import EligibilityReview
+
+    encounter = waiting_for_supervisor(cast)
+    data = {"decision": "eligible", "reason": "ok"}
+    assert cast.client_for(cast.officer_a).post(review_url(encounter), data).status_code == 403
+    supervisor_b = member(cast.police_b, "supervisor", "supervisor_b")
+    assert cast.client_for(supervisor_b).post(review_url(encounter), data).status_code == 404
+    assert EligibilityReview.objects.count() == 0
+
+
+def test_no_decision_where_the_rules_decided(cast: Any) -> None:
+    angel(cast)
+    cast.client_for(cast.officer_a).post(URL, walk_in(cast))
+    encounter = Encounter.objects.get()
+    response = cast.client_for(cast.supervisor_a).post(
+        review_url(encounter), {"decision": "ineligible", "reason": "override"}
+    )
+    assert response.status_code == 422
+    assert "does not wait for a supervisor" in response.content.decode()
