@@ -50,7 +50,7 @@ from pathways.cases.selectors import CASE_WORK_KINDS, can_manage, can_review
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
-from pathways.core.validators import validate_clean_text
+from pathways.core.validators import clean_text_field, text_problem
 from pathways.encounters.models import Encounter
 from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import WorkItem, WorkKind
@@ -132,18 +132,6 @@ class ChargeInput:
     fee_amount: Decimal | None = None
 
 
-def _one_line_problem(value: str, *, label: str, max_length: int) -> str | None:
-    if len(value) > max_length:
-        return f"The {label} can have at most {max_length} characters (it has {len(value)})."
-    if any(char in value for char in "\t\n\r"):
-        return f"The {label} must be on one line."
-    try:
-        validate_clean_text(value)
-    except ValidationError as exc:
-        return exc.messages[0]
-    return None
-
-
 def money_problem(value: Decimal | None, *, label: str) -> str | None:
     """Why `value` is not a sum of dollars and cents ≥ 0 (None when it is, or is empty)."""
     if value is None:
@@ -181,8 +169,8 @@ def charge_problems(charge: ChargeInput, *, expected_mode: str | None = None) ->
         ("statute", "statute", 60),
         ("citation_number", "citation number", 40),
     ):
-        if problem := _one_line_problem(
-            getattr(charge, field).strip(), label=label, max_length=max_length
+        if problem := text_problem(
+            getattr(charge, field).strip(), label=label, max_length=max_length, one_line=True
         ):
             problems[field] = problem
     citation = charge.citation_number.strip()
@@ -212,21 +200,6 @@ def _hours_problem(value: Decimal | None, *, label: str = "hours") -> str | None
     if value != value.quantize(Decimal("0.01")):
         return f"Enter the {label} with at most 2 decimal places."
     return None
-
-
-def _text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
-    text = value.strip()
-    if required and not text:
-        raise ValidationError({field: f"Enter the {label}."})
-    if len(text) > max_length:
-        raise ValidationError(
-            {field: f"The {label} can have at most {max_length} characters (it has {len(text)})."}
-        )
-    try:
-        validate_clean_text(text)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from exc
-    return text
 
 
 def _decimal_or_none(value: Any) -> Decimal | None:
@@ -614,7 +587,7 @@ def prosecutor_review_decide(
         raise PermissionDenied("Only the program's prosecutors review a diversion.")
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": "Choose whether you accept or decline the diversion."})
-    detail = _text(
+    detail = clean_text_field(
         detail, field="detail", label="detail", max_length=NOTE_MAX_LENGTH, required=False
     )
     if decision == ReviewDecision.DECLINED:
@@ -700,7 +673,7 @@ def case_refer_for_prosecution(
     A deliberate step a person takes, with a reason and an explicit confirmation; nothing calls
     this on a timer, and a relapse or a missed deadline never triggers it."""
     _require_manager_or_prosecutor(actor, case)
-    reason = _text(
+    reason = clean_text_field(
         reason,
         field="reason",
         label="reason the charge is referred",
@@ -741,7 +714,7 @@ def case_withdraw(*, actor: Any, case: Case, reason: str, expected_status: str) 
     """Take an open case out of the program (e.g. opened in error, the person moved away). The
     charge stays held: what happens to it is decided outside Pathways."""
     _require_manager_or_prosecutor(actor, case)
-    reason = _text(
+    reason = clean_text_field(
         reason,
         field="reason",
         label="reason the case is withdrawn",
@@ -803,7 +776,9 @@ def requirement_progress_record(
         raise ValidationError({"amount": problem})
     if amount is not None and amount == 0:
         raise ValidationError({"amount": "Enter an amount greater than 0."})
-    note = _text(note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False)
+    note = clean_text_field(
+        note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False
+    )
     case, locked = _lock_requirement(requirement)
     _require_open(case)
     _require_outstanding(locked)
@@ -878,7 +853,7 @@ def requirement_complete(*, actor: Any, requirement: PlanRequirement) -> PlanReq
 def requirement_waive(*, actor: Any, requirement: PlanRequirement, reason: str) -> PlanRequirement:
     """Waive a requirement (e.g. a fee the person cannot pay), with the reason."""
     _require_manager(actor, requirement.case)
-    reason = _text(
+    reason = clean_text_field(
         reason,
         field="reason",
         label="reason for the waiver",
@@ -914,7 +889,7 @@ def requirement_add(
     _require_manager(actor, case)
     if kind not in RequirementKind.values:
         raise ValidationError({"kind": "Choose the kind of requirement."})
-    description = _text(
+    description = clean_text_field(
         description, field="description", label="description", max_length=300, required=True
     )
     if "\n" in description or "\r" in description:
@@ -973,7 +948,9 @@ def case_event_record(
         raise ValidationError({"occurred_at": "The time must carry a time zone."})
     if occurred_at > clock.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "This time is in the future."})
-    note = _text(note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False)
+    note = clean_text_field(
+        note, field="note", label="note", max_length=NOTE_MAX_LENGTH, required=False
+    )
     locked = (
         Case.objects.select_for_update(of=("self",)).select_related("encounter").get(pk=case.pk)
     )

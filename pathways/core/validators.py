@@ -49,3 +49,28 @@ def validate_not_future(
 ) -> None:
     if value > clock.now() + slack:
         raise ValidationError("This time is in the future.", code="future")
+
+
+def text_problem(value: str, *, label: str, max_length: int, one_line: bool = False) -> str | None:
+    """Why `value` cannot be stored as the `label` text (None when it can)."""
+    if len(value) > max_length:
+        return f"The {label} can have at most {max_length} characters (it has {len(value)})."
+    if one_line and any(char in value for char in "\t\n\r"):
+        return f"The {label} must be on one line."
+    try:
+        validate_clean_text(value)
+    except ValidationError as exc:
+        return str(exc.messages[0])
+    return None
+
+
+def clean_text_field(
+    value: str, *, field: str, label: str, max_length: int, required: bool, one_line: bool = False
+) -> str:
+    """A service's free-text argument, stripped and checked; refusals name `field`."""
+    text = value.strip()
+    if required and not text:
+        raise ValidationError({field: f"Enter the {label}."})
+    if problem := text_problem(text, label=label, max_length=max_length, one_line=one_line):
+        raise ValidationError({field: problem})
+    return text

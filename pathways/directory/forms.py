@@ -38,3 +38,13 @@ class CapacityForm(Form):
                 f"Open slots ({open_now}) cannot exceed the total offered ({total}).",
             )
         return data
+
+
+def capacity_override_problem(service: Any, reason: str) -> str | None:
+    """A referral to a service showing no open capacity needs a reason (None when fine)."""
+    if service.capacity_open == 0 and not reason:
+        return (
+            f"{service.name} shows no open capacity. Say why you are referring anyway (for "
+            "example, the provider confirmed a slot by phone)."
+        )
+    return None

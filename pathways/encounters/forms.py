@@ -16,6 +16,7 @@ from pathways.core.validators import (
     validate_not_future,
     validate_person_name,
 )
+from pathways.directory.forms import capacity_override_problem
 from pathways.directory.models import Service
 from pathways.directory.selectors import service_for_program
 from pathways.eligibility.rules import Decision, Outcome
@@ -278,12 +279,11 @@ class FieldEntryForm(Form):
                 else "That service is not available in this program.",
             )
             return
-        if self.service_obj.capacity_open == 0 and not data.get("capacity_override_reason"):
-            self.add_error(
-                "capacity_override_reason",
-                f"{self.service_obj.name} shows no open capacity. Say why you are referring "
-                "anyway (for example, the provider confirmed a slot by phone).",
-            )
+        problem = capacity_override_problem(
+            self.service_obj, data.get("capacity_override_reason", "")
+        )
+        if problem:
+            self.add_error("capacity_override_reason", problem)
 
 
 class EligibilityReviewForm(Form):

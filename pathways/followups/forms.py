@@ -8,6 +8,7 @@ from django import forms
 from pathways.core import clock
 from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form
 from pathways.core.validators import validate_clean_text, validate_not_future
+from pathways.directory.forms import capacity_override_problem
 from pathways.followups.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
     LIST_NAME_MAX_LENGTH,
@@ -115,12 +116,10 @@ class VisitForm(Form):
                 self.service_obj = None
             if self.service_obj is None:
                 self.add_error("service", "Choose a service from the list.")
-            elif self.service_obj.capacity_open == 0 and not data.get("capacity_override_reason"):
-                self.add_error(
-                    "capacity_override_reason",
-                    f"{self.service_obj.name} shows no open capacity. Say why you are referring "
-                    "anyway (for example, the provider confirmed a slot by phone).",
-                )
+            elif problem := capacity_override_problem(
+                self.service_obj, data.get("capacity_override_reason", "")
+            ):
+                self.add_error("capacity_override_reason", problem)
         elif raw:
             self.add_error("service", "Choose a service only when the outcome is a referral.")
         return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ from pathways.audit.services import REDACTED, audit_log, created, diff, snapshot
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
-from pathways.core.validators import validate_clean_text
+from pathways.core.validators import clean_text_field
 from pathways.encounters.models import Encounter
 from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import (
@@ -47,21 +48,8 @@ CLOSE_FIELDS = ["completed_at", "completed_by", "outcome_note", "cancelled_at", 
 REDACTED_FIELDS = ("outcome_note", "cancel_reason")
 
 
-def _one_line(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
-    text = value.strip()
-    if required and not text:
-        raise ValidationError({field: f"Enter the {label}."})
-    if len(text) > max_length:
-        raise ValidationError(
-            {field: f"The {label} can have at most {max_length} characters (it has {len(text)})."}
-        )
-    if any(char in text for char in "\t\n\r"):
-        raise ValidationError({field: f"The {label} must be on one line."})
-    try:
-        validate_clean_text(text)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from exc
-    return text
+#: Titles, notes and reasons of work items are single lines.
+_one_line = functools.partial(clean_text_field, one_line=True)
 
 
 @service

@@ -200,6 +200,12 @@ def _diverted(encounter: Encounter) -> bool:
     )
 
 
+def _local_day(moment: dt.datetime, program: Any) -> str:
+    """'Nov 3': the day in the program's time zone, for work-item titles (never a name)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(program.time_zone))
+    return f"{local:%b} {local.day}"
+
+
 #: The deadline a contact opens, by pathway: (work kind, the config's deadline, title).
 CONTACT_DEADLINES: dict[str, tuple[str, str, str]] = {
     PathwayCode.NALOXONE_PLUS: (
@@ -237,13 +243,12 @@ def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails)
         return []
     if kind == WorkKind.CRISIS_FOLLOWUP and details.crisis is None:
         return []
-    local = encounter.occurred_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
     item = work_item_open(
         actor=actor,
         program=encounter.program,
         team=config.followup_team or encounter.agency,
         kind=kind,
-        title=title.format(date=f"{local:%b} {local.day}"),
+        title=title.format(date=_local_day(encounter.occurred_at, encounter.program)),
         due_at=due_after_hours(encounter.occurred_at, hours),
         person=encounter.person,
         encounter=encounter,
@@ -260,14 +265,13 @@ def referral_response_open(*, actor: Any, referral: Referral) -> WorkItem | None
     hours = config.deadline("referral_response_hours") if config is not None else None
     if hours is None:
         return None
-    local = referral.created_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
     return work_item_open(
         actor=actor,
         program=encounter.program,
         team=referral.receiving_agency,
         kind=WorkKind.REFERRAL_RESPONSE,
         title=f"Respond to a {encounter.pathway.short_name.lower()} referral sent "
-        f"{local:%b} {local.day}",
+        f"{_local_day(referral.created_at, encounter.program)}",
         due_at=due_after_hours(referral.created_at, hours),
         person=encounter.person,
         referral=referral,
@@ -297,14 +301,13 @@ ELIGIBILITY_REVIEW_HOURS = 24
 def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
     """Put the contact on its agency's worklist for a supervisor's eligibility decision (the
     rules asked for one, or a question that mattered was not answered)."""
-    local = encounter.occurred_at.astimezone(zoneinfo.ZoneInfo(encounter.program.time_zone))
     return work_item_open(
         actor=actor,
         program=encounter.program,
         team=encounter.agency,
         kind=WorkKind.ELIGIBILITY_REVIEW,
         title=f"Eligibility decision for a {encounter.pathway.short_name.lower()} contact on "
-        f"{local:%b} {local.day}",
+        f"{_local_day(encounter.occurred_at, encounter.program)}",
         due_at=due_after_hours(encounter.occurred_at, ELIGIBILITY_REVIEW_HOURS),
         person=encounter.person,
         encounter=encounter,
