@@ -50,7 +50,6 @@ from pathways.directory.models import (
     Service,
     ServiceHours,
 )
-from pathways.eligibility.examples import example_rule_sets
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import WorkItem
 from pathways.people.matching import name_key, name_sound
@@ -62,7 +61,8 @@ from pathways.programs.models import (
     Program,
     ProgramPathway,
 )
-from pathways.programs.services import program_create, program_pathway_configure
+from pathways.programs.program_templates import program_template
+from pathways.programs.services import program_create, program_template_apply
 from pathways.referrals.models import Referral, ReferralStatusChange
 from pathways.surveillance.models import OverdoseEvent
 from pathways.workflow.services import CONTACT_DEADLINES as DEMO_DEADLINES
@@ -345,6 +345,7 @@ class PathwayInfo:
     default_call_source: str
     config_id: uuid.UUID | None
     deadlines: dict[str, int]
+    followup_team_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -377,31 +378,48 @@ class County:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+#: The programs Riverbend County runs, each started from a program template as a coordinator
+#: would (Setup > Program templates): (template, local names, follow-up team by agency key).
+DEMO_TEMPLATES: tuple[tuple[str, dict[str, str], dict[str, str | None]], ...] = (
+    ("angel_program", {"self_referral": "Riverbend Angel Program"}, {}),
+    (
+        "lead_king_county",
+        {
+            "officer_intervention": "LEAD Riverbend",
+            "officer_prevention": "LEAD Riverbend social contact",
+        },
+        {},
+    ),
+    # The county's Quick Response Team is worked by the recovery community organisation's peers
+    # with a clinician, not by one police department: the coordinator's adjustment.
+    (
+        "qrt_hamilton_county",
+        {"naloxone_plus": "Riverbend Quick Response Team"},
+        {"naloxone_plus": "rrco"},
+    ),
+    (
+        "community_response_team",
+        {"community_response": "Riverbend Crisis Response Team"},
+        {"community_response": "crt"},
+    ),
+)
+
+
 def _configure_pathways(program: Program) -> None:
-    """Start two pathways from the example rule sets, as a coordinator would: the Angel Program
-    for walk-ins and LEAD (Seattle style) with the prosecutor's review for held charges."""
-    examples = example_rule_sets()
-    for code, example_code, local_name in (
-        ("self_referral", "angel_program", "Riverbend Angel Program"),
-        ("officer_intervention", "lead_seattle", "LEAD Riverbend"),
-    ):
-        example = examples[example_code]
-        pp = ProgramPathway.objects.select_related("pathway", "program").get(
-            program=program, pathway__code=code
-        )
-        current = pp.current_config
-        assert current is not None
-        program_pathway_configure(
+    """Start the county's programs from their templates (Active Outreach keeps the catalog's
+    configuration: the county built its outreach lists itself)."""
+    for code, local_names, teams in DEMO_TEMPLATES:
+        template = program_template(code)
+        assert template is not None, code
+        program_template_apply(
             actor=None,
-            program_pathway=pp,
-            is_enabled=True,
-            local_name=local_name,
-            note=f"Started from the example rule set: {example.name}.",
-            rules=[r.as_dict() for r in example.rules],
-            charges=example.charges,
-            prosecutor_review=example.prosecutor_final_say,
-            deadlines={**current.deadlines, **example.deadlines},
-            rule_set_source=example.code,
+            program=program,
+            template=template,
+            local_names=local_names,
+            followup_teams={
+                pathway: uid("cast", "agency", key) if key else None
+                for pathway, key in teams.items()
+            },
         )
 
 
@@ -583,12 +601,15 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
         p.code: PathwayInfo(
             id=p.id,
             code=p.code,
-            kinds=frozenset(p.starter_agency_kinds),
-            roles=frozenset(p.starter_roles),
+            kinds=frozenset(
+                configs[p.pk].starter_agency_kinds if p.pk in configs else p.starter_agency_kinds
+            ),
+            roles=frozenset(configs[p.pk].starter_roles if p.pk in configs else p.starter_roles),
             needs=tuple(p.typical_needs),
             default_call_source=p.default_call_source,
             config_id=configs[p.pk].pk if p.pk in configs else None,
             deadlines=dict(configs[p.pk].deadlines) if p.pk in configs else {},
+            followup_team_id=configs[p.pk].followup_team_id if p.pk in configs else None,
         )
         for p in Pathway.objects.filter(code__in=PathwayCode.values)
     }
@@ -1113,7 +1134,7 @@ class Stream:
             "work_items",
             id=uid(self.seed, "work_item", encounter["id"]),
             program_id=encounter["program_id"],
-            team_id=encounter["agency_id"],
+            team_id=pathway.followup_team_id or encounter["agency_id"],
             kind=kind,
             title=title.format(date=f"{local:%b} {local.day}"),
             person_id=encounter["person_id"],

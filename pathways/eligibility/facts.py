@@ -80,6 +80,16 @@ _OFFENCE_TYPES = (
     ("other", "Another offense"),
 )
 
+_WEEKDAYS = (
+    ("monday", "Monday"),
+    ("tuesday", "Tuesday"),
+    ("wednesday", "Wednesday"),
+    ("thursday", "Thursday"),
+    ("friday", "Friday"),
+    ("saturday", "Saturday"),
+    ("sunday", "Sunday"),
+)
+
 _B, _N, _C = FactType.BOOLEAN, FactType.NUMBER, FactType.CHOICE
 
 FACTS: dict[str, Fact] = {
@@ -91,6 +101,22 @@ FACTS: dict[str, Fact] = {
             "How old is the person?",
             _N,
             unit="years",
+            derived=True,
+        ),
+        Fact(
+            "weekday",
+            "Day of the week (of the contact, local time)",
+            "What day of the week is it?",
+            _C,
+            choices=_WEEKDAYS,
+            derived=True,
+        ),
+        Fact(
+            "local_hour",
+            "Hour of the day (of the contact, local time, 0–23)",
+            "What hour of the day is it?",
+            _N,
+            unit="h",
             derived=True,
         ),
         Fact(
@@ -182,6 +208,18 @@ FACTS: dict[str, Fact] = {
             "What is the main offense the person could be charged with?",
             _C,
             choices=_OFFENCE_TYPES,
+        ),
+        Fact(
+            "drug_screen_score",
+            "Drug screening score",
+            "What is the person's score on the program's brief drug screening tool?",
+            _N,
+        ),
+        Fact(
+            "needs_emergency_medical_care",
+            "Needs emergency medical care",
+            "Does the medical assessment show the person needs emergency medical care now?",
+            _B,
         ),
         Fact(
             "in_crisis",

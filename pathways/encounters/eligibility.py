@@ -13,6 +13,9 @@ from pathways.eligibility.facts import FACTS, Fact, FactType
 from pathways.eligibility.rules import Decision, RuleSpec, evaluate, facts_used, validate_rules
 from pathways.programs.models import PathwayConfig, Program
 
+#: rule-engine's value for each ``datetime.weekday()`` (the ``weekday`` fact's choices).
+WEEKDAYS = FACTS["weekday"].choice_values
+
 UNKNOWN = ""
 YES_NO = [("yes", "Yes"), ("no", "No"), (UNKNOWN, "Don't know")]
 
@@ -82,12 +85,14 @@ def decide(
     program: Program,
 ) -> Decision:
     """Evaluate the rules with the officer's answers and the computed facts."""
-    local_day = occurred_at.astimezone(zoneinfo.ZoneInfo(program.time_zone)).date()
+    local = occurred_at.astimezone(zoneinfo.ZoneInfo(program.time_zone))
     facts: dict[str, Any] = {
         code: (float(value) if isinstance(value, Decimal) else value)
         for code, value in answers.items()
     }
-    facts["age"] = age_on(born, local_day)
+    facts["age"] = age_on(born, local.date())
+    facts["weekday"] = WEEKDAYS[local.weekday()]
+    facts["local_hour"] = float(local.hour)
     return evaluate(rules, facts)
 
 

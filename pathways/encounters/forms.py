@@ -130,7 +130,7 @@ class FieldEntryForm(Form):
         initial.setdefault("call_source", pathway.default_call_source)
         super().__init__(*args, **kwargs)
         self.sections = section_forms(
-            list(pathway.questions),
+            list(config.sections) if config is not None else list(pathway.questions),
             self.data if self.is_bound else None,
             program=program,
             config=config,

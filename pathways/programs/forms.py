@@ -14,6 +14,7 @@ from pathways.core.validators import validate_clean_text
 from pathways.directory.models import Service
 from pathways.eligibility.rules import MAX_CONDITION, MAX_REASON, Outcome, RuleError, validate_rules
 from pathways.programs.deadlines import deadlines_for
+from pathways.programs.form_sections import sections_for
 from pathways.programs.models import ChargeMode, PathwayConfig, ProgramPathway
 from pathways.programs.vocabulary import PlanRequirementKind
 
@@ -133,6 +134,12 @@ class PathwayConfigForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    sections = forms.MultipleChoiceField(
+        label="Sections of the field form",
+        help_text="What the responder's form asks besides the person, needs, place and service.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     rule_set_source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
     note = forms.CharField(
         label="Why this change",
@@ -165,6 +172,17 @@ class PathwayConfigForm(Form):
         self._set_choices(
             "partner_services",
             [(str(s.pk), f"{s.name} — {s.organization.name}") for s in services],
+        )
+        self._set_choices(
+            "sections",
+            [
+                (
+                    section.code,
+                    f"{section.label}{' (always)' if pathway.code in section.required_for else ''}"
+                    f" — {section.help}",
+                )
+                for section in sections_for(pathway.code)
+            ],
         )
         self.deadline_names: list[str] = []
         for kind in deadlines_for(pathway.code):
@@ -208,6 +226,7 @@ class PathwayConfigForm(Form):
                 name.removeprefix("deadline_"): data[name] for name in self.deadline_names
             },
             "partner_service_ids": data["partner_services"],
+            "sections": data["sections"],
             "rule_set_source": data["rule_set_source"],
         }
 
@@ -224,6 +243,7 @@ def initial_from_config(pp: ProgramPathway, config: PathwayConfig) -> dict[str, 
         "requires_peer": config.requires_peer,
         "followup_team": str(config.followup_team_id or ""),
         "partner_services": config.partner_service_ids,
+        "sections": config.sections,
         "rule_set_source": config.rule_set_source,
     }
     for code, value in config.deadlines.items():
@@ -260,3 +280,70 @@ def rules_from_formset(formset: Any) -> list[dict[str, str]] | None:
             formset._non_form_errors = formset.error_class([str(exc)])
         return None
     return raw
+
+
+class TemplateStartForm(Form):
+    """Start a program from a template: a local name and follow-up team per pathway, and a
+    confirmation when it saves over a configuration the program chose."""
+
+    note = forms.CharField(
+        label="Note for the history (optional)",
+        help_text="Kept with each new version, e.g. 'Agreed with the county board on Nov 3'.",
+        required=False,
+        max_length=200,
+        validators=[validate_clean_text],
+    )
+    confirm_replace = forms.BooleanField(
+        label="Yes, save the template's configuration over the one in force (it stays in the "
+        "history)",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, preview: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preview = preview
+        self.pathway_fields: list[tuple[Any, forms.BoundField, forms.BoundField]] = []
+        team_choices = [("", "The responder's agency")] + [
+            (str(a.pk), f"{a.name} ({a.get_kind_display()})") for a in preview.agencies
+        ]
+        for item in preview.pathways:
+            code = item.part.pathway
+            name_field = f"local_name_{code}"
+            team_field = f"followup_team_{code}"
+            self.fields[name_field] = forms.CharField(
+                label=f"What your program calls its {item.pathway.name} pathway",
+                initial=item.part.local_name,
+                max_length=100,
+                validators=[validate_clean_text],
+                error_messages={"required": "Enter the name your program uses."},
+            )
+            self.fields[team_field] = forms.ChoiceField(
+                label="Team that follows up",
+                choices=team_choices,
+                required=False,
+                initial=str(item.teams[0].pk) if item.teams else "",
+                help_text="Visits, placement and follow-up land on this team's worklist.",
+            )
+            self.pathway_fields.append((item, self[name_field], self[team_field]))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.preview.replaces_any and not data.get("confirm_replace"):
+            self.add_error(
+                "confirm_replace",
+                "Your program already runs one of these pathways its own way: tick the box to "
+                "save the template's configuration over it.",
+            )
+        return data
+
+    def local_names(self) -> dict[str, str]:
+        return {
+            item.part.pathway: self.cleaned_data[f"local_name_{item.part.pathway}"]
+            for item, _, _ in self.pathway_fields
+        }
+
+    def followup_teams(self) -> dict[str, Any]:
+        return {
+            item.part.pathway: self.cleaned_data[f"followup_team_{item.part.pathway}"] or None
+            for item, _, _ in self.pathway_fields
+        }

@@ -87,6 +87,13 @@ class ProgramPathway(BaseModel):
     current_config = models.ForeignKey(
         "PathwayConfig", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    template_code = models.CharField(
+        max_length=60, blank=True, help_text="The program template this pathway was started from"
+    )
+    template_name = models.CharField(max_length=200, blank=True)
+    template_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The configuration version the template created"
+    )
 
     class Meta:
         constraints = [
@@ -132,6 +139,9 @@ class PathwayConfig(BaseModel):
     rules = models.JSONField(default=list, blank=True)
     requirements = models.JSONField(
         default=list, blank=True, help_text="Service-plan requirements template"
+    )
+    sections = models.JSONField(
+        default=list, blank=True, help_text="The pathway's own sections of the field form"
     )
     rule_set_source = models.CharField(max_length=60, blank=True)
     note = models.CharField(max_length=300, blank=True)

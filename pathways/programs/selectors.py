@@ -94,6 +94,7 @@ CONFIG_LABELS = {
     "partner_service_ids": "Partner services",
     "rules": "Eligibility rules",
     "requirements": "Service-plan requirements",
+    "sections": "Sections of the field form",
     "rule_set_source": "Started from example",
 }
 
@@ -144,3 +145,112 @@ def current_config(program_id: Any, pathway: Pathway) -> PathwayConfig | None:
         .first()
     )
     return pp.current_config if pp else None
+
+
+@dataclass(frozen=True)
+class TemplatePathwayPreview:
+    part: Any  # program_templates.TemplatePathway
+    pathway: Pathway
+    current: ProgramPathway | None
+    replaces: bool
+    """The program already runs this pathway under a configuration someone chose (another
+    template, or a coordinator's change): starting the template saves over it (kept in history)."""
+    services: list[Any]
+    """The program's services the template's partner-service types match."""
+    teams: list[Any]
+    """Agencies of the kind the template wants as the follow-up team."""
+    roles: list[str]
+    kinds: list[str]
+    deadlines: list[tuple[str, str]]
+    rules: list[tuple[str, str, str]]  # (outcome label, reason, condition)
+    sections: list[str]
+
+
+@dataclass(frozen=True)
+class TemplatePartnerPreview:
+    kind_label: str
+    role: str
+    required: bool
+    agencies: list[Any]
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    pathways: list[TemplatePathwayPreview]
+    partners: list[TemplatePartnerPreview]
+    agencies: list[Any]
+
+    @property
+    def replaces_any(self) -> bool:
+        return any(p.replaces for p in self.pathways)
+
+    @property
+    def missing_partners(self) -> list[TemplatePartnerPreview]:
+        return [p for p in self.partners if p.required and not p.agencies]
+
+
+def template_preview(program: Program, template: Any) -> TemplatePreview:
+    """What starting `template` would set up in `program`, against what it runs now."""
+    from pathways.accounts.models import Agency, AgencyKind, Role
+    from pathways.directory.selectors import services_in_program
+    from pathways.eligibility.rules import Outcome
+    from pathways.programs.deadlines import DEADLINES
+    from pathways.programs.form_sections import FORM_SECTIONS
+
+    agencies = list(
+        Agency.objects.filter(program=program, archived_at__isnull=True).order_by("name")
+    )
+    current = {pp.pathway.code: pp for pp in program_pathways(program)}
+    catalog = {p.code: p for p in Pathway.objects.all()}
+    services = list(services_in_program(program).select_related("organization").order_by("name"))
+    outcome_labels = {o.value: o.label for o in Outcome}
+    previews = []
+    for part in template.pathways:
+        pp = current.get(part.pathway)
+        config = pp.current_config if pp else None
+        replaces = bool(
+            pp
+            and pp.is_enabled
+            and config
+            and (pp.template_code not in ("", template.code) or config.version > 1)
+        )
+        previews.append(
+            TemplatePathwayPreview(
+                part=part,
+                pathway=catalog[part.pathway],
+                current=pp,
+                replaces=replaces,
+                services=[s for s in services if s.service_type in part.service_types],
+                teams=[a for a in agencies if a.kind == part.followup_team_kind],
+                roles=[str(Role(r).label) for r in part.config["starter_roles"]],
+                kinds=[str(AgencyKind(k).label) for k in part.config["starter_agency_kinds"]],
+                deadlines=[
+                    (DEADLINES[code].label, f"{value} {DEADLINES[code].unit}")
+                    for code, value in part.config["deadlines"].items()
+                ],
+                rules=[
+                    (outcome_labels.get(r["outcome"], r["outcome"]), r["reason"], r["condition"])
+                    for r in part.config["rules"]
+                ],
+                sections=[FORM_SECTIONS[code].label for code in part.config["sections"]],
+            )
+        )
+    partners = [
+        TemplatePartnerPreview(
+            kind_label=str(AgencyKind(p.kind).label),
+            role=p.role,
+            required=p.required,
+            agencies=[a for a in agencies if a.kind == p.kind],
+        )
+        for p in template.partners
+    ]
+    return TemplatePreview(previews, partners, agencies)
+
+
+def template_uses(program: Program) -> dict[str, list[ProgramPathway]]:
+    """The program's enabled pathways started from each template, by template code."""
+    uses: dict[str, list[ProgramPathway]] = {}
+    for pp in program_pathways(program):
+        if pp.is_enabled and pp.template_code:
+            uses.setdefault(pp.template_code, []).append(pp)
+    return uses

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
 from pathways.audit.services import audit_log, created, diff, snapshot
 from pathways.core.services import service
+from pathways.core.validators import clean_text_field
 from pathways.programs.catalog import catalog_rows
 from pathways.programs.deadlines import deadlines_for, default_deadlines
+from pathways.programs.form_sections import checked_sections, default_sections
 from pathways.programs.models import (
     ChargeMode,
     Pathway,
@@ -18,6 +21,7 @@ from pathways.programs.models import (
     Program,
     ProgramPathway,
 )
+from pathways.programs.program_templates import ProgramTemplate
 
 PATHWAY_FIELDS = [
     "name",
@@ -130,6 +134,7 @@ CONFIG_FIELDS = [
     "partner_service_ids",
     "rules",
     "requirements",
+    "sections",
     "rule_set_source",
 ]
 
@@ -147,18 +152,28 @@ def _initial_config_values(pathway: Pathway) -> dict[str, Any]:
         "partner_service_ids": [],
         "rules": [],
         "requirements": [],
+        "sections": default_sections(pathway.questions),
         "rule_set_source": "",
     }
 
 
-def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, Any]:
-    """Check a whole configuration; raise ValidationError naming every field at fault."""
+class PathwayLike(Protocol):
+    code: str
+    name: str
+    charges: str
+
+
+def config_problems(
+    pathway: PathwayLike, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check the parts of a configuration that do not depend on a program's agencies and
+    services (program templates are checked with this when loaded). Returns the cleaned values
+    and the problems by field."""
     from pathways.accounts.models import AgencyKind, Role
-    from pathways.directory.selectors import services_in_program
     from pathways.eligibility.rules import RuleError, validate_rules
 
     errors: dict[str, list[str]] = {}
-    code = pp.pathway.code
+    code = pathway.code
     roles = list(dict.fromkeys(values["starter_roles"]))
     if not roles:
         errors.setdefault("starter_roles", []).append("Choose at least one role who may start it.")
@@ -180,13 +195,13 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
     charges = values["charges"]
     if charges not in ChargeMode.values:
         errors.setdefault("charges", []).append("Choose how charges are handled.")
-    elif pp.pathway.charges == "held" and charges == ChargeMode.NONE:
+    elif pathway.charges == "held" and charges == ChargeMode.NONE:
         errors.setdefault("charges", []).append(
             "This pathway diverts a charge: choose held in abeyance or a civil citation."
         )
-    elif pp.pathway.charges != "held" and charges != ChargeMode.NONE:
+    elif pathway.charges != "held" and charges != ChargeMode.NONE:
         errors.setdefault("charges", []).append(
-            f"{pp.pathway.name} involves no charges: a person is never charged for coming "
+            f"{pathway.name} involves no charges: a person is never charged for coming "
             "forward or being referred."
         )
     deadlines: dict[str, int] = {}
@@ -205,10 +220,42 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
         errors.setdefault("deadlines", []).append(
             f"Not a deadline of this pathway: {', '.join(sorted(extra))}."
         )
+    try:
+        requirements = validated_requirements(values["requirements"])
+    except ValidationError as exc:
+        errors.setdefault("requirements", []).extend(exc.messages)
+        requirements = []
+    try:
+        rules = [
+            {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
+            for r in validate_rules(values["rules"])
+        ]
+    except RuleError as exc:
+        errors.setdefault("rules", []).append(str(exc))
+        rules = []
+    sections, problems = checked_sections(code, values["sections"])
+    if problems:
+        errors.setdefault("sections", []).extend(problems)
+    clean = {
+        **values,
+        "starter_roles": roles,
+        "starter_agency_kinds": kinds,
+        "deadlines": deadlines,
+        "rules": rules,
+        "requirements": requirements,
+        "sections": sections,
+    }
+    return clean, errors
+
+
+def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, Any]:
+    """Check a whole configuration; raise ValidationError naming every field at fault."""
+    from pathways.accounts.models import Agency
+    from pathways.directory.selectors import services_in_program
+
+    clean, errors = config_problems(pp.pathway, values)
     team_id = values["followup_team_id"] or None
     if team_id is not None:
-        from pathways.accounts.models import Agency
-
         team = Agency.objects.filter(
             pk=team_id, program=pp.program, archived_at__isnull=True
         ).first()
@@ -230,31 +277,9 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
             errors.setdefault("partner_service_ids", []).append(
                 f"{len(missing)} chosen service(s) are not active services of this program."
             )
-    try:
-        requirements = validated_requirements(values["requirements"])
-    except ValidationError as exc:
-        errors.setdefault("requirements", []).extend(exc.messages)
-        requirements = []
-    try:
-        rules = [
-            {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
-            for r in validate_rules(values["rules"])
-        ]
-    except RuleError as exc:
-        errors.setdefault("rules", []).append(str(exc))
-        rules = []
     if errors:
         raise ValidationError(errors)
-    return {
-        **values,
-        "starter_roles": roles,
-        "starter_agency_kinds": kinds,
-        "followup_team_id": team_id,
-        "deadlines": deadlines,
-        "partner_service_ids": service_ids,
-        "rules": rules,
-        "requirements": requirements,
-    }
+    return {**clean, "followup_team_id": team_id, "partner_service_ids": service_ids}
 
 
 @service
@@ -395,3 +420,122 @@ def validated_requirements(raw: Any) -> list[dict[str, Any]]:
             item[key] = round(number_value, 2)
         clean.append(item)
     return clean
+
+
+@service
+def program_template_apply(
+    *,
+    actor: Any,
+    program: Program,
+    template: ProgramTemplate,
+    local_names: Mapping[str, str] | None = None,
+    followup_teams: Mapping[str, Any] | None = None,
+    note: str = "",
+) -> list[ProgramPathway]:
+    """Start a program from a template: enable each of the template's pathways under its local
+    name and save the template's configuration as a new version, with the program's own follow-up
+    team and partner services; create the template's outreach lists. All or nothing: a problem
+    with any pathway leaves the program exactly as it was.
+
+    `followup_teams` maps a pathway code to an agency id of this program, or None for the
+    responder's own agency; for a pathway it does not name, the first agency of the kind the
+    template names follows up (none of that kind: the responder's agency).
+    Partner services are the program's services of the template's types (none: every service)."""
+    from pathways.accounts.models import Agency
+    from pathways.directory.selectors import services_in_program
+    from pathways.followups.models import OutreachList
+    from pathways.followups.services import outreach_list_create
+
+    local_names = local_names or {}
+    followup_teams = followup_teams or {}
+    agencies = list(
+        Agency.objects.filter(program=program, archived_at__isnull=True).order_by("name")
+    )
+    extra = clean_text_field(note, field="note", label="note", max_length=200, required=False)
+    why = f"Started from the template “{template.name}”." + (f" {extra}" if extra else "")
+    result: list[ProgramPathway] = []
+    for part in template.pathways:
+        local_name = clean_text_field(
+            local_names.get(part.pathway, part.local_name),
+            field=f"local_name_{part.pathway}",
+            label="local name",
+            max_length=100,
+            required=True,
+        )
+        if part.pathway in followup_teams:  # the coordinator's choice; None: the responder's
+            team_id = followup_teams[part.pathway]
+        else:
+            team_id = next((a.pk for a in agencies if a.kind == part.followup_team_kind), None)
+        service_ids = (
+            [
+                str(pk)
+                for pk in services_in_program(program)
+                .filter(service_type__in=part.service_types)
+                .order_by("name")
+                .values_list("pk", flat=True)
+            ]
+            if part.service_types
+            else []
+        )
+        pathway = Pathway.objects.get(code=part.pathway)
+        pp = program_pathway_set_enabled(
+            actor=actor, program=program, pathway=pathway, enabled=True
+        )
+        try:
+            config = pathway_config_save(
+                actor=actor,
+                program_pathway=pp,
+                note=why,
+                **{
+                    **{name: part.config[name] for name in CONFIG_FIELDS if name in part.config},
+                    "followup_team_id": team_id,
+                    "partner_service_ids": service_ids,
+                },
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"{part.pathway}": [f"{pathway.name}: {m}" for m in exc.messages]}
+            ) from exc
+        pp.refresh_from_db()
+        old = snapshot(pp, TEMPLATE_FIELDS)
+        pp.local_name = local_name
+        pp.template_code = template.code
+        pp.template_name = template.name
+        pp.template_version = config.version
+        changes = diff(old, snapshot(pp, TEMPLATE_FIELDS))
+        if changes:
+            pp.save(update_fields=[*TEMPLATE_FIELDS, "updated_at"])
+            audit_log(actor=actor, event_type="program_pathway.template", obj=pp, changes=changes)
+        result.append(pp)
+    for wanted in template.outreach_lists:
+        if OutreachList.objects.active().filter(program=program, name__iexact=wanted.name).exists():
+            continue
+        outreach_pp = next(pp for pp in result if pp.pathway.code == PathwayCode.ACTIVE_OUTREACH)
+        assert outreach_pp.current_config is not None
+        team = next(
+            (a for a in agencies if a.pk == outreach_pp.current_config.followup_team_id), None
+        ) or next((a for a in agencies if a.kind == wanted.team_kind), None)
+        if team is None:
+            raise ValidationError(
+                {
+                    "outreach_lists": f"The list “{wanted.name}” needs an outreach team: add "
+                    f"a {_kind_label(wanted.team_kind)} agency to the program first."
+                }
+            )
+        outreach_list_create(
+            actor=actor,
+            program=program,
+            name=wanted.name,
+            team=team,
+            description=wanted.description,
+        )
+    return result
+
+
+TEMPLATE_FIELDS = ["local_name", "template_code", "template_name", "template_version"]
+
+
+def _kind_label(kind: str) -> str:
+    from pathways.accounts.models import AgencyKind
+
+    return str(AgencyKind(kind).label).lower()

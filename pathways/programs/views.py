@@ -18,16 +18,20 @@ from pathways.programs.forms import (
     PathwayConfigForm,
     RequirementFormSet,
     RuleFormSet,
+    TemplateStartForm,
     initial_from_config,
     rules_from_formset,
 )
 from pathways.programs.models import ProgramPathway
+from pathways.programs.program_templates import program_template, template_catalog
 from pathways.programs.selectors import (
     config_history_with_changes,
     program_for_user,
     program_pathways,
+    template_preview,
+    template_uses,
 )
-from pathways.programs.services import program_pathway_configure
+from pathways.programs.services import program_pathway_configure, program_template_apply
 
 SETUP_ROLES = (Role.COORDINATOR, Role.ADMIN)
 # Errors the service raises, by the form field that shows them.
@@ -37,6 +41,7 @@ SERVICE_ERROR_FIELDS = {
     "charges": "charges",
     "partner_service_ids": "partner_services",
     "followup_team_id": "followup_team",
+    "sections": "sections",
     "note": "note",
 }
 
@@ -175,3 +180,68 @@ def pathway_history(request: HttpRequest, code: str) -> HttpResponse:
             "versions": config_history_with_changes(pp),
         },
     )
+
+
+@role_required(*SETUP_ROLES)
+def template_list(request: HttpRequest) -> HttpResponse:
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    catalog = template_catalog()
+    uses = template_uses(program)
+    wanted = request.GET.get("pathway", "")
+    templates = [t for t in catalog.templates if not wanted or wanted in t.pathway_codes]
+    return render(
+        request,
+        "programs/template_list.html",
+        {
+            "program": program,
+            "templates": [(t, uses.get(t.code, [])) for t in templates],
+            "problems": catalog.problems,
+            "pathways": program_pathways(program),
+            "wanted": wanted,
+        },
+    )
+
+
+@role_required(*SETUP_ROLES)
+def template_detail(request: HttpRequest, code: str) -> HttpResponse:
+    program = program_for_user(request.user)
+    template = program_template(code)
+    if program is None or template is None:
+        raise Http404("No such program template.")
+    preview = template_preview(program, template)
+    form = TemplateStartForm(request.POST if request.method == "POST" else None, preview=preview)
+    if request.method == "POST" and form.is_valid():
+        try:
+            started = program_template_apply(
+                actor=request.user,
+                program=program,
+                template=template,
+                local_names=form.local_names(),
+                followup_teams=form.followup_teams(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _show_template_errors(form, exc)
+        else:
+            names = ", ".join(f"“{pp.local_name}”" for pp in started)
+            messages.success(
+                request,
+                f"Started {names} from the template {template.name}. It applies to new "
+                "contacts from now on; review each pathway below and adjust it to your program.",
+            )
+            return redirect("programs:pathway_list")
+    return render(
+        request,
+        "programs/template_detail.html",
+        {"program": program, "template": template, "preview": preview, "form": form},
+    )
+
+
+def _show_template_errors(form: TemplateStartForm, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, errors)

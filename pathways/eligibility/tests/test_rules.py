@@ -55,10 +55,18 @@ def test_catalog_has_the_documented_facts_with_their_types() -> None:
         "offence_level": FactType.CHOICE,
         "offence_type": FactType.CHOICE,
         "in_crisis": FactType.BOOLEAN,
+        "drug_screen_score": FactType.NUMBER,
+        "needs_emergency_medical_care": FactType.BOOLEAN,
+        "weekday": FactType.CHOICE,
+        "local_hour": FactType.NUMBER,
     }
     assert {code: FACTS[code].type for code in expected} == expected
     assert FACTS["age"].derived
-    assert [code for code, fact in FACTS.items() if fact.derived] == ["age"]
+    assert [code for code, fact in FACTS.items() if fact.derived] == [
+        "age",
+        "weekday",
+        "local_hour",
+    ]
     assert FACTS["drug_grams"].unit == "g"
     assert "prescription_opiate_pills" in FACTS["drug_type"].choice_values
     assert FACTS["offence_level"].choice_values == (
