@@ -24,7 +24,12 @@ class UswdsFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        self.style_fields(*self.fields)
+
+    def style_fields(self, *names: str) -> None:
+        """Style fields by name; a form that adds fields after __init__ calls it for them."""
+        for name in names:
+            field = self.fields[name]
             for widget_type, css in _CLASS_FOR_WIDGET:
                 if isinstance(field.widget, widget_type):
                     if css:

@@ -324,6 +324,7 @@ class TemplateStartForm(Form):
                 initial=str(item.teams[0].pk) if item.teams else "",
                 help_text="Visits, placement and follow-up land on this team's worklist.",
             )
+            self.style_fields(name_field, team_field)
             self.pathway_fields.append((item, self[name_field], self[team_field]))
 
     def clean(self) -> dict[str, Any]:

@@ -68,3 +68,49 @@ def test_coordinator_configures_and_officer_sees_the_reasons(
     assert encounter.eligibility_outcome == "eligible"
     assert encounter.config is not None
     assert encounter.config.version == 2
+
+
+def test_coordinator_starts_a_program_from_a_template_on_a_phone(
+    cast: Any, live_server: Any, browser: Browser
+) -> None:
+    base = live_server.url
+    coordinator = open_as(browser, base, "coordinator", PHONE)
+    coordinator.goto(f"{base}/setup/pathways/")
+    coordinator.get_by_role("link", name="Start a program from a template").click()
+    expect(coordinator.get_by_role("heading", name="Program templates", level=1)).to_be_visible()
+    expect(coordinator.get_by_text("19 templates")).to_be_visible()
+    shoot(coordinator, "40-templates-list")
+    coordinator.get_by_label("Show templates for").select_option("naloxone_plus")
+    coordinator.get_by_role("button", name="Show").click()
+    expect(coordinator.get_by_text("3 templates")).to_be_visible()
+    coordinator.get_by_role(
+        "link", name="Quick Response Team (Hamilton County, OH)", exact=True
+    ).click()
+    expect(coordinator.get_by_text("72 hours", exact=True)).to_be_visible()
+    shoot(coordinator, "41-template-detail")
+    # an empty name is refused and nothing is started
+    name = coordinator.get_by_label("What your program calls its Naloxone Plus pathway")
+    name.fill("")
+    coordinator.get_by_role("button", name=re.compile("^Start Quick Response Team")).click()
+    expect(coordinator.get_by_text("Enter the name your program uses.")).to_be_visible()
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="naloxone_plus")
+    assert pp.template_code == ""
+    name.fill("Test County QRT")
+    coordinator.get_by_label("Team that follows up").select_option(label="Southside Police Department (Law enforcement)")
+    coordinator.get_by_role("button", name=re.compile("^Start Quick Response Team")).click()
+    expect(coordinator.get_by_text(re.compile("Started “Test County QRT”"))).to_be_visible()
+    expect(coordinator.get_by_text("Based on:")).to_be_visible()
+    shoot(coordinator, "42-template-started")
+    pp.refresh_from_db()
+    assert pp.template_code == "qrt_hamilton_county" and pp.local_name == "Test County QRT"
+    assert pp.current_config is not None
+    assert pp.current_config.followup_team_id == cast.police_b.pk
+
+    desk = open_as(browser, base, "coordinator", DESKTOP)
+    desk.goto(f"{base}/setup/templates/")
+    desk.goto(f"{base}/setup/templates/lead_king_county/")
+    expect(desk.get_by_role("heading", name="LEAD diversion")).to_be_visible()
+    shoot(desk, "43-template-detail-lead")
+    desk.goto(f"{base}/setup/pathways/naloxone_plus/")
+    expect(desk.get_by_text("as the template set it")).to_be_visible()
+    shoot(desk, "44-pathway-based-on")

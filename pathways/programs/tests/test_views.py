@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from pathways.programs.models import PathwayConfig, ProgramPathway
+from pathways.programs.services import pathway_config_save
 
 LIST_URL = reverse("programs:pathway_list")
 
@@ -22,6 +25,7 @@ def form_data(cast: Any, **overrides: Any) -> dict[str, Any]:
         "starter_roles": ["officer", "supervisor"],
         "starter_agency_kinds": ["law_enforcement", "fire", "ems"],
         "charges": "none",
+        "sections": ["surrendered_items", "companion"],
         "deadline_referral_response_hours": "24",
         "deadline_placement_hours": "24",
         "rules-TOTAL_FORMS": "3",
@@ -102,6 +106,44 @@ def test_bad_deadline_and_missing_roles_are_refused(cast: Any) -> None:
     assert "Choose at most 72 hours." in page
     assert "Choose at least one role who may start it." in page
     assert versions("self_referral") == 1
+
+
+def test_the_field_form_sections_are_configuration(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    new_url = reverse("encounters:new", kwargs={"code": "self_referral"})
+    before = client.get(edit_url("self_referral")).content.decode()
+    assert 'value="companion" checked' in before
+    assert 'name="companion-' in cast.client_for(cast.officer_a).get(new_url).content.decode()
+    client.post(edit_url("self_referral"), form_data(cast, sections=["surrendered_items"]))
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    assert pp.current_config is not None and pp.current_config.sections == ["surrendered_items"]
+    form = cast.client_for(cast.officer_a).get(new_url).content.decode()
+    assert 'name="companion-' not in form and 'name="surrendered_items-' in form
+
+
+def test_a_section_the_pathway_cannot_have_is_refused(cast: Any) -> None:
+    client = cast.client_for(cast.coordinator)
+    response = client.post(edit_url("self_referral"), form_data(cast, sections=["overdose"]))
+    assert "Select a valid choice. overdose is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert versions("self_referral") == 1
+    # the service refuses it too (an API or import would reach it without the form)
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
+    with pytest.raises(ValidationError) as info:
+        pathway_config_save(
+            actor=cast.coordinator, program_pathway=pp, note="x", sections=["charge"]
+        )
+    assert "Not a section this pathway's form can have: charge" in str(info.value)
+    assert versions("self_referral") == 1
+
+
+def test_required_sections_stay_whatever_is_ticked(cast: Any) -> None:
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="naloxone_plus")
+    config = pathway_config_save(
+        actor=cast.coordinator, program_pathway=pp, note="Add the peer", sections=["companion"]
+    )
+    assert config.sections == ["overdose", "companion"]
 
 
 def test_a_change_without_a_note_is_refused(cast: Any) -> None:
