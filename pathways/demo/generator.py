@@ -51,7 +51,7 @@ from pathways.directory.models import (
     ServiceHours,
 )
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
-from pathways.followups.models import WorkItem
+from pathways.followups.models import WorkItem, WorkKind
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
 from pathways.programs.models import (
@@ -66,6 +66,7 @@ from pathways.programs.services import program_create, program_template_apply
 from pathways.referrals.models import Referral, ReferralStatusChange
 from pathways.surveillance.models import OverdoseEvent
 from pathways.workflow.services import CONTACT_DEADLINES as DEMO_DEADLINES
+from pathways.workflow.services import PLACEMENT_DISPOSITIONS
 
 T = TypeVar("T")
 
@@ -1120,6 +1121,8 @@ class Stream:
         running at the end of the county's time, else done (most on time, some late)."""
         spec = DEMO_DEADLINES.get(pathway.code)
         if spec is None or spec[1] not in pathway.deadlines:
+            return
+        if spec[0] == WorkKind.PLACEMENT and encounter["disposition"] not in PLACEMENT_DISPOSITIONS:
             return
         rng = self.rng
         kind, deadline, title = spec

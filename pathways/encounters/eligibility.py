@@ -25,9 +25,28 @@ def rules_of(config: PathwayConfig | None) -> list[RuleSpec]:
     return validate_rules(config.rules) if config is not None and config.rules else []
 
 
-def asked_facts(rules: list[RuleSpec]) -> list[Fact]:
-    """The questions the officer answers: the facts the rules use, less those computed."""
-    return [FACTS[code] for code in facts_used(rules) if not FACTS[code].derived]
+#: Facts the held-charge section of the form answers (the charge's own fields, prefix "charge"):
+#: when the form has that section they are taken from the charge and never asked twice.
+CHARGE_FACTS = ("offence_type", "offence_level")
+
+
+def asked_facts(rules: list[RuleSpec], *, with_charge: bool = False) -> list[Fact]:
+    """The questions the officer answers: the facts the rules use, less those computed and,
+    when the form has the charge section, less those the charge answers."""
+    skip = CHARGE_FACTS if with_charge else ()
+    return [
+        FACTS[code] for code in facts_used(rules) if not FACTS[code].derived and code not in skip
+    ]
+
+
+def charge_answers(data: Any, prefix: str = "charge") -> dict[str, Any]:
+    """The offence facts as the charge section's raw fields give them (None when not chosen or
+    not a known value), for the live check."""
+    answers: dict[str, Any] = {}
+    for code in CHARGE_FACTS:
+        value = data.get(f"{prefix}-{code}") if data is not None else None
+        answers[code] = value if value in FACTS[code].choice_values else None
+    return answers
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -106,10 +125,13 @@ class EligibilityCheckForm(forms.Form):
 
     date_of_birth = forms.DateField(required=False)
 
-    def __init__(self, *args: Any, rules: list[RuleSpec], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, rules: list[RuleSpec], with_charge: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rules = rules
-        for fact in asked_facts(rules):
+        self.with_charge = with_charge
+        for fact in asked_facts(rules, with_charge=with_charge):
             self.fields[f"fact_{fact.code}"] = fact_field(fact)
 
     def decision(self, program: Program, now: dt.datetime) -> Decision | None:
@@ -120,4 +142,6 @@ class EligibilityCheckForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("fact_")
         }
+        if self.with_charge:
+            answers.update(charge_answers(self.data))
         return decide(self.rules, answers, self.cleaned_data["date_of_birth"], now, program)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -19,8 +20,14 @@ from pathways.core.validators import (
 from pathways.directory.forms import capacity_override_problem
 from pathways.directory.models import Service
 from pathways.directory.selectors import service_for_program
-from pathways.eligibility.rules import Decision, Outcome
-from pathways.encounters.eligibility import asked_facts, decide, fact_field, rules_of
+from pathways.eligibility.rules import Decision, Outcome, facts_used
+from pathways.encounters.eligibility import (
+    CHARGE_FACTS,
+    asked_facts,
+    decide,
+    fact_field,
+    rules_of,
+)
 from pathways.encounters.models import CallSource, Disposition, EligibilityReview
 from pathways.encounters.sections import (
     CompanionForm,
@@ -137,7 +144,8 @@ class FieldEntryForm(Form):
         )
         self.rules = rules_of(config)
         self.fact_names: list[str] = []
-        for fact in asked_facts(self.rules):
+        self.with_charge = "charge" in self.sections
+        for fact in asked_facts(self.rules, with_charge=self.with_charge):
             name = f"fact_{fact.code}"
             self.fields[name] = fact_field(fact)
             self.fact_names.append(name)
@@ -223,11 +231,26 @@ class FieldEntryForm(Form):
             crisis=crisis.crisis() if isinstance(crisis, CrisisForm) else None,
         )
 
+    def decision_before_answers(self, now: dt.datetime) -> Decision | None:
+        """When the rules ask nothing (they use only the time of the contact, like a walk-in
+        program's station hours), the decision the officer will get, shown up front."""
+        if not self.rules or self.fact_names or self.with_charge:
+            return None
+        if "age" in facts_used(self.rules):
+            return None
+        return decide(self.rules, {}, None, now, self.program)
+
     def _clean_eligibility(self, data: dict[str, Any]) -> None:
         if not self.rules or any(name in self.errors for name in self.fact_names):
             return
         born = self.person.date_of_birth if self.person else data.get("date_of_birth")
         self.answers = {name.removeprefix("fact_"): data.get(name) for name in self.fact_names}
+        if self.with_charge:
+            charge = self.sections["charge"]
+            if not charge.is_valid():
+                return  # the charge's own errors are shown; decide once it is complete
+            # the offence the rules judge is the charge being held, never a second answer
+            self.answers.update({code: charge.cleaned_data[code] for code in CHARGE_FACTS})
         self.decision = decide(self.rules, self.answers, born, data["occurred_at"], self.program)
         if self.decision.outcome == Outcome.INELIGIBLE and (
             data.get("disposition") == Disposition.REFERRED

@@ -88,6 +88,8 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     form = FieldEntryForm(
         request.POST or None, program=program, pathway=pp.pathway, config=pp.current_config
     )
+    if request.method == "GET":
+        form.decision = form.decision_before_answers(clock.now())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         new_person = None
@@ -190,7 +192,12 @@ def services_partial(request: HttpRequest) -> HttpResponse:
 def eligibility_partial(request: HttpRequest, code: str) -> HttpResponse:
     """The decision under the pathway's rules, refreshed as the officer answers (htmx)."""
     pp = _get_program_pathway_for_user(request, code)
-    form = EligibilityCheckForm(request.GET, rules=rules_of(pp.current_config))
+    config = pp.current_config
+    form = EligibilityCheckForm(
+        request.GET,
+        rules=rules_of(config),
+        with_charge=config is not None and "charge" in config.sections,
+    )
     return render(
         request,
         "encounters/_eligibility.html",

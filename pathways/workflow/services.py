@@ -226,11 +226,17 @@ CONTACT_DEADLINES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: A request for help starts the placement clock when the person goes on towards treatment: a
+#: referral, or medical care first (a Safe Station's transport) with the placement after it.
+PLACEMENT_DISPOSITIONS = (Disposition.REFERRED, Disposition.TRANSPORTED)
+
+
 @service
 def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails) -> list[WorkItem]:
     """Open the follow-up a contact needs under its pathway's configuration: an overdose
     follow-up inside the recovery window (not after a fatal overdose), a placement target for a
-    request for help, a follow-up after a crisis call. Titles never carry a name."""
+    request for help that goes on towards treatment, a follow-up after a crisis call. Titles
+    never carry a name."""
     config = encounter.config
     spec = CONTACT_DEADLINES.get(encounter.pathway.code)
     if config is None or spec is None:
@@ -243,6 +249,8 @@ def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails)
         return []
     if kind == WorkKind.CRISIS_FOLLOWUP and details.crisis is None:
         return []
+    if kind == WorkKind.PLACEMENT and encounter.disposition not in PLACEMENT_DISPOSITIONS:
+        return []  # declined, information only (e.g. not eligible): there is no bed to find
     item = work_item_open(
         actor=actor,
         program=encounter.program,

@@ -96,7 +96,8 @@ def test_coordinator_starts_a_program_from_a_template_on_a_phone(
     pp = ProgramPathway.objects.get(program=cast.program, pathway__code="naloxone_plus")
     assert pp.template_code == ""
     name.fill("Test County QRT")
-    coordinator.get_by_label("Team that follows up").select_option(label="Southside Police Department (Law enforcement)")
+    team = coordinator.get_by_label("Team that follows up")
+    team.select_option(label="Southside Police Department (Law enforcement)")
     coordinator.get_by_role("button", name=re.compile("^Start Quick Response Team")).click()
     expect(coordinator.get_by_text(re.compile("Started “Test County QRT”"))).to_be_visible()
     expect(coordinator.get_by_text("Based on:")).to_be_visible()
