@@ -86,9 +86,13 @@ def program_create(
         obj=program,
         changes=created(program, ["name", "jurisdiction", "time_zone"]),
     )
-    for code in pathway_codes:
+    if unknown := set(pathway_codes) - set(PathwayCode.values):
+        raise ValidationError(f"Not a pathway: {', '.join(sorted(unknown))}.")
+    # every pathway gets its row (and first configuration) so the coordinator can turn the
+    # others on later from Setup; only the ones named run from the start
+    for pathway in Pathway.objects.order_by("display_order"):
         program_pathway_set_enabled(
-            actor=actor, program=program, pathway=Pathway.objects.get(code=code), enabled=True
+            actor=actor, program=program, pathway=pathway, enabled=pathway.code in pathway_codes
         )
     return program
 
