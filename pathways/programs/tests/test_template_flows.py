@@ -187,6 +187,17 @@ def local_date(moment: dt.datetime, days: int) -> dt.date:
     return moment.astimezone(CHICAGO).date() + dt.timedelta(days=days)
 
 
+def assert_refused(
+    client: Client, pathway_code: str, data: dict[str, Any], message: str, at: dt.datetime = NOW
+) -> None:
+    """The field form refuses the submission with `message` and saves nothing."""
+    before = saved()
+    response = submit(client, pathway_code, data, at)
+    assert response.status_code == 422, text(response)[:2000]
+    assert message in text(response)
+    assert saved() == before
+
+
 def only_item(kind: str, **filters: Any) -> WorkItem:
     return WorkItem.objects.get(kind=kind, **filters)
 
@@ -283,11 +294,12 @@ def test_lead_king_county_refuses_more_than_3_g_and_sends_the_diversion_to_the_p
     start(cast, "lead_king_county")
     officer = cast.client_for(cast.officer_a)
     held = {"call_source": "on_view", **referred_to(cast.detox_p), **charge("drug_possession")}
-    before = saved()
-    refused = submit(officer, "officer_intervention", contact("avery", **held, **lead_facts("4")))
-    assert refused.status_code == 422
-    assert "Presumptively not eligible: more than 3 g of drugs" in text(refused)
-    assert saved() == before
+    assert_refused(
+        officer,
+        "officer_intervention",
+        contact("avery", **held, **lead_facts("4")),
+        "Presumptively not eligible: more than 3 g of drugs",
+    )
 
     diverted = submit(officer, "officer_intervention", contact("avery", **held, **lead_facts("2")))
     assert diverted.status_code == 302, text(diverted)[:2000]
@@ -334,11 +346,12 @@ def test_lead_santa_fe_diverts_5_g_under_its_6_g_line_with_the_intake_due_in_30_
     held = {"call_source": "on_view", **referred_to(cast.detox_p), **charge("drug_possession")}
     over = lead_facts("7")
     del over["fact_offence_type"]  # Santa Fe's rules do not ask for the offense
-    before = saved()
-    refused = submit(officer, "officer_intervention", contact("avery", **held, **over))
-    assert refused.status_code == 422
-    assert "Presumptively not eligible: more than 6 g of drugs" in text(refused)
-    assert saved() == before
+    assert_refused(
+        officer,
+        "officer_intervention",
+        contact("avery", **held, **over),
+        "Presumptively not eligible: more than 6 g of drugs",
+    )
 
     five = {k: v for k, v in lead_facts("5").items() if k != "fact_offence_type"}
     diverted = submit(officer, "officer_intervention", contact("avery", **held, **five))
@@ -369,13 +382,12 @@ def test_angel_program_walk_in_is_police_only_and_placed_inside_24_hours(cast: C
         **paired_with(angel),
         **facts(officer_safety_risk="no"),
     }
-    before = saved()
-    refused = submit(
-        officer, "self_referral", contact("avery", **walk_in, fact_outstanding_warrant="yes")
+    assert_refused(
+        officer,
+        "self_referral",
+        contact("avery", **walk_in, fact_outstanding_warrant="yes"),
+        "The person has an outstanding warrant.",
     )
-    assert refused.status_code == 422
-    assert "The person has an outstanding warrant." in text(refused)
-    assert saved() == before
 
     helped = submit(
         officer, "self_referral", contact("avery", **walk_in, fact_outstanding_warrant="no")
@@ -566,13 +578,12 @@ def test_hope_initiative_refers_any_substance_use_to_its_partner_services_only(
         "notes": "Methamphetamine and alcohol; no opioids.",
         **surrendered("paraphernalia"),
     }
-    before = saved()
-    refused = submit(
-        officer, "self_referral", contact("jordan", **meth, **referred_to(cast.crisis_q))
+    assert_refused(
+        officer,
+        "self_referral",
+        contact("jordan", **meth, **referred_to(cast.crisis_q)),
+        "That service is not one of this pathway's partner services.",
     )
-    assert refused.status_code == 422
-    assert "That service is not one of this pathway's partner services." in text(refused)
-    assert saved() == before
 
     helped = submit(
         officer, "self_referral", contact("jordan", **meth, **referred_to(cast.detox_p))
@@ -652,13 +663,12 @@ def test_steer_diverts_only_a_screening_score_of_3_or_more_with_an_assessment_in
     start(cast, "steer_montgomery_county")
     officer = cast.client_for(cast.officer_a)
     held = {"call_source": "on_view", **referred_to(cast.detox_p), **charge("drug_possession")}
-    before = saved()
-    refused = submit(
-        officer, "officer_intervention", contact("avery", **held, fact_drug_screen_score="2")
+    assert_refused(
+        officer,
+        "officer_intervention",
+        contact("avery", **held, fact_drug_screen_score="2"),
+        "so the person is not a STEER candidate",
     )
-    assert refused.status_code == 422
-    assert "so the person is not a STEER candidate" in text(refused)
-    assert saved() == before
 
     diverted = submit(
         officer, "officer_intervention", contact("avery", **held, fact_drug_screen_score="4")
@@ -878,13 +888,12 @@ def test_cit_officer_records_the_crisis_outcome_and_offers_mental_health_service
         "call_source": "dispatched",
         **crisis("officer", outcome="crisis_center"),
     }
-    before = saved()
-    refused = submit(
-        officer, "officer_prevention", contact("jordan", **call, **referred_to(cast.detox_p))
+    assert_refused(
+        officer,
+        "officer_prevention",
+        contact("jordan", **call, **referred_to(cast.detox_p)),
+        "That service is not one of this pathway's partner services.",
     )
-    assert refused.status_code == 422
-    assert "That service is not one of this pathway's partner services." in text(refused)
-    assert saved() == before
 
     ok = submit(
         officer, "officer_prevention", contact("jordan", **call, **referred_to(cast.crisis_q))
@@ -916,13 +925,12 @@ def test_community_response_team_needs_clinician_and_peer_and_follows_up_within_
         "location_text": "Bus shelter, 5th & Pine",
         **referred_to(cast.crisis_q),
     }
-    before = saved()
-    refused = submit(
-        client, "community_response", contact("dana", **call, **crisis("clinician", "medic"))
+    assert_refused(
+        client,
+        "community_response",
+        contact("dana", **call, **crisis("clinician", "medic")),
+        "This program's crisis team includes a peer.",
     )
-    assert refused.status_code == 422
-    assert "This program's crisis team includes a peer." in text(refused)
-    assert saved() == before
 
     ok = submit(
         client,
