@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pathways.cases",
     "pathways.surveillance",
     "pathways.followups",
+    "pathways.consent",
     "pathways.outcomes",
     "pathways.demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("program/", include("pathways.outcomes.urls")),
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
+    path("consent/", include("pathways.consent.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable, Iterator
 
 _now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
@@ -12,6 +13,11 @@ _now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
 def now() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""
     return _now()
+
+
+def local_date(time_zone: str) -> dt.date:
+    """Today in a time zone (a program's), e.g. for 'not in the future' checks on dates."""
+    return now().astimezone(zoneinfo.ZoneInfo(time_zone)).date()
 
 
 @contextlib.contextmanager

@@ -1704,7 +1704,75 @@ def _seed_casework(county: County, *, seed: int) -> dict[str, int]:
                 reason="repeat_overdose",
             )
         entries += 1
-    return {"cases": cases, "outreach_entries": entries}
+    return {"cases": cases, "outreach_entries": entries, "consents": _seed_consents(county, rng)}
+
+
+#: A drawn signature stand-in for the demo's on-screen consents (a 1x1 PNG).
+DEMO_SIGNATURE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8"
+    "AAAAASUVORK5CYII="
+)
+
+
+def _seed_consents(county: County, rng: random.Random) -> int:
+    """Some people referred by the Riverbend police to Harbor signed a consent at intake for
+    the police to learn whether they connected with treatment (42 CFR Part 2); the others'
+    referrals show the police only "Sent"."""
+    from pathways.consent.services import consent_record
+    from pathways.referrals.models import Referral
+
+    intake = (
+        User.objects.filter(
+            memberships__role="provider_intake", memberships__agency_id=county.agencies["harbor"].id
+        )
+        .order_by("username")
+        .first()
+    )
+    if intake is None:
+        return 0
+    referrals = (
+        Referral.objects.filter(
+            referring_agency_id=county.agencies["rpd"].id,
+            receiving_agency_id=county.agencies["harbor"].id,
+        )
+        .exclude(status__in=("sent", "received", "declined"))
+        .select_related("person", "receiving_agency__program", "referring_agency")
+        .order_by("-created_at")[:60]
+    )
+    made = 0
+    seen: set[Any] = set()
+    for referral in referrals:
+        if referral.person_id in seen or rng.random() < 0.5:
+            continue
+        seen.add(referral.person_id)
+        signed = referral.created_at + dt.timedelta(hours=rng.uniform(2, 30))
+        if signed > county.end:
+            continue
+        local = signed.astimezone(ZONE).date()
+        with clock.frozen(signed):
+            consent_record(
+                actor=intake,
+                person=referral.person,
+                kind="general",
+                disclosing_agency=referral.receiving_agency,
+                categories=["referral_status"] + (["attendance"] if rng.random() < 0.4 else []),
+                recipient_agency=referral.referring_agency,
+                recipient_roles=["officer", "supervisor"],
+                intermediary=f"Pathways, the information system of {county.program.name}",
+                purpose="So the officer who referred the person knows whether they connected "
+                "with treatment.",
+                revocation_statement="You may revoke this consent at any time, except for what "
+                "has already been shared, by telling Harbor's staff.",
+                expires_on=local + dt.timedelta(days=365),
+                signature_method="on_screen",
+                signed_by=f"{referral.person.first_name} {referral.person.last_name}",
+                signed_on=local,
+                signature_image=DEMO_SIGNATURE,
+            )
+        made += 1
+        if made >= 15:
+            break
+    return made
 
 
 # --- a digest of the generated rows (the determinism test and `demo_load -v 2`) ---------------

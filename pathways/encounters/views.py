@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for
+from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_see_referral_progress
+from pathways.consent.services import referral_for_viewer
 from pathways.core import clock
 from pathways.core.access import is_htmx, role_required
 from pathways.directory.selectors import services_for_needs
@@ -213,7 +215,7 @@ def detail(
 ) -> HttpResponse:
     encounter = _get_encounter_for_user(request, encounter_id)
     referrals = [
-        (r, list(history_of(r)))
+        (r, referral_for_viewer(request.user, r, list(history_of(r))))
         for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
     now = clock.now()
@@ -244,6 +246,7 @@ def detail(
             "overdoses": overdoses_of_person(encounter.person) if overdose else [],
             "surrendered": list(encounter.surrendered_items.all()),
             "crisis": CrisisResponse.objects.filter(encounter=encounter).first(),
+            "notice": REDISCLOSURE_NOTICE,
         },
     )
 
@@ -274,6 +277,14 @@ def eligibility_review(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRes
 
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
 def encounter_list(request: HttpRequest) -> HttpResponse:
-    encounters = encounters_visible_to(request.user).prefetch_related("referrals")[:50]
+    encounters = list(encounters_visible_to(request.user).prefetch_related("referrals")[:50])
     template = "encounters/list.html#rows" if is_htmx(request) else "encounters/list.html"
-    return render(request, template, {"encounters": encounters})
+    # The list shows a referral's progress only to its provider and the program office; others
+    # see that it was sent, and its progress (under the person's consent) on the contact page.
+    progress = {
+        r.pk
+        for e in encounters
+        for r in e.referrals.all()
+        if may_see_referral_progress(request.user, r)
+    }
+    return render(request, template, {"encounters": encounters, "progress": progress})

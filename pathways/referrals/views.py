@@ -13,6 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
+from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.consent.selectors import REDISCLOSURE_NOTICE
+from pathways.consent.services import CONSENT_STAFF_ROLES, referral_for_viewer
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.referrals import services
@@ -94,15 +97,19 @@ def detail(
                 messages.error(request, error)
     if acting and referral.status == ReferralStatus.SENT:
         referral = services.referral_receive(actor=request.user, referral=referral)
+    shown = referral_for_viewer(request.user, referral, list(history_of(referral)))
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
-            "history": history_of(referral),
+            "shown": shown,
+            "notice": REDISCLOSURE_NOTICE,
             "acting": acting,
             "forms": _forms_for(referral, bound) if acting else {},
-            "status_help": STATUS_DESCRIPTIONS[referral.status],
+            "status_help": STATUS_DESCRIPTIONS[shown.status],
+            "manages_consents": is_program_wide(request.user)
+            or referral.receiving_agency_id in agency_ids_for(request.user, *CONSENT_STAFF_ROLES),
         },
         status=422 if bound else 200,
     )

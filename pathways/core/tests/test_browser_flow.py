@@ -80,9 +80,36 @@ def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser)
     expect(intake.get_by_test_id("referral-status")).to_have_text("Engaged")
     shoot(intake, "06-intake-engaged")
 
-    # --- the officer's agency sees the status; another agency sees nothing ---------------------
+    # --- without the person's consent the officer's agency sees only that it was sent --------
+    officer.reload()
+    expect(officer.get_by_test_id("referral-status")).to_have_text("Sent")
+    expect(officer.get_by_test_id("referral-withheld")).to_contain_text("No consent")
+
+    # --- the person signs a consent on the provider's screen (42 CFR Part 2) -------------------
+    intake.get_by_role("link", name="Consents to share and disclosures").click()
+    intake.get_by_role("link", name="Record a consent").click()
+    pad = intake.locator("canvas.pw-signature__pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    intake.mouse.move(box["x"] + 20, box["y"] + 30)
+    intake.mouse.down()
+    for step in range(1, 12):
+        intake.mouse.move(box["x"] + 20 + step * 25, box["y"] + 30 + (step % 3) * 20)
+    intake.mouse.up()
+    intake.get_by_label("Signed by").fill("Dana Whitfield")
+    shoot(intake, "08-consent-signed")
+    intake.get_by_role("button", name="Record consent").click()
+    expect(intake.get_by_text("Consent recorded.")).to_be_visible()
+    expect(intake.get_by_test_id("consent")).to_contain_text("In force")
+
+    # --- with it, the officer sees the status and the redisclosure notice ----------------------
     officer.reload()
     expect(officer.get_by_test_id("referral-status")).to_have_text("Engaged")
+    expect(officer.get_by_test_id("part2-notice")).to_be_visible()
+    shoot(officer, "09-officer-status-under-consent")
+    intake.reload()
+    expect(intake.get_by_text("officer_a, Northside Police Department")).to_be_visible()
     other = open_as(browser, base, "officer_b", PHONE)
     response = other.goto(f"{base}/encounters/{encounter.pk}/")
     assert response is not None and response.status == 404

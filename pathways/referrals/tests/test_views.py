@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from pathways.consent.services import consent_record
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
 from pathways.referrals.factories import make_referral
@@ -52,11 +53,34 @@ def test_opening_marks_received_then_accept_and_record_intake(
     assert abs((engaged.intake_at - clock.now()).total_seconds()) < 120
 
 
-def test_officer_agency_sees_status_other_agency_gets_404(cast: Any, referral: Referral) -> None:
+def test_officer_agency_sees_status_under_consent_other_agency_gets_404(
+    cast: Any, referral: Referral
+) -> None:
+    """The provider's progress is Part 2 data: the referring agency sees "Sent" until the
+    person consents (consent/tests has the details)."""
     act(cast, cast.intake_p, referral, "accept")
     url = reverse("encounters:detail", args=[referral.encounter.pk])
     page = cast.client_for(cast.officer_a).get(url)
     assert page.status_code == 200
+    assert b'data-testid="referral-status">Sent' in page.content
+    consent_record(
+        actor=cast.intake_p,
+        person=referral.person,
+        kind="general",
+        disclosing_agency=cast.provider_p,
+        categories=["referral_status"],
+        recipient_agency=cast.police_a,
+        recipient_roles=["officer"],
+        intermediary="Pathways",
+        purpose="So the officer knows the person connected with treatment.",
+        revocation_statement="You may revoke this consent at any time.",
+        expiry_event="treatment_ended",
+        signature_method="on_screen",
+        signed_by="The person",
+        signed_on=clock.local_date("America/Chicago"),
+        signature_image="data:image/png;base64,iVBORw0KGgoAAAAA",
+    )
+    page = cast.client_for(cast.officer_a).get(url)
     assert b'data-testid="referral-status">Accepted' in page.content
     assert cast.client_for(cast.officer_b).get(url).status_code == 404
     detail = reverse("referrals:detail", args=[referral.pk])

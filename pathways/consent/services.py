@@ -1,0 +1,357 @@
+"""Writes for consents: record one (every §2.31 element checked, refusals name the element),
+revoke it, and record each disclosure made under it."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from pathways.accounts.models import Agency, AgencyKind, Role
+from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.audit.services import audit_log, created, diff, snapshot
+from pathways.consent.models import (
+    Consent,
+    ConsentDocument,
+    ConsentKind,
+    Disclosure,
+    ExpiryEvent,
+    InfoCategory,
+    SignatureMethod,
+)
+from pathways.core import clock
+from pathways.core.services import service
+from pathways.core.validators import text_problem
+from pathways.people.models import Person
+
+#: Agencies that hold Part 2 records and may be named as the discloser.
+HOLDER_KINDS = (AgencyKind.TREATMENT, AgencyKind.RECOVERY_SUPPORT, AgencyKind.PROGRAM_OFFICE)
+#: Staff of the discloser who may record or revoke a consent for it.
+CONSENT_STAFF_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER, Role.COORDINATOR)
+#: §2.35: only the criminal-justice staff who monitor the person's progress.
+CRIMINAL_JUSTICE_ROLES = (Role.PROSECUTOR, Role.SUPERVISOR)
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+PNG_DATA_URL = "data:image/png;base64,"
+MAX_SIGNATURE_CHARS = 400_000
+
+CONSENT_FIELDS = [
+    "person",
+    "kind",
+    "disclosing_agency",
+    "categories",
+    "recipient_agency",
+    "recipient_roles",
+    "intermediary",
+    "purpose",
+    "revocable_after",
+    "revocable_after_event",
+    "expires_on",
+    "expiry_event",
+    "signature_method",
+    "signed_on",
+]
+
+
+@dataclass(frozen=True)
+class ScannedCopy:
+    content: bytes
+    file_name: str = ""
+
+
+def _text(
+    value: str, *, element: str, label: str, max_length: int, errors: dict[str, list[str]]
+) -> str:
+    text = (value or "").strip()
+    if not text:
+        errors.setdefault(element, []).append(f"The consent must state {label}.")
+    elif problem := text_problem(text, label=label, max_length=max_length, one_line=False):
+        errors.setdefault(element, []).append(problem)
+    return text
+
+
+@service
+def consent_record(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    disclosing_agency: Agency,
+    categories: list[str],
+    recipient_agency: Agency | None,
+    recipient_roles: list[str],
+    intermediary: str,
+    purpose: str,
+    revocation_statement: str,
+    expires_on: dt.date | None = None,
+    expiry_event: str = "",
+    revocable_after: dt.date | None = None,
+    revocable_after_event: str = "",
+    signature_method: str,
+    signed_by: str,
+    signed_on: dt.date | None,
+    signature_image: str = "",
+    scanned_copy: ScannedCopy | None = None,
+) -> Consent:
+    """Record a written consent. Every required element of 42 CFR 2.31 is checked, and a
+    consent missing one is refused with a message naming it; nothing is saved then."""
+    program = disclosing_agency.program
+    if not (
+        is_program_wide(actor)
+        or disclosing_agency.pk in agency_ids_for(actor, *CONSENT_STAFF_ROLES)
+    ):
+        raise PermissionDenied("Only the disclosing provider's staff record its consents.")
+    errors: dict[str, list[str]] = {}
+    today = clock.local_date(program.time_zone)
+    if kind not in ConsentKind.values:
+        errors.setdefault("kind", []).append("Choose the kind of consent.")
+    origin = person.created_by_agency
+    if origin is not None and origin.program_id != program.pk:
+        errors.setdefault("person", []).append("The person is not in this program.")
+    if disclosing_agency.kind not in HOLDER_KINDS or disclosing_agency.archived_at is not None:
+        errors.setdefault("disclosing_agency", []).append(
+            "The consent must name the provider or program permitted to disclose."
+        )
+    chosen = list(dict.fromkeys(categories or []))
+    if not chosen:
+        errors.setdefault("categories", []).append(
+            "The consent must describe the information to disclose: choose at least one kind."
+        )
+    elif unknown := [c for c in chosen if c not in InfoCategory.values]:
+        errors.setdefault("categories", []).append(f"Unknown kinds of information: {unknown}.")
+    if recipient_agency is None or recipient_agency.program_id != program.pk:
+        errors.setdefault("recipient_agency", []).append(
+            "The consent must name the recipient: an agency of this program."
+        )
+    elif recipient_agency.pk == disclosing_agency.pk:
+        errors.setdefault("recipient_agency", []).append(
+            "The recipient must be another agency than the one disclosing."
+        )
+    roles = list(dict.fromkeys(recipient_roles or []))
+    if not roles:
+        errors.setdefault("recipient_roles", []).append(
+            "The consent must say who at the recipient may receive it: choose at least one role."
+        )
+    elif unknown := [r for r in roles if r not in Role.values]:
+        errors.setdefault("recipient_roles", []).append(f"Unknown roles: {unknown}.")
+    elif kind == ConsentKind.CRIMINAL_JUSTICE and (
+        extra := [r for r in roles if r not in CRIMINAL_JUSTICE_ROLES]
+    ):
+        errors.setdefault("recipient_roles", []).append(
+            "A criminal-justice consent goes only to the staff who monitor the person's "
+            f"progress (prosecutor or supervisor), not: {', '.join(extra)}."
+        )
+    intermediary_text = _text(
+        intermediary,
+        element="intermediary",
+        label="the intermediary (Pathways)",
+        max_length=200,
+        errors=errors,
+    )
+    purpose_text = _text(
+        purpose,
+        element="purpose",
+        label="the purpose of the disclosure",
+        max_length=300,
+        errors=errors,
+    )
+    revocation_text = _text(
+        revocation_statement,
+        element="revocation_statement",
+        label="the right to revoke and how to revoke",
+        max_length=500,
+        errors=errors,
+    )
+    if expiry_event not in ExpiryEvent.values:
+        errors.setdefault("expiry", []).append("Choose an event the consent expires on.")
+    if expires_on is None and not expiry_event:
+        errors.setdefault("expiry", []).append(
+            "The consent must say when it expires: a date, an event, or both."
+        )
+    if signed_on is None:
+        errors.setdefault("signed_on", []).append("The consent must carry the date it was signed.")
+    elif signed_on > today:
+        errors.setdefault("signed_on", []).append("The date signed cannot be in the future.")
+    elif expires_on is not None and expires_on <= signed_on:
+        errors.setdefault("expiry", []).append("The consent must expire after the date signed.")
+    if kind == ConsentKind.CRIMINAL_JUSTICE:
+        if revocable_after is None and not revocable_after_event:
+            errors.setdefault("revocable_after", []).append(
+                "A criminal-justice consent must state the date or event before which it "
+                "cannot be revoked."
+            )
+        if revocable_after_event not in ExpiryEvent.values:
+            errors.setdefault("revocable_after", []).append("Choose a known event.")
+    elif revocable_after is not None or revocable_after_event:
+        errors.setdefault("revocable_after", []).append(
+            "Only a criminal-justice consent limits when it can be revoked."
+        )
+    signer = _text(
+        signed_by, element="signature", label="who signed it", max_length=200, errors=errors
+    )
+    document: tuple[str, bytes] | None = None
+    image = ""
+    if signature_method == SignatureMethod.ON_SCREEN:
+        image = (signature_image or "").strip()
+        if not image.startswith(PNG_DATA_URL) or len(image) > MAX_SIGNATURE_CHARS:
+            errors.setdefault("signature", []).append(
+                "Capture the signature on screen before saving."
+            )
+        else:
+            try:
+                raw = base64.b64decode(image.removeprefix(PNG_DATA_URL), validate=True)
+            except ValueError:
+                raw = b""
+            if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+                errors.setdefault("signature", []).append("The signature capture is not an image.")
+    elif signature_method == SignatureMethod.PAPER:
+        content = scanned_copy.content if scanned_copy else b""
+        content_type = next(
+            (kind_ for magic, kind_ in DOCUMENT_TYPES.items() if content.startswith(magic)), None
+        )
+        if not content:
+            errors.setdefault("signature", []).append(
+                "Attach the scanned copy of the signed paper consent."
+            )
+        elif len(content) > MAX_DOCUMENT_BYTES:
+            errors.setdefault("signature", []).append("The scanned copy is over 5 MB.")
+        elif content_type is None:
+            errors.setdefault("signature", []).append(
+                "The scanned copy must be a PDF, PNG or JPEG file."
+            )
+        else:
+            document = (content_type, content)
+    else:
+        errors.setdefault("signature", []).append(
+            "Say how the consent was signed: on screen or on paper."
+        )
+    if errors:
+        raise ValidationError(errors)
+    assert recipient_agency is not None and signed_on is not None
+    consent = Consent.objects.create(
+        program=program,
+        person=person,
+        kind=kind,
+        disclosing_agency=disclosing_agency,
+        categories=chosen,
+        recipient_agency=recipient_agency,
+        recipient_roles=roles,
+        intermediary=intermediary_text,
+        purpose=purpose_text,
+        revocation_statement=revocation_text,
+        revocable_after=revocable_after,
+        revocable_after_event=revocable_after_event,
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        signature_method=signature_method,
+        signed_by=signer,
+        signed_on=signed_on,
+        signature_image=image,
+        attested_by=actor,
+    )
+    if document is not None:
+        ConsentDocument.objects.create(
+            consent=consent,
+            content_type=document[0],
+            content=document[1],
+            sha256=hashlib.sha256(document[1]).hexdigest(),
+            size=len(document[1]),
+        )
+    audit_log(
+        actor=actor,
+        event_type="consent.create",
+        obj=consent,
+        changes=created(consent, CONSENT_FIELDS),
+    )
+    return consent
+
+
+@service
+def consent_revoke(*, actor: Any, consent: Consent, note: str = "") -> Consent:
+    """Revoke a consent: from now on nothing more is disclosed under it. A criminal-justice
+    consent cannot be revoked before the date or event it states (42 CFR 2.35)."""
+    from pathways.consent.selectors import event_happened
+
+    consent = (
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("disclosing_agency", "program")
+        .get(pk=consent.pk)
+    )
+    if not (
+        is_program_wide(actor)
+        or consent.disclosing_agency_id in agency_ids_for(actor, *CONSENT_STAFF_ROLES)
+    ):
+        raise PermissionDenied("Only the disclosing provider's staff record a revocation.")
+    if consent.revoked_at is not None:
+        raise ValidationError("This consent was already revoked.")
+    if problem := text_problem(note.strip(), label="note", max_length=300, one_line=False):
+        raise ValidationError({"note": problem})
+    if consent.kind == ConsentKind.CRIMINAL_JUSTICE:
+        today = clock.local_date(consent.program.time_zone)
+        if consent.revocable_after is not None and today < consent.revocable_after:
+            raise ValidationError(
+                "This criminal-justice consent cannot be revoked before "
+                f"{consent.revocable_after:%b %-d, %Y}."
+            )
+        if consent.revocable_after_event and not event_happened(
+            consent, consent.revocable_after_event
+        ):
+            raise ValidationError(
+                "This criminal-justice consent cannot be revoked until: "
+                f"{consent.get_revocable_after_event_display()}."
+            )
+    fields = ["revoked_at", "revoked_by", "revocation_note"]
+    old = snapshot(consent, fields)
+    consent.revoked_at = clock.now()
+    consent.revoked_by = actor
+    consent.revocation_note = note.strip()
+    consent.save(update_fields=fields)
+    audit_log(
+        actor=actor,
+        event_type="consent.revoke",
+        obj=consent,
+        changes=diff(old, snapshot(consent, fields), redact=["revocation_note"]),
+    )
+    return consent
+
+
+@service
+def disclosure_record(
+    *, viewer: Any, consent: Consent, recipient_agency: Agency, categories: list[str]
+) -> Disclosure:
+    """Record that protected information was shown under `consent` (accounting of disclosures).
+    Called by the disclosure check's callers when they show it."""
+    return Disclosure.objects.create(
+        consent=consent,
+        person_id=consent.person_id,
+        recipient_agency=recipient_agency,
+        recipient_user=viewer,
+        categories=categories,
+        purpose=consent.purpose,
+        disclosed_at=clock.now(),
+    )
+
+
+def referral_for_viewer(viewer: Any, referral: Any, history: list[Any]) -> Any:
+    """A referral's progress as `viewer` may see it (consent.selectors.referral_shown), with the
+    disclosure recorded for the accounting when it is shown under the person's consent."""
+    from pathways.consent.selectors import referral_shown
+
+    shown = referral_shown(viewer, referral, history)
+    consent = shown.decision.consent if shown.decision else None
+    if consent is not None:
+        disclosure_record(
+            viewer=viewer,
+            consent=consent,
+            recipient_agency=consent.recipient_agency,
+            categories=["referral_status"],
+        )
+    return shown

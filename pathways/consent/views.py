@@ -1,0 +1,147 @@
+"""The provider's consent screens, reached from a referral: the person's consents to this
+provider's disclosures, the accounting of disclosures, recording and revoking a consent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from pathways.accounts.models import Agency, Role
+from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.consent.forms import DEFAULT_REVOCATION, ConsentForm, RevokeForm
+from pathways.consent.models import Consent, ConsentKind, ExpiryEvent, SignatureMethod
+from pathways.consent.selectors import consent_state, consents_of, disclosures_of
+from pathways.consent.services import CONSENT_STAFF_ROLES, consent_record, consent_revoke
+from pathways.core import clock
+from pathways.core.access import role_required
+from pathways.referrals.models import Referral
+from pathways.referrals.selectors import referral_for_user
+
+STAFF = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER, Role.COORDINATOR, Role.ADMIN)
+#: Service errors by the form field that shows them.
+ERROR_FIELDS = {
+    "kind": "kind",
+    "categories": "categories",
+    "recipient_agency": "recipient_agency",
+    "recipient_roles": "recipient_roles",
+    "intermediary": "intermediary",
+    "purpose": "purpose",
+    "revocation_statement": "revocation_statement",
+    "expiry": "expires_on",
+    "revocable_after": "revocable_after",
+    "signed_on": "signed_on",
+    "signature": "signature_method",
+}
+
+
+def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referral:
+    """The referral, for its provider's staff (or the program office): they hold the record."""
+    referral = referral_for_user(request.user, referral_id)
+    if referral is None:
+        raise Http404("No such referral.")
+    if not (
+        is_program_wide(request.user)
+        or referral.receiving_agency_id in agency_ids_for(request.user, *CONSENT_STAFF_ROLES)
+    ):
+        raise PermissionDenied("Only the provider's staff manage its consents.")
+    return referral
+
+
+@role_required(*STAFF)
+def referral_consents(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    referral = _referral_for_holder(request, referral_id)
+    now = clock.now()
+    consents = [
+        (c, *consent_state(c, now))
+        for c in consents_of(referral.person_id)
+        if c.disclosing_agency_id == referral.receiving_agency_id
+    ]
+    return render(
+        request,
+        "consent/referral_consents.html",
+        {
+            "referral": referral,
+            "consents": consents,
+            "disclosures": [
+                d
+                for d in disclosures_of(referral.person_id)
+                if d.consent.disclosing_agency_id == referral.receiving_agency_id
+            ],
+            "revoke_form": RevokeForm(),
+        },
+    )
+
+
+@role_required(*STAFF)
+def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    referral = _referral_for_holder(request, referral_id)
+    program = referral.receiving_agency.program
+    agencies = list(
+        Agency.objects.filter(program=program, archived_at__isnull=True)
+        .exclude(pk=referral.receiving_agency_id)
+        .order_by("name")
+    )
+    initial: dict[str, Any] = {
+        "kind": ConsentKind.GENERAL,
+        "categories": ["referral_status"],
+        "recipient_agency": str(referral.referring_agency_id),
+        "recipient_roles": [Role.OFFICER, Role.SUPERVISOR],
+        "intermediary": f"Pathways, the information system of {program.name}",
+        "purpose": "So the responder who referred the person knows whether they connected "
+        "with treatment.",
+        "revocation_statement": DEFAULT_REVOCATION,
+        "expiry_event": ExpiryEvent.TREATMENT_ENDED,
+        "signature_method": SignatureMethod.ON_SCREEN,
+        "signed_on": clock.local_date(program.time_zone),
+    }
+    form = ConsentForm(
+        request.POST or None, request.FILES or None, initial=initial, agencies=agencies
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_record(
+                actor=request.user,
+                person=referral.person,
+                disclosing_agency=referral.receiving_agency,
+                **form.service_values(),
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(ERROR_FIELDS.get(key), errors)
+        else:
+            messages.success(request, "Consent recorded. It applies from now on.")
+            return redirect("consent:referral_consents", referral_id=referral.pk)
+    return render(
+        request,
+        "consent/consent_form.html",
+        {"referral": referral, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@role_required(*STAFF)
+def revoke(request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) -> HttpResponse:
+    referral = _referral_for_holder(request, referral_id)
+    consent = Consent.objects.filter(
+        pk=consent_id,
+        person_id=referral.person_id,
+        disclosing_agency_id=referral.receiving_agency_id,
+    ).first()
+    if consent is None or request.method != "POST":
+        raise Http404("No such consent.")
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_revoke(actor=request.user, consent=consent, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Consent revoked. Nothing more is shared under it.")
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("consent:referral_consents", referral_id=referral.pk)
