@@ -80,6 +80,9 @@ class Encounter(ArchivableModel):
     idempotency_key = models.UUIDField(
         null=True, blank=True, help_text="Sent by the field form; a resubmission is recognised"
     )
+    idempotency_digest = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the submission the key came with"
+    )
 
     class Meta:
         ordering = ["-occurred_at"]

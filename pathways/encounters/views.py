@@ -18,6 +18,7 @@ from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_see_referral_pro
 from pathways.consent.services import referral_for_viewer
 from pathways.core import clock
 from pathways.core.access import is_htmx, role_required
+from pathways.core.idempotency import body_digest
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
 from pathways.encounters.forms import EligibilityReviewForm, FieldEntryForm
@@ -36,9 +37,11 @@ from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
 from pathways.surveillance.selectors import overdoses_of_person
 from pathways.workflow.services import (
+    KEY_REUSED,
     NewPerson,
     eligibility_review_decide,
     field_entry_submit,
+    key_reused,
 )
 
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
@@ -80,16 +83,25 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     pp = _get_program_pathway_for_user(request, code)
     program = pp.program
     agency = starting_agency(request.user, pp)
+    digest = body_digest(request.POST) if request.method == "POST" else ""
+    reused = False
     if request.method == "POST":
         # A resubmission (double tap, retry after a dropped connection) lands on what the first
         # submission recorded, before any validation that the first one changed the answer to.
         already = find_by_idempotency_key(request.user, _uuid_or_none(request.POST))
-        if already is not None:
+        if already is not None and key_reused(already, digest):
+            reused = True  # the same key with another body: refused, and a fresh form
+        elif already is not None:
             messages.info(request, "This contact was already recorded; nothing new was saved.")
             return redirect("encounters:detail", encounter_id=already.pk)
     form = FieldEntryForm(
-        request.POST or None, program=program, pathway=pp.pathway, config=pp.current_config
+        None if reused else request.POST or None,
+        program=program,
+        pathway=pp.pathway,
+        config=pp.current_config,
     )
+    if reused:
+        messages.error(request, KEY_REUSED)
     if request.method == "GET":
         form.decision = form.decision_before_answers(clock.now())
     if request.method == "POST" and form.is_valid():
@@ -118,6 +130,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 capacity_override_reason=data["capacity_override_reason"],
                 notes=data["notes"],
                 idempotency_key=data["idempotency_key"],
+                idempotency_digest=digest,
                 pathway_checked=True,  # resolved by _get_program_pathway_for_user
                 config=pp.current_config,
                 eligibility_answers=form.answers,
@@ -142,8 +155,11 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             found = find_by_idempotency_key(request.user, data["idempotency_key"])
             if found is None:
                 raise
-            encounter = found
-            messages.info(request, "This contact was already recorded; nothing new was saved.")
+            if key_reused(found, digest):
+                form.add_service_error(ValidationError(KEY_REUSED))
+            else:
+                messages.info(request, "This contact was already recorded; nothing new was saved.")
+                return redirect("encounters:detail", encounter_id=found.pk)
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
@@ -164,7 +180,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             "needs_initial": needs,
             "need_choices": Need.choices,
         },
-        status=422 if form.is_bound else 200,
+        status=409 if reused else 422 if form.is_bound else 200,
     )
 
 

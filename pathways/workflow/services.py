@@ -55,6 +55,17 @@ class PathwayDetails:
     charges: list[Any] = field(default_factory=list)  # cases.services.ChargeInput
 
 
+KEY_REUSED = (
+    "This form had already recorded a different contact, so nothing was saved. "
+    "Start a new contact to record this one."
+)
+
+
+def key_reused(existing: Encounter, digest: str) -> bool:
+    """The same idempotency key came back with a different body (not a retry)."""
+    return bool(existing.idempotency_digest and digest and existing.idempotency_digest != digest)
+
+
 @dataclass(frozen=True)
 class FieldEntryResult:
     encounter: Encounter
@@ -82,6 +93,7 @@ def field_entry_submit(
     capacity_override_reason: str = "",
     notes: str = "",
     idempotency_key: uuid.UUID | None = None,
+    idempotency_digest: str = "",
     pathway_checked: bool = False,
     config: PathwayConfig | None = None,
     eligibility_answers: dict[str, Any] | None = None,
@@ -90,13 +102,16 @@ def field_entry_submit(
     """Record a contact under a pathway, with the pathway's own details, send the referral when
     a service was chosen, and open the deadlines the configuration sets.
 
-    Resubmitting with the same idempotency key returns what was recorded the first time."""
+    Resubmitting with the same idempotency key returns what was recorded the first time; the
+    same key with a different body (`idempotency_digest`, see core.idempotency) is refused."""
     details = details or PathwayDetails()
     if idempotency_key is not None:
         existing = Encounter.objects.filter(
             responder=actor, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
+            if key_reused(existing, idempotency_digest):
+                raise ValidationError(KEY_REUSED)
             return FieldEntryResult(existing, existing.referrals.first(), created=False)
     if (person is None) == (new_person is None):
         raise ValidationError("Choose an existing person or enter a new one.")
@@ -131,6 +146,7 @@ def field_entry_submit(
         location_text=location_text,
         notes=notes,
         idempotency_key=idempotency_key,
+        idempotency_digest=idempotency_digest,
         pathway_checked=pathway_checked,
         config=config,
         eligibility_answers=eligibility_answers,

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from pathways.audit.models import AuditEvent
@@ -17,6 +18,7 @@ from pathways.followups.models import WorkItem
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
 from pathways.referrals.models import Referral, ReferralStatusChange
+from pathways.workflow.services import NewPerson, field_entry_submit
 
 NEW_URL = reverse("encounters:new", kwargs={"code": "officer_prevention"})
 
@@ -162,6 +164,42 @@ def test_double_submit_creates_one_encounter(cast: Any) -> None:
         1,
         1,
     )
+
+
+def test_the_same_key_with_a_different_body_is_refused_and_changes_nothing(cast: Any) -> None:
+    client = cast.client_for(cast.officer_a)
+    data = entry(cast)
+    assert client.post(NEW_URL, data).status_code == 302
+    before = counts()
+    recorded = Encounter.objects.get()
+    other = {**data, "first_name": "Morgan", "last_name": "Ellery-Price"}
+    refused = client.post(NEW_URL, other)
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "This form had already recorded a different contact, so nothing was saved." in page
+    assert str(data["idempotency_key"]) not in page  # a fresh form, with a new key
+    assert counts() == before
+    assert Encounter.objects.get() == recorded and recorded.person.first_name != "Morgan"
+    # the service refuses it too, for callers other than the form
+    with pytest.raises(ValidationError) as info:
+        field_entry_submit(
+            actor=cast.officer_a,
+            agency=cast.police_a,
+            pathway=recorded.pathway,
+            person=None,
+            new_person=NewPerson("Morgan", "Ellery-Price", None),
+            occurred_at=clock.now(),
+            call_source="on_view",
+            presenting_needs=["mental_health"],
+            disposition="information",
+            location_text="",
+            service=None,
+            warm_handoff=False,
+            idempotency_key=recorded.idempotency_key,
+            idempotency_digest="0" * 64,
+        )
+    assert "already recorded a different contact" in str(info.value)
+    assert counts() == before
 
 
 def test_likely_duplicate_person_is_warned_then_chosen(cast: Any) -> None:
