@@ -6,6 +6,7 @@ system checks in pathways.core.checks refuse to start with an unsafe configurati
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "pathways.consent",
     "pathways.outcomes",
     "pathways.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -56,7 +58,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pathways.core.middleware.ProgramTimezoneMiddleware",
+    # last, as django-axes requires: it turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Brute force (django-axes): 5 failed sign-ins for one username from one address lock that
+# pair out for 10 minutes. Keyed on the pair, so someone guessing from one address cannot lock
+# the real user (signing in from elsewhere) out, nor every account from that address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "pathways.accounts.security.client_ip"
+AXES_VERBOSE = False  # its log lines carry usernames and addresses: never log personal data
+AXES_DISABLE_ACCESS_LOG = True
+PATHWAYS_PROXY_COUNT = env_int("PATHWAYS_PROXY_COUNT", 0)
 
 ROOT_URLCONF = "pathways.urls"
 WSGI_APPLICATION = "pathways.wsgi.application"
