@@ -11,6 +11,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.http import HttpRequest
+from django.test import RequestFactory
 
 from pathways.accounts.models import Membership, User
 from pathways.audit.models import AuditEvent
@@ -208,9 +210,16 @@ def test_directory_has_zero_capacity_services_and_every_provider_has_services(
     assert harbor == {"detox", "moud", "outpatient"}
 
 
+def sign_in_request() -> HttpRequest:
+    """Authentication runs for a sign-in request (the lockout backend needs one)."""
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
+
+
 def test_the_named_cast_can_sign_in_with_their_roles(loaded: LoadResult) -> None:
     for spec in demo_cast.NAMED_USERS:
-        user = authenticate(username=spec.username, password=demo_cast.DEMO_PASSWORD)
+        user = authenticate(
+            sign_in_request(), username=spec.username, password=demo_cast.DEMO_PASSWORD
+        )
         assert user is not None, spec.username
         membership = Membership.objects.get(user=user)
         assert membership.role == spec.role
@@ -219,7 +228,9 @@ def test_the_named_cast_can_sign_in_with_their_roles(loaded: LoadResult) -> None
     assert admin.is_staff and admin.is_superuser
     # every provider has an intake worker; every generated user can sign in too
     generated = demo_cast.generated_users()
-    assert authenticate(username=generated[-1].username, password=demo_cast.DEMO_PASSWORD)
+    assert authenticate(
+        sign_in_request(), username=generated[-1].username, password=demo_cast.DEMO_PASSWORD
+    )
     intake_agencies = set(
         Membership.objects.filter(role="provider_intake").values_list("agency__kind", "agency_id")
     )

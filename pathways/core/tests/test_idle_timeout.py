@@ -1,0 +1,66 @@
+"""Sessions: the key changes at sign-in, 30 minutes without activity sign the person out, and
+requests a page makes in the background do not count as activity."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+from pathways.accounts.factories import TEST_PASSWORD
+from pathways.core.middleware import BACKGROUND_HEADER, IDLE_LIMIT_SECONDS
+
+HOME = reverse("encounters:list")
+
+
+def signed_in_client(username: str) -> Client:
+    client = Client()
+    response = client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def idle_for(client: Client, seconds: int) -> None:
+    session = client.session
+    session["last_activity"] = int(time.time()) - seconds
+    session.save()
+
+
+def test_the_session_key_changes_at_sign_in(cast: Any) -> None:
+    client = Client()
+    session = client.session  # a session that exists before sign-in (fixation)
+    session["seen"] = True
+    session.save()
+    before = session.session_key
+    assert before and client.cookies["sessionid"].value == before
+    client.post(reverse("login"), {"username": "officer_a", "password": TEST_PASSWORD})
+    assert client.cookies["sessionid"].value not in ("", before)
+    assert client.get(HOME).status_code == 200
+
+
+def test_thirty_minutes_without_activity_sign_the_person_out(cast: Any) -> None:
+    client = signed_in_client("officer_a")
+    assert client.get(HOME).status_code == 200
+    idle_for(client, IDLE_LIMIT_SECONDS - 60)
+    assert client.get(HOME).status_code == 200  # 29 minutes: still signed in, and active again
+    idle_for(client, IDLE_LIMIT_SECONDS + 1)
+    response = client.get(HOME)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    page = client.get(response["Location"]).content.decode()
+    assert "You were signed out after 30 minutes without activity." in page
+    assert client.get(HOME).status_code == 302
+
+
+def test_background_requests_do_not_keep_a_session_alive(cast: Any) -> None:
+    client = signed_in_client("officer_a")
+    client.get(HOME)
+    idle_for(client, IDLE_LIMIT_SECONDS - 60)
+    assert client.get(HOME, headers={BACKGROUND_HEADER: "1"}).status_code == 200
+    assert client.session["last_activity"] <= int(time.time()) - IDLE_LIMIT_SECONDS + 60
+    idle_for(client, IDLE_LIMIT_SECONDS + 1)
+    polled = client.get(HOME, headers={BACKGROUND_HEADER: "1", "HX-Request": "true"})
+    assert polled.status_code == 204 and polled["HX-Redirect"] == reverse("login")
+    assert "_auth_user_id" not in client.session
