@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from csp.constants import NONE, SELF
+
 from pathways.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,10 +48,12 @@ INSTALLED_APPS = [
     "pathways.outcomes",
     "pathways.demo",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +67,23 @@ MIDDLEWARE = [
     # last, as django-axes requires: it turns a locked-out login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): every script and style comes from our own static files;
+# no inline script, no inline style, nothing from another site, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Brute force (django-axes): 5 failed sign-ins for one username from one address lock that
 # pair out for 10 minutes. Keyed on the pair, so someone guessing from one address cannot lock
