@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-
 from csp.constants import NONE, SELF
 
 from pathways.core.env import env_bool, env_int, env_list, env_str
@@ -62,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "pathways.core.middleware.IdleTimeoutMiddleware",
+    "pathways.audit.security.DeniedRequestAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pathways.core.middleware.ProgramTimezoneMiddleware",
     # last, as django-axes requires: it turns a locked-out login into the lockout page

@@ -10,6 +10,15 @@ from django.db import models
 
 from pathways.core import clock
 
+#: Event types of sign-in, sign-out and refused requests (audit.security), as opposed to writes.
+SECURITY_EVENT_PREFIX = "auth."
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def writes(self) -> AuditEventQuerySet:
+        """Events of writes to records (not sign-ins, sign-outs or refused requests)."""
+        return self.exclude(event_type__startswith=SECURITY_EVENT_PREFIX)
+
 
 class AuditEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -32,6 +41,8 @@ class AuditEvent(models.Model):
         default=dict, blank=True, help_text="{field: [old, new]}; protected fields are redacted"
     )
     outcome = models.CharField(max_length=20, default="success")
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at"]

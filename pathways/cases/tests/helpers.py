@@ -44,7 +44,7 @@ def state() -> dict[str, Any]:
         "reviews": ProsecutorReview.objects.count(),
         "work_items": WorkItem.objects.count(),
         "open_work_items": WorkItem.objects.open().count(),
-        "audit": AuditEvent.objects.count(),
+        "audit": AuditEvent.objects.writes().count(),
     }
 
 

@@ -81,7 +81,7 @@ def counts() -> tuple[int, int, int, int]:
         Consent.objects.count(),
         ConsentDocument.objects.count(),
         Disclosure.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
     )
 
 

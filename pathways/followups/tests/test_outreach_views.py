@@ -59,7 +59,7 @@ def counts() -> tuple[int, ...]:
         WorkItem.objects.open().count(),
         Visit.objects.count(),
         Encounter.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
     )
 
 

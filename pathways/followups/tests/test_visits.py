@@ -54,7 +54,7 @@ def counts() -> tuple[int, ...]:
         Encounter.objects.count(),
         Referral.objects.count(),
         WorkItem.objects.open().count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
     )
 
 

@@ -56,7 +56,7 @@ def counts() -> tuple[int, ...]:
         OverdoseEvent.objects.count(),
         WorkItem.objects.count(),
         Referral.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
     )
 
 
