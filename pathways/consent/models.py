@@ -22,6 +22,12 @@ class InfoCategory(models.TextChoices):
     DIAGNOSIS = "diagnosis", "Diagnosis"
 
 
+def category_labels(categories: list[str]) -> list[str]:
+    """Short labels ("Referral status") of InfoCategory values."""
+    labels = dict(InfoCategory.choices)
+    return [str(labels.get(c, c)).split(" (")[0] for c in categories]
+
+
 class ConsentKind(models.TextChoices):
     GENERAL = "general", "General consent (42 CFR 2.31)"
     CRIMINAL_JUSTICE = "criminal_justice", "Criminal-justice referral (42 CFR 2.35)"
@@ -103,8 +109,13 @@ class Consent(BaseModel):
         return f"Consent {self.get_kind_display()} signed {self.signed_on}"
 
     def category_labels(self) -> list[str]:
-        labels = dict(InfoCategory.choices)
-        return [str(labels.get(c, c)) for c in self.categories]
+        return category_labels(self.categories)
+
+    def recipient_role_labels(self) -> list[str]:
+        from pathways.accounts.models import Role
+
+        labels = dict(Role.choices)
+        return [str(labels.get(r, r)) for r in self.recipient_roles]
 
 
 class ConsentDocument(BaseModel):
@@ -136,6 +147,9 @@ class Disclosure(BaseModel):
     class Meta:
         ordering = ["-disclosed_at"]
         indexes = [models.Index(fields=["person", "disclosed_at"], name="disclosure_person_idx")]
+
+    def category_labels(self) -> list[str]:
+        return category_labels(self.categories)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pathways.accounts.selectors import _memberships, is_program_wide
-from pathways.consent.models import Consent, Disclosure, ExpiryEvent, InfoCategory
+from pathways.consent.models import Consent, Disclosure, ExpiryEvent, category_labels
 from pathways.core import clock
 
 #: The 42 CFR 2.32 notice that accompanies every disclosure made with the person's consent.
@@ -99,7 +99,7 @@ def may_disclose(
             recipient_agency_id__in=list(roles_at),
         ).select_related("program")
     )
-    label = str(dict(InfoCategory.choices).get(category, category)).split(" (")[0].lower()
+    label = category_labels([category])[0].lower()
     if not consents:
         return DisclosureDecision(
             False, f"No consent from the person to share {label} with your agency."
