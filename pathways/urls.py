@@ -15,6 +15,7 @@ urlpatterns = [
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
     path("consent/", include("pathways.consent.urls")),
+    path("audit/", include("pathways.audit.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

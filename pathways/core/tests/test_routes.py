@@ -136,6 +136,7 @@ ROUTES: dict[str, Route] = {
     "people:duplicates": Route({R.OFFICER, R.SUPERVISOR, R.OUTREACH}),
     "outcomes:dashboard": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER, R.PROSECUTOR}),
     "programs:pathway_list": Route({R.COORDINATOR, R.ADMIN}),
+    "audit:search": Route({R.COORDINATOR, R.ADMIN}),
     "programs:pathway_edit": Route(
         {R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"code": "naloxone_plus"}
     ),

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from pathways.audit import views
+
+app_name = "audit"
+urlpatterns = [path("", views.search, name="search")]
