@@ -12,12 +12,16 @@ from pathways.core import clock
 
 #: Event types of sign-in, sign-out and refused requests (audit.security), as opposed to writes.
 SECURITY_EVENT_PREFIX = "auth."
+#: Event types of reads of protected records (audit.services.audit_read).
+READ_EVENT_PREFIX = "read."
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def writes(self) -> AuditEventQuerySet:
-        """Events of writes to records (not sign-ins, sign-outs or refused requests)."""
-        return self.exclude(event_type__startswith=SECURITY_EVENT_PREFIX)
+        """Events of writes to records (not reads, sign-ins, sign-outs or refused requests)."""
+        return self.exclude(event_type__startswith=SECURITY_EVENT_PREFIX).exclude(
+            event_type__startswith=READ_EVENT_PREFIX
+        )
 
 
 class AuditEvent(models.Model):

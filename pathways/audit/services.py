@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from pathways.audit.models import AuditEvent
+from pathways.audit.models import READ_EVENT_PREFIX, AuditEvent
 
 REDACTED = "[redacted]"
 
@@ -75,3 +75,16 @@ def audit_log(
 def created(obj: models.Model, fields: Iterable[str], *, redact: Iterable[str] = ()) -> dict:
     """Changes for a newly created object: every field from None to its value."""
     return diff({}, snapshot(obj, fields), redact=redact)
+
+
+def audit_read(*, actor: Any, obj: models.Model, fields: Iterable[str]) -> AuditEvent:
+    """Record that `actor` was shown the protected `fields` of `obj` (a page of a contact,
+    referral, case or consent). Its own small transaction: a read has no other write."""
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor=actor if getattr(actor, "pk", None) else None,
+            event_type=f"{READ_EVENT_PREFIX}{obj._meta.model_name}",
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            changes={"fields": [None, sorted(fields)]},
+        )

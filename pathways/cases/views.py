@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
+from pathways.audit.services import audit_read
 from pathways.cases import services
 from pathways.cases.forms import (
     CaseCompleteForm,
@@ -314,6 +315,7 @@ def detail(
 ) -> HttpResponse:
     case = _get_case_for_user(request, case_id)
     access = access_for(request.user, case)
+    audit_read(actor=request.user, obj=case, fields=("person", "charges", "plan", "events"))
     bound = bound or {}
     now = clock.now()
     tz = case.program.time_zone

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 
 from pathways.accounts.models import Agency, Role
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.audit.services import audit_read
 from pathways.consent.forms import DEFAULT_REVOCATION, ConsentForm, RevokeForm
 from pathways.consent.models import Consent, ConsentKind, ExpiryEvent, SignatureMethod
 from pathways.consent.selectors import consent_state, consents_of, disclosures_of
@@ -55,6 +56,7 @@ def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referr
 @role_required(*STAFF)
 def referral_consents(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     referral = _referral_for_holder(request, referral_id)
+    audit_read(actor=request.user, obj=referral, fields=("consents", "disclosures"))
     now = clock.now()
     consents = [
         (c, *consent_state(c, now))

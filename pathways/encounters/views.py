@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for
+from pathways.audit.services import audit_read
 from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_see_referral_progress
 from pathways.consent.services import referral_for_viewer
 from pathways.core import clock
@@ -45,6 +46,8 @@ from pathways.workflow.services import (
 )
 
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+#: What the contact page shows of the person and the contact (audited as a read).
+ENCOUNTER_READ_FIELDS = ("person", "presenting_needs", "notes", "eligibility", "referrals")
 
 
 def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
@@ -230,6 +233,7 @@ def detail(
     review_form: EligibilityReviewForm | None = None,
 ) -> HttpResponse:
     encounter = _get_encounter_for_user(request, encounter_id)
+    audit_read(actor=request.user, obj=encounter, fields=ENCOUNTER_READ_FIELDS)
     referrals = [
         (r, referral_for_viewer(request.user, r, list(history_of(r))))
         for r in encounter.referrals.select_related("service", "receiving_agency")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.audit.services import audit_read
 from pathways.consent.selectors import REDISCLOSURE_NOTICE
 from pathways.consent.services import CONSENT_STAFF_ROLES, referral_for_viewer
 from pathways.core import clock
@@ -98,6 +99,11 @@ def detail(
     if acting and referral.status == ReferralStatus.SENT:
         referral = services.referral_receive(actor=request.user, referral=referral)
     shown = referral_for_viewer(request.user, referral, list(history_of(referral)))
+    audit_read(
+        actor=request.user,
+        obj=referral,
+        fields=("person", "status", "history") if not shown.withheld else ("person",),
+    )
     return render(
         request,
         "referrals/detail.html",

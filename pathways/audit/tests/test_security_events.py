@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from pathways.accounts.factories import TEST_PASSWORD
 from pathways.audit.models import AuditEvent
+from pathways.encounters.factories import EncounterFactory
+from pathways.referrals.services import referral_send
 
 
 def everything_stored() -> str:
@@ -52,3 +54,26 @@ def test_a_refused_request_is_audited_with_its_route(cast: Any) -> None:
     denied = AuditEvent.objects.get(event_type="auth.denied")
     assert denied.actor == cast.officer_a and denied.outcome == "denied"
     assert denied.changes == {"route": [None, "programs:pathway_list"], "method": [None, "GET"]}
+
+
+def test_a_page_of_a_protected_record_is_audited_as_a_read(cast: Any) -> None:
+    encounter = EncounterFactory.create(
+        program=cast.program, agency=cast.police_a, responder=cast.officer_a
+    )
+    referral = referral_send(
+        actor=cast.officer_a, encounter=encounter, service=cast.detox_p, warm_handoff=True
+    )
+    writes = AuditEvent.objects.writes().count()
+    cast.client_for(cast.officer_a).get(reverse("encounters:detail", args=[encounter.pk]))
+    cast.client_for(cast.intake_p).get(reverse("referrals:detail", args=[referral.pk]))
+    reads = list(AuditEvent.objects.filter(event_type__startswith="read.").order_by("occurred_at"))
+    assert [(e.event_type, e.actor, e.object_id) for e in reads] == [
+        ("read.encounter", cast.officer_a, str(encounter.pk)),
+        ("read.referral", cast.intake_p, str(referral.pk)),
+    ]
+    assert reads[1].changes == {"fields": [None, ["history", "person", "status"]]}
+    # a refused read records the refusal, not a read
+    cast.client_for(cast.officer_b).get(reverse("encounters:detail", args=[encounter.pk]))
+    assert AuditEvent.objects.filter(event_type__startswith="read.").count() == 2
+    # opening a referral as its provider is a write too (received), counted among writes
+    assert AuditEvent.objects.writes().count() == writes + 1
