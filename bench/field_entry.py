@@ -187,12 +187,13 @@ def count_officer_interactions(port: int) -> tuple[int, float]:
             locator.fill(value)
             actions += 1
 
-        tap(page.get_by_role("link", name="Officer Prevention Referral"))
+        # the pathway's link, whatever the program calls it (the demo: "LEAD ... social contact")
+        tap(page.locator("a[href$='/encounters/new/officer_prevention/']"))
         fill(page.get_by_label("First name"), "Wren")
         fill(page.get_by_label("Last name"), f"Bench{int(time.time())}")
         fill(page.get_by_label("Date of birth"), "1987-09-14")
         fill(page.get_by_label("Where"), "Riverside Park, north gate")
-        tap(page.locator("label", has_text="Mental health"))
+        tap(page.locator("label", has_text="Substance use"))
         page.wait_for_load_state("networkidle")
         tap(page.locator("#services label").first)
         tap(page.locator("label", has_text="Warm hand-off"))
