@@ -318,6 +318,42 @@ def _summary(raw: dict[str, int]) -> StatusSummary:
     return StatusSummary(counts=counts, total=total)
 
 
+#: Statuses that tell how the person responded to the team's services: part of the team's
+#: record (42 CFR Part 2 when the team is a treatment or recovery program). Viewers outside the
+#: team see them as one "Reached" status unless the person consented (consent.may_disclose).
+PROTECTED_STATUSES = (OutreachStatus.ENGAGED, OutreachStatus.IN_TREATMENT, OutreachStatus.DECLINED)
+REACHED = "reached"
+REACHED_LABEL = "Reached"
+REACHED_DESCRIPTION = "Reached by the team; how the person responded stays with the team"
+
+
+def masked_summary(summary: StatusSummary) -> StatusSummary:
+    """The summary as viewers outside the team see it: the protected statuses as one count."""
+    raw = {c.status: c.count for c in summary.counts}
+    reached = sum(raw.pop(status, 0) for status in PROTECTED_STATUSES)
+    order = [OutreachStatus.IDENTIFIED, OutreachStatus.ATTEMPTING, REACHED, OutreachStatus.CLOSED]
+    counts = []
+    offset = 0.0
+    for status in order:
+        n = reached if status == REACHED else raw.get(status, 0)
+        width = 100.0 * n / summary.total if summary.total else 0.0
+        plain = status == REACHED
+        counts.append(
+            StatusCount(
+                status=str(status),
+                label=REACHED_LABEL if plain else OutreachStatus(status).label,
+                description=REACHED_DESCRIPTION if plain else OUTREACH_STATUS_DESCRIPTIONS[status],
+                count=n,
+                color="#71767a" if plain else STATUS_COLORS[status],
+                tag="" if plain else STATUS_TAG[status],
+                offset=round(offset, 3),
+                width=round(width, 3),
+            )
+        )
+        offset += width
+    return StatusSummary(counts=counts, total=summary.total)
+
+
 def status_counts(outreach_list: OutreachList) -> StatusSummary:
     """How many people on the list are in each status (closed included)."""
     return status_counts_of([outreach_list]).get(outreach_list.pk) or _summary({})

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
+from pathways.consent.selectors import may_disclose
+from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.directory.selectors import services_for_needs
@@ -38,12 +40,16 @@ from pathways.followups.models import (
 )
 from pathways.followups.selectors import (
     OUTREACH_ROLES,
+    PROTECTED_STATUSES,
+    REACHED_DESCRIPTION,
+    REACHED_LABEL,
     STATUS_TAG,
     WORKLIST_LIMIT,
     EntryRow,
     OutreachAccess,
     can_complete,
     entries_of,
+    masked_summary,
     outreach_access,
     outreach_entry_for_user,
     outreach_entry_of_item,
@@ -369,7 +375,12 @@ def outreach_lists(request: HttpRequest) -> HttpResponse:
                 return redirect("followups:outreach_list", list_id=created.pk)
         status = 422
     lists = list(outreach_lists_for(user))
-    summaries = status_counts_of(lists)
+    summaries = {
+        pk: summary
+        if outreach_access(user, next(ol for ol in lists if ol.pk == pk)) != OutreachAccess.STATUS
+        else masked_summary(summary)
+        for pk, summary in status_counts_of(lists).items()
+    }
     program = program_for_user(user)
     return render(
         request,
@@ -387,11 +398,35 @@ def outreach_lists(request: HttpRequest) -> HttpResponse:
 class EntryView:
     row: EntryRow
     tag: str  # the status tag's class
+    status_label: str
+    status_description: str
     due_text: str | None
     overdue: bool
     visit_url: str | None
     assign_form: OutreachAssignForm | None
     close_form: OutreachCloseForm | None
+
+
+def shown_status(
+    viewer: Any, outreach_list: OutreachList, entry: OutreachEntry, access: OutreachAccess
+) -> tuple[str, str, str]:
+    """(label, description, tag class) of an entry's status as the viewer may see it: viewers
+    outside the team see how the person responded only under the person's consent (recorded as
+    a disclosure), and "Reached" otherwise."""
+    real = (entry.get_status_display(), entry.status_description, STATUS_TAG.get(entry.status, ""))
+    if access != OutreachAccess.STATUS or entry.status not in PROTECTED_STATUSES:
+        return real
+    decision = may_disclose(viewer, entry.person_id, "progress", outreach_list.team_id)
+    if not decision.allowed:
+        return REACHED_LABEL, REACHED_DESCRIPTION, ""
+    if decision.consent is not None:
+        disclosure_record(
+            viewer=viewer,
+            consent=decision.consent,
+            recipient_agency=decision.consent.recipient_agency,
+            categories=["progress"],
+        )
+    return real
 
 
 def _entry_auto_id(entry: OutreachEntry) -> str:
@@ -419,10 +454,13 @@ def _render_list(
         for row in rows:
             entry, item = row.entry, row.open_item
             forms = bound.get(entry.pk, {})
+            label, description, tag = shown_status(request.user, outreach_list, entry, access)
             result.append(
                 EntryView(
                     row=row,
-                    tag=STATUS_TAG.get(entry.status, ""),
+                    tag=tag,
+                    status_label=label,
+                    status_description=description,
                     due_text=describe_due(item.due_at, now, tz) if item else None,
                     overdue=item is not None and item.due_at < now,
                     visit_url=reverse("followups:visit", kwargs={"item_id": item.pk})
@@ -462,7 +500,9 @@ def _render_list(
             "access": access,
             "is_team": access == OutreachAccess.TEAM,
             "manage": manage,
-            "summary": status_counts(outreach_list),
+            "summary": status_counts(outreach_list)
+            if access != OutreachAccess.STATUS
+            else masked_summary(status_counts(outreach_list)),
             "entries": views(entries_of(outreach_list), closed=False),
             "closed": views(entries_of(outreach_list, closed=True), closed=True),
             "add_form": add_form,

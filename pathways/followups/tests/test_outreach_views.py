@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 
 from pathways.audit.models import AuditEvent
+from pathways.consent.models import Disclosure
+from pathways.consent.services import consent_record
 from pathways.core import clock
 from pathways.encounters.models import Encounter
 from pathways.followups.models import (
@@ -420,3 +422,63 @@ def test_bad_lead_or_close_gets_a_message_and_changes_nothing(
         assert message in html
         assert f'id="id_{entry.pk.hex}_reason-error"' in html
     assert counts() == before
+
+
+# --- How the person responded is the team's record (42 CFR Part 2) ------------------------------
+
+
+def engaged_entry(cast: Any, outreach: Outreach) -> OutreachEntry:
+    entry = put_on_list(cast, outreach)
+    with clock.frozen(NOW):
+        outreach_visit_record(
+            actor=outreach.worker, entry=entry, visited_at=NOW, members=["peer"], outcome="engaged"
+        )
+    return entry
+
+
+def test_viewers_outside_the_team_see_reached_not_how_the_person_responded(
+    cast: Any, outreach: Outreach
+) -> None:
+    engaged_entry(cast, outreach)
+    officer = cast.client_for(cast.officer_a)
+    page = officer.get(list_url(outreach)).content.decode()
+    assert 'data-testid="entry-status">Reached</span>' in page
+    assert 'data-status="reached"' in page and 'data-status="engaged"' not in page
+    assert "Engaged" not in page
+    lists = officer.get(LISTS_URL).content.decode()
+    assert 'data-status="reached"' in lists and 'data-status="engaged"' not in lists
+    # the team sees its own record
+    team_page = cast.client_for(outreach.worker).get(list_url(outreach)).content.decode()
+    assert 'data-testid="entry-status">Engaged</span>' in team_page
+    assert Disclosure.objects.count() == 0
+
+
+def test_with_the_persons_consent_the_officer_sees_the_status_and_it_is_accounted(
+    cast: Any, outreach: Outreach
+) -> None:
+    entry = engaged_entry(cast, outreach)
+    with clock.frozen(NOW):
+        consent_record(
+            actor=cast.coordinator,
+            person=entry.person,
+            kind="general",
+            disclosing_agency=outreach.team,
+            categories=["progress"],
+            recipient_agency=cast.police_a,
+            recipient_roles=["officer"],
+            intermediary="Pathways",
+            purpose="So the officer knows the person was reached and is engaged.",
+            revocation_statement="You may revoke this consent at any time.",
+            expires_on=dt.date(2027, 11, 20),
+            signature_method="on_screen",
+            signed_by="The person",
+            signed_on=dt.date(2026, 11, 20),
+            signature_image="data:image/png;base64,iVBORw0KGgoAAAAA",
+        )
+    page = cast.client_for(cast.officer_a).get(list_url(outreach)).content.decode()
+    assert 'data-testid="entry-status">Engaged</span>' in page
+    disclosure = Disclosure.objects.get()
+    assert disclosure.recipient_user == cast.officer_a and disclosure.categories == ["progress"]
+    # another agency's officer, not named in the consent, still sees "Reached"
+    other = cast.client_for(cast.officer_b).get(list_url(outreach)).content.decode()
+    assert 'data-testid="entry-status">Reached</span>' in other
