@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pathways.accounts.selectors import _memberships, is_program_wide
+from pathways.accounts.selectors import _memberships, agency_ids_for, is_program_wide
 from pathways.consent.models import Consent, Disclosure, ExpiryEvent, category_labels
 from pathways.core import clock
 
@@ -84,11 +84,9 @@ def may_disclose(
     - Anyone else: only under a consent of the person that is in force, given by the holder,
       naming the viewer's agency and one of the viewer's roles there, and covering the category.
     """
+    if own := _holder_or_office(viewer, holder_id):
+        return DisclosureDecision(True, own)
     memberships = _memberships(viewer)
-    if any(m.agency_id == holder_id for m in memberships):
-        return DisclosureDecision(True, "Your agency's own record.")
-    if is_program_wide(viewer):
-        return DisclosureDecision(True, "The program office (the intermediary).")
     roles_at: dict[Any, set[str]] = {}
     for m in memberships:
         roles_at.setdefault(m.agency_id, set()).add(m.role)
@@ -145,12 +143,28 @@ def referral_shown(viewer: Any, referral: Any, history: list[Any]) -> ReferralSh
     return ReferralShown("sent", "Sent", sent, decision)
 
 
+def _holder_or_office(viewer: Any, holder_id: Any) -> str:
+    """Why the viewer sees the holder's record without a consent ("" when they do not): they
+    work for the holder, or for the program office. No query beyond the viewer's memberships."""
+    if any(m.agency_id == holder_id for m in _memberships(viewer)):
+        return "Your agency's own record."
+    if is_program_wide(viewer):
+        return "The program office (the intermediary)."
+    return ""
+
+
 def may_see_referral_progress(viewer: Any, referral: Any) -> bool:
-    """Without a query: the receiving provider's staff and program-wide staff (lists show the
-    progress only to them)."""
-    return is_program_wide(viewer) or any(
-        m.agency_id == referral.receiving_agency_id for m in _memberships(viewer)
-    )
+    """The receiving provider's staff and program-wide staff (lists show progress only to
+    them)."""
+    return bool(_holder_or_office(viewer, referral.receiving_agency_id))
+
+
+def manages_consents(user: Any, agency_id: Any) -> bool:
+    """Who records, revokes and reviews the consents an agency holds: its intake staff and case
+    managers, and the program office."""
+    from pathways.consent.services import CONSENT_STAFF_ROLES
+
+    return is_program_wide(user) or agency_id in agency_ids_for(user, *CONSENT_STAFF_ROLES)
 
 
 def disclosures_of(person_id: Any, since: dt.datetime | None = None) -> list[Disclosure]:

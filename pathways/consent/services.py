@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from pathways.accounts.models import Agency, AgencyKind, Role
-from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.audit.services import audit_log, created, diff, snapshot
 from pathways.consent.models import (
     Consent,
@@ -103,11 +102,10 @@ def consent_record(
 ) -> Consent:
     """Record a written consent. Every required element of 42 CFR 2.31 is checked, and a
     consent missing one is refused with a message naming it; nothing is saved then."""
+    from pathways.consent.selectors import manages_consents
+
     program = disclosing_agency.program
-    if not (
-        is_program_wide(actor)
-        or disclosing_agency.pk in agency_ids_for(actor, *CONSENT_STAFF_ROLES)
-    ):
+    if not manages_consents(actor, disclosing_agency.pk):
         raise PermissionDenied("Only the disclosing provider's staff record its consents.")
     errors: dict[str, list[str]] = {}
     today = clock.local_date(program.time_zone)
@@ -278,17 +276,14 @@ def consent_record(
 def consent_revoke(*, actor: Any, consent: Consent, note: str = "") -> Consent:
     """Revoke a consent: from now on nothing more is disclosed under it. A criminal-justice
     consent cannot be revoked before the date or event it states (42 CFR 2.35)."""
-    from pathways.consent.selectors import event_happened
+    from pathways.consent.selectors import event_happened, manages_consents
 
     consent = (
         Consent.objects.select_for_update(of=("self",))
         .select_related("disclosing_agency", "program")
         .get(pk=consent.pk)
     )
-    if not (
-        is_program_wide(actor)
-        or consent.disclosing_agency_id in agency_ids_for(actor, *CONSENT_STAFF_ROLES)
-    ):
+    if not manages_consents(actor, consent.disclosing_agency_id):
         raise PermissionDenied("Only the disclosing provider's staff record a revocation.")
     if consent.revoked_at is not None:
         raise ValidationError("This consent was already revoked.")

@@ -12,12 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from pathways.accounts.models import Agency, Role
-from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.audit.services import audit_read
 from pathways.consent.forms import DEFAULT_REVOCATION, ConsentForm, RevokeForm
 from pathways.consent.models import Consent, ConsentKind, ExpiryEvent, SignatureMethod
-from pathways.consent.selectors import consent_state, consents_of, disclosures_of
-from pathways.consent.services import CONSENT_STAFF_ROLES, consent_record, consent_revoke
+from pathways.consent.selectors import (
+    consent_state,
+    consents_of,
+    disclosures_of,
+    manages_consents,
+)
+from pathways.consent.services import consent_record, consent_revoke
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.referrals.models import Referral
@@ -45,10 +49,7 @@ def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referr
     referral = referral_for_user(request.user, referral_id)
     if referral is None:
         raise Http404("No such referral.")
-    if not (
-        is_program_wide(request.user)
-        or referral.receiving_agency_id in agency_ids_for(request.user, *CONSENT_STAFF_ROLES)
-    ):
+    if not manages_consents(request.user, referral.receiving_agency_id):
         raise PermissionDenied("Only the provider's staff manage its consents.")
     return referral
 

@@ -13,10 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
-from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.audit.services import audit_read
-from pathways.consent.selectors import REDISCLOSURE_NOTICE
-from pathways.consent.services import CONSENT_STAFF_ROLES, referral_for_viewer
+from pathways.consent.selectors import REDISCLOSURE_NOTICE, manages_consents
+from pathways.consent.services import referral_for_viewer
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.referrals import services
@@ -114,8 +113,7 @@ def detail(
             "acting": acting,
             "forms": _forms_for(referral, bound) if acting else {},
             "status_help": STATUS_DESCRIPTIONS[shown.status],
-            "manages_consents": is_program_wide(request.user)
-            or referral.receiving_agency_id in agency_ids_for(request.user, *CONSENT_STAFF_ROLES),
+            "manages_consents": manages_consents(request.user, referral.receiving_agency_id),
         },
         status=422 if bound else 200,
     )
