@@ -397,3 +397,19 @@ def test_only_the_providers_staff_open_the_consent_screens(cast: Any, referral: 
     assert done.status_code == 302
     consent.refresh_from_db()
     assert consent.revoked_at == NOW
+
+
+def test_a_bad_revocation_note_is_refused_and_the_consent_stays(
+    cast: Any, referral: Referral
+) -> None:
+    consent = record(cast, referral)
+    revoke = reverse("consent:revoke", args=[referral.pk, consent.pk])
+    client = cast.client_for(cast.intake_p)
+    for note in ("By phone\u200b", "x" * 301):
+        response = client.post(revoke, {"note": note}, follow=True)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "control characters" in page or "at most 300 characters" in page, note
+        consent.refresh_from_db()
+        assert consent.revoked_at is None
+    assert 'data-testid="consent"' in page and "In force" in page
