@@ -48,6 +48,7 @@ from pathways.cases.models import (
 )
 from pathways.cases.selectors import CASE_WORK_KINDS, can_manage, can_review
 from pathways.core import clock
+from pathways.core.conflicts import StaleEdit, stale_edit
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.core.validators import clean_text_field, text_problem
@@ -515,10 +516,7 @@ def case_open(
 def _lock(case: Case, expected_status: str) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.status != expected_status:
-        raise ValidationError(
-            f"This case changed to “{locked.get_status_display()}” while you were looking at it. "
-            "Reload to see the latest."
-        )
+        raise stale_edit("case", locked, locked.get_status_display())
     return locked
 
 
@@ -740,10 +738,21 @@ def _lock_requirement(requirement: PlanRequirement) -> tuple[Case, PlanRequireme
 
 
 def _require_outstanding(requirement: PlanRequirement) -> None:
+    """A requirement someone else closed since the page was shown is a stale edit."""
     if requirement.is_done:
-        raise ValidationError("This requirement is already marked done. Nothing was changed.")
+        raise StaleEdit(
+            noun="requirement",
+            current="Done",
+            changed_at=requirement.completed_at,
+            changed_by=requirement.verified_by,
+        )
     if requirement.is_waived:
-        raise ValidationError("This requirement was waived. Nothing was changed.")
+        raise StaleEdit(
+            noun="requirement",
+            current="Waived",
+            changed_at=requirement.waived_at,
+            changed_by=requirement.waived_by,
+        )
 
 
 def _audit_requirement(

@@ -51,6 +51,7 @@ from pathways.cases.selectors import (
 )
 from pathways.core import clock
 from pathways.core.access import role_required
+from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.followups.clocks import describe_due
 
 VIEW_ROLES = (
@@ -108,6 +109,23 @@ CASE_ACTIONS: dict[str, CaseAction] = {
         lambda actor, case, data: services.case_withdraw(actor=actor, case=case, **data),
         "Case withdrawn.",
     ),
+}
+
+#: What the user tried, for the conflict screen when the page was stale.
+CASE_ACTION_TRIED = {
+    "accept": "Accept the diversion",
+    "decline": "Decline the diversion",
+    "event": "Add to the case log",
+    "requirement": "Add a requirement to the plan",
+    "complete": "Complete the case",
+    "refer": "Refer the case for prosecution",
+    "withdraw": "Withdraw the case",
+}
+
+REQUIREMENT_ACTION_TRIED = {
+    "progress": "Record progress",
+    "done": "Mark done",
+    "waive": "Waive",
 }
 
 RequirementAction = tuple[Callable[[Any, PlanRequirement, dict[str, Any]], Any], str]
@@ -393,6 +411,14 @@ def act(request: HttpRequest, case_id: uuid.UUID, action: str) -> HttpResponse:
     if form.is_valid():
         try:
             call(request.user, case, dict(form.cleaned_data))
+        except StaleEdit as exc:
+            return conflict_response(
+                request,
+                exc,
+                tried=CASE_ACTION_TRIED[action],
+                latest_url=reverse("cases:detail", kwargs={"case_id": case.pk}),
+                form=form,
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -410,14 +436,22 @@ def requirement_act(
     if action not in REQUIREMENT_ACTIONS:
         raise Http404("No such action.")
     call, done = REQUIREMENT_ACTIONS[action]
+    url = reverse("cases:detail", kwargs={"case_id": case.pk}) + f"#req-{requirement.position}"
     form = _requirement_form(requirement, action, request.POST)
     if form.is_valid():
         try:
             call(request.user, requirement, dict(form.cleaned_data))
+        except StaleEdit as exc:
+            return conflict_response(
+                request,
+                exc,
+                tried=f"{REQUIREMENT_ACTION_TRIED[action]}: {requirement.get_kind_display()}",
+                latest_url=url,
+                form=form,
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, f"{requirement.get_kind_display()}: {done}.")
-            url = reverse("cases:detail", kwargs={"case_id": case.pk})
-            return redirect(f"{url}#req-{requirement.position}")
+            return redirect(url)
     return detail(request, case_id, bound={f"r{requirement.position}-{action}": form})

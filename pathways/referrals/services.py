@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
+from pathways.core.conflicts import stale_edit
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.directory.models import Service
@@ -104,10 +105,7 @@ def _transition(
 ) -> Referral:
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if expected_status is not None and locked.status != expected_status:
-        raise ValidationError(
-            f"This referral changed to “{locked.get_status_display()}” while you were looking at "
-            "it. Reload to see the latest."
-        )
+        raise stale_edit("referral", locked, locked.get_status_display())
     if to_status not in TRANSITIONS[locked.status]:
         raise ValidationError(
             f"A referral that is “{locked.get_status_display()}” cannot become "

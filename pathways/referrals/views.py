@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
@@ -18,6 +19,7 @@ from pathways.consent.selectors import REDISCLOSURE_NOTICE, manages_consents
 from pathways.consent.services import referral_for_viewer
 from pathways.core import clock
 from pathways.core.access import role_required
+from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.referrals import services
 from pathways.referrals.forms import (
     AcceptForm,
@@ -46,6 +48,15 @@ ACTIONS: dict[str, tuple[type, Callable[..., Referral], str]] = {
     "intake": (RecordIntakeForm, services.referral_record_intake, "Intake recorded."),
     "complete": (CloseForm, services.referral_complete, "Marked completed."),
     "disengage": (CloseForm, services.referral_disengage, "Marked disengaged."),
+}
+#: What the user tried, for the conflict screen when the page was stale.
+ACTION_TRIED = {
+    "accept": "Accept the referral",
+    "decline": "Decline the referral",
+    "schedule": "Schedule the intake",
+    "intake": "Record the intake",
+    "complete": "Mark the referral completed",
+    "disengage": "Mark the person disengaged",
 }
 #: Which actions the page offers from each status.
 ACTIONS_FOR_STATUS: dict[str, list[str]] = {
@@ -139,6 +150,14 @@ def act(request: HttpRequest, referral_id: uuid.UUID, action: str) -> HttpRespon
         kwargs.update(data)  # includes expected_status: the service refuses a stale page
         try:
             service(**kwargs)
+        except StaleEdit as exc:
+            return conflict_response(
+                request,
+                exc,
+                tried=ACTION_TRIED[action],
+                latest_url=reverse("referrals:detail", kwargs={"referral_id": referral.pk}),
+                form=form,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -201,8 +201,62 @@ def test_a_stale_page_is_refused_with_a_message(cast: Any, case: Case) -> None:
             reason="seriousness",
             expected_status="pending_review",
         )
-    assert response.status_code == 422
-    assert "changed to “Active” while you were looking".encode() in response.content
+    # the conflict screen: what changed, by whom, and that nothing was saved
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone changed this case while you had it open" in page
+    assert "Nothing you sent was saved." in page
+    assert "Decline the diversion" in page
+    assert "Active" in page
+    assert f"by {cast.prosecutor}" in page
+    assert detail_url(case) in page
+
+
+def test_two_case_managers_withdraw_from_the_same_page(cast: Any, active: Case) -> None:
+    """The second, from a page showing the case active, gets the conflict screen with the
+    reason they typed handed back, and nothing of theirs is saved."""
+    first = act(
+        cast,
+        cast.case_manager_p,
+        active,
+        "withdraw",
+        reason="Opened in error.",
+        expected_status="active",
+    )
+    assert first.status_code == 302
+    with unchanged():
+        second = act(
+            cast,
+            cast.case_manager_p,
+            active,
+            "withdraw",
+            reason="Moved out of <b>county</b>.",
+            expected_status="active",
+        )
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "Withdraw the case" in page
+    assert "Moved out of &lt;b&gt;county&lt;/b&gt;." in page  # handed back, escaped
+    assert "<b>county</b>" not in page
+    history = list(active.history.order_by("changed_at").values_list("reason", flat=True))
+    assert history[-1] == "Opened in error."
+
+
+def test_a_requirement_closed_by_a_colleague_is_a_conflict(cast: Any, active: Case) -> None:
+    requirement = active.requirements.order_by("position").first()
+    assert requirement is not None
+    assert (
+        act_on(cast, cast.case_manager_p, requirement, "waive", reason="Hardship.").status_code
+        == 302
+    )
+    with unchanged():
+        response = act_on(cast, cast.case_manager_p, requirement, "waive", reason="Also hardship.")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone changed this requirement while you had it open" in page
+    assert "Waived" in page
+    assert "Also hardship." in page
+    assert PlanRequirement.objects.get(pk=requirement.pk).waived_reason == "Hardship."
 
 
 # --- The plan ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathways.consent.services import consent_record
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
 from pathways.referrals.factories import make_referral
-from pathways.referrals.models import Referral
+from pathways.referrals.models import Referral, ReferralStatusChange
 
 
 @pytest.fixture
@@ -110,9 +110,14 @@ def test_stale_page_gets_a_conflict_message(cast: Any, referral: Referral) -> No
     response = act(
         cast, cast.intake_p, referral, "decline", reason="insurance", expected_status="sent"
     )
-    assert response.status_code == 422
-    assert b"changed" in response.content
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone changed this referral while you had it open" in page
+    assert "Decline the referral" in page
+    assert "Accepted" in page
+    assert f"by {cast.intake_p}" in page
     assert Referral.objects.get(pk=referral.pk).status == "accepted"
+    assert ReferralStatusChange.objects.filter(referral=referral, to_status="declined").count() == 0
 
 
 def test_unknown_action_and_get_are_refused(cast: Any, referral: Referral) -> None:
