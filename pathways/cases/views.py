@@ -37,7 +37,7 @@ from pathways.cases.forms import (
     WaiveForm,
     WithdrawForm,
 )
-from pathways.cases.models import Case, CaseStatus, PlanRequirement
+from pathways.cases.models import Case, CaseStatus, PlanRequirement, RequirementKind
 from pathways.cases.selectors import (
     CaseAccess,
     access_for,
@@ -49,6 +49,9 @@ from pathways.cases.selectors import (
     review_queue_for,
     work_items_of,
 )
+from pathways.consent.models import InfoCategory
+from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_disclose
+from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.core.conflicts import StaleEdit, conflict_response
@@ -307,6 +310,39 @@ class RequirementRow:
     percent: int | None
     overdue: bool
     forms: dict[str, forms.Form] = field(default_factory=dict)
+    withheld: str = ""
+    """Why this viewer does not see the requirement's state (treatment information)."""
+
+
+#: Plan requirements whose state is a treatment record under 42 CFR Part 2, and the consent
+#: category that covers it. Outside the case agency and the program office it is shown only
+#: under the person's consent (the prosecutor monitoring a 2.35 consent, for example).
+TREATMENT_REQUIREMENTS = {
+    RequirementKind.TREATMENT: InfoCategory.PROGRESS,
+    RequirementKind.ASSESSMENT: InfoCategory.ASSESSMENT,
+}
+
+
+def _treatment_disclosure(
+    user: Any, case: Case, requirements: list[PlanRequirement]
+) -> tuple[dict[Any, str], list[Any]]:
+    """For the treatment requirements: why each is withheld from `user` (by requirement pk),
+    and the consent decisions under which the others are shown (to record and to carry the
+    2.32 notice)."""
+    withheld: dict[Any, str] = {}
+    shown_under_consent = []
+    decided: dict[str, Any] = {}
+    for requirement in requirements:
+        category = TREATMENT_REQUIREMENTS.get(RequirementKind(requirement.kind))
+        if category is None:
+            continue
+        if category not in decided:
+            decided[category] = may_disclose(user, case.person_id, category, case.case_agency_id)
+            if decided[category].allowed and decided[category].consent is not None:
+                shown_under_consent.append((category, decided[category]))
+        if not decided[category].allowed:
+            withheld[requirement.pk] = decided[category].reason
+    return withheld, shown_under_consent
 
 
 @dataclass
@@ -347,13 +383,24 @@ def detail(
     }
     shown = set(case_forms)
 
+    requirements = list(requirements_of(case))
+    withheld, under_consent = _treatment_disclosure(request.user, case, requirements)
+    for decision in {id(d.consent): d for _, d in under_consent}.values():
+        disclosure_record(
+            viewer=request.user,
+            consent=decision.consent,
+            recipient_agency=decision.consent.recipient_agency,
+            categories=[c for c, d in under_consent if d.consent == decision.consent],
+        )
     requirement_rows = []
-    for requirement in requirements_of(case):
+    for requirement in requirements:
+        sees = access.sees_progress and requirement.pk not in withheld
         row = RequirementRow(
             requirement=requirement,
-            progress=_progress_text(requirement) if access.sees_progress else "",
-            percent=requirement.percent if access.sees_progress else None,
+            progress=_progress_text(requirement) if sees else "",
+            percent=requirement.percent if sees else None,
             overdue=requirement.is_outstanding and case.is_open and requirement.due_date < today,
+            withheld=withheld.get(requirement.pk, ""),
         )
         for action in offered_requirement_actions(case, requirement, access):
             key = f"r{requirement.position}-{action}"
@@ -395,6 +442,7 @@ def detail(
             "history": history_of(case),
             "forms": case_forms,
             "pending": case.status == CaseStatus.PENDING_REVIEW,
+            "notice": REDISCLOSURE_NOTICE if under_consent else "",
         },
         status=422 if bound else 200,
     )

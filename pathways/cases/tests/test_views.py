@@ -459,3 +459,95 @@ def test_times_are_shown_in_the_programs_zone(cast: Any) -> None:
         case = open_case(actor=cast.officer_a, agency=cast.police_a, case_agency=cast.provider_p)
     page = cast.client_for(cast.case_manager_p).get(detail_url(case)).content.decode()
     assert "Tue Nov 3, 2026, 9:00 AM" in page  # 15:00 UTC in Chicago
+
+
+# --- Treatment information on the case (42 CFR Part 2) ------------------------------------------
+
+
+@pytest.fixture
+def treated(cast: Any) -> Case:
+    """A LEAD-style case at provider P with treatment, an assessment and community service."""
+    intervention_config(
+        cast.program,
+        prosecutor_review=True,
+        requirements=[
+            {"kind": "assessment", "description": "Intake assessment.", "due_days": 14},
+            {"kind": "treatment", "description": "Outpatient treatment.", "due_days": 90},
+            {"kind": "community_service", "description": "Community service.", "hours": 20},
+        ],
+    )
+    case = open_case(actor=cast.officer_a, agency=cast.police_a, case_agency=cast.provider_p)
+    act(cast, cast.prosecutor, case, "accept")
+    treatment = case.requirements.get(kind="treatment")
+    assert act_on(cast, cast.case_manager_p, treatment, "done").status_code == 302
+    return case
+
+
+def _states(cast: Any, user: Any, case: Case) -> dict[str, str]:
+    page = cast.client_for(user).get(detail_url(case))
+    assert page.status_code == 200
+    html = page.content.decode()
+    states = {}
+    for kind in ("Intake assessment", "Treatment", "Community service"):
+        block = html.split(f'<h3 class="margin-0 font-sans-md">{kind}</h3>', 1)[1]
+        states[kind] = block.split('data-testid="requirement-state">', 1)[1].split("</p>", 1)[0]
+    return states
+
+
+def cj_consent(cast: Any, case: Case, **overrides: Any) -> Any:
+    from pathways.consent.services import consent_record
+
+    values: dict[str, Any] = {
+        "actor": cast.intake_p,
+        "person": case.person,
+        "kind": "criminal_justice",
+        "disclosing_agency": cast.provider_p,
+        "categories": ["progress", "assessment"],
+        "recipient_agency": cast.prosecutor.memberships.get().agency,
+        "recipient_roles": ["prosecutor"],
+        "intermediary": "Pathways, the information system of the Test County program",
+        "purpose": "So the prosecutor holding the charge can monitor progress in treatment.",
+        "revocation_statement": "You may revoke this consent after the case closes.",
+        "expiry_event": "case_closed",
+        "revocable_after_event": "case_closed",
+        "signature_method": "on_screen",
+        "signed_by": "Avery Nakamura-Cole",
+        "signed_on": clock.local_date(cast.program.time_zone),
+        "signature_image": "data:image/png;base64,iVBORw0KGgo=",
+    }
+    values.update(overrides)
+    return consent_record(**values)
+
+
+def test_without_consent_the_prosecutor_and_officer_see_no_treatment_state(
+    cast: Any, treated: Case
+) -> None:
+    for user in (cast.prosecutor, cast.officer_a):
+        states = _states(cast, user, treated)
+        assert "Not shared" in states["Treatment"] and "Done" not in states["Treatment"]
+        assert "No consent from the person" in states["Treatment"]
+        assert "Not shared" in states["Intake assessment"]
+        assert "Not shared" not in states["Community service"]  # not treatment information
+    # the case agency sees its own record
+    assert "Done" in _states(cast, cast.case_manager_p, treated)["Treatment"]
+
+
+def test_a_criminal_justice_consent_shows_the_prosecutor_treatment_with_the_notice(
+    cast: Any, treated: Case
+) -> None:
+    from pathways.consent.models import Disclosure
+
+    consent = cj_consent(cast, treated, categories=["progress"])
+    page = cast.client_for(cast.prosecutor).get(detail_url(treated)).content.decode()
+    assert 'data-testid="part2-notice"' in page
+    states = _states(cast, cast.prosecutor, treated)
+    assert "Done" in states["Treatment"]
+    assert "does not cover assessment results" in states["Intake assessment"]
+    disclosure = Disclosure.objects.filter(consent=consent).latest("disclosed_at")
+    assert disclosure.recipient_user == cast.prosecutor
+    assert disclosure.categories == ["progress"]
+    # the officer is not named in it
+    assert "Not shared" in _states(cast, cast.officer_a, treated)["Treatment"]
+    # the case closes: the consent (ending with the case) ends at once
+    act(cast, cast.prosecutor, treated, "withdraw", reason="Opened in error.")
+    assert "Not shared" in _states(cast, cast.prosecutor, treated)["Treatment"]
