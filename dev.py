@@ -48,8 +48,25 @@ def demo() -> None:
     run(PY, "manage.py", "migrate", "--no-input")
     run(PY, "manage.py", "demo_load")
     run(PY, "manage.py", "demo_logins")
+    env = dict(os.environ)
+    if "PATHWAYS_MFA_REQUIRED" not in env:
+        # the demo skips two-step sign-in so an evaluator signs in with a password alone;
+        # a real installation keeps it on (production refuses to start without it)
+        env["PATHWAYS_MFA_REQUIRED"] = "0"
+        print(
+            "\nTwo-step sign-in (MFA) is off in this demo; to see it on: "
+            "PATHWAYS_MFA_REQUIRED=1 python3 dev.py demo",
+            flush=True,
+        )
+    elif env["PATHWAYS_MFA_REQUIRED"].strip().lower() not in {"0", "false", "no", "off"}:
+        print(
+            "\nTwo-step sign-in (MFA) is on: each demo login adds an authenticator app or a "
+            "security key at first sign-in (security keys need http://localhost:8000).",
+            flush=True,
+        )
     print("\nPathways is starting on http://127.0.0.1:8000  (Ctrl-C stops it)\n", flush=True)
-    os.execv(str(PY), [str(PY), "manage.py", "runserver", "127.0.0.1:8000", "--noreload"])
+    args = [str(PY), "manage.py", "runserver", "127.0.0.1:8000", "--noreload"]
+    os.execve(str(PY), args, env)
 
 
 def test(pytest_args: list[str]) -> None:

@@ -64,6 +64,8 @@ django.setup()
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
+from pathways.accounts.testing import totp_device
 users = list(get_user_model().objects.filter(username__in=sys.argv[2].split(",")))
 for i in range(int(sys.argv[1])):
     user = users[i % len(users)]
@@ -71,13 +73,15 @@ for i in range(int(sys.argv[1])):
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id  # the second step, passed
     session.create()
     print(session.session_key)
 """
 
 
 def make_sessions(env: dict[str, str], count: int) -> Path:
-    """Signed-in sessions for the simulated officers, as a login would leave them."""
+    """Signed-in sessions for the simulated officers, as a login and the second step (an
+    authenticator-app code; each officer gets an app device) would leave them."""
     result = subprocess.run(
         [PY, "-c", SESSION_CODE, str(count), OFFICERS],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
@@ -85,6 +89,25 @@ def make_sessions(env: dict[str, str], count: int) -> Path:
     path = OUT / "sessions.txt"
     path.write_text(result.stdout)
     return path
+
+
+CODE_CODE = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from pathways.accounts.testing import user_code
+print(user_code(get_user_model().objects.get(username=sys.argv[1])))
+"""
+
+
+def current_code(env: dict[str, str], username: str) -> str:
+    """The code the user's authenticator app shows now (the app gets added when missing)."""
+    result = subprocess.run(
+        [PY, "-c", CODE_CODE, username],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return result.stdout.strip()
 
 
 def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -159,7 +182,7 @@ def run_wrk(port: int, users: int, seconds: int, target: str, tokens: dict[str, 
     }
 
 
-def count_officer_interactions(port: int) -> tuple[int, float]:
+def count_officer_interactions(port: int, env: dict[str, str]) -> tuple[int, float]:
     """A scripted officer does the Officer Prevention flow in Chromium; count what they do."""
     from playwright.sync_api import sync_playwright
 
@@ -170,11 +193,15 @@ def count_officer_interactions(port: int) -> tuple[int, float]:
     with sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        code = current_code(env, "officer.rivera")  # adds the officer's app when missing
         page.goto(f"{base}/accounts/login/")
         page.get_by_label("Username").fill("officer.rivera")
         page.get_by_label("Password").fill("pathways-demo")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
+        page.wait_for_url(lambda url: "/accounts/mfa/" in url)  # the second step
+        page.get_by_label("6-digit code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(lambda url: "/accounts/" not in url)
         started = time.perf_counter()  # the officer is signed in and on the home page
 
         def tap(locator: Any) -> None:
@@ -226,7 +253,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
                 result = run_wrk(port, users, args.duration, target, tokens)
                 rows.append({"db": label, "users": users, "target": target, **result})
         if label == "sqlite" and not args.skip_browser:
-            actions, seconds = count_officer_interactions(port)
+            actions, seconds = count_officer_interactions(port, env)
             print(f"   scripted officer: {actions} interactions, {seconds:.1f} s", flush=True)
             rows.append({"db": label, "interactions": actions, "seconds": seconds})
     finally:

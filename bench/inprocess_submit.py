@@ -41,10 +41,12 @@ def main() -> None:
     from django.test import Client
 
     from pathways.accounts.models import User
+    from pathways.accounts.testing import verified_client
     from pathways.directory.models import Service
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username=args.user))
+    # signed in and through the second step (the user gets an authenticator-app device)
+    verified_client(User.objects.get(username=args.user), client)
     service = Service.objects.filter(capacity_open__gt=0).order_by("name").first()
     assert service is not None, "load the demo county first"
     rng = random.Random(1)

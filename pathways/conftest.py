@@ -15,6 +15,7 @@ from django.test import Client
 
 from pathways.accounts.factories import AgencyFactory, member
 from pathways.accounts.models import Agency, User
+from pathways.accounts.testing import verified_client
 from pathways.directory.factories import ServiceFactory
 from pathways.directory.models import Service, ServiceType
 from pathways.programs.factories import ProgramFactory, enable_all_pathways
@@ -46,9 +47,9 @@ class Cast:
     crisis_q: Service
 
     def client_for(self, user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        """A client signed in as `user` who also passed the second step (a real authenticator
+        app device, recorded in the session as django-otp does): two-step sign-in stays on."""
+        return verified_client(user)
 
 
 @pytest.fixture

@@ -20,6 +20,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PRODUCTION = env_bool("PATHWAYS_PRODUCTION", False)
 DEBUG = env_bool("PATHWAYS_DEBUG", not PRODUCTION)
 SECRET_KEY = env_str("PATHWAYS_SECRET_KEY", "" if PRODUCTION else "dev-only-not-secret-" + "x" * 40)
+# Field encryption at rest (pathways.core.crypto, docs/decisions/0012-field-encryption.md):
+# comma-separated keyid:base64-of-32-bytes; the first encrypts, all decrypt. Required in
+# production; without it, development derives a labelled key from SECRET_KEY (key id "dev").
+PATHWAYS_FIELD_KEYS = env_str("PATHWAYS_FIELD_KEYS", "")
 ALLOWED_HOSTS = env_list("PATHWAYS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("PATHWAYS_CSRF_TRUSTED_ORIGINS", [])
 
@@ -32,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    # two-step sign-in (MFA): TOTP devices; security keys are accounts.WebAuthnCredential
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pathways.core",
     "pathways.audit",
     "pathways.accounts",
@@ -59,8 +66,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "pathways.core.middleware.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "pathways.core.middleware.IdleTimeoutMiddleware",
+    # a password-only session reaches nothing but the two-step sign-in pages
+    "pathways.accounts.middleware.MfaRequiredMiddleware",
     "pathways.audit.security.DeniedRequestAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pathways.core.middleware.ProgramTimezoneMiddleware",
@@ -101,6 +111,17 @@ AXES_CLIENT_IP_CALLABLE = "pathways.accounts.security.client_ip"
 AXES_VERBOSE = False  # its log lines carry usernames and addresses: never log personal data
 AXES_DISABLE_ACCESS_LOG = True
 PATHWAYS_PROXY_COUNT = env_int("PATHWAYS_PROXY_COUNT", 0)
+
+# Two-step sign-in (docs/decisions/0011-mfa.md): after the password, a code from an authenticator
+# app (TOTP, django-otp) or a security key / passkey (WebAuthn). Required unless switched off
+# here, which production refuses (pathways.core.checks). 5 wrong codes for one user pause that
+# user's second step (pathways.accounts.services), so the library's own delay is not used.
+PATHWAYS_MFA_REQUIRED = env_bool("PATHWAYS_MFA_REQUIRED", True)
+PATHWAYS_WEBAUTHN_RP_ID = env_str("PATHWAYS_WEBAUTHN_RP_ID", "")  # empty: the request's host
+PATHWAYS_WEBAUTHN_ORIGIN = env_str("PATHWAYS_WEBAUTHN_ORIGIN", "")  # empty: the request's origin
+OTP_TOTP_ISSUER = env_str("PATHWAYS_MFA_ISSUER", "Pathways")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "pathways.urls"
 WSGI_APPLICATION = "pathways.wsgi.application"

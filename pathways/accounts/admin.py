@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Membership, User
 from pathways.core.admin import AuditedAdmin
@@ -27,3 +28,10 @@ class AgencyAdmin(AuditedAdmin):
     list_display = ["name", "kind", "program", "archived_at"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
+
+
+# Second-step devices are managed by their owners (accounts/mfa/devices/) and reset by an
+# administrator with `manage.py mfa_reset`, both audited; django-otp's own admin pages for them
+# (which could add or delete a device with no audit event) are not offered.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

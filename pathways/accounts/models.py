@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django_otp.models import Device, TimestampMixin
 
 from pathways.core.models import ArchivableModel, BaseModel
 
@@ -68,7 +70,7 @@ class Agency(ArchivableModel):
         return self.short_name or self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp is untyped
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     class Meta:
@@ -130,3 +132,44 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.agency}"
+
+
+# --- Two-step sign-in (MFA) -----------------------------------------------------------------
+# Authenticator-app devices are django-otp's TOTPDevice; security keys and passkeys are the
+# django-otp device below, so `django_otp.login` and its middleware treat both alike.
+# See docs/decisions/0011-mfa.md.
+
+
+class WebAuthnCredential(TimestampMixin, Device):
+    """A security key or passkey registered by its owner (WebAuthn). Only the public key is
+    kept; the private key never leaves the authenticator."""
+
+    credential_id: models.CharField[str, str] = models.CharField(
+        max_length=1400, unique=True, help_text="The authenticator's credential id (base64url)."
+    )
+    public_key: models.BinaryField[bytes, bytes] = models.BinaryField(
+        help_text="The credential's public key (COSE)."
+    )
+    sign_count: models.PositiveBigIntegerField[int, int] = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+
+    class Meta(Device.Meta):
+        verbose_name = "security key"
+
+    def verify_token(self, token: Any) -> bool:
+        return False  # a key answers a challenge (accounts.services), it has no typed code
+
+
+class MfaLockout(BaseModel):
+    """Wrong second-step codes for one user since their last success, and the pause they earned.
+    Counted per user, never per address: see docs/decisions/0011-mfa.md."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa_lockout")
+    failures = models.PositiveSmallIntegerField(default=0)
+    lockouts = models.PositiveSmallIntegerField(
+        default=0, help_text="Pauses in a row without a success in between (each lasts longer)."
+    )
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.failures} wrong codes"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pathways.accounts.models import Agency, Membership, Role
+from django.conf import settings
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pathways.accounts.models import Agency, Membership, MfaLockout, Role, WebAuthnCredential
+from pathways.core import clock
 
 
 def _memberships(user: Any) -> list[Membership]:
@@ -52,3 +57,60 @@ def primary_agency(user: Any) -> Agency | None:
 def is_program_wide(user: Any) -> bool:
     """Coordinators and administrators see the whole program."""
     return has_role(user, Role.COORDINATOR, Role.ADMIN)
+
+
+# --- Two-step sign-in (MFA) -----------------------------------------------------------------
+
+
+def mfa_devices(user: Any) -> list[Any]:
+    """The user's confirmed second-step devices (authenticator apps and security keys), oldest
+    first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    devices: list[Any] = [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *WebAuthnCredential.objects.filter(user=user, confirmed=True),
+    ]
+    return sorted(devices, key=lambda d: (d.created_at is None, d.created_at, d.pk))
+
+
+def totp_devices(user: Any) -> list[Any]:
+    return [d for d in mfa_devices(user) if device_kind(d) == "totp"]
+
+
+def webauthn_credentials(user: Any) -> list[Any]:
+    return [d for d in mfa_devices(user) if device_kind(d) == "webauthn"]
+
+
+def has_mfa_device(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user_has_device(user)
+
+
+def device_kind(device: Any) -> str:
+    """'totp' (an authenticator app) or 'webauthn' (a security key or passkey)."""
+    return "webauthn" if isinstance(device, WebAuthnCredential) else "totp"
+
+
+def mfa_device(user: Any, kind: str, device_id: int) -> Any:
+    """One of the user's own devices, or None (another user's device is never found)."""
+    for device in mfa_devices(user):
+        if device_kind(device) == kind and device.pk == device_id:
+            return device
+    return None
+
+
+def mfa_is_needed(user: Any) -> bool:
+    """Whether this signed-in user must pass the second step: always when PATHWAYS_MFA_REQUIRED
+    (the default), and otherwise once they have chosen to add a device."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(settings, "PATHWAYS_MFA_REQUIRED", True)) or has_mfa_device(user)
+
+
+def mfa_locked_until(user: Any) -> Any:
+    """When the user's paused second step opens again (None when it is not paused)."""
+    return (
+        MfaLockout.objects.filter(user=user, locked_until__gt=clock.now())
+        .values_list("locked_until", flat=True)
+        .first()
+    )

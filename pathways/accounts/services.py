@@ -1,13 +1,37 @@
-"""Writes for agencies, users and their memberships."""
+"""Writes for agencies, users and their memberships, and the two-step sign-in (MFA)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
+from binascii import unhexlify
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from webauthn import verify_authentication_response, verify_registration_response
+from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json
+from webauthn.helpers.exceptions import WebAuthnException
 
-from pathways.accounts.models import Agency, AgencyKind, Membership, Role, User
+from pathways.accounts.models import (
+    Agency,
+    AgencyKind,
+    Membership,
+    MfaLockout,
+    Role,
+    User,
+    WebAuthnCredential,
+)
+from pathways.accounts.passkeys import WebAuthnContext
+from pathways.accounts.selectors import device_kind, mfa_devices
+from pathways.audit.security import _record
 from pathways.audit.services import audit_log, created
+from pathways.core import clock
 from pathways.core.services import service
 from pathways.core.validators import clean_text_field
 from pathways.programs.models import Program
@@ -58,3 +82,289 @@ def member_create(
         changes=created(membership, ["user", "agency", "role"]),
     )
     return membership
+
+
+# --- Two-step sign-in (MFA) -----------------------------------------------------------------
+# docs/decisions/0011-mfa.md. Audit events carry the method and the outcome, never a secret,
+# a code or a key. A failed check returns (it does not raise) so that the count of wrong codes
+# and its audit event are committed with it.
+
+#: Wrong codes for one user (since their last success) that pause the second step.
+MFA_FAILURE_LIMIT = 5
+#: The first pause; each further pause without a success in between lasts twice as long.
+MFA_LOCK_MINUTES = 10
+MFA_LOCK_MAX = dt.timedelta(hours=24)
+TOTP_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class MfaCheck:
+    """The answer to one second-step check: the device that passed it, or why it failed."""
+
+    device: Any = None
+    locked_until: dt.datetime | None = None
+    failures_left: int = MFA_FAILURE_LIMIT
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None
+
+
+def _mfa_event(user: Any, event_type: str, outcome: str = "success", **changes: Any) -> None:
+    _record(
+        actor=user,
+        event_type=event_type,
+        object_id=str(user.pk),
+        outcome=outcome,
+        changes={name: [None, value] for name, value in changes.items()},
+    )
+
+
+def _lockout_for_update(user: Any) -> MfaLockout:
+    MfaLockout.objects.get_or_create(user=user)
+    return MfaLockout.objects.select_for_update().get(user=user)
+
+
+def _check(*, user: Any, method: str, purpose: str, verify: Callable[[], Any]) -> MfaCheck:
+    """Run `verify` (which returns the device that accepted the proof, or None) unless the user's
+    second step is paused; count a failure, pausing at the limit; clear the count on success."""
+    lockout = _lockout_for_update(user)
+    now = clock.now()
+    if lockout.locked_until is not None and lockout.locked_until > now:
+        return MfaCheck(locked_until=lockout.locked_until, failures_left=0)
+    device = verify()
+    if device is not None:
+        if lockout.failures or lockout.lockouts or lockout.locked_until:
+            lockout.failures, lockout.lockouts, lockout.locked_until = 0, 0, None
+            lockout.save(update_fields=["failures", "lockouts", "locked_until"])
+        _mfa_event(user, "auth.mfa_verified", method=method, purpose=purpose)
+        return MfaCheck(device=device)
+    lockout.failures += 1
+    _mfa_event(
+        user, "auth.mfa_failed", "failure", method=method, purpose=purpose, count=lockout.failures
+    )
+    if lockout.failures < MFA_FAILURE_LIMIT:
+        lockout.save(update_fields=["failures"])
+        return MfaCheck(failures_left=MFA_FAILURE_LIMIT - lockout.failures)
+    pause = min(dt.timedelta(minutes=MFA_LOCK_MINUTES * 2**lockout.lockouts), MFA_LOCK_MAX)
+    lockout.failures, lockout.lockouts = 0, lockout.lockouts + 1
+    lockout.locked_until = now + pause
+    lockout.save(update_fields=["failures", "lockouts", "locked_until"])
+    _mfa_event(
+        user,
+        "auth.mfa_locked",
+        "failure",
+        minutes=int(pause.total_seconds() // 60),
+        until=lockout.locked_until.isoformat(),
+    )
+    return MfaCheck(locked_until=lockout.locked_until, failures_left=0)
+
+
+def _totp_match(user: Any, code: str) -> TOTPDevice | None:
+    """The user's authenticator-app device that accepts `code` now. django-otp refuses a code
+    at or before the last accepted time step (`last_t`), so a code works once."""
+    for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        if device.verify_token(code):
+            return device
+    return None
+
+
+def _assertion_match(user: Any, assertion: str, context: WebAuthnContext) -> Any:
+    """The user's security key that signed our challenge in `assertion`, its counter moved on."""
+    try:
+        parsed = parse_authentication_credential_json(assertion)
+    except (WebAuthnException, ValueError, TypeError, KeyError):
+        return None
+    key = (
+        WebAuthnCredential.objects.select_for_update()
+        .filter(user=user, confirmed=True, credential_id=bytes_to_base64url(parsed.raw_id))
+        .first()
+    )
+    if key is None:
+        return None
+    try:
+        verified = verify_authentication_response(
+            credential=parsed,
+            expected_challenge=context.challenge,
+            expected_rp_id=context.rp_id,
+            expected_origin=context.origin,
+            credential_public_key=bytes(key.public_key),
+            credential_current_sign_count=key.sign_count,
+        )
+    except (WebAuthnException, ValueError, TypeError, KeyError):
+        return None
+    key.sign_count = verified.new_sign_count
+    key.set_last_used_timestamp(commit=False)
+    key.save(update_fields=["sign_count", "last_used_at"])
+    return key
+
+
+@service
+def mfa_verify_code(*, user: Any, code: str, purpose: str = "sign_in") -> MfaCheck:
+    """Check a code from one of the user's authenticator apps (a well-formed 6-digit code: the
+    form refuses anything else before this is called)."""
+    return _check(user=user, method="totp", purpose=purpose, verify=lambda: _totp_match(user, code))
+
+
+@service
+def mfa_verify_key(
+    *, user: Any, assertion: str, context: WebAuthnContext | None, purpose: str = "sign_in"
+) -> MfaCheck:
+    """Check a security key's signed answer (`assertion`, the browser's JSON) to our challenge."""
+    return _check(
+        user=user,
+        method="webauthn",
+        purpose=purpose,
+        verify=lambda: _assertion_match(user, assertion, context) if context is not None else None,
+    )
+
+
+def totp_code_matches(key_hex: str, code: str) -> tuple[bool, int, int]:
+    """Whether `code` is the authenticator app's code for the secret `key_hex` now (one step
+    either side); with the time step and drift it matched at."""
+    totp = TOTP(unhexlify(key_hex.encode()), step=30, t0=0, digits=TOTP_DIGITS, drift=0)
+    totp.time = time.time()
+    matched = totp.verify(int(code), tolerance=1)
+    return bool(matched), totp.t(), totp.drift
+
+
+@service
+def mfa_enrol_totp(*, user: Any, key_hex: str, code: str, name: str) -> TOTPDevice:
+    """Add an authenticator app once it has shown it holds the secret (its current code). The
+    confirming code is spent: it cannot be used again to sign in."""
+    well_formed = len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()
+    matched, step, drift = totp_code_matches(key_hex, code) if well_formed else (False, 0, 0)
+    if not matched:
+        raise ValidationError(
+            {
+                "code": "That code does not match. Check the app shows a code for Pathways "
+                "and type the 6 digits it shows now."
+            }
+        )
+    device = TOTPDevice.objects.create(
+        user=user,
+        name=_device_name(name, "Authenticator app"),
+        key=key_hex,
+        digits=TOTP_DIGITS,
+        last_t=step,
+        drift=drift,
+        confirmed=True,
+    )
+    _mfa_event(user, "auth.mfa_enrolled", method="totp", device=device.name)
+    return device
+
+
+@service
+def mfa_enrol_key(
+    *, user: Any, credential: str, context: WebAuthnContext | None, name: str
+) -> WebAuthnCredential:
+    """Add a security key or passkey from the browser's answer to our registration challenge."""
+    problem = ValidationError(
+        {
+            "credential": "The security key was not added: the browser's answer could not be "
+            "checked. Try again, and use the key when the browser asks."
+        }
+    )
+    if context is None:
+        raise problem
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=context.challenge,
+            expected_rp_id=context.rp_id,
+            expected_origin=context.origin,
+        )
+        transports = [
+            str(t) for t in (json.loads(credential).get("response", {}).get("transports") or [])
+        ][:8]
+    except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise problem from exc
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if WebAuthnCredential.objects.filter(credential_id=credential_id).exists():
+        raise ValidationError({"credential": "This security key is already added."})
+    key = WebAuthnCredential.objects.create(
+        user=user,
+        name=_device_name(name, "Security key"),
+        credential_id=credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=[t[:20] for t in transports],
+        confirmed=True,
+    )
+    _mfa_event(user, "auth.mfa_enrolled", method="webauthn", device=key.name)
+    return key
+
+
+def _device_name(name: str, default: str) -> str:
+    return clean_text_field(
+        name or default, field="name", label="name", max_length=64, required=True, one_line=True
+    )
+
+
+@service
+def mfa_device_remove(
+    *,
+    actor: Any,
+    device: Any,
+    code: str = "",
+    assertion: str = "",
+    context: WebAuthnContext | None = None,
+) -> MfaCheck:
+    """Remove one of the actor's own devices after a fresh check (a code from an authenticator
+    app, or a security key's answer). While two-step sign-in is required the last device
+    cannot be removed: add another first."""
+    if device.user_id != actor.pk:
+        raise ValidationError("You can remove only your own sign-in devices.")
+    kind = device_kind(device)
+    others = [d for d in mfa_devices(actor) if (device_kind(d), d.pk) != (kind, device.pk)]
+    if getattr(settings, "PATHWAYS_MFA_REQUIRED", True) and not others:
+        raise ValidationError(
+            "This is your only way to finish signing in, so it cannot be removed. Add another "
+            "device first, then remove this one."
+        )
+    if code:
+        check = mfa_verify_code(user=actor, code=code, purpose="remove_device")
+    else:
+        check = mfa_verify_key(
+            user=actor, assertion=assertion, context=context, purpose="remove_device"
+        )
+    if not check.ok:
+        return check
+    name = device.name
+    type(device).objects.filter(pk=device.pk, user=actor).delete()
+    _mfa_event(actor, "auth.mfa_device_removed", method=kind, device=name)
+    return check
+
+
+@service
+def mfa_reset(*, actor: Any, user: Any) -> int:
+    """An administrator's reset for a user who lost their devices: remove them all and lift any
+    pause. The user adds a device at their next sign-in."""
+    removed = 0
+    for model in (TOTPDevice, WebAuthnCredential):
+        count, _ = model.objects.filter(user=user).delete()
+        removed += count
+    MfaLockout.objects.filter(user=user).update(failures=0, lockouts=0, locked_until=None)
+    _record(
+        actor=actor,
+        event_type="auth.mfa_reset",
+        object_id=str(user.pk),
+        outcome="success",
+        changes={"devices_removed": [removed, 0]},
+    )
+    return removed
+
+
+@service
+def mfa_unlock(*, actor: Any, user: Any) -> bool:
+    """Lift a pause of the user's second step (their devices stay). True when one was lifted."""
+    lifted = MfaLockout.objects.filter(user=user, locked_until__gt=clock.now()).exists()
+    MfaLockout.objects.filter(user=user).update(failures=0, lockouts=0, locked_until=None)
+    _record(
+        actor=actor,
+        event_type="auth.mfa_unlocked",
+        object_id=str(user.pk),
+        outcome="success",
+        changes={"paused": [lifted, False]},
+    )
+    return lifted

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from pathways.accounts import views
 from pathways.accounts.forms import LoginForm
 
 urlpatterns = [
@@ -14,4 +15,18 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # two-step sign-in (MFA); everything under mfa/ is open to a password-only session
+    # (pathways.accounts.middleware.MFA_PATH_PREFIX)
+    path("mfa/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/key/", views.mfa_verify_key_view, name="mfa_verify_key"),
+    path("mfa/webauthn/options/", views.mfa_webauthn_options, name="mfa_webauthn_options"),
+    path("mfa/setup/", views.mfa_setup, name="mfa_setup"),
+    path("mfa/setup/app/", views.mfa_setup_totp, name="mfa_setup_totp"),
+    path("mfa/setup/key/", views.mfa_setup_key, name="mfa_setup_key"),
+    path("mfa/devices/", views.mfa_devices_view, name="mfa_devices"),
+    path(
+        "mfa/devices/<str:kind>/<int:device_id>/remove/",
+        views.mfa_device_remove_view,
+        name="mfa_device_remove",
+    ),
 ]

@@ -37,16 +37,32 @@ def screenshots_dir() -> Path:
 
 
 def open_as(browser: Any, base: str, username: str, viewport: dict[str, int]) -> Any:
-    """A new page signed in as `username` (the test cast's password)."""
-    from pathways.accounts.factories import TEST_PASSWORD
+    """A new page signed in as `username` (the test cast's password), second step included: the
+    code the user's authenticator app shows now is typed in (the user gets an app device when
+    they have none)."""
+    from django.contrib.auth import get_user_model
 
+    from pathways.accounts.factories import TEST_PASSWORD
+    from pathways.accounts.testing import totp_device
+
+    device = totp_device(get_user_model().objects.get(username=username))
     page = browser.new_context(viewport=viewport).new_page()
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.wait_for_url(lambda url: "/accounts/mfa/" in url)
+    type_code(page, device)
+    page.wait_for_url(lambda url: "/accounts/" not in url)
     return page
+
+
+def type_code(page: Any, device: Any) -> None:
+    """On the second-step page, type the code `device` (an authenticator app) shows now."""
+    from pathways.accounts.testing import totp_code
+
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Verify").click()
 
 
 def shoot(page: Any, name: str) -> None:

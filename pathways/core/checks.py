@@ -22,3 +22,45 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
     if "console" in settings.EMAIL_BACKEND:
         errors.append(Error("Set PATHWAYS_EMAIL_BACKEND to a real backend.", id="pathways.E004"))
     return errors
+
+
+@register(Tags.security)
+def field_encryption_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """PATHWAYS_FIELD_KEYS must parse (any mode) and be set in production (pathways.core.crypto).
+    Messages name the variable and the entry, never key material."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pathways.core.crypto import ENV_VAR, parse_keys
+
+    production = bool(getattr(settings, "PRODUCTION", False))
+    raw = str(getattr(settings, "PATHWAYS_FIELD_KEYS", "") or "")
+    try:
+        pairs = parse_keys(raw, secret_key=str(settings.SECRET_KEY), production=production)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="pathways.E010")]
+    if production and not pairs:
+        return [
+            Error(
+                f"Set {ENV_VAR} in production: keyid:base64-of-32-bytes, the first encrypts "
+                "(docs/operations.md, key management).",
+                id="pathways.E011",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def production_requires_mfa(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Production keeps two-step sign-in on: every account there can see protected records.
+    Run by every management command and server start, not only `check --deploy`."""
+    if getattr(settings, "PRODUCTION", False) and not getattr(
+        settings, "PATHWAYS_MFA_REQUIRED", True
+    ):
+        return [
+            Error(
+                "Two-step sign-in cannot be switched off in production: remove "
+                "PATHWAYS_MFA_REQUIRED=0 (docs/decisions/0011-mfa.md).",
+                id="pathways.E005",
+            )
+        ]
+    return []

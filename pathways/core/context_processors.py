@@ -7,10 +7,18 @@ from django.utils import timezone
 
 
 def pathways(request: HttpRequest) -> dict[str, Any]:
-    from pathways.accounts.selectors import roles_for
+    """The signed-in user's roles for the navigation. Before the second step of signing in the
+    navigation offers nothing but signing out (every page would lead back to the second step)."""
+    from pathways.accounts.selectors import mfa_is_needed, roles_for
 
     zone = timezone.get_current_timezone_name()
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_roles": frozenset(), "TIME_ZONE_NAME": zone}
-    return {"user_roles": roles_for(user), "TIME_ZONE_NAME": zone}
+        return {"user_roles": frozenset(), "TIME_ZONE_NAME": zone, "signed_in_fully": False}
+    is_verified = getattr(user, "is_verified", None)
+    fully = not mfa_is_needed(user) or bool(is_verified and is_verified())
+    return {
+        "user_roles": roles_for(user) if fully else frozenset(),
+        "TIME_ZONE_NAME": zone,
+        "signed_in_fully": fully,
+    }

@@ -6,19 +6,29 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
 from pathways.accounts.factories import TEST_PASSWORD
+from pathways.accounts.testing import user_code
 from pathways.core.middleware import BACKGROUND_HEADER, IDLE_LIMIT_SECONDS
 
 HOME = reverse("encounters:list")
+
+
+def second_step(client: Client, username: str) -> None:
+    """Type the code of the user's authenticator app at the second step (MFA)."""
+    user = get_user_model().objects.get(username=username)
+    response = client.post(reverse("mfa_verify"), {"code": user_code(user)})
+    assert response.status_code == 302
 
 
 def signed_in_client(username: str) -> Client:
     client = Client()
     response = client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
     assert response.status_code == 302
+    second_step(client, username)
     return client
 
 
@@ -37,6 +47,7 @@ def test_the_session_key_changes_at_sign_in(cast: Any) -> None:
     assert before and client.cookies["sessionid"].value == before
     client.post(reverse("login"), {"username": "officer_a", "password": TEST_PASSWORD})
     assert client.cookies["sessionid"].value not in ("", before)
+    second_step(client, "officer_a")
     assert client.get(HOME).status_code == 200
 
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pathways.accounts.factories import AgencyFactory, member
 from pathways.accounts.models import Role
+from pathways.accounts.testing import verified_client
 from pathways.cases.factories import intervention_config, open_case
 from pathways.encounters.factories import EncounterFactory
 from pathways.followups.factories import OutreachListFactory, WorkItemFactory
@@ -43,6 +44,15 @@ ROUTES: dict[str, Route] = {
     "login": PUBLIC,
     "logout": PUBLIC,
     "healthz": PUBLIC,
+    # two-step sign-in: any signed-in user, before and after the second step (their own devices)
+    "mfa_verify": Route(None),
+    "mfa_verify_key": Route(None, "POST"),
+    "mfa_webauthn_options": Route(None, "POST"),
+    "mfa_setup": Route(None),
+    "mfa_setup_totp": Route(None),
+    "mfa_setup_key": Route(None),
+    "mfa_devices": Route(None),
+    "mfa_device_remove": Route(None, "POST", lambda w: {"kind": "totp", "device_id": 1}),
     "home": Route(None),
     "directory:services": Route(None),
     "directory:capacity": Route(
@@ -163,6 +173,11 @@ ROUTES: dict[str, Route] = {
         lambda w: {"referral_id": w.referral.pk, "consent_id": w.referral.pk},
         ("intake_q",),
     ),
+    "consent:pdf": Route(
+        {R.PROVIDER_INTAKE, R.CASE_MANAGER, R.COORDINATOR, R.ADMIN},
+        kwargs=lambda w: {"referral_id": w.referral.pk, "consent_id": w.referral.pk},
+        other_agency=("intake_q",),
+    ),
 }
 
 
@@ -263,8 +278,7 @@ def test_no_role_outside_a_route_gets_through(world: World) -> None:
         for role, user in world.users.items():
             if role in route.roles:
                 continue
-            client = Client()
-            client.force_login(user)
+            client = verified_client(user)
             response = request(client, route, url)
             assert response.status_code == 403, (name, role, response.status_code)
             checked += 1
@@ -275,8 +289,7 @@ def test_another_agency_with_an_allowed_role_gets_404(world: World) -> None:
     checked = 0
     for name, route in ROUTES.items():
         for key in route.other_agency:
-            client = Client()
-            client.force_login(world.others[key])
+            client = verified_client(world.others[key])
             response = request(client, route, reverse(name, kwargs=route.kwargs(world)))
             assert response.status_code == 404, (name, key, response.status_code)
             checked += 1

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from pathways.accounts.models import Agency, Membership, User
+from pathways.accounts.testing import verified_client
 from pathways.audit.models import AuditEvent
 from pathways.followups.models import OutreachList
 from pathways.programs.models import PathwayConfig, Program, ProgramPathway
@@ -79,7 +80,7 @@ def test_a_new_community_program_starts_from_templates(client: Any) -> None:
     coordinator = User.objects.get(username="jmorgan")
     assert not coordinator.has_usable_password()
     assert coordinator.memberships.get().role == "coordinator"
-    client.force_login(coordinator)
+    verified_client(coordinator, client)  # signed in, second step passed
     setup = client.get(reverse("programs:pathway_list")).content.decode()
     assert "Based on: <a" in setup and "A Way Out (Lake County, IL)" in setup
     events = set(AuditEvent.objects.values_list("event_type", flat=True))

@@ -1,0 +1,56 @@
+"""manage.py mfa_reset USERNAME: an administrator's reset of a user's two-step sign-in.
+
+    python manage.py mfa_reset jsmith --by admin.lee        # remove every device, lift any pause
+    python manage.py mfa_reset jsmith --unlock --by admin.lee   # only lift a pause; devices stay
+
+After a reset the user is asked to add a device right after their next password sign-in, so
+whoever signs in first with the password adds it: confirm who is asking (in person or by a call
+back to a number on file) and, unless the password is surely theirs alone, set a new one too
+(``manage.py changepassword``). Both are audited (auth.mfa_reset, auth.mfa_unlocked), with the
+administrator named by ``--by`` as the actor. See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from pathways.accounts.services import mfa_reset, mfa_unlock
+
+
+class Command(BaseCommand):
+    help = "Remove a user's two-step sign-in devices (or, with --unlock, only lift a pause)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument(
+            "--unlock", action="store_true", help="only lift a pause; keep the devices"
+        )
+        parser.add_argument("--by", default="", help="the administrator doing it (audit actor)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = get_user_model().objects
+        user = users.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"No user is called {options['username']!r}.")
+        actor = None
+        if options["by"]:
+            actor = users.filter(username=options["by"]).first()
+            if actor is None:
+                raise CommandError(f"No user is called {options['by']!r} (--by).")
+        if options["unlock"]:
+            lifted = mfa_unlock(actor=actor, user=user)
+            self.stdout.write(
+                f"Lifted the pause on {user.username}'s two-step sign-in."
+                if lifted
+                else f"{user.username}'s two-step sign-in was not paused; nothing to lift."
+            )
+            return
+        removed = mfa_reset(actor=actor, user=user)
+        self.stdout.write(
+            f"Removed {removed} two-step sign-in device{'s' if removed != 1 else ''} of "
+            f"{user.username}; they add a new one at their next sign-in."
+        )
