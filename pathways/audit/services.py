@@ -8,11 +8,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from pathways.audit.models import READ_EVENT_PREFIX, AuditEvent
 
 REDACTED = "[redacted]"
+#: What the audit records for a value of a column encrypted at rest (pathways.core.fields): the
+#: audit table is append-only and can never be re-encrypted, so it holds that the field changed,
+#: never the value. A blank value is recorded as blank (the column stores blank as blank too).
+ENCRYPTED = "[encrypted]"
 
 
 def _plain(value: Any) -> Any:
@@ -51,6 +56,29 @@ def diff(
     return changes
 
 
+def _hide_encrypted_value(value: Any) -> Any:
+    if value is None or value in ("", b"", REDACTED, ENCRYPTED):
+        return value
+    return ENCRYPTED
+
+
+def seal(obj: models.Model, changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """`changes` with the values of `obj`'s encrypted fields replaced by ENCRYPTED."""
+    from pathways.core.fields import is_encrypted
+
+    sealed: dict[str, list[Any]] = {}
+    for name, values in changes.items():
+        try:
+            field = obj._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if is_encrypted(field) and isinstance(values, list | tuple):
+            sealed[name] = [_hide_encrypted_value(v) for v in values]
+        else:
+            sealed[name] = values
+    return sealed
+
+
 def audit_log(
     *,
     actor: Any,
@@ -59,7 +87,8 @@ def audit_log(
     changes: Mapping[str, list[Any]] | None = None,
     actor_agency: Any = None,
 ) -> AuditEvent:
-    """Write one audit event. Must run inside the caller's atomic block."""
+    """Write one audit event. Must run inside the caller's atomic block. Values of the
+    object's encrypted fields are recorded as ENCRYPTED (see `seal`)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log() must be called inside the service's transaction")
     return AuditEvent.objects.create(
@@ -68,7 +97,7 @@ def audit_log(
         event_type=event_type,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        changes=dict(changes or {}),
+        changes=seal(obj, changes or {}),
     )
 
 
@@ -88,3 +117,19 @@ def audit_read(*, actor: Any, obj: models.Model, fields: Iterable[str]) -> Audit
             object_id=str(obj.pk),
             changes={"fields": [None, sorted(fields)]},
         )
+
+
+def audit_system(
+    *, event_type: str, object_type: str, object_id: str, changes: Mapping[str, list[Any]]
+) -> AuditEvent:
+    """An event of a system job that is about no single record (e.g. a key rotation). Must run
+    inside the job's transaction; `changes` must hold no protected value."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_system() must be called inside the job's transaction")
+    return AuditEvent.objects.create(
+        actor=None,
+        event_type=event_type,
+        object_type=object_type,
+        object_id=object_id,
+        changes=dict(changes),
+    )

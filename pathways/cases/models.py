@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 
 from pathways.core import clock
+from pathways.core.fields import EncryptedCharField
 from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 from pathways.eligibility.facts import FACTS
@@ -251,7 +252,7 @@ class CaseStatusChange(_AppendOnly):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(
+    reason = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
 
@@ -276,8 +277,8 @@ class HeldCharge(_NeverDeleted, BaseModel):
     mode = models.CharField(max_length=20, choices=HeldChargeMode.choices)
     offence_type = models.CharField(max_length=30, choices=OFFENCE_TYPE_CHOICES)
     offence_level = models.CharField(max_length=30, choices=OFFENCE_LEVEL_CHOICES)
-    description = models.CharField(max_length=200, blank=True, validators=[validate_clean_text])
-    statute = models.CharField(
+    description = EncryptedCharField(max_length=200, blank=True, validators=[validate_clean_text])
+    statute = EncryptedCharField(
         max_length=60,
         blank=True,
         validators=[validate_clean_text],
@@ -336,7 +337,7 @@ class ProsecutorReview(_AppendOnly, BaseModel):
     decline_reason = models.CharField(
         max_length=20, choices=ReviewDeclineReason.choices, blank=True
     )
-    detail = models.CharField(
+    detail = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     decided_by = models.ForeignKey(
@@ -370,7 +371,7 @@ class PlanRequirement(_NeverDeleted, BaseModel):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="requirements")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=RequirementKind.choices)
-    description = models.CharField(max_length=300, validators=[validate_clean_text])
+    description = EncryptedCharField(max_length=300, validators=[validate_clean_text])
     due_date = models.DateField(help_text="A date in the program's time zone")
     hours_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     amount_required = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -390,7 +391,7 @@ class PlanRequirement(_NeverDeleted, BaseModel):
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    waived_reason = models.CharField(
+    waived_reason = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
 
@@ -462,7 +463,7 @@ class RequirementProgress(_AppendOnly):
     )
     hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    note = models.CharField(
+    note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     recorded_at = models.DateTimeField(default=clock.now)
@@ -492,7 +493,7 @@ class CaseEvent(_AppendOnly, BaseModel):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=CaseEventKind.choices)
     occurred_at = models.DateTimeField()
-    note = models.CharField(
+    note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     recorded_by = models.ForeignKey(

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from pathways.core.fields import EncryptedBinaryField, EncryptedCharField, EncryptedTextField
 from pathways.core.models import BaseModel
 
 
@@ -86,7 +87,7 @@ class Consent(BaseModel):
         max_length=200, help_text="The person, or their authorised representative"
     )
     signed_on = models.DateField()
-    signature_image = models.TextField(
+    signature_image = EncryptedTextField(
         blank=True, help_text="On-screen signature: the drawn signature as a PNG data URL"
     )
     attested_by = models.ForeignKey(
@@ -99,7 +100,7 @@ class Consent(BaseModel):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    revocation_note = models.CharField(max_length=300, blank=True)
+    revocation_note = EncryptedCharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-signed_on", "-created_at"]
@@ -123,7 +124,7 @@ class ConsentDocument(BaseModel):
 
     consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="document")
     content_type = models.CharField(max_length=40)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
 

@@ -42,6 +42,7 @@ from pathways.accounts.models import Agency, Membership, User
 from pathways.audit.models import AuditEvent
 from pathways.audit.services import audit_log
 from pathways.core import clock
+from pathways.core.fields import is_encrypted
 from pathways.demo import cast
 from pathways.directory.models import (
     SERVICE_TYPES_FOR_NEED,
@@ -650,6 +651,8 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
 
 def _adapter(field: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
     """The conversion Django's insert compiler applies to a value of `field` (None: as is)."""
+    if is_encrypted(field):
+        return field.encrypt_value  # a fresh nonce per value
     target = field.target_field if field.is_relation else field
     ops = connection.ops
     if isinstance(target, models.UUIDField):
@@ -695,6 +698,8 @@ class Table:
         )
         self.defaults: list[Any] = []
         self.index: dict[str, tuple[int, Callable[[Any], Any] | None]] = {}
+        # encrypted columns whose default is not blank (e.g. {}): encrypted afresh for each row
+        self.fresh: dict[str, tuple[int, Callable[[Any], Any], models.Field]] = {}
         required: set[str] = set()
         for i, f in enumerate(fields):
             adapt = _adapter(f, connection)
@@ -708,6 +713,8 @@ class Table:
             else:
                 value = f.get_default()
                 default = adapt(value) if adapt is not None and value is not None else value
+                if is_encrypted(f) and adapt is not None and value not in (None, ""):
+                    self.fresh[f.attname] = (i, adapt, f)
             self.defaults.append(default)
         self.required = frozenset(required)
         self.plans: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any] | None]]] = {}
@@ -722,6 +729,9 @@ class Table:
         out = self.defaults.copy()
         for (i, adapt), value in zip(plan, values.values(), strict=True):
             out[i] = value if adapt is None else adapt(value)
+        for name, (i, encrypt, f) in self.fresh.items():
+            if name not in values:
+                out[i] = encrypt(f.get_default())
         return out
 
     def _plan(self, names: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any] | None]]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from pathways.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 from pathways.programs.vocabulary import Need
@@ -43,7 +44,7 @@ class Encounter(ArchivableModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters"
     )
     occurred_at = models.DateTimeField()
-    location_text = models.CharField(
+    location_text = EncryptedCharField(
         max_length=200,
         blank=True,
         validators=[validate_clean_text],
@@ -55,7 +56,7 @@ class Encounter(ArchivableModel):
     call_source = models.CharField(max_length=30, choices=CallSource.choices)
     presenting_needs = models.JSONField(default=list)
     disposition = models.CharField(max_length=20, choices=Disposition.choices)
-    notes = models.TextField(blank=True, validators=[validate_clean_text])
+    notes = EncryptedTextField(blank=True, validators=[validate_clean_text])
     config = models.ForeignKey(
         "programs.PathwayConfig",
         on_delete=models.PROTECT,
@@ -64,7 +65,7 @@ class Encounter(ArchivableModel):
         related_name="+",
         help_text="The pathway configuration version the contact was decided under",
     )
-    eligibility_answers = models.JSONField(
+    eligibility_answers = EncryptedJSONField(
         default=dict, blank=True, help_text="Answers to the eligibility questions the rules use"
     )
     eligibility_outcome = models.CharField(max_length=30, blank=True)
@@ -134,7 +135,7 @@ class SurrenderedItem(BaseModel):
         Encounter, on_delete=models.PROTECT, related_name="surrendered_items"
     )
     kind = models.CharField(max_length=20, choices=SurrenderedKind.choices)
-    quantity = models.CharField(
+    quantity = EncryptedCharField(
         max_length=60, blank=True, validators=[validate_clean_text], help_text="e.g. '3', '1 g'"
     )
     disposal_method = models.CharField(
@@ -198,7 +199,7 @@ class EligibilityReview(BaseModel):
         Encounter, on_delete=models.PROTECT, related_name="eligibility_review"
     )
     decision = models.CharField(max_length=20, choices=Decision.choices)
-    reason = models.CharField(max_length=300, validators=[validate_clean_text])
+    reason = EncryptedCharField(max_length=300, validators=[validate_clean_text])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

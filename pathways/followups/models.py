@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from pathways.core import clock
+from pathways.core.fields import EncryptedCharField
 from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 
@@ -104,11 +105,11 @@ class WorkItem(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    outcome_note = models.CharField(
+    outcome_note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(
+    cancel_reason = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     reminder_sent_at = models.DateTimeField(
@@ -232,7 +233,7 @@ class Visit(BaseModel):
     family_resources = models.BooleanField(
         default=False, help_text="Resources left with family or household"
     )
-    note = models.CharField(
+    note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     outreach_entry = models.ForeignKey(
@@ -291,7 +292,7 @@ class OutreachList(ArchivableModel):
         validators=[validate_clean_text],
         help_text="Read by everyone who sees the list and used in work item titles: no names",
     )
-    description = models.CharField(
+    description = EncryptedCharField(
         max_length=LIST_DESCRIPTION_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
     team = models.ForeignKey(
@@ -367,7 +368,7 @@ class OutreachEntry(BaseModel):
     )
     added_at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=30, choices=OutreachReason.choices)
-    note = models.CharField(
+    note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH,
         blank=True,
         validators=[validate_clean_text],
@@ -444,7 +445,7 @@ class OutreachStatusChange(models.Model):
         related_name="+",
         help_text="The visit that moved the status, if any",
     )
-    note = models.CharField(
+    note = EncryptedCharField(
         max_length=NOTE_MAX_LENGTH, blank=True, validators=[validate_clean_text]
     )
 

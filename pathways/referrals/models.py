@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from pathways.core import clock
+from pathways.core.fields import EncryptedCharField
 from pathways.core.models import ArchivableModel
 from pathways.core.validators import validate_clean_text
 
@@ -85,8 +86,8 @@ class Referral(ArchivableModel):
         help_text="The responder connected the person to the provider in person "
         "or by a live call, rather than handing over a phone number",
     )
-    handoff_note = models.CharField(max_length=500, blank=True, validators=[validate_clean_text])
-    capacity_override_reason = models.CharField(
+    handoff_note = EncryptedCharField(max_length=500, blank=True, validators=[validate_clean_text])
+    capacity_override_reason = EncryptedCharField(
         max_length=300,
         blank=True,
         validators=[validate_clean_text],
@@ -136,7 +137,7 @@ class ReferralStatusChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
-    note = models.CharField(max_length=500, blank=True, validators=[validate_clean_text])
+    note = EncryptedCharField(max_length=500, blank=True, validators=[validate_clean_text])
     scheduled_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:

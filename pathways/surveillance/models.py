@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from pathways.core.fields import EncryptedCharField
 from pathways.core.models import BaseModel
 from pathways.core.validators import validate_clean_text
 
@@ -45,7 +46,7 @@ class OverdoseEvent(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     occurred_at = models.DateTimeField()
-    location_text = models.CharField(max_length=200, blank=True, validators=[validate_clean_text])
+    location_text = EncryptedCharField(max_length=200, blank=True, validators=[validate_clean_text])
     area = models.CharField(max_length=40, blank=True, help_text="Beat, district or ZIP")
     naloxone_given = models.BooleanField()
     naloxone_doses = models.PositiveSmallIntegerField(null=True, blank=True)
