@@ -23,6 +23,12 @@ DEFAULT_REVOCATION = (
     "You may revoke this consent at any time, except for what has already been disclosed, by "
     "telling the provider's staff in person, by phone or in writing."
 )
+#: The form's suggested intermediary ({program}: the program's name) and purpose; the printable
+#: consent (pdf.py) translates them when the record holds them unchanged.
+DEFAULT_INTERMEDIARY = "Pathways, the information system of {program}"
+DEFAULT_PURPOSE = (
+    "So the responder who referred the person knows whether they connected with treatment."
+)
 
 
 class ConsentForm(Form):

@@ -319,6 +319,26 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str = "") -> Consent:
 
 
 @service
+def consent_export(*, actor: Any, consent: Consent, lang: str) -> bytes:
+    """The printable consent (a PDF in `lang`, "en" or "es") for the disclosing provider's
+    staff. The export is audited: which consent, the format and the language; nothing of the
+    person."""
+    from pathways.consent.pdf import consent_pdf
+    from pathways.consent.selectors import manages_consents
+
+    if not manages_consents(actor, consent.disclosing_agency_id):
+        raise PermissionDenied("Only the disclosing provider's staff print its consents.")
+    content = consent_pdf(consent, lang=lang)
+    audit_log(
+        actor=actor,
+        event_type="consent.export",
+        obj=consent,
+        changes={"format": [None, "pdf"], "language": [None, lang]},
+    )
+    return content
+
+
+@service
 def disclosure_record(
     *, viewer: Any, consent: Consent, recipient_agency: Agency, categories: list[str]
 ) -> Disclosure:

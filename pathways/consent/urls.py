@@ -11,4 +11,9 @@ urlpatterns = [
         views.revoke,
         name="revoke",
     ),
+    path(
+        "referral/<uuid:referral_id>/<uuid:consent_id>/pdf/",
+        views.consent_pdf,
+        name="pdf",
+    ),
 ]

@@ -13,15 +13,22 @@ from django.shortcuts import redirect, render
 
 from pathways.accounts.models import Agency, Role
 from pathways.audit.services import audit_read
-from pathways.consent.forms import DEFAULT_REVOCATION, ConsentForm, RevokeForm
+from pathways.consent.forms import (
+    DEFAULT_INTERMEDIARY,
+    DEFAULT_PURPOSE,
+    DEFAULT_REVOCATION,
+    ConsentForm,
+    RevokeForm,
+)
 from pathways.consent.models import Consent, ConsentKind, ExpiryEvent, SignatureMethod
+from pathways.consent.pdf import LANGUAGES
 from pathways.consent.selectors import (
     consent_state,
     consents_of,
     disclosures_of,
     manages_consents,
 )
-from pathways.consent.services import consent_record, consent_revoke
+from pathways.consent.services import consent_export, consent_record, consent_revoke
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.referrals.models import Referral
@@ -52,6 +59,22 @@ def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referr
     if not manages_consents(request.user, referral.receiving_agency_id):
         raise PermissionDenied("Only the provider's staff manage its consents.")
     return referral
+
+
+def _consent_of(referral: Referral, consent_id: uuid.UUID) -> Consent:
+    """One of the person's consents to the referral's provider (404 for any other)."""
+    consent = (
+        Consent.objects.filter(
+            pk=consent_id,
+            person_id=referral.person_id,
+            disclosing_agency_id=referral.receiving_agency_id,
+        )
+        .select_related("program", "person", "disclosing_agency", "recipient_agency", "attested_by")
+        .first()
+    )
+    if consent is None:
+        raise Http404("No such consent.")
+    return consent
 
 
 @role_required(*STAFF)
@@ -94,9 +117,8 @@ def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
         "categories": ["referral_status"],
         "recipient_agency": str(referral.referring_agency_id),
         "recipient_roles": [Role.OFFICER, Role.SUPERVISOR],
-        "intermediary": f"Pathways, the information system of {program.name}",
-        "purpose": "So the responder who referred the person knows whether they connected "
-        "with treatment.",
+        "intermediary": DEFAULT_INTERMEDIARY.format(program=program.name),
+        "purpose": DEFAULT_PURPOSE,
         "revocation_statement": DEFAULT_REVOCATION,
         "expiry_event": ExpiryEvent.TREATMENT_ENDED,
         "signature_method": SignatureMethod.ON_SCREEN,
@@ -130,12 +152,8 @@ def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
 @role_required(*STAFF)
 def revoke(request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) -> HttpResponse:
     referral = _referral_for_holder(request, referral_id)
-    consent = Consent.objects.filter(
-        pk=consent_id,
-        person_id=referral.person_id,
-        disclosing_agency_id=referral.receiving_agency_id,
-    ).first()
-    if consent is None or request.method != "POST":
+    consent = _consent_of(referral, consent_id)
+    if request.method != "POST":
         raise Http404("No such consent.")
     form = RevokeForm(request.POST)
     if form.is_valid():
@@ -148,3 +166,30 @@ def revoke(request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) 
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("consent:referral_consents", referral_id=referral.pk)
+
+
+@role_required(*STAFF)
+def consent_pdf(
+    request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID
+) -> HttpResponse:
+    """The printable consent (?lang=en or es), for the same staff as the consent screens."""
+    referral = _referral_for_holder(request, referral_id)
+    consent = _consent_of(referral, consent_id)
+    lang = request.GET.get("lang", "en")
+    if lang not in LANGUAGES:
+        return render(
+            request,
+            "400.html",
+            {
+                "problem": "The consent form is printed in English (lang=en) or Spanish "
+                "(lang=es) only. Nothing was printed. Go back and choose one of the print links."
+            },
+            status=400,
+        )
+    content = consent_export(actor=request.user, consent=consent, lang=lang)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-{str(consent.pk)[:8]}-{lang}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
