@@ -17,6 +17,15 @@ READ_EVENT_PREFIX = "read."
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Append-only: bulk update and delete are refused here too (and, on PostgreSQL, by the
+    database: audit/migrations/0002)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")
+
     def writes(self) -> AuditEventQuerySet:
         """Events of writes to records (not reads, sign-ins, sign-outs or refused requests)."""
         return self.exclude(event_type__startswith=SECURITY_EVENT_PREFIX).exclude(

@@ -109,3 +109,39 @@ def test_prosecutor_accepts_and_case_manager_completes_on_a_phone(
     done = Case.objects.get(pk=case.pk)
     assert done.status == "completed"
     assert list(done.charges.values_list("outcome", flat=True)) == ["not_filed"]
+
+
+def test_a_stale_page_gets_the_conflict_screen_on_a_phone(
+    cast: Any, live_server: Any, browser: Browser
+) -> None:
+    """Two case managers have the same case open; one marks the fee waived, the other (on a
+    phone, from the page shown before) tries to waive it too: the conflict screen says who
+    changed it and hands back the reason they typed; nothing of theirs is saved."""
+    base = live_server.url
+    intervention_config(
+        cast.program,
+        charges="civil_citation",
+        requirements=[{"kind": "fee", "description": "Pay the program fee.", "amount": 50}],
+    )
+    case = open_case(actor=cast.officer_a, agency=cast.police_a, case_agency=cast.provider_p)
+    url = f"{base}/cases/{case.pk}/"
+    first = open_as(browser, base, "case_manager_p", DESKTOP)
+    second = open_as(browser, base, "case_manager_p", PHONE)
+    first.goto(url)
+    second.goto(url)
+    for page, reason in ((first, "Cannot pay: no income."), (second, "Hardship, per the judge.")):
+        fee = page.locator("#req-2")
+        fee.locator("summary", has_text="Waive").click()
+        fee.get_by_label("Why is it waived?").fill(reason)
+        fee.get_by_role("button", name="Waive requirement").click()
+    expect(first.get_by_text("Program fee: waived.")).to_be_visible()
+    expect(
+        second.get_by_role("heading", name="Someone changed this requirement while you had it open")
+    ).to_be_visible()
+    expect(second.get_by_text("Nothing you sent was saved.")).to_be_visible()
+    expect(second.get_by_role("textbox")).to_have_value("Hardship, per the judge.")
+    fits_a_phone(second)
+    shoot(second, "cases-conflict")
+    second.get_by_role("link", name="Open the latest version").click()
+    expect(second.locator("#req-2").get_by_test_id("requirement-state")).to_contain_text("Waived")
+    assert case.requirements.get(kind="fee").waived_reason == "Cannot pay: no income."

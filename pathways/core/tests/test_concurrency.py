@@ -109,25 +109,24 @@ def test_1000_conflicting_decisions_on_500_referrals_apply_exactly_one_each(cast
         )
         for _ in range(500)
     ]
+
+    def accept(referral: Referral, shown: str) -> Callable[[], Any]:
+        return lambda: referral_accept(
+            actor=cast.intake_p, referral=referral, expected_status=shown
+        )
+
+    def decline(referral: Referral, shown: str) -> Callable[[], Any]:
+        return lambda: referral_decline(
+            actor=cast.intake_p, referral=referral, reason="no_capacity", expected_status=shown
+        )
+
     tasks: list[Callable[[], Any]] = []
     for referral in referrals:
-        shown = referral.status
-        tasks.append(
-            lambda r=referral, s=shown: referral_accept(
-                actor=cast.intake_p, referral=r, expected_status=s
-            )
-        )
-        tasks.append(
-            lambda r=referral, s=shown: referral_decline(
-                actor=cast.intake_p, referral=r, reason="no_capacity", expected_status=s
-            )
-        )
+        tasks += [accept(referral, referral.status), decline(referral, referral.status)]
 
     results = run_in_threads(tasks)
 
-    outcome = Counter(
-        "conflict" if isinstance(r, StaleEdit) else type(r).__name__ for r in results
-    )
+    outcome = Counter("conflict" if isinstance(r, StaleEdit) else type(r).__name__ for r in results)
     assert outcome == {"Referral": 500, "conflict": 500}
     statuses = Counter(Referral.objects.values_list("status", flat=True))
     assert sum(statuses.values()) == 500
