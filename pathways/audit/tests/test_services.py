@@ -49,8 +49,20 @@ def test_database_refuses_audit_updates_on_postgresql(cast: Any) -> None:
         pytest.skip("the append-only trigger exists on PostgreSQL only (production database)")
     from django.db import DatabaseError
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    # the ORM refuses first (AuditEventQuerySet); the database refuses what bypasses it
+    with pytest.raises(PermissionError):
         AuditEvent.objects.update(event_type="tampered")
+    for sql in (
+        "UPDATE audit_auditevent SET event_type = 'tampered'",
+        "DELETE FROM audit_auditevent",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert AuditEvent.objects.filter(event_type="x.y").count() == 1
 
 
 def test_diff_lists_only_changed_fields() -> None:
