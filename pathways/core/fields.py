@@ -119,7 +119,20 @@ class EncryptedMixin:
         return self.decrypt_value(value)
 
 
-class EncryptedCharField(EncryptedMixin, models.CharField):
+class _EncryptedText(EncryptedMixin):
+    """Text in, text out: the plaintext is the field's own value."""
+
+    def _to_plain(self, value: Any) -> str:
+        return str(value)
+
+    def _from_plain(self, plain: str) -> Any:
+        return plain
+
+    def get_prep_value(self, value: Any) -> Any:
+        return self.encrypt_value(super().get_prep_value(value))  # type: ignore[misc]
+
+
+class EncryptedCharField(_EncryptedText, models.CharField):
     """A CharField encrypted at rest; max_length limits the text (forms, full_clean), and the
     column is TEXT."""
 
@@ -128,27 +141,9 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
     def get_internal_type(self) -> str:
         return "TextField"
 
-    def _to_plain(self, value: Any) -> str:
-        return str(value)
 
-    def _from_plain(self, plain: str) -> Any:
-        return plain
-
-    def get_prep_value(self, value: Any) -> Any:
-        return self.encrypt_value(super().get_prep_value(value))
-
-
-class EncryptedTextField(EncryptedMixin, models.TextField):
+class EncryptedTextField(_EncryptedText, models.TextField):
     description = "Text encrypted at rest"
-
-    def _to_plain(self, value: Any) -> str:
-        return str(value)
-
-    def _from_plain(self, plain: str) -> Any:
-        return plain
-
-    def get_prep_value(self, value: Any) -> Any:
-        return self.encrypt_value(super().get_prep_value(value))
 
 
 class EncryptedJSONField(EncryptedMixin, models.Field):

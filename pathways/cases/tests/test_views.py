@@ -495,28 +495,29 @@ def _states(cast: Any, user: Any, case: Case) -> dict[str, str]:
 
 
 def cj_consent(cast: Any, case: Case, **overrides: Any) -> Any:
+    """Provider P's criminal-justice consent (2.35) for the prosecutor monitoring the case."""
+    from pathways.consent.factories import consent_values
     from pathways.consent.services import consent_record
 
-    values: dict[str, Any] = {
-        "actor": cast.intake_p,
-        "person": case.person,
-        "kind": "criminal_justice",
-        "disclosing_agency": cast.provider_p,
-        "categories": ["progress", "assessment"],
-        "recipient_agency": cast.prosecutor.memberships.get().agency,
-        "recipient_roles": ["prosecutor"],
-        "intermediary": "Pathways, the information system of the Test County program",
-        "purpose": "So the prosecutor holding the charge can monitor progress in treatment.",
-        "revocation_statement": "You may revoke this consent after the case closes.",
-        "expiry_event": "case_closed",
-        "revocable_after_event": "case_closed",
-        "signature_method": "on_screen",
-        "signed_by": "Avery Nakamura-Cole",
-        "signed_on": clock.local_date(cast.program.time_zone),
-        "signature_image": "data:image/png;base64,iVBORw0KGgo=",
-    }
-    values.update(overrides)
-    return consent_record(**values)
+    return consent_record(
+        **consent_values(
+            actor=cast.intake_p,
+            person=case.person,
+            disclosing_agency=cast.provider_p,
+            recipient_agency=cast.prosecutor.memberships.get().agency,
+            **{
+                "kind": "criminal_justice",
+                "categories": ["progress", "assessment"],
+                "recipient_roles": ["prosecutor"],
+                "purpose": "So the prosecutor holding the charge can monitor treatment progress.",
+                "revocation_statement": "You may revoke this consent after the case closes.",
+                "expires_on": None,
+                "expiry_event": "case_closed",
+                "revocable_after_event": "case_closed",
+                **overrides,
+            },
+        )
+    )
 
 
 def test_without_consent_the_prosecutor_and_officer_see_no_treatment_state(

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from pathways.accounts.factories import AgencyFactory, member
 from pathways.audit.models import AuditEvent
+from pathways.consent.factories import consent_values
 from pathways.consent.models import Consent, ConsentDocument, Disclosure
 from pathways.consent.selectors import may_disclose
 from pathways.consent.services import ScannedCopy, consent_record, consent_revoke
@@ -46,22 +47,13 @@ def valid(cast: Any, referral: Referral, **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "actor": cast.intake_p,
         "person": referral.person,
-        "kind": "general",
         "disclosing_agency": cast.provider_p,
-        "categories": ["referral_status"],
         "recipient_agency": cast.police_a,
-        "recipient_roles": ["officer", "supervisor"],
-        "intermediary": "Pathways, the information system of the Test County program",
-        "purpose": "So the referring officer knows whether the person connected with treatment.",
-        "revocation_statement": "You may revoke this consent at any time by telling staff.",
         "expires_on": dt.date(2027, 11, 20),
-        "signature_method": "on_screen",
-        "signed_by": "Avery Nakamura-Cole",
         "signed_on": dt.date(2026, 11, 20),
         "signature_image": SIGNATURE,
     }
-    values.update(overrides)
-    return values
+    return consent_values(**{**values, **overrides})
 
 
 def record(cast: Any, referral: Referral, **overrides: Any) -> Consent:

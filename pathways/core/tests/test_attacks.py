@@ -23,11 +23,12 @@ from pathways.accounts.testing import totp_device, user_code, verified_client
 from pathways.audit.models import AuditEvent
 from pathways.cases.factories import intervention_config, open_case
 from pathways.cases.models import Case
+from pathways.consent.factories import consent_values
 from pathways.consent.models import Consent, Disclosure
 from pathways.consent.services import consent_record, consent_revoke
 from pathways.core import clock
 from pathways.directory.models import Service
-from pathways.encounters.factories import EncounterFactory
+from pathways.encounters.factories import EncounterFactory, field_entry_data
 from pathways.encounters.models import Encounter
 from pathways.people.models import Person
 from pathways.referrals.models import Referral, ReferralStatusChange
@@ -57,25 +58,16 @@ def engaged(cast: Any) -> Referral:
 
 
 def consent_for(cast: Any, referral: Referral, **overrides: Any) -> Consent:
-    values: dict[str, Any] = {
-        "actor": cast.intake_p,
-        "person": referral.person,
-        "kind": "general",
-        "disclosing_agency": cast.provider_p,
-        "categories": ["referral_status"],
-        "recipient_agency": cast.police_a,
-        "recipient_roles": ["officer"],
-        "intermediary": "Pathways, the information system of the Test County program",
-        "purpose": "So the referring officer knows whether the person connected with treatment.",
-        "revocation_statement": "You may revoke this consent at any time by telling staff.",
-        "expires_on": clock.local_date(cast.program.time_zone) + dt.timedelta(days=365),
-        "signature_method": "on_screen",
-        "signed_by": "Avery Nakamura-Cole",
-        "signed_on": clock.local_date(cast.program.time_zone),
-        "signature_image": "data:image/png;base64,iVBORw0KGgo=",
-    }
-    values.update(overrides)
-    return consent_record(**values)
+    """Provider P's consent for the officers of police A to see the referral status."""
+    return consent_record(
+        **consent_values(
+            actor=cast.intake_p,
+            person=referral.person,
+            disclosing_agency=cast.provider_p,
+            recipient_agency=cast.police_a,
+            **{"recipient_roles": ["officer"], **overrides},
+        )
+    )
 
 
 def shows_progress(page: str) -> bool:
@@ -321,20 +313,7 @@ def test_a_consent_for_another_category_discloses_nothing(cast: Any, engaged: Re
 
 
 def field_entry(cast: Any, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "idempotency_key": str(uuid.uuid4()),
-        "first_name": "Dana",
-        "last_name": "Whitfield",
-        "date_of_birth": "1990-06-01",
-        "presenting_needs": ["substance_use"],
-        "location_text": "400 Block of Elm St",
-        "service": str(cast.detox_p.pk),
-        "warm_handoff": "on",
-        "call_source": "on_view",
-        "disposition": "referred",
-    }
-    data.update(overrides)
-    return data
+    return field_entry_data(cast.detox_p, **overrides)
 
 
 @attack(group="mass assignment")

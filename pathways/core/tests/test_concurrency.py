@@ -23,7 +23,7 @@ from pathways.cases.factories import intervention_config, leon_plan, open_case
 from pathways.cases.models import PlanRequirement, RequirementKind, RequirementProgress
 from pathways.cases.services import requirement_progress_record
 from pathways.core.conflicts import StaleEdit
-from pathways.encounters.factories import EncounterFactory
+from pathways.encounters.factories import EncounterFactory, field_entry_data
 from pathways.encounters.models import Encounter
 from pathways.referrals.factories import make_referral
 from pathways.referrals.models import Referral, ReferralStatus, ReferralStatusChange
@@ -145,19 +145,12 @@ def test_1000_conflicting_decisions_on_500_referrals_apply_exactly_one_each(cast
 
 
 def _submission(cast: Any, number: int) -> dict[str, Any]:
-    return {
-        "idempotency_key": str(uuid.uuid4()),
-        "first_name": "Dana",
-        "last_name": f"Whitfield {chr(65 + number % 26)}{chr(65 + number // 26 % 26)}",
-        "person_choice": "new",
-        "date_of_birth": f"{1950 + number % 50}-0{1 + number % 9}-1{number % 9}",
-        "presenting_needs": ["substance_use"],
-        "location_text": "400 Block of Elm St",
-        "service": str(cast.detox_p.pk),
-        "warm_handoff": "on",
-        "call_source": "on_view",
-        "disposition": "referred",
-    }
+    return field_entry_data(
+        cast.detox_p,
+        last_name=f"Whitfield {chr(65 + number % 26)}{chr(65 + number // 26 % 26)}",
+        person_choice="new",
+        date_of_birth=f"{1950 + number % 50}-0{1 + number % 9}-1{number % 9}",
+    )
 
 
 def test_1000_field_submissions_sent_with_retries_make_exactly_1000_records(cast: Any) -> None:

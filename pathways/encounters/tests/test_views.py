@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
-from pathways.encounters.factories import EncounterFactory
+from pathways.encounters.factories import EncounterFactory, field_entry_data
 from pathways.encounters.models import Encounter
 from pathways.followups.models import WorkItem
 from pathways.people.factories import PersonFactory
@@ -24,20 +24,7 @@ NEW_URL = reverse("encounters:new", kwargs={"code": "officer_prevention"})
 
 
 def entry(cast: Any, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "idempotency_key": str(uuid.uuid4()),
-        "first_name": "Dana",
-        "last_name": "Whitfield",
-        "date_of_birth": "1990-06-01",
-        "presenting_needs": ["substance_use"],
-        "location_text": "400 Block of Elm St",
-        "service": str(cast.detox_p.pk),
-        "warm_handoff": "on",
-        "call_source": "on_view",
-        "disposition": "referred",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return field_entry_data(cast.detox_p, **overrides)
 
 
 def counts() -> tuple[int, int, int, int, int]:
