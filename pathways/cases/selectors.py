@@ -29,6 +29,7 @@ from pathways.cases.models import (
     CaseStatus,
     CaseStatusChange,
     PlanRequirement,
+    RequirementKind,
 )
 from pathways.followups.models import WorkItem, WorkKind
 from pathways.programs.selectors import program_for_user
@@ -131,6 +132,10 @@ def can_review(user: Any, case: Case) -> bool:
     return case.program_id in prosecutor_program_ids(user)
 
 
+#: Plan requirements whose state is treatment information (42 CFR Part 2).
+TREATMENT_KINDS = (RequirementKind.TREATMENT, RequirementKind.ASSESSMENT)
+
+
 def with_next_due(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate `next_due_date` (the soonest outstanding requirement) and `review_due_at`."""
     review_due = (
@@ -144,6 +149,13 @@ def with_next_due(qs: QuerySet[Case]) -> QuerySet[Case]:
         next_due_date=Min(
             "requirements__due_date",
             filter=Q(requirements__completed_at__isnull=True, requirements__waived_at__isnull=True),
+        ),
+        # the same without treatment and assessment (42 CFR Part 2), for viewers outside the
+        # case agency: an "overdue" there could tell that treatment is not being attended
+        next_other_due_date=Min(
+            "requirements__due_date",
+            filter=Q(requirements__completed_at__isnull=True, requirements__waived_at__isnull=True)
+            & ~Q(requirements__kind__in=TREATMENT_KINDS),
         ),
         review_due_at=Subquery(review_due),
     )

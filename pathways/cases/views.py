@@ -41,6 +41,7 @@ from pathways.cases.models import Case, CaseStatus, PlanRequirement, Requirement
 from pathways.cases.selectors import (
     CaseAccess,
     access_for,
+    can_manage,
     case_for_user,
     case_list_for,
     events_of,
@@ -56,6 +57,7 @@ from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.followups.clocks import describe_due
+from pathways.followups.models import WorkKind
 
 VIEW_ROLES = (
     Role.CASE_MANAGER,
@@ -201,13 +203,16 @@ class CaseRow:
         return text[:1].upper() + text[1:]
 
 
-def _rows(cases: list[Case], now: dt.datetime) -> list[CaseRow]:
+def _rows(cases: list[Case], now: dt.datetime, user: Any) -> list[CaseRow]:
     rows = []
     for case in cases:
         zone = zoneinfo.ZoneInfo(case.program.time_zone)
         today = now.astimezone(zone).date()
         review_due = getattr(case, "review_due_at", None)
-        next_date = getattr(case, "next_due_date", None)
+        # lists never disclose treatment information: outside the case agency (and the program
+        # office) the next due date leaves treatment and assessment out
+        field = "next_due_date" if can_manage(user, case) else "next_other_due_date"
+        next_date = getattr(case, field, None)
         if case.status == CaseStatus.PENDING_REVIEW and review_due is not None:
             rows.append(
                 CaseRow(
@@ -233,7 +238,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/list.html",
         {
-            "rows": _rows(cases[:LIST_LIMIT], clock.now()),
+            "rows": _rows(cases[:LIST_LIMIT], clock.now(), request.user),
             "closed": closed,
             "truncated": len(cases) > LIST_LIMIT,
             "limit": LIST_LIMIT,
@@ -248,7 +253,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         request,
         "cases/review_queue.html",
         {
-            "rows": _rows(cases[:LIST_LIMIT], clock.now()),
+            "rows": _rows(cases[:LIST_LIMIT], clock.now(), request.user),
             "truncated": len(cases) > LIST_LIMIT,
             "limit": LIST_LIMIT,
         },
@@ -351,7 +356,7 @@ class DeadlineRow:
     team: str
     due_at: dt.datetime
     text: str
-    state: str  # "open", "overdue", "done", "cancelled"
+    state: str  # "open", "overdue", "done", "cancelled", "withheld" (Part 2)
     relative: bool = False  # the text counts time ("due in 5 h"), so the date is shown too
 
 
@@ -399,7 +404,10 @@ def detail(
             requirement=requirement,
             progress=_progress_text(requirement) if sees else "",
             percent=requirement.percent if sees else None,
-            overdue=requirement.is_outstanding and case.is_open and requirement.due_date < today,
+            overdue=requirement.is_outstanding
+            and case.is_open
+            and requirement.due_date < today
+            and requirement.pk not in withheld,  # "overdue" would tell it is not done
             withheld=withheld.get(requirement.pk, ""),
         )
         for action in offered_requirement_actions(case, requirement, access):
@@ -413,9 +421,20 @@ def detail(
             for error in form.non_field_errors() or ["This action is no longer possible."]:
                 messages.error(request, str(error))
 
+    # the intake deadline tells whether the assessment happened: shown as the assessment is
+    assessment_withheld = next(
+        (
+            withheld[r.pk]
+            for r in requirements
+            if r.kind == RequirementKind.ASSESSMENT and r.pk in withheld
+        ),
+        "",
+    )
     deadlines = []
     for item in work_items_of(case):
-        if item.completed_at is not None:
+        if item.kind == WorkKind.INTAKE_DUE and assessment_withheld:
+            state, text = "withheld", f"Not shared. {assessment_withheld}"
+        elif item.completed_at is not None:
             state, text = "done", "done"
         elif item.cancelled_at is not None:
             state, text = "cancelled", "no longer needed"

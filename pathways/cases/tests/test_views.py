@@ -529,6 +529,18 @@ def test_without_consent_the_prosecutor_and_officer_see_no_treatment_state(
         assert "No consent from the person" in states["Treatment"]
         assert "Not shared" in states["Intake assessment"]
         assert "Not shared" not in states["Community service"]  # not treatment information
+    # nor does the intake deadline or an "overdue" tag tell whether the assessment happened
+    with clock.frozen(clock.now() + dt.timedelta(days=45)):
+        own = cast.client_for(cast.case_manager_p).get(detail_url(treated)).content.decode()
+        page = cast.client_for(cast.prosecutor).get(detail_url(treated)).content.decode()
+    own_deadlines = own.split('data-testid="deadlines"', 1)[1].split("</ul>", 1)[0]
+    assert "Overdue" in own_deadlines.split("Intake", 1)[1].split("</li>", 1)[0]
+    deadlines = page.split('data-testid="deadlines"', 1)[1].split("</ul>", 1)[0]
+    intake = deadlines.split("Intake", 1)[1].split("</li>", 1)[0]
+    assert "Not shared" in intake and "Overdue" not in intake
+    plan = page.split('data-testid="plan"', 1)[1]
+    assessment = plan.split("Intake assessment", 1)[1].split("</li>", 1)[0]
+    assert "Overdue" not in assessment and "OVERDUE" not in assessment
     # the case agency sees its own record
     assert "Done" in _states(cast, cast.case_manager_p, treated)["Treatment"]
 
@@ -552,3 +564,19 @@ def test_a_criminal_justice_consent_shows_the_prosecutor_treatment_with_the_noti
     # the case closes: the consent (ending with the case) ends at once
     act(cast, cast.prosecutor, treated, "withdraw", reason="Opened in error.")
     assert "Not shared" in _states(cast, cast.prosecutor, treated)["Treatment"]
+
+
+def test_the_case_list_does_not_tell_outsiders_that_treatment_is_overdue(
+    cast: Any, treated: Case
+) -> None:
+    """45 days on, the assessment (due within the 30-day intake deadline) is overdue and the
+    community service (90 days) is not: the case manager's list says overdue; the prosecutor's
+    and the officer's lists show the next non-treatment date instead."""
+    later = clock.now() + dt.timedelta(days=45)
+    with clock.frozen(later):
+        own = cast.client_for(cast.case_manager_p).get(reverse("cases:list")).content.decode()
+        assert "Overdue" in own
+        for user in (cast.prosecutor, cast.officer_a):
+            page = cast.client_for(user).get(reverse("cases:list")).content.decode()
+            assert treated.person.display_name in page
+            assert "Overdue" not in page, user
