@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count
 
 from pathways.encounters.models import Encounter
+from pathways.outcomes.suppression import Line, suppress, table_lines
 from pathways.programs.models import Pathway, Program
 from pathways.referrals.models import Referral, ReferralStatus
 
@@ -66,3 +68,84 @@ def program_pipeline(program: Program) -> Pipeline:
         target.by_status[row["status"]] = row["n"]
         target.referrals += row["n"]
     return Pipeline(list(rows.values()), list(ReferralStatus.choices))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One published count: its value, or hidden (small-cell suppression)."""
+
+    value: int
+    hidden: bool = False
+
+
+@dataclass
+class PublishedRow:
+    row: PathwayRow
+    encounters: Shown
+    referrals: Shown
+    cells: list[Shown]
+
+
+@dataclass
+class PublishedPipeline:
+    rows: list[PublishedRow]
+    total_encounters: Shown
+    total_referrals: Shown
+    status_totals: list[Shown]
+    suppressed: bool
+
+    @property
+    def any_hidden(self) -> bool:
+        return any(
+            c.hidden
+            for c in (
+                self.total_encounters,
+                self.total_referrals,
+                *self.status_totals,
+                *(x for r in self.rows for x in (r.encounters, r.referrals, *r.cells)),
+            )
+        )
+
+
+def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> PublishedPipeline:
+    """The pipeline as a viewer may see it. Outside the program office (for researchers and
+    prosecutors) counts of 1-10, and the cells that would reveal them, are hidden
+    (outcomes.suppression): the referrals by status table with its margins, and the encounters
+    by pathway with their total."""
+    statuses = list(ReferralStatus.values)
+    values: dict[Any, int] = {}
+    for row in pipeline.rows:
+        code = row.pathway.code
+        values[("enc", code)] = row.encounters
+        values[(code, "total")] = row.referrals
+        for status in statuses:
+            values[(code, status)] = row.by_status.get(status, 0)
+    values[("enc", "total")] = pipeline.total_encounters
+    values[("total", "total")] = pipeline.total_referrals
+    for status, total in zip(statuses, pipeline.status_totals, strict=True):
+        values[("total", status)] = total
+    codes = [row.pathway.code for row in pipeline.rows]
+    lines = [
+        *table_lines(codes, statuses),
+        Line(tuple(("enc", c) for c in codes), ("enc", "total")),
+    ]
+    hidden = suppress(values, lines) if suppress_small else set()
+
+    def shown(cell: Any) -> Shown:
+        return Shown(values[cell], cell in hidden)
+
+    return PublishedPipeline(
+        rows=[
+            PublishedRow(
+                row,
+                shown(("enc", row.pathway.code)),
+                shown((row.pathway.code, "total")),
+                [shown((row.pathway.code, s)) for s in statuses],
+            )
+            for row in pipeline.rows
+        ],
+        total_encounters=shown(("enc", "total")),
+        total_referrals=shown(("total", "total")),
+        status_totals=[shown(("total", s)) for s in statuses],
+        suppressed=suppress_small,
+    )

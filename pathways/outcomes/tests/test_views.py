@@ -50,3 +50,42 @@ def test_home_sends_each_role_to_its_page(cast: Any) -> None:
     }
     for user, target in expected.items():
         assert cast.client_for(user).get(reverse("home"))["Location"] == target
+
+
+def test_researchers_and_prosecutors_see_small_counts_suppressed(cast: Any) -> None:
+    """One accepted referral among 12 sent: the coordinator (the program office) sees every
+    count; the researcher and the prosecutor see no count of 1-10, nor one that gives it away."""
+    prevention = Pathway.objects.get(code="officer_prevention")
+    referrals = [
+        make_referral(
+            actor=cast.officer_a,
+            encounter=EncounterFactory.create(
+                agency=cast.police_a, responder=cast.officer_a, pathway=prevention
+            ),
+            service=cast.detox_p,
+        )
+        for _ in range(12)
+    ]
+    services.referral_accept(actor=cast.intake_p, referral=referrals[0])
+    url = reverse("outcomes:dashboard")
+
+    office = cast.client_for(cast.coordinator).get(url).content.decode()
+    assert 'data-testid="suppressed"' not in office
+    assert 'data-testid="total-encounters">12<' in office
+
+    for user in (cast.researcher, cast.prosecutor):
+        response = cast.client_for(user).get(url)
+        published = response.context["published"]
+        row = next(r for r in published.rows if r.row.pathway.code == "officer_prevention")
+        by_status = dict(zip([s for s, _ in response.context["statuses"]], row.cells, strict=True))
+        assert by_status["accepted"].hidden and by_status["sent"].hidden  # 1, and 11 beside it
+        shown = [
+            c.value
+            for r in published.rows
+            for c in (r.encounters, r.referrals, *r.cells)
+            if not c.hidden
+        ]
+        assert not [v for v in shown if 1 <= v <= 10]
+        html = response.content.decode()
+        assert 'data-testid="suppression-note"' in html
+        assert '<span class="usa-sr-only"> suppressed</span>' in html

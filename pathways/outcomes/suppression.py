@@ -1,0 +1,87 @@
+"""Small-cell suppression for published counts.
+
+A count of 1 to 10 people or events is never published: it could point at a person. Primary
+suppression hides such cells; complementary suppression then hides more cells until no small
+count can be worked out from what is shown. The tables are described by their *lines*: a set of
+inner cells and the cell holding their total (a row with its row total, a column with its column
+total). Along every line, after suppression:
+
+- no hidden cell stands alone (one unknown in a sum is derivable), and
+- when the line's total is shown, the hidden inner cells together sum to 0 or to more than 10
+  (so "total minus what is shown" does not reveal a small count).
+
+This checks each line on its own, which covers the totals, percentages and differences a reader
+can take from a table of counts with its margins; it is not a linear-programming audit of every
+combination of lines. Suppression only ever adds hidden cells, so it always ends."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SMALL_MIN, SMALL_MAX = 1, 10
+
+Cell = Any  # any hashable key naming a cell
+
+
+def is_small(value: int) -> bool:
+    return SMALL_MIN <= value <= SMALL_MAX
+
+
+@dataclass(frozen=True)
+class Line:
+    inner: tuple[Cell, ...]
+    total: Cell
+
+
+def _line_problem(line: Line, values: Mapping[Cell, int], hidden: set[Cell]) -> bool:
+    cells = (*line.inner, line.total)
+    unknown = [c for c in cells if c in hidden]
+    if len(unknown) == 1:
+        return True
+    if line.total not in hidden:
+        hidden_sum = sum(values[c] for c in line.inner if c in hidden)
+        if is_small(hidden_sum):
+            return True
+    return False
+
+
+def _complement(line: Line, values: Mapping[Cell, int], hidden: set[Cell]) -> Cell:
+    """The cell to hide next on a line with a problem: the smallest non-zero shown inner cell
+    (it hides the least), else any shown inner cell, else the total."""
+    shown = [c for c in line.inner if c not in hidden]
+    nonzero = [c for c in shown if values[c] > 0]
+    if nonzero:
+        return min(nonzero, key=lambda c: values[c])
+    if shown:
+        return shown[0]
+    return line.total
+
+
+def suppress(values: Mapping[Cell, int], lines: Iterable[Line]) -> set[Cell]:
+    """The cells to hide: every small cell, and the complementary cells the lines need."""
+    lines = list(lines)
+    hidden = {cell for cell, value in values.items() if is_small(value)}
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            while _line_problem(line, values, hidden):
+                cell = _complement(line, values, hidden)
+                if cell in hidden:  # nothing left to hide on this line: all of it is hidden
+                    break
+                hidden.add(cell)
+                changed = True
+    return hidden
+
+
+def table_lines(rows: Sequence[Hashable], columns: Sequence[Hashable]) -> list[Line]:
+    """The lines of a table whose cells are (row, column) with a "total" row and column: each
+    row with its row total, each column with its column total (the grand total closing both
+    margins)."""
+    lines = [Line(tuple((r, c) for c in columns), (r, "total")) for r in rows]
+    lines += [Line(tuple((r, c) for r in rows), ("total", c)) for c in columns]
+    lines.append(Line(tuple((r, "total") for r in rows), ("total", "total")))
+    lines.append(Line(tuple(("total", c) for c in columns), ("total", "total")))
+    return lines

@@ -1,0 +1,77 @@
+"""Small-cell suppression: properties over random tables (hypothesis) and worked examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathways.outcomes.suppression import Line, is_small, suppress, table_lines
+
+
+def with_margins(grid: list[list[int]]) -> dict[Any, int]:
+    values: dict[Any, int] = {}
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            values[(r, c)] = value
+        values[(r, "total")] = sum(row)
+    for c in range(len(grid[0])):
+        values[("total", c)] = sum(row[c] for row in grid)
+    values[("total", "total")] = sum(map(sum, grid))
+    return values
+
+
+counts = st.one_of(st.integers(0, 12), st.integers(0, 400))
+grids = st.integers(1, 6).flatmap(
+    lambda cols: st.lists(st.lists(counts, min_size=cols, max_size=cols), min_size=1, max_size=6)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(grids)
+def test_no_published_cell_or_derivable_difference_is_small(grid: list[list[int]]) -> None:
+    values = with_margins(grid)
+    lines = table_lines(range(len(grid)), range(len(grid[0])))
+    hidden = suppress(values, lines)
+    # no shown cell is a count of 1-10
+    assert not [cell for cell, value in values.items() if cell not in hidden and is_small(value)]
+    for line in lines:
+        cells = (*line.inner, line.total)
+        unknown = [c for c in cells if c in hidden]
+        # one hidden cell in a sum can be worked out
+        assert len(unknown) != 1, (line, unknown)
+        if line.total not in hidden:
+            # "total minus what is shown" is the hidden cells' sum: never 1-10
+            assert not is_small(sum(values[c] for c in line.inner if c in hidden)), line
+
+
+@settings(max_examples=200, deadline=None)
+@given(grids)
+def test_tables_without_small_counts_are_shown_whole(grid: list[list[int]]) -> None:
+    grid = [[0 if is_small(v) else v for v in row] for row in grid]
+    values = with_margins(grid)
+    assert not any(is_small(v) for v in values.values())  # sums of 0s and 11+ are never 1-10
+    assert suppress(values, table_lines(range(len(grid)), range(len(grid[0])))) == set()
+
+
+def test_a_worked_example() -> None:
+    """|  5 20 | 25      5 is small; its row and column each need a second hidden cell (20,
+    | 30 40 | 70      30), which makes 40 the second in its row and column; the margins stay.
+    | 35 60 | 95"""
+    values = with_margins([[5, 20], [30, 40]])
+    hidden = suppress(values, table_lines(range(2), range(2)))
+    assert hidden == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_a_hidden_sum_that_is_small_takes_another_cell() -> None:
+    """A line 3 + 4 + 50 = 57: hiding 3 and 4 would still give 7 by subtraction."""
+    values = {"a": 3, "b": 4, "c": 50, "t": 57}
+    hidden = suppress(values, [Line(("a", "b", "c"), "t")])
+    assert hidden == {"a", "b", "c"}
+
+
+def test_a_small_total_hides_the_line() -> None:
+    values = {"a": 0, "b": 6, "t": 6}
+    hidden = suppress(values, [Line(("a", "b"), "t")])
+    assert {"b", "t"} <= hidden
