@@ -1,0 +1,56 @@
+"""The relative rate index (RRI) of the equity reports: how often a decision point happens to a
+group compared with a reference group, with its 95% confidence interval.
+
+For a decision point (eligible, offered, accepted, engaged, completed …) each group has a number
+of people who reached it (`events`) out of the people at the step before (`base`). The RRI is the
+group's rate divided by the reference group's rate; 1 means parity. The interval is the usual
+one for a ratio of two proportions (Katz's log method): the standard error of ln(RRI) is
+sqrt(1/a − 1/n₁ + 1/b − 1/n₂); the interval is exp(ln RRI ± 1.96·SE). An interval that excludes 1
+is flagged. A rate that is 0, or a base of 0, gives no index (None), and the report says why."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
+
+
+@dataclass(frozen=True)
+class RelativeRate:
+    rri: float | None
+    low: float | None
+    high: float | None
+    why_none: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        """The interval excludes parity (1): a difference the data support."""
+        if self.low is None or self.high is None:
+            return False
+        return self.high < 1 or self.low > 1
+
+
+def relative_rate(events: int, base: int, ref_events: int, ref_base: int) -> RelativeRate:
+    """The RRI of a group (events of base) against the reference group (ref_events of ref_base),
+    with its 95% interval."""
+    for name, value in (
+        ("events", events),
+        ("base", base),
+        ("ref_events", ref_events),
+        ("ref_base", ref_base),
+    ):
+        if value < 0:
+            raise ValueError(f"{name} cannot be negative")
+    if events > base or ref_events > ref_base:
+        raise ValueError("events cannot exceed the base they are counted from")
+    if base == 0 or ref_base == 0:
+        return RelativeRate(None, None, None, "No one in the group or the reference group.")
+    if ref_events == 0:
+        return RelativeRate(None, None, None, "The reference group's rate is 0.")
+    if events == 0:
+        return RelativeRate(0.0, None, None, "The group's rate is 0; no interval.")
+    rri = (events / base) / (ref_events / ref_base)
+    se = math.sqrt(1 / events - 1 / base + 1 / ref_events - 1 / ref_base)
+    log = math.log(rri)
+    return RelativeRate(rri, math.exp(log - Z_95 * se), math.exp(log + Z_95 * se))
