@@ -93,3 +93,19 @@ def choose_service(page: Any, name: str) -> None:
 
     page.locator("label", has_text=name).first.click()
     expect(page.get_by_role("radio", name=re.compile(re.escape(name)))).to_be_checked()
+
+
+def watch(page: Any) -> list[str]:
+    """Collect what the browser reports about the page from now on: Content-Security-Policy
+    refusals and script errors (a test asserts the list stays empty)."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type in ("error", "warning") and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    return problems

@@ -16,24 +16,10 @@ from playwright.sync_api import Browser, ViewportSize, expect
 
 from pathways.accounts.factories import TEST_PASSWORD
 from pathways.accounts.models import WebAuthnCredential
-from pathways.core.browser import DESKTOP, PHONE, shoot, type_code
+from pathways.core.browser import DESKTOP, PHONE, shoot, type_code, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)
-
-
-def watch(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type in ("error", "warning") and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    return problems
 
 
 def sign_in_with_password(page: Any, base: str, username: str) -> None:

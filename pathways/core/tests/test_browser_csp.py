@@ -8,27 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from pathways.core.browser import DESKTOP, PHONE, open_as, tick_need
+from pathways.core.browser import DESKTOP, PHONE, open_as, tick_need, watch
 from pathways.encounters.factories import EncounterFactory
 from pathways.referrals.services import referral_send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)
-
-
-def watch(page: Any) -> list[str]:
-    """Collect what the browser reports about the page: CSP refusals and script errors."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type in ("error", "warning") and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    return problems
 
 
 def test_no_page_breaks_the_content_security_policy(
