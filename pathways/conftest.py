@@ -113,6 +113,14 @@ def cast(db: Any) -> Cast:
 
 
 @pytest.fixture(autouse=True)
+def _own_analytics_extract(settings: Any, tmp_path: Any) -> None:
+    """Each test gets its own reports extract, refreshed on every report request: the test
+    database rolls back, so an extract kept between tests would hold rows that never were."""
+    settings.PATHWAYS_ANALYTICS_DIR = str(tmp_path / "analytics")
+    settings.PATHWAYS_ANALYTICS_MAX_AGE = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Tests log in many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

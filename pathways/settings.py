@@ -184,6 +184,13 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # stored and computed in UTC; pages show the program's zone (middleware)
 PATHWAYS_DEFAULT_PROGRAM_TZ = env_str("PATHWAYS_TIME_ZONE", "America/Chicago")
 
+# --- Reports: the analytics extract (outcomes.extract) ----------------------------------------
+# A DuckDB copy of the columns the reports need; a refresh swaps in a new file atomically.
+PATHWAYS_ANALYTICS_DIR = env_str("PATHWAYS_ANALYTICS_DIR", str(BASE_DIR / "var" / "analytics"))
+# Report pages refresh the extract (incrementally) when it is older than this many seconds; a
+# cron job (manage.py refresh_analytics) keeps it fresher still.
+PATHWAYS_ANALYTICS_MAX_AGE = env_int("PATHWAYS_ANALYTICS_MAX_AGE", 300)
+
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

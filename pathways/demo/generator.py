@@ -193,6 +193,10 @@ DISPOSITIONS: dict[str, dict[str, float]] = {
                            "transported": 0.05},
 }
 
+#: The demo's planted disparity, for the equity report to find: officers divert Black people's
+#: Officer Intervention contacts less often (this share of would-be referrals become arrests).
+PLANTED_ARREST_SHARE = 0.3
+
 WARM_HANDOFF: dict[str, float] = {
     P.SELF_REFERRAL: 0.70, P.ACTIVE_OUTREACH: 0.60, P.NALOXONE_PLUS: 0.55,
     P.OFFICER_PREVENTION: 0.25, P.OFFICER_INTERVENTION: 0.35, P.COMMUNITY_RESPONSE: 0.50,
@@ -1020,6 +1024,14 @@ class Stream:
                 occurred_at,
                 profile_need,
             )
+            if (
+                code == P.OFFICER_INTERVENTION
+                and ethnicity == "not_hispanic"
+                and "black" in races
+                and encounter["disposition"] == "referred"
+                and rng.random() < PLANTED_ARREST_SHARE
+            ):
+                encounter["disposition"] = "arrested"
             encounters.append(encounter)
             kind = agency.spec.kind
             if kind == "law_enforcement" and le_agency is None:
@@ -1677,7 +1689,9 @@ def _seed_casework(county: County, *, seed: int) -> dict[str, int]:
             )
         cases += 1
         decided = opened + dt.timedelta(days=rng.uniform(0.5, 6))
-        if prosecutor is None or case.status != "pending_review" or decided > county.end:
+        # the newest case always waits for the prosecutor, so the review queue is never empty
+        newest = cases == 1
+        if prosecutor is None or case.status != "pending_review" or decided > county.end or newest:
             continue
         declined = rng.random() < 0.12
         with clock.frozen(decided), transaction.atomic():

@@ -149,3 +149,14 @@ def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> Published
         status_totals=[shown(("total", s)) for s in statuses],
         suppressed=suppress_small,
     )
+
+
+def report_areas(db: Any, program: Program) -> list[str]:
+    """The areas (beats, districts, ZIP codes) the program's contacts were recorded in, from the
+    analytics extract: the choices of the reports' area filter."""
+    rows = db.execute(
+        "SELECT DISTINCT area FROM encounters WHERE program_id = $program AND area <> '' "
+        "ORDER BY area",
+        {"program": str(program.pk)},
+    ).fetchall()
+    return [str(r[0]) for r in rows]

@@ -3,4 +3,8 @@ from django.urls import path
 from pathways.outcomes import views
 
 app_name = "outcomes"
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("reports/", views.report_index, name="report_index"),
+    path("reports/<slug:slug>/", views.report, name="report"),
+]

@@ -2,14 +2,24 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
 from pathways.core.access import role_required
-from pathways.outcomes.selectors import program_pipeline, published_pipeline
+from pathways.outcomes import extract
+from pathways.outcomes.charts import render_svg
+from pathways.outcomes.exports import export_response
+from pathways.outcomes.filters import FilterForm
+from pathways.outcomes.reports.catalog import CATALOG
+from pathways.outcomes.selectors import program_pipeline, published_pipeline, report_areas
+from pathways.outcomes.services import record_export
+from pathways.outcomes.tables import SUPPRESSION_NOTE
 from pathways.programs.selectors import program_for_user
 
 BAR_HEIGHT = 28
+REPORT_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER)
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
@@ -44,5 +54,75 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "statuses": pipeline.statuses,
             "bars": bars,
             "chart_height": BAR_HEIGHT * len(bars),
+            "reports": CATALOG.values(),
         },
+    )
+
+
+@role_required(*REPORT_ROLES)
+def report_index(request: HttpRequest) -> HttpResponse:
+    if program_for_user(request.user) is None:
+        raise Http404
+    return render(request, "outcomes/report_index.html", {"reports": CATALOG.values()})
+
+
+@role_required(*REPORT_ROLES)
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    """One report with its filters; `?format=csv|xlsx|pdf` downloads it (audited). Figures
+    come from the analytics extract, refreshed first when it is older than its maximum age."""
+    program = program_for_user(request.user)
+    spec = CATALOG.get(slug)
+    if program is None or spec is None:
+        raise Http404
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in EXPORT_FORMATS:
+        return _report_page(request, spec, program, error="Choose CSV, XLSX or PDF.", status=400)
+    as_of = extract.ensure_fresh()
+    with extract.connect() as db:
+        form = FilterForm(request.GET, program=program, areas=report_areas(db, program))
+        if not form.is_valid():
+            return _report_page(request, spec, program, form=form, status=400)
+        filters = form.filters()
+        built = spec.run(db, filters, as_of=as_of)
+    if fmt:
+        record_export(
+            actor=request.user,
+            program=program,
+            report=slug,
+            fmt=fmt,
+            filters=filters.query_string(),
+        )
+        return export_response(
+            built, fmt, svg_for=lambda chart: render_svg(chart, chart_id="c", for_pdf=True)
+        )
+    sections = [
+        (
+            section,
+            mark_safe(render_svg(section.chart, chart_id=f"chart-{n}"))  # noqa: S308
+            if section.chart
+            else "",
+        )
+        for n, section in enumerate(built.sections)
+    ]
+    return _report_page(
+        request,
+        spec,
+        program,
+        form=form,
+        report=built,
+        sections=sections,
+        query=filters.query_string(),
+    )
+
+
+def _report_page(
+    request: HttpRequest, spec: object, program: object, *, status: int = 200, **context: object
+) -> HttpResponse:
+    if "form" not in context:
+        context["form"] = None
+    return render(
+        request,
+        "outcomes/report.html",
+        {"spec": spec, "program": program, "suppression_note": SUPPRESSION_NOTE, **context},
+        status=status,
     )

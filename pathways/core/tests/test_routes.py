@@ -145,6 +145,10 @@ ROUTES: dict[str, Route] = {
     ),
     "people:duplicates": Route({R.OFFICER, R.SUPERVISOR, R.OUTREACH}),
     "outcomes:dashboard": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER, R.PROSECUTOR}),
+    "outcomes:report_index": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
+    "outcomes:report": Route(
+        {R.COORDINATOR, R.ADMIN, R.RESEARCHER}, kwargs=lambda w: {"slug": "funnel"}
+    ),
     "programs:pathway_list": Route({R.COORDINATOR, R.ADMIN}),
     "audit:search": Route({R.COORDINATOR, R.ADMIN}),
     "programs:pathway_edit": Route(

@@ -1,0 +1,512 @@
+"""The analytics extract: a columnar copy (DuckDB) of the columns the reports need, refreshed
+incrementally from the database, so heavy aggregations never loop over ORM rows.
+
+Only coded, non-free-text columns are copied: no names, notes, locations or anything encrypted
+at rest. The extract lives in one DuckDB file under PATHWAYS_ANALYTICS_DIR. A refresh works on a
+copy and swaps it in with an atomic rename, so report pages (read-only connections, in any
+process) never wait for it and never see half a refresh; a file lock lets one refresh run at a
+time.
+
+Incremental refresh: each large table is copied again only where its rows changed since the last
+refresh (by `updated_at`, with an overlap for transactions that committed late); a referral that
+changed brings its whole status history along. Small tables (agencies, services, pathways) are
+copied whole each time. `refresh(full=True)` rebuilds everything; so does a missing file or a
+change of SCHEMA_VERSION."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection
+
+from pathways.accounts.models import Agency
+from pathways.core import clock
+from pathways.directory.models import Service
+from pathways.encounters.models import EligibilityReview, Encounter
+from pathways.people.models import Person
+from pathways.programs.models import Pathway
+from pathways.referrals.models import Referral, ReferralStatusChange
+
+SCHEMA_VERSION = "1"
+#: Rows changed this long before the last refresh's newest change are read again: a transaction
+#: that began earlier may commit after the refresh that read its neighbours.
+OVERLAP = dt.timedelta(minutes=10)
+FETCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str  # in the extract
+    source: str  # the model field
+    kind: str  # uuid, text, ts, date, bool, int, json
+
+
+@dataclass(frozen=True)
+class Mirror:
+    table: str
+    model: Any
+    key: str  # the extract column identifying a row
+    cols: tuple[Col, ...]
+    incremental: bool  # by updated_at; otherwise copied whole
+
+
+U, T, TS, D, B, N, J = "uuid", "text", "ts", "date", "bool", "int", "json"
+
+MIRRORS: tuple[Mirror, ...] = (
+    Mirror(
+        "agencies",
+        Agency,
+        "agency_id",
+        (Col("agency_id", "id", U), Col("name", "name", T), Col("kind", "kind", T)),
+        incremental=False,
+    ),
+    Mirror(
+        "pathways",
+        Pathway,
+        "pathway_id",
+        (
+            Col("pathway_id", "id", U),
+            Col("code", "code", T),
+            Col("short_name", "short_name", T),
+            Col("display_order", "display_order", N),
+        ),
+        incremental=False,
+    ),
+    Mirror(
+        "services",
+        Service,
+        "service_id",
+        (
+            Col("service_id", "id", U),
+            Col("agency_id", "organization", U),
+            Col("name", "name", T),
+            Col("service_type", "service_type", T),
+            Col("capacity_total", "capacity_total", N),
+            Col("capacity_open", "capacity_open", N),
+            Col("archived_at", "archived_at", TS),
+        ),
+        incremental=False,
+    ),
+    Mirror(
+        "people",
+        Person,
+        "person_id",
+        (
+            Col("person_id", "id", U),
+            Col("sex", "sex", T),
+            Col("races", "races", J),
+            Col("ethnicity", "ethnicity", T),
+            Col("date_of_birth", "date_of_birth", D),
+            Col("postal_code", "postal_code", T),
+            Col("archived_at", "archived_at", TS),
+            Col("updated_at", "updated_at", TS),
+        ),
+        incremental=True,
+    ),
+    Mirror(
+        "encounters",
+        Encounter,
+        "encounter_id",
+        (
+            Col("encounter_id", "id", U),
+            Col("program_id", "program", U),
+            Col("pathway_id", "pathway", U),
+            Col("person_id", "person", U),
+            Col("agency_id", "agency", U),
+            Col("occurred_at", "occurred_at", TS),
+            Col("area", "area", T),
+            Col("call_source", "call_source", T),
+            Col("disposition", "disposition", T),
+            Col("eligibility_outcome", "eligibility_outcome", T),
+            Col("archived_at", "archived_at", TS),
+            Col("updated_at", "updated_at", TS),
+        ),
+        incremental=True,
+    ),
+    Mirror(
+        "reviews",
+        EligibilityReview,
+        "encounter_id",
+        (
+            Col("encounter_id", "encounter", U),
+            Col("decision", "decision", T),
+            Col("updated_at", "updated_at", TS),
+        ),
+        incremental=True,
+    ),
+    Mirror(
+        "referrals",
+        Referral,
+        "referral_id",
+        (
+            Col("referral_id", "id", U),
+            Col("encounter_id", "encounter", U),
+            Col("person_id", "person", U),
+            Col("service_id", "service", U),
+            Col("provider_id", "receiving_agency", U),
+            Col("warm_handoff", "warm_handoff", B),
+            Col("capacity_override", "capacity_override_reason", T),
+            Col("status", "status", T),
+            Col("status_changed_at", "status_changed_at", TS),
+            Col("intake_at", "intake_at", TS),
+            Col("created_at", "created_at", TS),
+            Col("archived_at", "archived_at", TS),
+            Col("updated_at", "updated_at", TS),
+        ),
+        incremental=True,
+    ),
+)
+
+#: The status history is append-only; it is copied for the referrals that changed.
+STATUS_COLS: tuple[Col, ...] = (
+    Col("referral_id", "referral", U),
+    Col("to_status", "to_status", T),
+    Col("changed_at", "changed_at", TS),
+    Col("decline_reason", "decline_reason", T),
+)
+
+DUCK_TYPES = {
+    U: "UUID",
+    T: "VARCHAR",
+    TS: "TIMESTAMP",
+    D: "DATE",
+    B: "BOOLEAN",
+    N: "BIGINT",
+    J: "VARCHAR",
+}
+
+#: Encrypted columns hold ciphertext, never worth copying; the override reason is reduced to
+#: "was there one" (see _select).
+PRESENCE_ONLY = {"capacity_override_reason"}
+
+
+def _column(model: Any, field_name: str) -> str:
+    return str(model._meta.get_field(field_name).column)
+
+
+def _select(model: Any, col: Col, alias: str = "") -> str:
+    """A source column as text (or 0/1) in the same shape on SQLite and PostgreSQL."""
+    ref = f"{alias}{connection.ops.quote_name(_column(model, col.source))}"
+    postgres = connection.vendor == "postgresql"
+    if col.source in PRESENCE_ONLY:
+        return f"CASE WHEN {ref} <> '' THEN 'yes' ELSE '' END"
+    if col.kind == TS:
+        if postgres:
+            return f"to_char({ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        return ref
+    if col.kind == B:
+        return f"CASE WHEN {ref} THEN 1 ELSE 0 END"
+    if postgres and col.kind in (U, D, J):
+        return f"CAST({ref} AS text)"
+    return ref
+
+
+def _duck_expr(col: Col) -> str:
+    if col.kind == B:
+        return f"CAST({col.name} AS INTEGER) = 1"
+    if col.kind == N:
+        return f"CAST({col.name} AS BIGINT)"
+    return f"CAST({col.name} AS {DUCK_TYPES[col.kind]})"
+
+
+def _fetch(sql: str, params: Sequence[Any], cols: Sequence[Col]) -> Iterator[pa.Table]:
+    """The query's rows in Arrow batches of text columns (DuckDB casts them on the way in)."""
+    names = [c.name for c in cols]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(FETCH_ROWS)
+            if not rows:
+                return
+            columns = list(zip(*rows, strict=True))
+            arrays = [
+                pa.array(
+                    [None if v is None else str(v) for v in values]
+                    if c.kind not in (N, B)
+                    else list(values),
+                    type=pa.int64() if c.kind in (N, B) else pa.string(),
+                )
+                for c, values in zip(cols, columns, strict=True)
+            ]
+            yield pa.Table.from_arrays(arrays, names=names)
+
+
+def _create(db: duckdb.DuckDBPyConnection) -> None:
+    for mirror in MIRRORS:
+        columns = ", ".join(f"{c.name} {DUCK_TYPES[c.kind]}" for c in mirror.cols)
+        db.execute(f"CREATE TABLE {mirror.table} ({columns})")
+    columns = ", ".join(f"{c.name} {DUCK_TYPES[c.kind]}" for c in STATUS_COLS)
+    db.execute(f"CREATE TABLE status_changes ({columns})")
+    db.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    db.execute(VIEWS)
+
+
+def _load(db: duckdb.DuckDBPyConnection, table: str, cols: Sequence[Col], batches: Any) -> int:
+    rows = 0
+    select = ", ".join(_duck_expr(c) for c in cols)
+    for batch in batches:
+        db.register("incoming", batch)
+        db.execute(f"INSERT INTO {table} SELECT {select} FROM incoming")  # noqa: S608
+        db.unregister("incoming")
+        rows += batch.num_rows
+    return rows
+
+
+def _meta(db: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(db: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _since(mark: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(mark).replace(tzinfo=dt.UTC) - OVERLAP
+
+
+def _source_since(model: Any) -> str:
+    return _column(model, "updated_at")
+
+
+def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -> int:
+    table = connection.ops.quote_name(mirror.model._meta.db_table)
+    select = ", ".join(_select(mirror.model, c) for c in mirror.cols)
+    since = None if full or not mirror.incremental else _meta(db, f"mark:{mirror.table}")
+    if since is None:
+        db.execute(f"DELETE FROM {mirror.table}")  # noqa: S608
+        sql = f"SELECT {select} FROM {table}"  # noqa: S608
+        params: list[Any] = []
+    else:
+        sql = f"SELECT {select} FROM {table} WHERE {_source_since(mirror.model)} >= %s"  # noqa: S608
+        params = [_since(since)]
+    fresh = f"fresh_{mirror.table}"
+    db.execute(f"CREATE TEMP TABLE {fresh} AS SELECT * FROM {mirror.table} LIMIT 0")  # noqa: S608
+    rows = _load(db, fresh, mirror.cols, _fetch(sql, params, mirror.cols))
+    if since is not None:
+        db.execute(
+            f"DELETE FROM {mirror.table} WHERE {mirror.key} IN "  # noqa: S608
+            f"(SELECT {mirror.key} FROM {fresh})"
+        )
+    db.execute(f"INSERT INTO {mirror.table} SELECT * FROM {fresh}")  # noqa: S608
+    if mirror.table == "referrals":
+        _refresh_history(db, None if since is None else _since(since))
+    db.execute(f"DROP TABLE {fresh}")
+    if mirror.incremental:
+        newest = db.execute(f"SELECT max(updated_at) FROM {mirror.table}").fetchone()  # noqa: S608
+        if newest and newest[0] is not None:
+            _set_meta(db, f"mark:{mirror.table}", newest[0].isoformat())
+    return rows
+
+
+def _refresh_history(db: duckdb.DuckDBPyConnection, since: dt.datetime | None) -> None:
+    """Status histories of the referrals just copied (all of them on a full refresh)."""
+    model = ReferralStatusChange
+    quote = connection.ops.quote_name
+    select = ", ".join(_select(model, c, "h.") for c in STATUS_COLS)
+    sql = f"SELECT {select} FROM {quote(model._meta.db_table)} h"  # noqa: S608
+    params: list[Any] = []
+    if since is None:
+        db.execute("DELETE FROM status_changes")
+    else:
+        db.execute(
+            "DELETE FROM status_changes "
+            "WHERE referral_id IN (SELECT referral_id FROM fresh_referrals)"
+        )
+        referrals = quote(Referral._meta.db_table)
+        sql += (
+            f" JOIN {referrals} r ON r.{quote(_column(Referral, 'id'))} = "
+            f"h.{quote(_column(model, 'referral'))} WHERE r.{_source_since(Referral)} >= %s"
+        )
+        params = [since]
+    _load(db, "status_changes", STATUS_COLS, _fetch(sql, params, STATUS_COLS))
+
+
+# --- where the extract lives, and refreshing it -------------------------------------------
+
+
+def directory() -> Path:
+    path = Path(settings.PATHWAYS_ANALYTICS_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path() -> Path:
+    return directory() / "analytics.duckdb"
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    full: bool
+    rows: dict[str, int]
+    seconds: float
+
+
+@contextlib.contextmanager
+def _refresh_lock() -> Iterator[None]:
+    with open(directory() / "refresh.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refresh(*, full: bool = False) -> RefreshResult:
+    """Bring the extract up to date with the database (incrementally unless `full`)."""
+    started = time.perf_counter()
+    with _refresh_lock():
+        current = path()
+        work = current.with_suffix(".refreshing")
+        work.unlink(missing_ok=True)
+        rebuild = full or not current.exists()
+        if not rebuild:
+            shutil.copyfile(current, work)
+        db = duckdb.connect(str(work))
+        try:
+            if not rebuild and _meta(db, "schema") != SCHEMA_VERSION:
+                db.close()
+                work.unlink()
+                db = duckdb.connect(str(work))
+                rebuild = True
+            if rebuild:
+                _create(db)
+                _set_meta(db, "schema", SCHEMA_VERSION)
+            rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
+            _set_meta(db, "refreshed_at", clock.now().isoformat())
+            db.execute("CHECKPOINT")
+        finally:
+            db.close()
+        os.replace(work, current)
+    return RefreshResult(rebuild, rows, time.perf_counter() - started)
+
+
+def refreshed_at() -> dt.datetime | None:
+    if not path().exists():
+        return None
+    with connect() as db:
+        value = _meta(db, "refreshed_at")
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def ensure_fresh() -> dt.datetime:
+    """Refresh when the extract is older than PATHWAYS_ANALYTICS_MAX_AGE seconds; returns
+    the time the figures were taken."""
+    at = refreshed_at()
+    max_age = dt.timedelta(seconds=settings.PATHWAYS_ANALYTICS_MAX_AGE)
+    if at is None or clock.now() - at >= max_age:
+        refresh()
+        at = refreshed_at()
+    assert at is not None
+    return at
+
+
+@contextlib.contextmanager
+def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the current extract (never blocks on a refresh)."""
+    db = duckdb.connect(str(path()), read_only=True)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+# --- the facts the reports read ------------------------------------------------------------
+
+#: Views over the copied tables: one row per referral with the time each milestone was first
+#: reached, and one row per contact with the person's groups and the contact's furthest step.
+VIEWS = """
+CREATE VIEW referral_facts AS
+SELECT r.referral_id, r.encounter_id, r.person_id, r.service_id, r.provider_id,
+       s.service_type, r.warm_handoff, r.capacity_override = 'yes' AS capacity_override,
+       r.status, r.status_changed_at, r.created_at AS sent_at,
+       h.received_at, h.accepted_at, h.declined_at, h.decline_reason,
+       coalesce(r.intake_at, h.engaged_at) AS intake_at, h.engaged_at, h.completed_at,
+       h.disengaged_at
+FROM referrals r
+JOIN services s USING (service_id)
+LEFT JOIN (
+    SELECT referral_id,
+           min(changed_at) FILTER (WHERE to_status = 'received') AS received_at,
+           min(changed_at) FILTER (WHERE to_status = 'accepted') AS accepted_at,
+           min(changed_at) FILTER (WHERE to_status = 'declined') AS declined_at,
+           max(decline_reason) FILTER (WHERE to_status = 'declined') AS decline_reason,
+           min(changed_at) FILTER (WHERE to_status = 'engaged') AS engaged_at,
+           min(changed_at) FILTER (WHERE to_status = 'completed') AS completed_at,
+           min(changed_at) FILTER (WHERE to_status = 'disengaged') AS disengaged_at
+    FROM status_changes GROUP BY referral_id
+) h USING (referral_id)
+WHERE r.archived_at IS NULL;
+
+CREATE VIEW person_facts AS
+SELECT person_id, sex, date_of_birth, postal_code,
+       CASE
+         WHEN ethnicity = 'hispanic' THEN 'hispanic'
+         WHEN races IS NULL OR races = '[]' OR races LIKE '%declined%' THEN 'unknown'
+         WHEN json_array_length(races) > 1 THEN 'multiple'
+         ELSE json_extract_string(races, '$[0]')
+       END AS race_group
+FROM people;
+
+CREATE VIEW encounter_facts AS
+SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurred_at,
+       e.call_source, e.disposition, p.code AS pathway, pf.sex, pf.race_group,
+       CASE
+         WHEN e.age IS NULL THEN 'unknown'
+         WHEN e.age < 18 THEN 'under 18'
+         WHEN e.age <= 25 THEN '18-25'
+         WHEN e.age <= 35 THEN '26-35'
+         WHEN e.age <= 45 THEN '36-45'
+         WHEN e.age <= 55 THEN '46-55'
+         WHEN e.age <= 65 THEN '56-65'
+         ELSE '66+'
+       END AS age_band,
+       CASE
+         WHEN rv.decision IS NOT NULL THEN rv.decision = 'eligible'
+         ELSE e.eligibility_outcome IN ('', 'eligible')
+       END AS eligible,
+       e.disposition IN ('referred', 'declined') AS offered,
+       e.disposition = 'referred' AS accepted,
+       e.disposition = 'arrested' AS arrested,
+       rf.first_sent_at, rf.provider_accepted_at, rf.intake_at, rf.engaged_at,
+       rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral
+FROM (
+    SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
+             - CASE WHEN strftime(CAST(e.occurred_at AS DATE), '%m%d')
+                         < strftime(pf.date_of_birth, '%m%d') THEN 1 ELSE 0 END AS age
+    FROM encounters e JOIN person_facts pf USING (person_id)
+) e
+JOIN pathways p USING (pathway_id)
+JOIN person_facts pf USING (person_id)
+LEFT JOIN reviews rv USING (encounter_id)
+LEFT JOIN (
+    SELECT encounter_id,
+           min(sent_at) AS first_sent_at,
+           min(accepted_at) AS provider_accepted_at,
+           min(intake_at) FILTER (WHERE engaged_at IS NOT NULL) AS intake_at,
+           min(engaged_at) AS engaged_at,
+           min(completed_at) AS completed_at,
+           bool_or(engaged_at IS NOT NULL) AS engaged_referral,
+           -- in the service 30 (90) days after engaging: completed, or not disengaged by then
+           bool_or(engaged_at IS NOT NULL AND (completed_at IS NOT NULL
+                   OR disengaged_at IS NULL OR disengaged_at > engaged_at + INTERVAL 30 DAY))
+             AS retained_30,
+           bool_or(engaged_at IS NOT NULL AND (completed_at IS NOT NULL
+                   OR disengaged_at IS NULL OR disengaged_at > engaged_at + INTERVAL 90 DAY))
+             AS retained_90
+    FROM referral_facts GROUP BY encounter_id
+) rf USING (encounter_id)
+WHERE e.archived_at IS NULL;
+"""

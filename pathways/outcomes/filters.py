@@ -1,0 +1,149 @@
+"""The filters every report page takes: date range (in the program's time zone), agency, area
+and pathway; and the SQL they become over the analytics extract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from pathways.accounts.models import Agency
+from pathways.core import clock
+from pathways.core.forms import DateInput, Form
+from pathways.programs.models import Pathway, Program
+
+#: No report covers more than this: a typo in a year ("2205") is refused, not run.
+MAX_SPAN_DAYS = 366 * 10
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    program_id: uuid.UUID
+    time_zone: str
+    start: dt.date  # first day, local
+    end: dt.date  # last day, local (inclusive)
+    agency: Agency | None = None
+    area: str = ""
+    pathway: Pathway | None = None
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        """The first moment of `start` in the program's zone, as naive UTC (the extract's)."""
+        return _local_midnight_utc(self.start, self.time_zone)
+
+    @property
+    def end_utc(self) -> dt.datetime:
+        """The moment after the last day ends, as naive UTC."""
+        return _local_midnight_utc(self.end + dt.timedelta(days=1), self.time_zone)
+
+    def where(self, alias: str = "") -> tuple[str, dict[str, Any]]:
+        """The SQL condition on encounter facts (program, window, agency, area, pathway), with
+        its named parameters ($f_...)."""
+        a = f"{alias}." if alias else ""
+        parts = [
+            f"{a}program_id = $f_program",
+            f"{a}occurred_at >= $f_start",
+            f"{a}occurred_at < $f_end",
+        ]
+        params: dict[str, Any] = {
+            "f_program": str(self.program_id),
+            "f_start": self.start_utc,
+            "f_end": self.end_utc,
+        }
+        if self.agency is not None:
+            parts.append(f"{a}agency_id = $f_agency")
+            params["f_agency"] = str(self.agency.pk)
+        if self.area:
+            parts.append(f"{a}area = $f_area")
+            params["f_area"] = self.area
+        if self.pathway is not None:
+            parts.append(f"{a}pathway = $f_pathway")
+            params["f_pathway"] = self.pathway.code
+        return " AND ".join(parts), params
+
+    def described(self) -> list[tuple[str, str]]:
+        return [
+            ("Contacts from", f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"),
+            ("Agency", self.agency.name if self.agency else "All agencies"),
+            ("Area", self.area or "All areas"),
+            ("Pathway", self.pathway.short_name if self.pathway else "All pathways"),
+        ]
+
+    def query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode(
+            {
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "agency": str(self.agency.pk) if self.agency else "",
+                "area": self.area,
+                "pathway": self.pathway.code if self.pathway else "",
+            }
+        )
+
+
+def _local_midnight_utc(day: dt.date, zone: str) -> dt.datetime:
+    local = dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(zone))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def default_window(program: Program) -> tuple[dt.date, dt.date]:
+    """The last twelve months up to today, in the program's zone."""
+    today = clock.local_date(program.time_zone)
+    return today - dt.timedelta(days=365), today
+
+
+class FilterForm(Form):
+    start = forms.DateField(label="Contacts from", widget=DateInput())
+    end = forms.DateField(label="To", widget=DateInput())
+    agency = forms.ChoiceField(label="Agency", required=False)
+    area = forms.ChoiceField(label="Area", required=False)
+    pathway = forms.ChoiceField(label="Pathway", required=False)
+
+    def __init__(self, data: Any, *, program: Program, areas: list[str]) -> None:
+        start, end = default_window(program)
+        merged = {"start": start.isoformat(), "end": end.isoformat()}
+        merged.update({k: v for k, v in data.items() if k in self.base_fields})
+        super().__init__(merged)
+        self.program = program
+        self.agencies = {
+            str(a.pk): a for a in Agency.objects.filter(program=program).order_by("name")
+        }
+        self.pathways = {p.code: p for p in Pathway.objects.order_by("display_order")}
+        self._choose("agency", "All agencies", [(k, a.name) for k, a in self.agencies.items()])
+        self._choose("area", "All areas", [(a, a) for a in areas])
+        self._choose(
+            "pathway", "All pathways", [(k, p.short_name) for k, p in self.pathways.items()]
+        )
+
+    def _choose(self, name: str, everything: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", everything), *choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date is before the start date.")
+            elif (end - start).days > MAX_SPAN_DAYS:
+                self.add_error("end", "Choose a range of ten years or less.")
+        return data
+
+    def filters(self) -> ReportFilters:
+        data = self.cleaned_data
+        return ReportFilters(
+            program_id=self.program.pk,
+            time_zone=self.program.time_zone,
+            start=data["start"],
+            end=data["end"],
+            agency=self.agencies.get(data.get("agency") or ""),
+            area=data.get("area") or "",
+            pathway=self.pathways.get(data.get("pathway") or ""),
+        )

@@ -1,0 +1,44 @@
+"""The reports the program office and researchers can run: what each is and how it is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports import funnel
+from pathways.outcomes.tables import Report
+
+Builder = Callable[..., Report]
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    slug: str
+    title: str
+    summary: str
+    build: Builder
+
+    def run(
+        self, db: duckdb.DuckDBPyConnection, filters: ReportFilters, *, as_of: dt.datetime
+    ) -> Report:
+        # Every report page and export is suppressed, for every role: figures leave the
+        # program office in exports and funder reports.
+        return self.build(db, filters, as_of=as_of, suppress_small=True)
+
+
+CATALOG: dict[str, ReportSpec] = {
+    spec.slug: spec
+    for spec in (
+        ReportSpec(
+            "funnel",
+            "Funnel per pathway",
+            "Contacts to completion: how many reach each step, the share moving on and the "
+            "median time between steps.",
+            funnel.build,
+        ),
+    )
+}

@@ -1,0 +1,44 @@
+"""Helpers the report modules share: publishing counts under suppression, rates and medians
+that never give a hidden count away."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+
+from pathways.outcomes.suppression import SMALL_MAX, Line, suppress
+from pathways.outcomes.tables import Kind, Value
+
+#: A median or percentile of fewer than this many people is not shown.
+MIN_FOR_STATISTIC = SMALL_MAX + 1
+
+
+def publish(
+    values: Mapping[Hashable, int],
+    lines: Iterable[Line],
+    *,
+    suppress_small: bool,
+) -> dict[Hashable, Value]:
+    """Counts as Values, with small cells and their complements hidden when `suppress_small`.
+
+    `values` may hold cells that are never shown but tie shown ones together, such as the people
+    lost between two funnel stages (the difference of two shown counts). They are suppressed like
+    any cell: a small one is hidden with a complement on its line, so it cannot be worked out;
+    hiding one that is never shown anyway is real protection too, as the reader cannot see it."""
+    hidden = suppress(values, lines) if suppress_small else set()
+    return {cell: Value(n, Kind.COUNT, cell in hidden) for cell, n in values.items()}
+
+
+def rate(part: Value, whole: Value) -> Value:
+    """part / whole as a percentage; hidden when either count is hidden, none when whole is 0."""
+    if part.hidden or whole.hidden:
+        return Value(None, Kind.PERCENT, hidden=True)
+    if not whole.number:
+        return Value(None, Kind.PERCENT)
+    return Value(100 * (part.number or 0) / whole.number, Kind.PERCENT)
+
+
+def statistic(value: float | None, n: Value, kind: Kind, *, suppress_small: bool) -> Value:
+    """A median (or other statistic) over `n` people: hidden when n is hidden or too few."""
+    if n.hidden or (suppress_small and (n.number or 0) < MIN_FOR_STATISTIC):
+        return Value(None, kind, hidden=bool(n.number))
+    return Value(value, kind)

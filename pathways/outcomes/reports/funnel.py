@@ -1,0 +1,263 @@
+"""The funnel per pathway: how many contacts reach each step from contact to completion, the
+share that move on at each step, and the median time between steps.
+
+Each stage includes only contacts that reached every stage before it, so the counts never rise
+along a row. "In service at 30 (90) days" counts contacts whose person engaged with a service
+and then completed it or had not dropped out 30 (90) days later; contacts engaged less than 30
+(90) days before the figures were taken cannot be judged yet and are not counted there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports.common import publish, rate, statistic
+from pathways.outcomes.suppression import Line
+from pathways.outcomes.tables import (
+    Bar,
+    BarChart,
+    Column,
+    Kind,
+    Report,
+    Row,
+    Section,
+    Table,
+    Value,
+)
+from pathways.programs.models import Pathway
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str
+    label: str
+    condition: str  # on encounter_facts; cumulative (includes every earlier stage)
+    parent: str  # the stage it narrows ("" for contacts)
+
+
+_ENGAGED = (
+    "eligible AND offered AND accepted AND provider_accepted_at IS NOT NULL "
+    "AND engaged_at IS NOT NULL"
+)
+STAGES: tuple[Stage, ...] = (
+    Stage("contacts", "Contacts", "TRUE", ""),
+    Stage("eligible", "Eligible", "eligible", "contacts"),
+    Stage("offered", "Offered services", "eligible AND offered", "eligible"),
+    Stage("accepted", "Accepted the offer", "eligible AND offered AND accepted", "offered"),
+    Stage(
+        "provider",
+        "Referral accepted by a provider",
+        "eligible AND offered AND accepted AND provider_accepted_at IS NOT NULL",
+        "accepted",
+    ),
+    Stage("engaged", "Intake: engaged in a service", _ENGAGED, "provider"),
+    Stage(
+        "retained_30",
+        "In service at 30 days",
+        f"{_ENGAGED} AND retained_30 AND engaged_at <= $as_of - INTERVAL 30 DAY",
+        "engaged",
+    ),
+    Stage(
+        "retained_90",
+        "In service at 90 days",
+        f"{_ENGAGED} AND retained_30 AND retained_90 AND engaged_at <= $as_of - INTERVAL 90 DAY",
+        "retained_30",
+    ),
+    Stage("completed", "Completed", f"{_ENGAGED} AND completed_at IS NOT NULL", "engaged"),
+)
+
+
+@dataclass(frozen=True)
+class Interval:
+    code: str
+    label: str
+    start: str
+    end: str
+    stage: str  # the contacts it is measured on
+    kind: Kind
+
+
+INTERVALS: tuple[Interval, ...] = (
+    Interval(
+        "to_referral", "Contact to referral sent", "occurred_at", "first_sent_at", "accepted",
+        Kind.HOURS,
+    ),
+    Interval(
+        "to_provider", "Referral to provider's acceptance", "first_sent_at",
+        "provider_accepted_at", "provider", Kind.HOURS,
+    ),
+    Interval(
+        "to_intake", "Provider's acceptance to intake", "provider_accepted_at", "intake_at",
+        "engaged", Kind.DAYS,
+    ),
+    Interval(
+        "to_completion", "Intake to completion", "intake_at", "completed_at", "completed",
+        Kind.DAYS,
+    ),
+)  # fmt: skip
+
+ALL = "all"
+
+
+@dataclass
+class FunnelCounts:
+    """The raw figures, before publishing: counts[(pathway or ALL, stage)] and medians."""
+
+    pathways: list[str]
+    counts: dict[tuple[str, str], int]
+    medians: dict[tuple[str, str], float | None]
+
+
+def funnel_counts(
+    db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime
+) -> FunnelCounts:
+    where, params = f.where()
+    counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
+    medians_sql = ", ".join(
+        f"median(epoch({i.end} - {i.start}) / {3600 if i.kind is Kind.HOURS else 86400}) "
+        f"FILTER (WHERE {_stage(i.stage).condition}) AS {i.code}"
+        for i in INTERVALS
+    )
+    sql = (
+        f"SELECT coalesce(pathway, '{ALL}') AS pathway, {counts_sql}, {medians_sql} "  # noqa: S608
+        f"FROM encounter_facts WHERE {where} GROUP BY GROUPING SETS ((pathway), ())"
+    )
+    params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+    rows = db.execute(sql, params).fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    medians: dict[tuple[str, str], float | None] = {}
+    order = {p.code: p.display_order for p in Pathway.objects.all()}
+    present = []
+    for row in rows:
+        code = row[0]
+        if code != ALL:
+            present.append(code)
+        for n, stage in enumerate(STAGES):
+            counts[(code, stage.code)] = int(row[1 + n])
+        for n, interval in enumerate(INTERVALS):
+            value = row[1 + len(STAGES) + n]
+            medians[(code, interval.code)] = None if value is None else float(value)
+    if not present:  # no contacts at all: an all-zero row
+        for stage in STAGES:
+            counts[(ALL, stage.code)] = 0
+        for interval in INTERVALS:
+            medians[(ALL, interval.code)] = None
+    present.sort(key=lambda c: order.get(c, 99))
+    return FunnelCounts(present, counts, medians)
+
+
+def _stage(code: str) -> Stage:
+    return next(s for s in STAGES if s.code == code)
+
+
+def build(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    *,
+    as_of: dt.datetime,
+    suppress_small: bool,
+) -> Report:
+    raw = funnel_counts(db, f, as_of)
+    rows = [*raw.pathways, ALL]
+    stages = [s.code for s in STAGES]
+    # Lines: each stage with the (unpublished) people lost since its parent, and each stage's
+    # column over the pathways with the all-pathways total.
+    values: dict[Any, int] = dict(raw.counts)
+    lines: list[Line] = []
+    for row in rows:
+        for s in STAGES[1:]:
+            cell = (row, f"lost:{s.code}")
+            values[cell] = values[(row, s.parent)] - values[(row, s.code)]
+            lines.append(Line(((row, s.code), cell), (row, s.parent)))
+    for stage in stages:
+        lines.append(Line(tuple((p, stage) for p in raw.pathways), (ALL, stage)))
+    published = publish(values, lines, suppress_small=suppress_small)
+    names = {p.code: p.short_name for p in Pathway.objects.all()}
+
+    def label(code: str) -> str:
+        return "All pathways" if code == ALL else names.get(code, code)
+
+    counts = Table(
+        "Contacts reaching each stage",
+        [Column("Pathway", Kind.TEXT), *(Column(s.label) for s in STAGES)],
+        [Row(label(code), [published[(code, s)] for s in stages], key=code) for code in rows],
+    )
+    steps = Table(
+        "Share moving on at each step (% of the stage before)",
+        [Column("Pathway", Kind.TEXT), *(Column(s.label, Kind.PERCENT) for s in STAGES[1:])],
+        [
+            Row(
+                label(code),
+                [rate(published[(code, s.code)], published[(code, s.parent)]) for s in STAGES[1:]],
+                key=code,
+            )
+            for code in rows
+        ],
+    )
+    timing = Table(
+        "Median time between stages",
+        [Column("Pathway", Kind.TEXT), *(Column(i.label, i.kind) for i in INTERVALS)],
+        [
+            Row(
+                label(code),
+                [
+                    statistic(
+                        raw.medians[(code, i.code)],
+                        published[(code, i.stage)],
+                        i.kind,
+                        suppress_small=suppress_small,
+                    )
+                    for i in INTERVALS
+                ],
+                key=code,
+            )
+            for code in rows
+        ],
+        notes=["Medians over fewer than 11 contacts are not shown."] if suppress_small else [],
+    )
+    total = published[(ALL, "contacts")]
+    chart = BarChart(
+        "Funnel, all pathways in the filter",
+        [
+            Bar(s.label, published[(ALL, s.code)], note=_share(published[(ALL, s.code)], total))
+            for s in STAGES
+        ],
+    )
+    return Report(
+        slug="funnel",
+        title="Funnel per pathway",
+        filters=f.described(),
+        as_of=as_of,
+        time_zone=f.time_zone,
+        sections=[
+            Section("Funnel", counts, chart),
+            Section("Conversion at each step", steps),
+            Section("Time between stages", timing),
+        ],
+        method=METHOD,
+        suppressed=suppress_small,
+    )
+
+
+def _share(part: Value, whole: Value) -> str:
+    share = rate(part, whole)
+    return "" if share.shown is None else f"{share.display()} of contacts"
+
+
+METHOD = [
+    "Counted from the records: one contact is one encounter in the date range (by the time it "
+    "happened, in the program's time zone). Each stage counts the contacts that reached it and "
+    "every stage before it.",
+    "Eligible: the pathway's rules found the person eligible, or a supervisor decided so; "
+    "pathways without eligibility rules count every contact. Offered: the responder offered "
+    "services (the person was referred or declined). Accepted: the person took a referral.",
+    "Referral accepted by a provider, intake and completion follow the contact's referrals: "
+    "the first of them to reach each status. In service at 30 (90) days: engaged, and completed "
+    "or not disengaged 30 (90) days later; contacts engaged more recently are not counted there "
+    "yet.",
+    "Medians are over the contacts that reached the later stage.",
+]

@@ -1,0 +1,88 @@
+"""Hand-built contacts for the report tests: a contact with its referral walked through exact
+status times, so a test can work out the right answer itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from pathways.encounters.factories import EncounterFactory
+from pathways.encounters.models import Encounter
+from pathways.people.factories import PersonFactory
+from pathways.people.models import Person
+from pathways.programs.models import Pathway
+from pathways.referrals.models import Referral, ReferralStatusChange
+
+#: A fixed moment the report tests count from (UTC).
+T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+def person(**fields: Any) -> Person:
+    return PersonFactory.create(**fields)
+
+
+def contact(
+    cast: Any,
+    *,
+    at: dt.datetime = T0,
+    pathway: str = "officer_prevention",
+    disposition: str = "referred",
+    who: Person | None = None,
+    agency: Any = None,
+    area: str = "",
+    eligibility_outcome: str = "",
+    steps: Sequence[tuple[str, float]] = (),
+    service: Any = None,
+) -> Encounter:
+    """A contact; with `steps`, one referral sent at the contact whose status then moves to each
+    (status, hours after the contact) in turn: ("accepted", 2), ("engaged", 30)..."""
+    agency = agency or cast.police_a
+    encounter = EncounterFactory.create(
+        agency=agency,
+        responder=cast.officer_a if agency == cast.police_a else cast.officer_b,
+        pathway=Pathway.objects.get(code=pathway),
+        person=who or PersonFactory.create(),
+        occurred_at=at,
+        disposition=disposition,
+        area=area,
+        eligibility_outcome=eligibility_outcome,
+    )
+    if steps:
+        walk(cast, encounter, steps, service=service)
+    return encounter
+
+
+def walk(
+    cast: Any, encounter: Encounter, steps: Sequence[tuple[str, float]], *, service: Any = None
+) -> Referral:
+    service = service or cast.detox_p
+    at = encounter.occurred_at
+    referral = Referral.objects.create(
+        encounter=encounter,
+        person=encounter.person,
+        service=service,
+        referring_agency=encounter.agency,
+        receiving_agency=service.organization,
+        created_at=at,
+        status_changed_at=at,
+    )
+    ReferralStatusChange.objects.create(referral=referral, to_status="sent", changed_at=at)
+    previous = "sent"
+    for status, hours in steps:
+        moment = at + dt.timedelta(hours=hours)
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            from_status=previous,
+            to_status=status,
+            changed_at=moment,
+            decline_reason="no_capacity" if status == "declined" else "",
+            scheduled_for=moment if status == "engaged" else None,
+        )
+        previous = status
+        referral.status = status
+        referral.status_changed_at = moment
+        if status == "engaged":
+            referral.intake_at = moment
+    referral.save()
+    return referral

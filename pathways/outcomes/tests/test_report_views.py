@@ -1,0 +1,155 @@
+"""The report pages: filters, bad input, suppression for every viewer, exports (audited) and
+one program never seeing another's contacts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from pathways.accounts.factories import AgencyFactory, member
+from pathways.accounts.testing import verified_client
+from pathways.audit.models import AuditEvent
+from pathways.encounters.factories import EncounterFactory
+from pathways.outcomes.testing import T0, contact
+from pathways.programs.factories import ProgramFactory, enable_all_pathways
+
+URL = reverse("outcomes:report", kwargs={"slug": "funnel"})
+WINDOW = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+def _row(response: Any, key: str) -> list[str]:
+    """The texts of a table row of the first section ("" for a suppressed cell's sr text)."""
+    report = response.context["report"]
+    row = next(r for r in report.sections[0].table.rows if r.key == key)
+    return [v.display() for v in row.values]
+
+
+@pytest.fixture
+def twenty_five(cast: Any) -> Any:
+    for _ in range(20):
+        contact(cast, steps=[("accepted", 1), ("engaged", 5)])
+    for _ in range(5):
+        contact(cast, disposition="information")
+    return cast
+
+
+def test_coordinator_sees_the_funnel_with_chart_and_method(twenty_five: Any) -> None:
+    response = twenty_five.client_for(twenty_five.coordinator).get(URL, WINDOW)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _row(response, "all")[0] == "25"
+    assert "<svg" in html
+    assert 'data-testid="method"' in html
+    assert "Figures as of" in html
+    # every viewer gets suppressed figures on report pages: 25 - 20 = 5 is a small count
+    assert "*" in _row(response, "all")
+    assert 'data-testid="suppression-note"' in html
+
+
+def test_researcher_sees_the_same_suppressed_figures(twenty_five: Any) -> None:
+    office = twenty_five.client_for(twenty_five.coordinator).get(URL, WINDOW)
+    research = twenty_five.client_for(twenty_five.researcher).get(URL, WINDOW)
+    assert research.status_code == 200
+    assert _row(research, "all") == _row(office, "all")
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"start": "2026-05-01", "end": "2026-04-01"}, "end", "The end date is before the start"),
+        ({"start": "not a date", "end": "2026-04-01"}, "start", "Enter a valid date"),
+        ({"start": "1900-01-01", "end": "2026-04-01"}, "end", "ten years or less"),
+        ({**WINDOW, "agency": "00000000-0000-0000-0000-000000000000"}, "agency", "valid choice"),
+        ({**WINDOW, "pathway": "teleportation"}, "pathway", "valid choice"),
+        ({**WINDOW, "area": "<script>"}, "area", "valid choice"),
+    ],
+)
+def test_bad_filters_get_a_clear_message_and_no_figures(
+    twenty_five: Any, params: dict[str, str], field: str, message: str
+) -> None:
+    client = twenty_five.client_for(twenty_five.coordinator)
+    before = AuditEvent.objects.count()
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    assert message in str(response.context["form"].errors[field])
+    assert "report" not in response.context
+    assert "<script>" not in response.content.decode().split("<main", 1)[1].replace(
+        "&lt;script&gt;", ""
+    )
+    assert AuditEvent.objects.count() == before
+
+
+def test_unknown_report_is_404(cast: Any) -> None:
+    url = reverse("outcomes:report", kwargs={"slug": "no-such-report"})
+    assert cast.client_for(cast.coordinator).get(url).status_code == 404
+
+
+def test_unknown_export_format_is_refused(twenty_five: Any) -> None:
+    client = twenty_five.client_for(twenty_five.coordinator)
+    before = AuditEvent.objects.count()
+    response = client.get(URL, {**WINDOW, "format": "docx"})
+    assert response.status_code == 400
+    assert "Choose CSV, XLSX or PDF" in response.content.decode()
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "magic"),
+    [
+        ("csv", "text/csv", b"\xef\xbb\xbf"),
+        ("xlsx", "spreadsheetml", b"PK"),
+        ("pdf", "pdf", b"%PDF"),
+    ],
+)
+def test_exports_download_and_are_audited(
+    twenty_five: Any, fmt: str, content_type: str, magic: bytes
+) -> None:
+    cast = twenty_five
+    response = cast.client_for(cast.researcher).get(URL, {**WINDOW, "format": fmt})
+    assert response.status_code == 200
+    assert content_type in response["Content-Type"]
+    assert response.content.startswith(magic)
+    assert 'filename="pathways-funnel-' in response["Content-Disposition"]
+    event = AuditEvent.objects.get(event_type="report.export")
+    assert event.actor == cast.researcher
+    assert event.changes["report"] == [None, "funnel"]
+    assert event.changes["format"] == [None, fmt]
+
+
+def test_csv_export_carries_the_suppression(twenty_five: Any) -> None:
+    cast = twenty_five
+    response = cast.client_for(cast.coordinator).get(URL, {**WINDOW, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    all_row = next(r for r in rows if r and r[0] == "All pathways")
+    assert all_row[1] == "25"
+    assert "*" in all_row
+    assert "5" not in all_row  # the small count is nowhere in the row
+
+
+def test_another_program_sees_none_of_these_contacts(twenty_five: Any) -> None:
+    other = ProgramFactory.create(name="Other County Program")
+    enable_all_pathways(other)
+    police = AgencyFactory.create(program=other, name="Other PD", kind="law_enforcement")
+    office = AgencyFactory.create(program=other, name="Other Office", kind="program_office")
+    officer = member(police, "officer", "other_officer")
+    for _ in range(12):
+        EncounterFactory.create(agency=police, responder=officer, occurred_at=T0)
+    coordinator = member(office, "coordinator", "other_coordinator")
+    response = verified_client(coordinator).get(URL, WINDOW)
+    assert response.status_code == 200
+    assert _row(response, "all")[0] == "12"
+    # and this program's agencies are not even offered as a filter
+    choices = dict(response.context["form"].fields["agency"].choices)
+    assert twenty_five.police_a.name not in choices.values()
+    mine = twenty_five.client_for(twenty_five.coordinator).get(URL, WINDOW)
+    assert _row(mine, "all")[0] == "25"
+
+
+def test_report_index_lists_the_reports(cast: Any) -> None:
+    response = cast.client_for(cast.researcher).get(reverse("outcomes:report_index"))
+    assert response.status_code == 200
+    assert reverse("outcomes:report", kwargs={"slug": "funnel"}) in response.content.decode()
