@@ -29,6 +29,8 @@ class ReportFilters:
     agency: Agency | None = None
     area: str = ""
     pathway: Pathway | None = None
+    compare: str = "race_group"  # the equity report's grouping
+    reference: str = ""  # its reference group ("" for the grouping's default)
 
     @property
     def start_utc(self) -> dt.datetime:
@@ -83,6 +85,8 @@ class ReportFilters:
                 "agency": str(self.agency.pk) if self.agency else "",
                 "area": self.area,
                 "pathway": self.pathway.code if self.pathway else "",
+                "compare": self.compare,
+                "reference": f"{self.compare}:{self.reference}" if self.reference else "",
             }
         )
 
@@ -107,7 +111,7 @@ class FilterForm(Form):
 
     def __init__(self, data: Any, *, program: Program, areas: list[str]) -> None:
         start, end = default_window(program)
-        merged = {"start": start.isoformat(), "end": end.isoformat()}
+        merged = {"start": start.isoformat(), "end": end.isoformat(), "compare": "race_group"}
         merged.update({k: v for k, v in data.items() if k in self.base_fields})
         super().__init__(merged)
         self.program = program
@@ -139,6 +143,7 @@ class FilterForm(Form):
     def filters(self) -> ReportFilters:
         data = self.cleaned_data
         return ReportFilters(
+            **self.extra_filters(),
             program_id=self.program.pk,
             time_zone=self.program.time_zone,
             start=data["start"],
@@ -147,3 +152,42 @@ class FilterForm(Form):
             area=data.get("area") or "",
             pathway=self.pathways.get(data.get("pathway") or ""),
         )
+
+    def extra_filters(self) -> dict[str, Any]:
+        return {}
+
+
+class EquityFilterForm(FilterForm):
+    """The report filters, and which groups to compare against which reference group."""
+
+    compare = forms.ChoiceField(label="Compare by")
+    reference = forms.ChoiceField(label="Reference group", required=False)
+
+    def __init__(self, data: Any, *, program: Program, areas: list[str]) -> None:
+        from pathways.outcomes.reports.equity import DIMENSIONS
+
+        self.dimensions = DIMENSIONS
+        super().__init__(data, program=program, areas=areas)
+        compare = self.fields["compare"]
+        assert isinstance(compare, forms.ChoiceField)
+        compare.choices = [(d.code, d.label) for d in DIMENSIONS.values()]
+        reference = self.fields["reference"]
+        assert isinstance(reference, forms.ChoiceField)
+        reference.choices = [("", "The usual one (White; Male; 26-35)")] + [
+            (d.label, [(f"{d.code}:{value}", label) for value, label in d.groups])
+            for d in DIMENSIONS.values()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        compare, reference = data.get("compare"), data.get("reference") or ""
+        if compare and reference and not reference.startswith(f"{compare}:"):
+            self.add_error("reference", "Choose a reference group of the grouping you compare by.")
+        return data
+
+    def extra_filters(self) -> dict[str, Any]:
+        reference = self.cleaned_data.get("reference") or ""
+        return {
+            "compare": self.cleaned_data["compare"],
+            "reference": reference.split(":", 1)[1] if reference else "",
+        }

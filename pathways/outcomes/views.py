@@ -10,7 +10,6 @@ from pathways.core.access import role_required
 from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
 from pathways.outcomes.exports import export_response
-from pathways.outcomes.filters import FilterForm
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.selectors import program_pipeline, published_pipeline, report_areas
 from pathways.outcomes.services import record_export
@@ -79,7 +78,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         return _report_page(request, spec, program, error="Choose CSV, XLSX or PDF.", status=400)
     as_of = extract.ensure_fresh()
     with extract.connect() as db:
-        form = FilterForm(request.GET, program=program, areas=report_areas(db, program))
+        form = spec.form(request.GET, program=program, areas=report_areas(db, program))
         if not form.is_valid():
             return _report_page(request, spec, program, form=form, status=400)
         filters = form.filters()

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports import funnel
+from pathways.outcomes.filters import EquityFilterForm, FilterForm, ReportFilters
+from pathways.outcomes.reports import equity, funnel, treatment
 from pathways.outcomes.tables import Report
 
 Builder = Callable[..., Report]
@@ -21,6 +21,7 @@ class ReportSpec:
     title: str
     summary: str
     build: Builder
+    form: type[FilterForm] = FilterForm
 
     def run(
         self, db: duckdb.DuckDBPyConnection, filters: ReportFilters, *, as_of: dt.datetime
@@ -39,6 +40,21 @@ CATALOG: dict[str, ReportSpec] = {
             "Contacts to completion: how many reach each step, the share moving on and the "
             "median time between steps.",
             funnel.build,
+        ),
+        ReportSpec(
+            "time-to-treatment",
+            "Time to treatment",
+            "How long from the contact to intake at a service, by pathway and provider, and "
+            "the share inside each pathway's target.",
+            treatment.build,
+        ),
+        ReportSpec(
+            "equity",
+            "Equity",
+            "At each decision point, the relative rate for each group against a reference group "
+            "(race and ethnicity, sex or age), with 95% intervals; differences flagged.",
+            equity.build,
+            EquityFilterForm,
         ),
     )
 }

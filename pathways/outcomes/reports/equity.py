@@ -1,0 +1,310 @@
+"""Equity: at each decision point, how often it happens to each group compared with a reference
+group (the relative rate index, RRI) with its 95% interval, flagged where the interval
+excludes 1.
+
+Decision points follow the funnel: eligible (of contacts), offered services (of the eligible),
+accepted the offer (of those offered), engaged in a service (of those who accepted), completed
+(of those engaged); and diverted rather than arrested (of the contacts that ended in either).
+Groups are by race and ethnicity, sex or age band at the contact. All sections are suppressed
+together, since one section's events are the next one's base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from pathways.outcomes.equity import relative_rate
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports.common import publish, rate
+from pathways.outcomes.suppression import Line
+from pathways.outcomes.tables import (
+    Column,
+    ForestPlot,
+    Interval,
+    Kind,
+    Report,
+    Row,
+    Section,
+    Table,
+    Value,
+    text,
+)
+from pathways.people.models import Race, Sex
+
+_ENGAGED = "provider_accepted_at IS NOT NULL AND engaged_at IS NOT NULL"
+
+
+@dataclass(frozen=True)
+class Decision:
+    code: str
+    label: str
+    base: str  # the stage counted from
+    event: str  # the stage reached
+
+
+#: Stages as cumulative conditions on encounter_facts.
+STAGES: dict[str, str] = {
+    "contacts": "TRUE",
+    "eligible": "eligible",
+    "offered": "eligible AND offered",
+    "accepted": "eligible AND offered AND accepted",
+    "engaged": f"eligible AND offered AND accepted AND {_ENGAGED}",
+    "completed": f"eligible AND offered AND accepted AND {_ENGAGED} AND completed_at IS NOT NULL",
+    "diversion_base": "arrested OR offered",
+    "diverted": "offered",
+}
+
+DECISIONS: tuple[Decision, ...] = (
+    Decision("eligible", "Found eligible", "contacts", "eligible"),
+    Decision("offered", "Offered services", "eligible", "offered"),
+    Decision("accepted", "Accepted the offer", "offered", "accepted"),
+    Decision("engaged", "Engaged in a service", "accepted", "engaged"),
+    Decision("completed", "Completed the service", "engaged", "completed"),
+    Decision("diverted", "Diverted rather than arrested", "diversion_base", "diverted"),
+)
+
+
+AGE_BANDS = ("under 18", "18-25", "26-35", "36-45", "46-55", "56-65", "66+")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str  # the encounter_facts column
+    label: str
+    groups: tuple[tuple[str, str], ...]  # (value, label) in display order
+    default_reference: str
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.code: d
+    for d in (
+        Dimension(
+            "race_group",
+            "Race and ethnicity",
+            (
+                ("white", "White (not Hispanic)"),
+                ("black", "Black or African American (not Hispanic)"),
+                ("hispanic", "Hispanic or Latino (any race)"),
+                ("asian", "Asian (not Hispanic)"),
+                ("american_indian", "American Indian or Alaska Native (not Hispanic)"),
+                ("pacific_islander", "Native Hawaiian or Pacific Islander (not Hispanic)"),
+                ("mena", "Middle Eastern or North African (not Hispanic)"),
+                ("multiple", "Two or more races (not Hispanic)"),
+                ("unknown", "Not recorded or declined"),
+            ),
+            Race.WHITE.value,
+        ),
+        Dimension(
+            "sex",
+            "Sex",
+            tuple((value, str(label)) for value, label in Sex.choices),
+            Sex.MALE.value,
+        ),
+        Dimension(
+            "age_band",
+            "Age at contact",
+            (
+                *((band, band) for band in AGE_BANDS),
+                ("unknown", "Not recorded"),
+            ),
+            "26-35",
+        ),
+    )
+}
+
+
+@dataclass
+class GroupCounts:
+    groups: list[str]  # present, in display order
+    counts: dict[tuple[str, str], int]  # (stage, group or "all") -> contacts
+
+
+def group_counts(
+    db: duckdb.DuckDBPyConnection, f: ReportFilters, dimension: Dimension
+) -> GroupCounts:
+    where, params = f.where()
+    columns = ", ".join(
+        f"count(*) FILTER (WHERE {condition}) AS {stage}" for stage, condition in STAGES.items()
+    )
+    sql = (
+        f"SELECT coalesce({dimension.code}, 'all'), {columns} FROM encounter_facts "  # noqa: S608
+        f"WHERE {where} GROUP BY GROUPING SETS (({dimension.code}), ())"
+    )
+    counts: dict[tuple[str, str], int] = {(stage, "all"): 0 for stage in STAGES}
+    present = set()
+    for row in db.execute(sql, params).fetchall():
+        group = str(row[0])
+        if group != "all":
+            present.add(group)
+        for n, stage in enumerate(STAGES):
+            counts[(stage, group)] = int(row[1 + n])
+    order = [value for value, _ in dimension.groups]
+    groups = [g for g in order if g in present] + sorted(present - set(order))
+    return GroupCounts(groups, counts)
+
+
+def build(
+    db: duckdb.DuckDBPyConnection, f: ReportFilters, *, as_of: dt.datetime, suppress_small: bool
+) -> Report:
+    dimension = DIMENSIONS[f.compare]
+    reference = f.reference or dimension.default_reference
+    raw = group_counts(db, f, dimension)
+    labels = dict(dimension.groups)
+    groups = raw.groups
+    # one suppression over every section: each decision's events are the next one's base
+    values: dict[Any, int] = dict(raw.counts)
+    lines: list[Line] = []
+    for decision in DECISIONS:
+        for group in [*groups, "all"]:
+            lost = (f"lost:{decision.code}", group)
+            values[lost] = values[(decision.base, group)] - values[(decision.event, group)]
+            lines.append(Line(((decision.event, group), lost), (decision.base, group)))
+    for stage in STAGES:
+        lines.append(Line(tuple((stage, g) for g in groups), (stage, "all")))
+    published = publish(values, lines, suppress_small=suppress_small)
+
+    sections = []
+    flagged_any = []
+    for decision in DECISIONS:
+        rows = []
+        intervals = []
+        ref_events = raw.counts.get((decision.event, reference), 0)
+        ref_base = raw.counts.get((decision.base, reference), 0)
+        for group in [*groups, "all"]:
+            base = published[(decision.base, group)]
+            events = published[(decision.event, group)]
+            share = rate(events, base)
+            label = "All groups" if group == "all" else labels.get(group, group)
+            if group == "all":
+                rows.append(Row(label, [base, events, share, *_blank(3)], key=group))
+                continue
+            if group == reference:
+                rows.append(
+                    Row(
+                        f"{label} (reference)",
+                        [base, events, share, Value(1.0, Kind.RATIO), *_blank(2)],
+                        key=group,
+                    )
+                )
+                intervals.append(
+                    Interval(f"{label} (reference)", Value(1.0, Kind.RATIO), None, None)
+                )
+                continue
+            result = relative_rate(
+                raw.counts[(decision.event, group)],
+                raw.counts[(decision.base, group)],
+                ref_events,
+                ref_base,
+            )
+            hidden = (
+                base.hidden
+                or events.hidden
+                or published.get((decision.event, reference), Value(0)).hidden
+                or published.get((decision.base, reference), Value(0)).hidden
+            )
+            rri = Value(result.rri, Kind.RATIO, hidden=hidden and result.rri is not None)
+            low = Value(result.low, Kind.RATIO, hidden=hidden and result.low is not None)
+            high = Value(result.high, Kind.RATIO, hidden=hidden and result.high is not None)
+            if result.rri is None and not hidden:
+                rri = Value(None, Kind.RATIO, text="–")
+            flagged = result.flagged and not hidden
+            if flagged:
+                flagged_any.append(f"{decision.label}: {label}")
+            rows.append(Row(label, [base, events, share, rri, low, high], flagged, key=group))
+            intervals.append(Interval(label, rri, low.shown, high.shown, flagged=flagged))
+        table = Table(
+            f"{decision.label}, by {dimension.label.lower()}",
+            [
+                Column(dimension.label, Kind.TEXT),
+                Column(_stage_label(decision.base)),
+                Column(_stage_label(decision.event)),
+                Column("Rate", Kind.PERCENT),
+                Column("Relative rate (RRI)", Kind.RATIO),
+                Column("95% low", Kind.RATIO),
+                Column("95% high", Kind.RATIO),
+            ],
+            rows,
+        )
+        chart = ForestPlot(f"{decision.label}: relative rate with its 95% interval", intervals)
+        sections.append(Section(decision.label, table, chart, intro=_intro(decision)))
+    summary = Table(
+        "Differences the data support",
+        [Column("Decision point and group", Kind.TEXT)],
+        [Row(item, [], flagged=True) for item in flagged_any]
+        or [Row("No relative rate's interval excludes 1 in this selection.", [])],
+    )
+    sections.insert(
+        0, Section("Flagged", summary, intro=_summary_intro(dimension, labels, reference))
+    )
+    return Report(
+        slug="equity",
+        title="Equity",
+        filters=[
+            *f.described(),
+            ("Compared by", dimension.label),
+            ("Reference group", labels.get(reference, reference)),
+        ],
+        as_of=as_of,
+        time_zone=f.time_zone,
+        sections=sections,
+        method=METHOD,
+        suppressed=suppress_small,
+    )
+
+
+def _blank(n: int) -> list[Value]:
+    return [text("") for _ in range(n)]
+
+
+STAGE_LABELS = {
+    "contacts": "Contacts",
+    "eligible": "Eligible",
+    "offered": "Offered",
+    "accepted": "Accepted",
+    "engaged": "Engaged",
+    "completed": "Completed",
+    "diversion_base": "Diverted or arrested",
+    "diverted": "Diverted",
+}
+
+
+def _stage_label(stage: str) -> str:
+    return STAGE_LABELS[stage]
+
+
+def _intro(decision: Decision) -> str:
+    return (
+        f"Rate: {_stage_label(decision.event).lower()} contacts per "
+        f"{_stage_label(decision.base).lower()} contact in each group."
+    )
+
+
+def _summary_intro(dimension: Dimension, labels: dict[str, str], reference: str) -> str:
+    return (
+        f"Groups by {dimension.label.lower()} compared with "
+        f"{labels.get(reference, reference)}: a relative rate below 1 means the decision "
+        "happens less often to the group, above 1 more often. Flagged: the 95% interval "
+        "excludes 1."
+    )
+
+
+METHOD = [
+    "Counted from the records: contacts in the date range, grouped by the person's "
+    "self-identified race and ethnicity (Hispanic or Latino of any race is one group; the "
+    "others are not Hispanic), sex, or age band at the contact. A person with several contacts "
+    "counts at each.",
+    "At each decision point the rate is the number of contacts reaching it divided by the "
+    "number at the step before. The relative rate index (RRI) is a group's rate divided by the "
+    "reference group's; its 95% confidence interval uses Katz's log method: the standard error "
+    "of ln(RRI) is the square root of 1/a - 1/n1 + 1/b - 1/n2. A flag means the interval "
+    "excludes 1; it shows a difference the data support, not its cause.",
+    "Diverted rather than arrested counts contacts that ended in an offer of services against "
+    "those that ended in arrest. Arrests are those recorded in Pathways; arrests elsewhere are "
+    "not imported yet. Contact rates against the county's population need population figures "
+    "by group, which Pathways does not hold yet.",
+    "Where a group's counts are suppressed (1 to 10), its relative rate and interval are not "
+    "shown either.",
+]

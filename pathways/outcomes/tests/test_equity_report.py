@@ -1,0 +1,145 @@
+"""The equity report on hand-built contacts: group counts, the RRI and its interval worked out
+here, the reference group and the form's refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from pathways.outcomes import extract
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports import equity
+from pathways.outcomes.testing import T0, contact, person
+
+
+def _filters(cast: Any, **overrides: Any) -> ReportFilters:
+    values: dict[str, Any] = {
+        "program_id": cast.program.pk,
+        "time_zone": cast.program.time_zone,
+        "start": dt.date(2026, 1, 1),
+        "end": dt.date(2026, 12, 31),
+    }
+    values.update(overrides)
+    return ReportFilters(**values)
+
+
+def _report(cast: Any, **overrides: Any) -> Any:
+    extract.refresh()
+    with extract.connect() as db:
+        return equity.build(db, _filters(cast, **overrides), as_of=T0, suppress_small=False)
+
+
+def _section(report: Any, heading: str) -> dict[str, Any]:
+    section = next(s for s in report.sections if s.heading == heading)
+    return {row.key: row for row in section.table.rows}
+
+
+@pytest.fixture
+def county(cast: Any) -> Any:
+    # 20 White and 20 Black people offered services; 16 and 8 accept. 4 Black people arrested.
+    for n in range(20):
+        white = person(races=["white"], ethnicity="not_hispanic", sex="male")
+        contact(cast, who=white, disposition="referred" if n < 16 else "declined")
+        black = person(races=["black"], ethnicity="not_hispanic", sex="female")
+        contact(cast, who=black, disposition="referred" if n < 8 else "declined")
+    for _ in range(4):
+        black = person(races=["black"], ethnicity="not_hispanic", sex="female")
+        contact(cast, who=black, pathway="officer_intervention", disposition="arrested")
+    return cast
+
+
+def test_counts_by_group_at_each_stage(county: Any) -> None:
+    extract.refresh()
+    with extract.connect() as db:
+        raw = equity.group_counts(db, _filters(county), equity.DIMENSIONS["race_group"])
+    assert raw.groups == ["white", "black"]
+    assert raw.counts[("contacts", "black")] == 24
+    assert raw.counts[("offered", "black")] == 20
+    assert raw.counts[("accepted", "black")] == 8
+    assert raw.counts[("accepted", "white")] == 16
+    assert raw.counts[("diversion_base", "black")] == 24
+    assert raw.counts[("diverted", "black")] == 20
+    assert raw.counts[("contacts", "all")] == 44
+
+
+def test_relative_rate_and_interval_against_a_worked_example(county: Any) -> None:
+    accepted = _section(_report(county), "Accepted the offer")
+    black = accepted["black"]
+    base, events, share, rri, low, high = black.values
+    assert (base.number, events.number) == (20, 8)
+    assert share.number == pytest.approx(40)
+    # RRI = (8/20) / (16/20) = 0.5; SE(ln RRI) = sqrt(1/8 - 1/20 + 1/16 - 1/20) = sqrt(0.0875)
+    se = math.sqrt(0.0875)
+    assert rri.number == pytest.approx(0.5)
+    assert low.number == pytest.approx(math.exp(math.log(0.5) - 1.959964 * se), rel=1e-5)
+    assert high.number == pytest.approx(math.exp(math.log(0.5) + 1.959964 * se), rel=1e-5)
+    assert low.number == pytest.approx(0.2800, abs=1e-4)
+    assert high.number == pytest.approx(0.8928, abs=1e-4)
+    assert black.flagged  # the interval is below 1
+    assert accepted["white"].values[3].number == 1.0  # the reference
+
+
+def test_diversion_rather_than_arrest_is_flagged(county: Any) -> None:
+    diverted = _section(_report(county), "Diverted rather than arrested")
+    rri = diverted["black"].values[3].number
+    assert rri == pytest.approx((20 / 24) / (20 / 20))
+    assert diverted["black"].flagged
+    flagged = _section(_report(county), "Flagged")
+    assert any("Diverted rather than arrested" in row.label for row in flagged.values())
+
+
+def test_another_reference_group_inverts_the_index(county: Any) -> None:
+    accepted = _section(_report(county, reference="black"), "Accepted the offer")
+    assert accepted["white"].values[3].number == pytest.approx(2.0)
+    assert accepted["black"].values[3].number == 1.0
+
+
+def test_compare_by_sex_and_by_age_band(county: Any) -> None:
+    by_sex = _section(_report(county, compare="sex"), "Accepted the offer")
+    assert by_sex["female"].values[3].number == pytest.approx(0.5)  # female = the Black group here
+    # born 12 April 1988 (the factory's), contacts on 2 March 2026: aged 37
+    by_age = _section(_report(county, compare="age_band"), "Offered services")
+    assert set(by_age) == {"36-45", "all"}
+
+
+def test_published_report_hides_small_groups_and_their_index(cast: Any) -> None:
+    for _ in range(30):
+        contact(cast, who=person(races=["white"], ethnicity="not_hispanic"))
+    for _ in range(4):
+        contact(cast, who=person(races=["asian"], ethnicity="not_hispanic"))
+    extract.refresh()
+    with extract.connect() as db:
+        report = equity.build(db, _filters(cast), as_of=T0, suppress_small=True)
+    offered = _section(report, "Offered services")
+    asian = offered["asian"]
+    assert asian.values[0].hidden and asian.values[1].hidden
+    assert asian.values[3].hidden  # no relative rate from hidden counts
+    assert not asian.flagged
+
+
+URL = reverse("outcomes:report", kwargs={"slug": "equity"})
+
+
+def test_page_and_its_refusals(county: Any) -> None:
+    client = county.client_for(county.coordinator)
+    page = client.get(URL, {"start": "2026-01-01", "end": "2026-12-31"})
+    assert page.status_code == 200
+    assert "Relative rate (RRI)" in page.content.decode()
+    wrong = client.get(
+        URL,
+        {
+            "start": "2026-01-01",
+            "end": "2026-12-31",
+            "compare": "sex",
+            "reference": "race_group:white",
+        },
+    )
+    assert wrong.status_code == 400
+    assert "Choose a reference group of the grouping you compare by." in wrong.content.decode()
+    unknown = client.get(URL, {"start": "2026-01-01", "end": "2026-12-31", "compare": "shoe_size"})
+    assert unknown.status_code == 400
+    assert "valid choice" in str(unknown.context["form"].errors["compare"])
