@@ -42,8 +42,8 @@ from pathways.outcomes.tables import (
 WIDTH = 640  # the viewBox width: at a 390 px phone, one unit is about 0.6 px
 LABEL_WIDTH = 170  # the column of row labels in the bar chart and the forest plot
 FONT_FAMILY = "Source Sans Pro, Helvetica, Arial, sans-serif"
-FONT_SIZE = 13
-SMALL_FONT_SIZE = 12
+FONT_SIZE = 15
+SMALL_FONT_SIZE = 13
 CHAR_EM = 0.55  # a generous average glyph width, in em, to guess how much text fits
 
 PRIMARY = "#005ea2"

@@ -6,7 +6,8 @@ of people who reached it (`events`) out of the people at the step before (`base`
 group's rate divided by the reference group's rate; 1 means parity. The interval is the usual
 one for a ratio of two proportions (Katz's log method): the standard error of ln(RRI) is
 sqrt(1/a − 1/n₁ + 1/b − 1/n₂); the interval is exp(ln RRI ± 1.96·SE). An interval that excludes 1
-is flagged. A rate that is 0, or a base of 0, gives no index (None), and the report says why."""
+is flagged. A rate that is 0, or a base of 0, gives no index (None), and the report says why.
+When a whole group reached the decision point, 0.5 is added to each cell for the interval."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ def relative_rate(events: int, base: int, ref_events: int, ref_base: int) -> Rel
     if events == 0:
         return RelativeRate(0.0, None, None, "The group's rate is 0; no interval.")
     rri = (events / base) / (ref_events / ref_base)
-    se = math.sqrt(1 / events - 1 / base + 1 / ref_events - 1 / ref_base)
+    a, n1, b, n2 = float(events), float(base), float(ref_events), float(ref_base)
+    if a == n1 or b == n2:
+        # Everyone in a group reached the decision: Katz's error would be too small (one term is
+        # 0), so 0.5 is added to each cell (Haldane-Anscombe) for the interval only.
+        a, n1, b, n2 = a + 0.5, n1 + 1, b + 0.5, n2 + 1
+    se = math.sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)
     log = math.log(rri)
     return RelativeRate(rri, math.exp(log - Z_95 * se), math.exp(log + Z_95 * se))

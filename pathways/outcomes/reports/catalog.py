@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pathways.outcomes.filters import EquityFilterForm, FilterForm, ReportFilters
-from pathways.outcomes.reports import equity, funnel, treatment
+from pathways.outcomes.reports import equity, funnel, recurrence, referral_loop, treatment
 from pathways.outcomes.tables import Report
 
 Builder = Callable[..., Report]
@@ -49,12 +49,26 @@ CATALOG: dict[str, ReportSpec] = {
             treatment.build,
         ),
         ReportSpec(
+            "referral-loop",
+            "Referral loop",
+            "How providers answer referrals, why they decline, referrals stuck past their "
+            "deadline, and capacity used against capacity offered.",
+            referral_loop.build,
+        ),
+        ReportSpec(
             "equity",
             "Equity",
             "At each decision point, the relative rate for each group against a reference group "
             "(race and ethnicity, sex or age), with 95% intervals; differences flagged.",
             equity.build,
             EquityFilterForm,
+        ),
+        ReportSpec(
+            "outcomes",
+            "Outcomes over time",
+            "Repeat contact, repeat overdose and re-arrest within a year of a diversion, beside "
+            "people arrested as usual, as survival curves.",
+            recurrence.build,
         ),
     )
 }

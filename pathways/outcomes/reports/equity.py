@@ -277,8 +277,8 @@ def _stage_label(stage: str) -> str:
 
 def _intro(decision: Decision) -> str:
     return (
-        f"Rate: {_stage_label(decision.event).lower()} contacts per "
-        f"{_stage_label(decision.base).lower()} contact in each group."
+        f"Rate: of the contacts counted in the column {_stage_label(decision.base)!r}, the share "
+        f"counted in {_stage_label(decision.event)!r}, in each group."
     )
 
 
@@ -306,5 +306,6 @@ METHOD = [
     "not imported yet. Contact rates against the county's population need population figures "
     "by group, which Pathways does not hold yet.",
     "Where a group's counts are suppressed (1 to 10), its relative rate and interval are not "
-    "shown either.",
+    "shown either. Where everyone in a group reached the decision point, 0.5 is added to each "
+    "count for the interval (Haldane-Anscombe), so it is not too narrow.",
 ]

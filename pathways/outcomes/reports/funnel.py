@@ -221,7 +221,7 @@ def build(
     )
     total = published[(ALL, "contacts")]
     chart = BarChart(
-        "Funnel, all pathways in the filter",
+        "Contacts reaching each stage, all pathways in the filter (share of contacts)",
         [
             Bar(s.label, published[(ALL, s.code)], note=_share(published[(ALL, s.code)], total))
             for s in STAGES
@@ -245,7 +245,7 @@ def build(
 
 def _share(part: Value, whole: Value) -> str:
     share = rate(part, whole)
-    return "" if share.shown is None else f"{share.display()} of contacts"
+    return "" if share.shown is None else share.display()
 
 
 METHOD = [

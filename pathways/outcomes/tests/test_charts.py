@@ -17,8 +17,10 @@ from pathways.outcomes.charts import (
     ALERT,
     AXIS,
     FONT_FAMILY,
+    FONT_SIZE,
     PRIMARY,
     SERIES_COLOURS,
+    SMALL_FONT_SIZE,
     TABLE_SENTENCE,
     nice_ticks,
     render_svg,
@@ -183,7 +185,7 @@ def test_text_sizes_and_colours_are_presentation_attributes(chart: Chart) -> Non
     root = parse(render_svg(chart, chart_id="c1"))
 
     for text in children(root, "text"):
-        assert 12 <= f(text, "font-size") <= 13
+        assert SMALL_FONT_SIZE <= f(text, "font-size") <= FONT_SIZE
         assert re.fullmatch(r"#[0-9a-f]{6}", text.get("fill") or "")
 
 

@@ -73,3 +73,17 @@ def test_the_interval_holds_the_index_and_swapping_groups_inverts_it(
         1 / rate.low
     )
     assert math.isfinite(rate.high)
+
+
+def test_a_group_where_everyone_reached_the_decision_still_gets_a_real_interval() -> None:
+    # 20 of 20 against 15 of 20: Katz's error would be sqrt(0 + 1/15 - 1/20) = 0.129; with 0.5
+    # added to each cell it is sqrt(1/20.5 - 1/21 + 1/15.5 - 1/21) = 0.131
+    result = relative_rate(20, 20, 15, 20)
+    assert result.rri == pytest.approx(20 / 15)
+    se = math.sqrt(1 / 20.5 - 1 / 21 + 1 / 15.5 - 1 / 21)
+    assert result.low == pytest.approx(math.exp(math.log(20 / 15) - 1.959964 * se), rel=1e-5)
+    assert result.high == pytest.approx(math.exp(math.log(20 / 15) + 1.959964 * se), rel=1e-5)
+    both = relative_rate(30, 30, 40, 40)
+    assert both.rri == 1.0
+    assert both.low is not None and both.low < 1 < (both.high or 0)  # not a zero-width interval
+    assert not both.flagged

@@ -40,13 +40,13 @@ def _section(report: Any, heading: str) -> dict[str, Any]:
 
 @pytest.fixture
 def county(cast: Any) -> Any:
-    # 20 White and 20 Black people offered services; 16 and 8 accept. 4 Black people arrested.
+    # 20 White and 20 Black people offered services; 16 and 8 accept. 8 Black people arrested.
     for n in range(20):
         white = person(races=["white"], ethnicity="not_hispanic", sex="male")
         contact(cast, who=white, disposition="referred" if n < 16 else "declined")
         black = person(races=["black"], ethnicity="not_hispanic", sex="female")
         contact(cast, who=black, disposition="referred" if n < 8 else "declined")
-    for _ in range(4):
+    for _ in range(8):
         black = person(races=["black"], ethnicity="not_hispanic", sex="female")
         contact(cast, who=black, pathway="officer_intervention", disposition="arrested")
     return cast
@@ -57,13 +57,13 @@ def test_counts_by_group_at_each_stage(county: Any) -> None:
     with extract.connect() as db:
         raw = equity.group_counts(db, _filters(county), equity.DIMENSIONS["race_group"])
     assert raw.groups == ["white", "black"]
-    assert raw.counts[("contacts", "black")] == 24
+    assert raw.counts[("contacts", "black")] == 28
     assert raw.counts[("offered", "black")] == 20
     assert raw.counts[("accepted", "black")] == 8
     assert raw.counts[("accepted", "white")] == 16
-    assert raw.counts[("diversion_base", "black")] == 24
+    assert raw.counts[("diversion_base", "black")] == 28
     assert raw.counts[("diverted", "black")] == 20
-    assert raw.counts[("contacts", "all")] == 44
+    assert raw.counts[("contacts", "all")] == 48
 
 
 def test_relative_rate_and_interval_against_a_worked_example(county: Any) -> None:
@@ -86,7 +86,7 @@ def test_relative_rate_and_interval_against_a_worked_example(county: Any) -> Non
 def test_diversion_rather_than_arrest_is_flagged(county: Any) -> None:
     diverted = _section(_report(county), "Diverted rather than arrested")
     rri = diverted["black"].values[3].number
-    assert rri == pytest.approx((20 / 24) / (20 / 20))
+    assert rri == pytest.approx((20 / 28) / (20 / 20))
     assert diverted["black"].flagged
     flagged = _section(_report(county), "Flagged")
     assert any("Diverted rather than arrested" in row.label for row in flagged.values())

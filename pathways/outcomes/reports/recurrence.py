@@ -1,0 +1,322 @@
+"""Outcomes over time: after a person is offered services instead of arrest, how soon (if at
+all) they have another contact, another overdose response or an arrest known to the program,
+side by side with people who were arrested as usual.
+
+Each person has one index contact: their first contact in the filter window that ended in a
+diversion (referred or declined: offered services) or an arrest. The agency, area and pathway
+filters apply to that contact; the later events are any of the person's contacts in the program,
+whatever their agency, area or pathway, up to 365 days after it. People whose index contact is
+less than 365 days before the figures were taken are followed for as long as there is, and the
+Kaplan–Meier estimate accounts for the shorter follow-up.
+
+Everything per person happens in DuckDB: SQL finds the index contacts, the first later event
+of each kind and the follow-up, and hands over counts by day (group, measure, day, events,
+censored): a few hundred rows whatever the number of contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
+from pathways.outcomes.suppression import Line
+from pathways.outcomes.survival import GroupedRow, KMSummary
+from pathways.outcomes.tables import (
+    Column,
+    Kind,
+    Report,
+    Row,
+    Section,
+    StepChart,
+    StepSeries,
+    Table,
+    Value,
+)
+
+HORIZON_DAYS = 365
+#: "Within 6 months" and "within 12 months", in days since the index contact.
+SIX_MONTHS, TWELVE_MONTHS = 183, 365
+PERIODS: tuple[tuple[str, int], ...] = (("6", SIX_MONTHS), ("12", TWELVE_MONTHS))
+
+DIVERTED, ARRESTED = "diverted", "arrested"
+GROUPS: tuple[str, ...] = (DIVERTED, ARRESTED)
+GROUP_LABELS = {
+    DIVERTED: "Offered services instead of arrest",
+    ARRESTED: "Arrested (comparison)",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: str  # the section heading
+    event: str  # "a repeat contact": the event, in a sentence
+    condition: str  # on the later contact (alias e) that makes it this event
+    intro: str
+
+
+CONTACT, OVERDOSE, ARREST = "contact", "overdose", "arrest"
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        CONTACT,
+        "Repeat contact",
+        "a repeat contact",
+        "TRUE",
+        "Any later contact of the same person with the program, on any pathway.",
+    ),
+    Measure(
+        OVERDOSE,
+        "Repeat overdose",
+        "a repeat overdose response",
+        "e.pathway = 'naloxone_plus'",
+        "A later contact on the Naloxone Plus pathway (a response to an overdose).",
+    ),
+    Measure(
+        ARREST,
+        "Re-arrest",
+        "an arrest",
+        "e.disposition = 'arrested'",
+        "A later contact that ended in an arrest. Only arrests recorded in Pathways count: "
+        "arrest records from the courts or the jail are not imported yet, so arrests made "
+        "outside a program contact are missing.",
+    ),
+)
+
+
+@dataclass
+class Recurrence:
+    """The raw figures, before publishing: grouped rows (day, events, censored) per (group,
+    measure), days since the index contact."""
+
+    rows: dict[tuple[str, str], list[GroupedRow]]
+
+    def summary(self, group: str, measure: str) -> KMSummary:
+        return KMSummary.from_rows(self.rows[(group, measure)], horizon=HORIZON_DAYS)
+
+    def people(self, group: str) -> int:
+        return self.summary(group, CONTACT).people
+
+
+def _event_day(column: str) -> str:
+    """Days from the index contact to the event, rounded up: an event 2 hours later is on day 1,
+    one 30 days and 2 hours later on day 31."""
+    return f"CAST(ceil(epoch(l.{column} - i.occurred_at) / 86400) AS INTEGER)"
+
+
+def recurrence_counts(
+    db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime
+) -> Recurrence:
+    where, params = f.where()
+    params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+    params["horizon"] = HORIZON_DAYS
+    firsts = ", ".join(
+        f"min(e.occurred_at) FILTER (WHERE {m.condition}) AS {m.code}_at" for m in MEASURES
+    )
+    days = " ".join(f"WHEN '{m.code}' THEN {m.code}_day" for m in MEASURES)
+    sql = f"""
+        WITH contacts AS MATERIALIZED (
+            -- one pass over the facts: the program's contacts from the window's start to the
+            -- end of the last possible follow-up
+            SELECT encounter_id, program_id, person_id, agency_id, area, occurred_at,
+                   disposition, pathway, arrested
+            FROM encounter_facts
+            WHERE program_id = $f_program AND occurred_at >= $f_start
+              AND occurred_at <= least($f_end + to_days($horizon), $as_of)
+        ),
+        idx AS (
+            SELECT person_id, occurred_at,
+                   CASE WHEN arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp
+            FROM contacts
+            WHERE {where}
+              AND disposition IN ('referred', 'declined', 'arrested')
+              AND occurred_at <= $as_of
+            QUALIFY row_number() OVER (
+                PARTITION BY person_id ORDER BY occurred_at, encounter_id) = 1
+        ),
+        later AS (
+            SELECT i.person_id, {firsts}
+            FROM idx i
+            JOIN contacts e
+              ON e.person_id = i.person_id
+             AND e.occurred_at > i.occurred_at
+             AND e.occurred_at <= least(i.occurred_at + to_days($horizon), $as_of)
+            GROUP BY i.person_id
+        ),
+        followed AS (
+            SELECT i.grp,
+                   least($horizon, CAST(floor(epoch($as_of - i.occurred_at) / 86400)
+                                        AS INTEGER)) AS followed_days,
+                   {", ".join(f"{_event_day(f'{m.code}_at')} AS {m.code}_day" for m in MEASURES)}
+            FROM idx i LEFT JOIN later l USING (person_id)
+        ),
+        outcomes AS (
+            SELECT grp, measure, CASE measure {days} END AS event_day, followed_days
+            FROM followed
+            CROSS JOIN (VALUES {", ".join(f"('{m.code}')" for m in MEASURES)}) AS m(measure)
+        )
+        SELECT grp, measure, coalesce(event_day, followed_days) AS day,
+               count(*) FILTER (WHERE event_day IS NOT NULL) AS events,
+               count(*) FILTER (WHERE event_day IS NULL) AS censored
+        FROM outcomes
+        GROUP BY ALL
+        ORDER BY grp, measure, day
+    """  # noqa: S608 (only the filters' own SQL and this module's constants are spliced in)
+    rows: dict[tuple[str, str], list[GroupedRow]] = {
+        (g, m.code): [] for g in GROUPS for m in MEASURES
+    }
+    for grp, measure, day, events, censored in db.execute(sql, params).fetchall():
+        rows[(grp, measure)].append((float(day), int(events), int(censored)))
+    return Recurrence(rows)
+
+
+def _cells(raw: Recurrence) -> tuple[dict[Any, int], list[Line]]:
+    """Every count a table shows or lets a reader work out, with the lines tying them."""
+    values: dict[Any, int] = {}
+    lines: list[Line] = []
+    for g in GROUPS:
+        people = (g, "people")
+        values[people] = raw.people(g)
+        summaries = {m.code: raw.summary(g, m.code) for m in MEASURES}
+        for m in MEASURES:
+            for period, days in PERIODS:
+                events = (g, m.code, period)
+                values[events] = summaries[m.code].events_by(days)
+                # events and people without one add up to the group's people
+                values[(g, m.code, period, "none")] = values[people] - values[events]
+                lines.append(Line((events, (g, m.code, period, "none")), people))
+                if m.code != CONTACT:
+                    # an overdose or arrest is also a repeat contact: these people are a part
+                    # of the people with a repeat contact, and the rest are the difference
+                    contacts = (g, CONTACT, period)
+                    rest = (g, m.code, period, "other")
+                    values[rest] = summaries[CONTACT].events_by(days) - values[events]
+                    lines.append(Line((events, rest), contacts))
+            # the events of months 7 to 12 are the difference of the two periods
+            later = (g, m.code, "7-12")
+            values[later] = values[(g, m.code, "12")] - values[(g, m.code, "6")]
+            lines.append(Line(((g, m.code, "6"), later), (g, m.code, "12")))
+    return values, lines
+
+
+def _share_with_event(
+    summary: KMSummary, days: int, people: Value, events: Value, *, suppress_small: bool
+) -> Value:
+    """1 - S(days) as a percentage: hidden with its counts or for too few people; none when
+    nobody was followed that long."""
+    if events.hidden:
+        return Value(None, Kind.PERCENT, hidden=True)
+    survival = summary.survival(days) if summary.people else None
+    value = None if survival is None else 100 * (1 - survival)
+    return statistic(value, people, Kind.PERCENT, suppress_small=suppress_small)
+
+
+def build(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    *,
+    as_of: dt.datetime,
+    suppress_small: bool,
+) -> Report:
+    raw = recurrence_counts(db, f, as_of)
+    values, lines = _cells(raw)
+    published = publish(values, lines, suppress_small=suppress_small)
+    columns = [
+        Column("Group", Kind.TEXT),
+        Column("People"),
+        Column("With the event within 6 months"),
+        Column("With the event within 12 months"),
+        Column("Estimated share with the event by 6 months", Kind.PERCENT),
+        Column("Estimated share with the event by 12 months", Kind.PERCENT),
+    ]
+    sections = []
+    for m in MEASURES:
+        rows: list[Row] = []
+        series: list[StepSeries] = []
+        not_drawn: list[str] = []
+        for g in GROUPS:
+            summary = raw.summary(g, m.code)
+            people = published[(g, "people")]
+            events = {period: published[(g, m.code, period)] for period, _ in PERIODS}
+            shares = [
+                _share_with_event(
+                    summary, days, people, events[period], suppress_small=suppress_small
+                )
+                for period, days in PERIODS
+            ]
+            rows.append(Row(GROUP_LABELS[g], [people, *events.values(), *shares], key=g))
+            if _drawable(people, events["12"], suppress_small=suppress_small):
+                series.append(StepSeries(GROUP_LABELS[g], list(summary.curve)))
+            elif summary.people:
+                not_drawn.append(GROUP_LABELS[g])
+        notes = [
+            f"Estimated share: the Kaplan–Meier estimate of the share of people with {m.event} "
+            "by 6 (183 days) and 12 months, counting people followed for less time for as long "
+            "as they were followed; '–' when nobody in the group was followed that long.",
+        ]
+        if suppress_small:
+            notes.append(
+                f"Shares are not shown for groups of fewer than {MIN_FOR_STATISTIC} people, nor "
+                "when the counts they come from are suppressed. A group's curve is not drawn "
+                f"then either (fewer than {MIN_FOR_STATISTIC} people, or its counts "
+                "suppressed)."
+            )
+        for label in not_drawn:
+            notes.append(f"Not drawn: {label}.")
+        table = Table(f"People with {m.event} after the index contact", columns, rows, notes)
+        chart = StepChart(
+            f"{m.label}: share of people without {m.event}",
+            series,
+            x_label="Days since the index contact",
+            y_label=f"Share without {m.event}",
+            x_max=HORIZON_DAYS,
+        )
+        sections.append(Section(m.label, table, chart, intro=m.intro))
+    return Report(
+        slug="outcomes",
+        title="Outcomes over time",
+        filters=f.described(),
+        as_of=as_of,
+        time_zone=f.time_zone,
+        sections=sections,
+        method=METHOD,
+        suppressed=suppress_small,
+    )
+
+
+def _drawable(people: Value, events: Value, *, suppress_small: bool) -> bool:
+    """A group's curve is drawn when it has people and, under suppression, 11 or more of them
+    with the counts shown (a curve gives its event counts away)."""
+    if not people.number:
+        return False
+    if not suppress_small:
+        return True
+    return not people.hidden and not events.hidden and people.number >= MIN_FOR_STATISTIC
+
+
+METHOD = [
+    "Who is counted: each person's index contact is their first contact in the date range (by "
+    "the time it happened, in the program's time zone) that ended with services offered "
+    "instead of arrest (referred or declined) or with an arrest. The agency, area and pathway "
+    "filters apply to that contact only. A person is in one group only, the group of their "
+    "index contact; later contacts in the range are events, not new index contacts.",
+    "What is counted: the first later contact of the same person with the program, on any "
+    "pathway and with any agency (repeat contact); the first later contact on the Naloxone Plus "
+    "pathway (repeat overdose); the first later contact ending in an arrest (re-arrest). Each "
+    "is counted in days since the index contact, rounded up, up to 365 days.",
+    "Follow-up: people whose index contact was less than 365 days before the figures were "
+    "taken are followed only until then (censored). The estimated shares and the curves use "
+    "the Kaplan–Meier (product-limit) method, which counts each person for as long as they "
+    "were followed; the counts 'within 6 (12) months' count only events seen so far, so they "
+    "are lower than the estimate when follow-up is short. Where few people were followed long, "
+    "the right part of a curve rests on few people.",
+    "The comparison is not randomized: officers and responders chose whom to divert and whom "
+    "to arrest, for reasons that also bear on what happens next. Differences between the "
+    "groups are not effects of diversion.",
+    "Only events recorded in Pathways count. There are no court or jail records yet: arrests "
+    "outside a program contact, and overdoses without a Naloxone Plus response, are missing. "
+    "People who move away or die have no later events, which looks the same as doing well.",
+]
