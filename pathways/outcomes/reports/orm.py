@@ -1,0 +1,302 @@
+"""The plain ORM path: the same raw figures as the columnar reports, computed the way a Django
+app usually would (querysets, then Python over the rows). The benchmark (bench/reports.py)
+times it against the DuckDB path, and the tests check both give the same answers, so each
+keeps the other honest. Pages never use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Min, OuterRef, Subquery
+
+from pathways.encounters.models import Encounter
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports import equity, funnel, treatment
+from pathways.programs.models import Pathway
+from pathways.referrals.models import Referral, ReferralStatusChange
+
+ITERATOR_CHUNK = 5000
+
+
+@dataclass
+class Contact:
+    """One contact as the reports see it, built from ORM rows."""
+
+    pathway: str
+    occurred_at: dt.datetime
+    eligible: bool
+    offered: bool
+    accepted: bool
+    arrested: bool
+    sex: str
+    race_group: str
+    age_band: str
+    first_sent_at: dt.datetime | None = None
+    provider_accepted_at: dt.datetime | None = None
+    intake_at: dt.datetime | None = None
+    intake_provider: Any = None
+    engaged_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    retained_30: bool = False
+    retained_90: bool = False
+
+
+def _encounters(f: ReportFilters) -> Any:
+    start = f.start_utc.replace(tzinfo=dt.UTC)
+    end = f.end_utc.replace(tzinfo=dt.UTC)
+    qs = Encounter.objects.filter(
+        program_id=f.program_id,
+        archived_at__isnull=True,
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+    )
+    if f.agency is not None:
+        qs = qs.filter(agency=f.agency)
+    if f.area:
+        qs = qs.filter(area=f.area)
+    if f.pathway is not None:
+        qs = qs.filter(pathway=f.pathway)
+    return qs
+
+
+def _first(status: str) -> Subquery:
+    changes = (
+        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), to_status=status)
+        .order_by()
+        .values("referral")
+        .annotate(at=Min("changed_at"))
+        .values("at")
+    )
+    return Subquery(changes)
+
+
+def _race_group(races: Any, ethnicity: str) -> str:
+    if ethnicity == "hispanic":
+        return "hispanic"
+    if isinstance(races, str):
+        races = json.loads(races)
+    if not races or "declined" in races:
+        return "unknown"
+    if len(races) > 1:
+        return "multiple"
+    return str(races[0])
+
+
+def _age_band(born: dt.date | None, on: dt.date) -> str:
+    if born is None:
+        return "unknown"
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if age < 18:
+        return "under 18"
+    for band in equity.AGE_BANDS[1:-1]:
+        if age <= int(band.split("-")[1]):
+            return band
+    return "66+"
+
+
+def contacts(f: ReportFilters) -> Iterator[Contact]:
+    """Every contact in the filter with its referrals' milestones: two querysets, then Python."""
+    codes = dict(Pathway.objects.values_list("pk", "code"))
+    encounters = _encounters(f)
+    by_encounter: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    referrals = (
+        Referral.objects.filter(encounter__in=encounters.values("pk"), archived_at__isnull=True)
+        .annotate(
+            accepted_at=_first("accepted"),
+            engaged_at=_first("engaged"),
+            completed_at=_first("completed"),
+            disengaged_at=_first("disengaged"),
+        )
+        .values_list(
+            "encounter_id",
+            "created_at",
+            "intake_at",
+            "receiving_agency_id",
+            "accepted_at",
+            "engaged_at",
+            "completed_at",
+            "disengaged_at",
+        )
+    )
+    for row in referrals.iterator(chunk_size=ITERATOR_CHUNK):
+        by_encounter[row[0]].append(row[1:])
+    rows = encounters.values_list(
+        "pk",
+        "pathway_id",
+        "occurred_at",
+        "eligibility_outcome",
+        "eligibility_review__decision",
+        "disposition",
+        "person__sex",
+        "person__races",
+        "person__ethnicity",
+        "person__date_of_birth",
+    )
+    for (
+        pk,
+        pathway_id,
+        at,
+        outcome,
+        review,
+        disposition,
+        sex,
+        races,
+        ethnicity,
+        born,
+    ) in rows.iterator(chunk_size=ITERATOR_CHUNK):
+        eligible = review == "eligible" if review else outcome in ("", "eligible")
+        contact = Contact(
+            pathway=codes[pathway_id],
+            occurred_at=at,
+            eligible=eligible,
+            offered=disposition in ("referred", "declined"),
+            accepted=disposition == "referred",
+            arrested=disposition == "arrested",
+            sex=sex,
+            race_group=_race_group(races, ethnicity),
+            age_band=_age_band(born, at.date()),
+        )
+        for sent, intake, provider, accepted, engaged, completed, disengaged in by_encounter.get(
+            pk, ()
+        ):
+            contact.first_sent_at = _min(contact.first_sent_at, sent)
+            contact.provider_accepted_at = _min(contact.provider_accepted_at, accepted)
+            contact.completed_at = _min(contact.completed_at, completed)
+            if engaged is not None:
+                when = intake or engaged
+                if contact.intake_at is None or when < contact.intake_at:
+                    contact.intake_at, contact.intake_provider = when, provider
+                contact.engaged_at = _min(contact.engaged_at, engaged)
+                for days, attr in ((30, "retained_30"), (90, "retained_90")):
+                    if (
+                        completed is not None
+                        or disengaged is None
+                        or disengaged > engaged + dt.timedelta(days=days)
+                    ):
+                        setattr(contact, attr, True)
+        yield contact
+
+
+def _min(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _stages(c: Contact, as_of: dt.datetime) -> dict[str, bool]:
+    engaged = (
+        c.eligible
+        and c.offered
+        and c.accepted
+        and c.provider_accepted_at is not None
+        and c.engaged_at is not None
+    )
+    r30 = engaged and c.retained_30 and c.engaged_at is not None
+    r30 = r30 and c.engaged_at <= as_of - dt.timedelta(days=30)  # type: ignore[operator]
+    r90 = r30 and c.retained_90 and c.engaged_at <= as_of - dt.timedelta(days=90)  # type: ignore[operator]
+    return {
+        "contacts": True,
+        "eligible": c.eligible,
+        "offered": c.eligible and c.offered,
+        "accepted": c.eligible and c.offered and c.accepted,
+        "provider": c.eligible and c.offered and c.accepted and c.provider_accepted_at is not None,
+        "engaged": engaged,
+        "retained_30": r30,
+        "retained_90": r30 and r90,
+        "completed": engaged and c.completed_at is not None,
+        "diversion_base": c.arrested or c.offered,
+        "diverted": c.offered,
+    }
+
+
+def quantile(values: Sequence[float], p: float) -> float | None:
+    """The p-quantile with linear interpolation between order statistics (DuckDB's
+    quantile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def funnel_counts(f: ReportFilters, as_of: dt.datetime) -> funnel.FunnelCounts:
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
+    present: set[str] = set()
+    for c in contacts(f):
+        present.add(c.pathway)
+        stages = _stages(c, as_of)
+        for stage in funnel.STAGES:
+            if stages[stage.code]:
+                for key in (c.pathway, funnel.ALL):
+                    counts[(key, stage.code)] += 1
+        for interval in funnel.INTERVALS:
+            start, end = getattr(c, interval.start), getattr(c, interval.end)
+            if stages[interval.stage] and start is not None and end is not None:
+                unit = 3600 if interval.kind.value == "hours" else 86400
+                for key in (c.pathway, funnel.ALL):
+                    durations[(key, interval.code)].append((end - start).total_seconds() / unit)
+    order = {p.code: p.display_order for p in Pathway.objects.all()}
+    pathways = sorted(present, key=lambda code: order.get(code, 99))
+    keys = [*pathways, funnel.ALL]
+    return funnel.FunnelCounts(
+        pathways,
+        {(k, s.code): counts[(k, s.code)] for k in keys for s in funnel.STAGES},
+        {
+            (k, i.code): quantile(durations[(k, i.code)], 0.5)
+            for k in keys
+            for i in funnel.INTERVALS
+        },
+    )
+
+
+def equity_counts(f: ReportFilters, as_of: dt.datetime) -> dict[tuple[str, str], int]:
+    """(stage, group or "all") -> contacts, grouped by f.compare."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for c in contacts(f):
+        group = getattr(c, f.compare)
+        for stage, reached in _stages(c, as_of).items():
+            if stage in equity.STAGES and reached:
+                counts[(stage, group)] += 1
+                counts[(stage, "all")] += 1
+    return dict(counts)
+
+
+def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]:
+    """(dimension, key) -> n, within target and percentiles, as treatment.treatment_times."""
+    from pathways.accounts.models import Agency
+
+    goals = treatment.targets(f.program_id)
+    names = dict(Agency.objects.values_list("pk", "name"))
+    hours: dict[tuple[str, str], list[float]] = defaultdict(list)
+    within: dict[tuple[str, str], int] = defaultdict(int)
+    for c in contacts(f):
+        if c.intake_at is None:
+            continue
+        taken = max((c.intake_at - c.occurred_at).total_seconds(), 0) / 3600
+        for key in (
+            ("pathway", c.pathway),
+            ("pathway", "all"),
+            ("provider", names[c.intake_provider]),
+            ("provider", "all"),
+        ):
+            hours[key].append(taken)
+            within[key] += taken <= goals[c.pathway].hours
+    return {
+        key: {
+            "n": len(values),
+            "within": within[key],
+            **{f"p{round(p * 100)}": quantile(values, p) for p in (0.25, 0.5, 0.75, 0.9)},
+        }
+        for key, values in hours.items()
+    }

@@ -1,0 +1,128 @@
+"""The analytics extract: an incremental refresh gives what a full rebuild gives, readers are
+never disturbed by a refresh, and nothing personal or encrypted is copied."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.core.management import call_command
+from django.test import override_settings
+
+from pathways.core import clock
+from pathways.outcomes import extract
+from pathways.outcomes.testing import T0, contact, person
+from pathways.referrals.models import Referral, ReferralStatusChange
+
+
+def _facts() -> dict[str, list[tuple[Any, ...]]]:
+    with extract.connect() as db:
+        return {
+            view: sorted(db.execute(f"SELECT * FROM {view}").fetchall(), key=str)  # noqa: S608
+            for view in ("encounter_facts", "referral_facts", "person_facts")
+        }
+
+
+def test_an_incremental_refresh_equals_a_full_rebuild(cast: Any) -> None:
+    now = clock.now()
+    with clock.frozen(now - dt.timedelta(hours=2)):
+        kept = contact(cast, steps=[("accepted", 2)])
+        moved = contact(cast, who=person(races=["white"], ethnicity="not_hispanic"))
+    with clock.frozen(now - dt.timedelta(hours=1)):
+        gone = contact(cast)
+    assert extract.refresh().full
+    # changes after the first refresh: a new contact with a referral, a status change on an old
+    # referral, an archived contact, a person's recorded race
+    contact(cast, pathway="self_referral", steps=[("accepted", 1), ("engaged", 5)])
+    referral = Referral.objects.get(encounter=kept)
+    ReferralStatusChange.objects.create(
+        referral=referral,
+        from_status="accepted",
+        to_status="engaged",
+        changed_at=T0 + dt.timedelta(hours=9),
+    )
+    referral.status = "engaged"
+    referral.save()
+    gone.archived_at = clock.now()
+    gone.archive_reason = "Entered twice"
+    gone.save()
+    moved.person.races = ["black"]
+    moved.person.save()
+
+    result = extract.refresh()
+    assert not result.full
+    # only the rows changed since the last refresh (less the overlap) were read again: the new
+    # contact and the archived one, not the two from two hours before
+    assert result.rows["encounters"] == 2
+    incremental = _facts()
+    extract.refresh(full=True)
+    assert incremental == _facts()
+    with extract.connect() as db:
+        assert db.execute("SELECT count(*) FROM encounter_facts").fetchone() == (3,)
+        engaged = db.execute(
+            "SELECT engaged_at FROM referral_facts WHERE referral_id = $id",
+            {"id": str(referral.pk)},
+        ).fetchone()
+    assert engaged is not None and engaged[0] is not None
+
+
+def test_a_reader_keeps_its_view_while_a_refresh_swaps_the_file(cast: Any) -> None:
+    contact(cast)
+    extract.refresh()
+    with extract.connect() as before:
+        contact(cast)
+        extract.refresh()
+        assert before.execute("SELECT count(*) FROM encounters").fetchone() == (1,)
+    with extract.connect() as after:
+        assert after.execute("SELECT count(*) FROM encounters").fetchone() == (2,)
+
+
+def test_an_old_schema_is_rebuilt(cast: Any) -> None:
+    contact(cast)
+    extract.refresh()
+    db = duckdb.connect(str(extract.path()))
+    db.execute("UPDATE meta SET value = 'old' WHERE key = 'schema'")
+    db.close()
+    assert extract.refresh().full
+
+
+def test_nothing_personal_or_encrypted_is_copied(cast: Any) -> None:
+    who = person(first_name="Zebulon", last_name="Quackenbush")
+    encounter = contact(cast, who=who, steps=[("accepted", 1)])
+    encounter.notes = "Talked about the sister in Toledo"
+    encounter.location_text = "Behind the Larkspur laundromat"
+    encounter.save()
+    extract.refresh()
+    data = Path(extract.path()).read_bytes()
+    for secret in ("Zebulon", "Quackenbush", "Toledo", "Larkspur"):
+        assert secret.encode() not in data
+    with extract.connect() as db:
+        columns = {
+            row[0]
+            for row in db.execute("SELECT column_name FROM information_schema.columns").fetchall()
+        }
+    assert not columns & {"first_name", "last_name", "notes", "location_text", "latitude"}
+
+
+def test_pages_refresh_only_when_the_extract_is_old(cast: Any) -> None:
+    contact(cast)
+    with override_settings(PATHWAYS_ANALYTICS_MAX_AGE=300):
+        first = extract.ensure_fresh()
+        contact(cast)
+        assert extract.ensure_fresh() == first  # still fresh: not refreshed
+        with clock.frozen(first + dt.timedelta(minutes=6)):
+            assert extract.ensure_fresh() > first
+    with extract.connect() as db:
+        assert db.execute("SELECT count(*) FROM encounters").fetchone() == (2,)
+
+
+def test_refresh_command(cast: Any) -> None:
+    contact(cast, steps=[("accepted", 1)])
+    out = StringIO()
+    call_command("refresh_analytics", "--full", stdout=out)
+    assert "Rebuilt the analytics extract" in out.getvalue()
+    call_command("refresh_analytics", stdout=out)
+    assert "Refreshed the analytics extract" in out.getvalue()
