@@ -191,3 +191,42 @@ class EquityFilterForm(FilterForm):
             "compare": self.cleaned_data["compare"],
             "reference": reference.split(":", 1)[1] if reference else "",
         }
+
+
+class QuarterForm(FilterForm):
+    """The report filters with one calendar quarter in place of the date range (the funder
+    report). A quarter is chosen by its first day, as `start`: the export links, which carry
+    the filters' `start`, choose it again, and any date chooses its quarter."""
+
+    start = forms.ChoiceField(label="Quarter")  # type: ignore[assignment]
+    end = None  # type: ignore[assignment]
+    quarterly = True  # the template shows no end date
+    QUARTERS_OFFERED = 20
+
+    def __init__(self, data: Any, *, program: Program, areas: list[str]) -> None:
+        from pathways.outcomes.reports.funder import Quarter, quarters_before
+
+        today = clock.local_date(program.time_zone)
+        current = Quarter.containing(today)
+        offered = quarters_before(today, self.QUARTERS_OFFERED)
+        merged = dict(data.items())
+        try:
+            start = Quarter.containing(dt.date.fromisoformat(str(merged.get("start", "")))).start
+        except ValueError:
+            start = offered[0][1]  # the last whole quarter
+        merged["start"] = start.isoformat()
+        super().__init__(merged, program=program, areas=areas)
+        field = self.fields["start"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(current.start.isoformat(), f"{current.label} (to date)")] + [
+            (first.isoformat(), label) for label, first, _ in offered
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        from pathways.outcomes.reports.funder import Quarter
+
+        data = super().clean()
+        if data.get("start"):
+            quarter = Quarter.containing(dt.date.fromisoformat(data["start"]))
+            data["start"], data["end"] = quarter.start, quarter.end
+        return data

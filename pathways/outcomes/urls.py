@@ -6,5 +6,6 @@ app_name = "outcomes"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reports/", views.report_index, name="report_index"),
+    path("reports/research-extract/", views.research, name="research"),
     path("reports/<slug:slug>/", views.report, name="report"),
 ]

@@ -11,8 +11,9 @@ from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
 from pathways.outcomes.exports import export_response
 from pathways.outcomes.reports.catalog import CATALOG
+from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
 from pathways.outcomes.selectors import program_pipeline, published_pipeline, report_areas
-from pathways.outcomes.services import record_export
+from pathways.outcomes.services import record_export, research_export
 from pathways.outcomes.tables import SUPPRESSION_NOTE
 from pathways.programs.selectors import program_for_user
 
@@ -125,3 +126,29 @@ def _report_page(
         {"spec": spec, "program": program, "suppression_note": SUPPRESSION_NOTE, **context},
         status=status,
     )
+
+
+@role_required(*REPORT_ROLES)
+def research(request: HttpRequest) -> HttpResponse:
+    """The de-identified research extract: what it holds, and (POST) the ZIP, built and checked
+    on the spot; an extract that fails the check is refused and not offered."""
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    context: dict[str, object] = {"program": program, "dates": YEAR}
+    if request.method == "POST":
+        dates = request.POST.get("dates", "")
+        if dates not in (YEAR, SHIFT):
+            context["error"] = "Choose how dates are treated: years only, or shifted per person."
+            return render(request, "outcomes/research.html", context, status=400)
+        try:
+            extract = research_export(actor=request.user, program=program, dates=dates)
+        except ExtractRefused as refused:
+            context["refused"] = refused.problems
+            context["dates"] = dates
+            return render(request, "outcomes/research.html", context, status=409)
+        response = HttpResponse(extract.to_zip(), content_type="application/zip")
+        name = f"pathways-research-{extract.extract_date:%Y-%m-%d}-{dates}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "outcomes/research.html", context)

@@ -146,6 +146,7 @@ ROUTES: dict[str, Route] = {
     "people:duplicates": Route({R.OFFICER, R.SUPERVISOR, R.OUTREACH}),
     "outcomes:dashboard": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER, R.PROSECUTOR}),
     "outcomes:report_index": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
+    "outcomes:research": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
     "outcomes:report": Route(
         {R.COORDINATOR, R.ADMIN, R.RESEARCHER}, kwargs=lambda w: {"slug": "funnel"}
     ),

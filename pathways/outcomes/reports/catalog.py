@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pathways.outcomes.filters import EquityFilterForm, FilterForm, ReportFilters
-from pathways.outcomes.reports import equity, funnel, recurrence, referral_loop, treatment
+from pathways.outcomes.filters import EquityFilterForm, FilterForm, QuarterForm, ReportFilters
+from pathways.outcomes.reports import equity, funder, funnel, recurrence, referral_loop, treatment
 from pathways.outcomes.tables import Report
 
 Builder = Callable[..., Report]
@@ -69,6 +69,15 @@ CATALOG: dict[str, ReportSpec] = {
             "Repeat contact, repeat overdose and re-arrest within a year of a diversion, beside "
             "people arrested as usual, as survival curves.",
             recurrence.build,
+        ),
+        ReportSpec(
+            "funder",
+            "Quarterly report",
+            "One quarter for funders: contacts, people served, referrals, treatment entries and "
+            "completions beside the quarter before and a year earlier, by pathway, time to "
+            "treatment, outcomes and an eight-quarter trend.",
+            funder.build,
+            QuarterForm,
         ),
     )
 }

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min
 
 from pathways.encounters.models import Encounter
 from pathways.outcomes.filters import ReportFilters
@@ -65,17 +65,6 @@ def _encounters(f: ReportFilters) -> Any:
     return qs
 
 
-def _first(status: str) -> Subquery:
-    changes = (
-        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), to_status=status)
-        .order_by()
-        .values("referral")
-        .annotate(at=Min("changed_at"))
-        .values("at")
-    )
-    return Subquery(changes)
-
-
 def _race_group(races: Any, ethnicity: str) -> str:
     if ethnicity == "hispanic":
         return "hispanic"
@@ -105,27 +94,40 @@ def contacts(f: ReportFilters) -> Iterator[Contact]:
     codes = dict(Pathway.objects.values_list("pk", "code"))
     encounters = _encounters(f)
     by_encounter: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
-    referrals = (
-        Referral.objects.filter(encounter__in=encounters.values("pk"), archived_at__isnull=True)
-        .annotate(
-            accepted_at=_first("accepted"),
-            engaged_at=_first("engaged"),
-            completed_at=_first("completed"),
-            disengaged_at=_first("disengaged"),
-        )
-        .values_list(
-            "encounter_id",
-            "created_at",
-            "intake_at",
-            "receiving_agency_id",
-            "accepted_at",
-            "engaged_at",
-            "completed_at",
-            "disengaged_at",
-        )
+    referrals = Referral.objects.filter(
+        encounter__in=encounters.values("pk"), archived_at__isnull=True
     )
-    for row in referrals.iterator(chunk_size=ITERATOR_CHUNK):
-        by_encounter[row[0]].append(row[1:])
+    # each referral's first time at each status: one grouped query over the histories
+    reached: dict[Any, dict[str, dt.datetime]] = defaultdict(dict)
+    firsts = (
+        ReferralStatusChange.objects.filter(
+            referral__in=referrals.values("pk"),
+            to_status__in=("accepted", "engaged", "completed", "disengaged"),
+        )
+        .values_list("referral_id", "to_status")
+        .annotate(at=Min("changed_at"))
+        .order_by()
+    )
+    for referral_id, status, at in firsts.iterator(chunk_size=ITERATOR_CHUNK):
+        reached[referral_id][status] = at
+    rows_r = referrals.values_list(
+        "pk", "encounter_id", "created_at", "intake_at", "receiving_agency_id"
+    )
+    for pk, encounter_id, created_at, intake_at, provider in rows_r.iterator(
+        chunk_size=ITERATOR_CHUNK
+    ):
+        times = reached.get(pk, {})
+        by_encounter[encounter_id].append(
+            (
+                created_at,
+                intake_at,
+                provider,
+                times.get("accepted"),
+                times.get("engaged"),
+                times.get("completed"),
+                times.get("disengaged"),
+            )
+        )
     rows = encounters.values_list(
         "pk",
         "pathway_id",

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Reports benchmark: every report page on a large synthetic county, on the columnar path
+(DuckDB over the analytics extract) and on the plain ORM path, on PostgreSQL.
+
+1. Loads the demo county with --base encounters through the demo generator (skip with
+   --skip-load to reuse a database loaded before), then scales it to --encounters by copying its
+   people, contacts, referrals and status histories with new ids (each copy a new set of people
+   over the same 18 months), in SQL on the server.
+2. Builds the analytics extract from scratch, then times an incremental refresh after a few new
+   contacts.
+3. Times each report: the columnar build, the whole page as a coordinator gets it (HTTP GET
+   through Django's test client: filters, extract, report, charts, template), and the plain ORM
+   path where one exists (reports.orm). Prints seconds and the ratio.
+
+    .venv/bin/python bench/reports.py --encounters 10000000 --base 1000000 \
+        --pg-url postgres://pathways:pathways@127.0.0.1:5433/pathways_reports
+
+Figures go to bench/RESULTS.md by hand."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def scale(copies: int) -> None:
+    """Add `copies` copies of every person with their contacts, referrals and histories."""
+    from django.db import connection, transaction
+
+    from pathways.encounters.models import Encounter
+    from pathways.people.models import Person
+    from pathways.referrals.models import Referral, ReferralStatusChange
+
+    replicated = {Person, Encounter, Referral}
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in (Person, Encounter, Referral, ReferralStatusChange):
+            names, exprs = [], []
+            for field in model._meta.concrete_fields:
+                column = quote(field.column)
+                target = field.related_model if field.is_relation else None
+                if field.primary_key and model is ReferralStatusChange:
+                    continue  # a sequence gives the copies their ids
+                names.append(column)
+                if field.primary_key or target in replicated:
+                    exprs.append(f"md5(t.{column}::text || ':' || k)::uuid")
+                elif field.column == "idempotency_key":
+                    exprs.append("NULL")
+                else:
+                    exprs.append(f"t.{column}")
+            started = time.perf_counter()
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(names)}) "  # noqa: S608
+                f"SELECT {', '.join(exprs)} FROM {quote(model._meta.db_table)} t "
+                f"CROSS JOIN generate_series(1, %s) AS k",
+                [copies],
+            )
+            print(
+                f"  {model._meta.label}: +{cursor.rowcount:,} rows "
+                f"in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg-url", required=True, help="a PostgreSQL database to (re)fill")
+    parser.add_argument("--encounters", type=int, default=10_000_000)
+    parser.add_argument("--base", type=int, default=1_000_000, help="made by the generator")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--orm",
+        default="funnel,time-to-treatment,equity",
+        help="reports to time on the plain ORM path too (comma-separated; '' for none)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="page timings: best of N")
+    args = parser.parse_args()
+
+    analytics = tempfile.mkdtemp(prefix="pathways-bench-analytics-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.pg_url,
+        "PATHWAYS_ANALYTICS_DIR": analytics,
+        "PATHWAYS_ANALYTICS_MAX_AGE": "86400",
+        "PATHWAYS_MFA_REQUIRED": "1",
+        "DJANGO_SETTINGS_MODULE": "pathways.settings",
+    }
+    os.environ.update(env)
+    if not args.skip_load:
+        print(f"Loading {args.base:,} encounters with the demo generator")
+        manage(env, "migrate", "--no-input", "-v0")
+        started = time.perf_counter()
+        manage(env, "demo_load", "--encounters", str(args.base), "--quiet")
+        print(f"  generator: {time.perf_counter() - started:.0f} s", flush=True)
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from pathways.accounts.models import User
+    from pathways.accounts.testing import verified_client
+    from pathways.core import clock
+    from pathways.encounters.models import Encounter
+    from pathways.outcomes import extract
+    from pathways.outcomes.filters import ReportFilters
+    from pathways.outcomes.reports import orm
+    from pathways.outcomes.reports.catalog import CATALOG
+    from pathways.programs.models import Program
+
+    program = Program.objects.get(name__icontains="Riverbend")
+    total = Encounter.objects.filter(program=program).count()
+    if total < args.encounters:  # scale what is there up to --encounters
+        copies = args.encounters // total - 1
+        print(f"Scaling {total:,} encounters with {copies} copies")
+        scale(copies)
+        total = Encounter.objects.filter(program=program).count()
+    print(f"\nCounty: {total:,} encounters")
+
+    seconds, result = timed(lambda: extract.refresh(full=True))
+    print(f"Extract, full build: {seconds:.1f} s ({sum(result.rows.values()):,} rows)")
+    size = extract.path().stat().st_size / 1e6
+    print(f"Extract file: {size:,.0f} MB")
+    sample = list(Encounter.objects.filter(program=program).order_by("-occurred_at")[:20])
+    for encounter in sample:  # touch a few contacts, as a day's edits would
+        encounter.save()
+    seconds, result = timed(extract.refresh)
+    print(
+        f"Extract, incremental refresh: {seconds:.1f} s ({sum(result.rows.values()):,} rows read)"
+    )
+
+    end = clock.local_date(program.time_zone)
+    start = end - dt.timedelta(days=365 * 2)
+    filters = ReportFilters(program.pk, program.time_zone, start, end)
+    as_of = extract.refreshed_at()
+    assert as_of is not None
+    coordinator = User.objects.get(username="coord.nguyen")
+    client: Client = verified_client(coordinator)
+    plain: dict[str, Callable[[], Any]] = {
+        "funnel": lambda: orm.funnel_counts(filters, as_of),
+        "time-to-treatment": lambda: orm.treatment_figures(filters),
+        "equity": lambda: orm.equity_counts(filters, as_of),
+    }
+    print(
+        f"\n{'report':<20} {'columnar s':>10} {'page s':>8} {'ORM s':>8} {'ORM/columnar':>13}",
+        flush=True,
+    )
+    for slug, spec in CATALOG.items():
+        builds = []
+        for _ in range(args.repeat):
+            with extract.connect() as db:
+                started = time.perf_counter()
+                spec.run(db, filters, as_of=as_of)
+                builds.append(time.perf_counter() - started)
+        pages = []
+        url = f"/program/reports/{slug}/"
+        query = {"start": start.isoformat(), "end": end.isoformat()}
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            response = client.get(url, query)
+            pages.append(time.perf_counter() - started)
+            assert response.status_code == 200, (slug, response.status_code)
+        columnar = min(builds)
+        orm_s = ""
+        ratio = ""
+        if slug in plain and slug in args.orm.split(","):
+            seconds, _ = timed(plain[slug])
+            orm_s = f"{seconds:.1f}"
+            ratio = f"{seconds / columnar:.0f}x"
+        print(f"{slug:<20} {columnar:>10.2f} {min(pages):>8.2f} {orm_s:>8} {ratio:>13}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
