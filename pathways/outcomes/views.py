@@ -6,15 +6,19 @@ from django.utils.safestring import mark_safe
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
+from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
 from pathways.outcomes.exports import export_response
+from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
 from pathways.outcomes.selectors import program_pipeline, published_pipeline, report_areas
 from pathways.outcomes.services import record_export, research_export
-from pathways.outcomes.tables import SUPPRESSION_NOTE
+from pathways.outcomes.tables import SUPPRESSION_NOTE, Report, Section
+from pathways.programs.models import Program
 from pathways.programs.selectors import program_for_user
 
 BAR_HEIGHT = 28
@@ -32,6 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pipeline = program_pipeline(program)
     office = has_role(request.user, Role.COORDINATOR, Role.ADMIN)
     published = published_pipeline(pipeline, suppress_small=not office)
+    quarter = _this_quarter(program, suppress_small=not office)
     bars = [
         {
             "label": row.row.pathway.short_name,
@@ -55,8 +60,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "bars": bars,
             "chart_height": BAR_HEIGHT * len(bars),
             "reports": CATALOG.values(),
+            "quarter": quarter,
+            "quarter_sections": _drawn([quarter.sections[0], quarter.sections[-1]]),
         },
     )
+
+
+def _this_quarter(program: Program, *, suppress_small: bool) -> Report:
+    """This quarter's key figures and the eight-quarter trend (the funder report's first and
+    last sections), for the program's home page."""
+    as_of = extract.ensure_fresh()
+    quarter = funder.Quarter.containing(clock.local_date(program.time_zone))
+    filters = ReportFilters(program.pk, program.time_zone, quarter.start, quarter.end)
+    with extract.connect() as db:
+        return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
+
+
+def _drawn(sections: list[Section]) -> list[tuple[Section, str]]:
+    """Each section with its chart drawn as inline SVG (or "" when it has none)."""
+    return [
+        (
+            section,
+            mark_safe(render_svg(section.chart, chart_id=f"chart-{n}"))  # noqa: S308
+            if section.chart
+            else "",
+        )
+        for n, section in enumerate(sections)
+    ]
 
 
 @role_required(*REPORT_ROLES)
@@ -95,15 +125,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         return export_response(
             built, fmt, svg_for=lambda chart: render_svg(chart, chart_id="c", for_pdf=True)
         )
-    sections = [
-        (
-            section,
-            mark_safe(render_svg(section.chart, chart_id=f"chart-{n}"))  # noqa: S308
-            if section.chart
-            else "",
-        )
-        for n, section in enumerate(built.sections)
-    ]
+    sections = _drawn(built.sections)
     return _report_page(
         request,
         spec,

@@ -89,3 +89,27 @@ def test_researchers_and_prosecutors_see_small_counts_suppressed(cast: Any) -> N
         html = response.content.decode()
         assert 'data-testid="suppression-note"' in html
         assert '<span class="usa-sr-only"> suppressed</span>' in html
+
+
+def test_dashboard_shows_this_quarters_figures_and_trend(cast: Any) -> None:
+    from pathways.core import clock
+    from pathways.outcomes.testing import contact
+
+    for _ in range(12):
+        contact(cast, at=clock.now(), steps=[("accepted", 0.1)])
+    response = cast.client_for(cast.coordinator).get(reverse("outcomes:dashboard"))
+    assert response.status_code == 200
+    quarter = response.context["quarter"]
+    summary = quarter.sections[0].table
+    contacts = next(row for row in summary.rows if row.label.startswith("Contacts"))
+    assert contacts.values[0].number == 12  # the program office sees exact counts
+    html = response.content.decode()
+    assert 'data-testid="this-quarter"' in html
+    assert html.count("<svg") >= 2  # the trend chart beside the pathway bars
+    research = cast.client_for(cast.researcher).get(reverse("outcomes:dashboard"))
+    row = next(
+        r
+        for r in research.context["quarter"].sections[0].table.rows
+        if r.label.startswith("Contacts")
+    )
+    assert row.values[0].display() == "12"
