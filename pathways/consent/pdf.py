@@ -15,7 +15,6 @@ import base64
 import binascii
 import datetime as dt
 import io
-import unicodedata
 import zoneinfo
 from typing import Any
 
@@ -29,6 +28,7 @@ from pathways.consent.models import Consent, ConsentKind, InfoCategory, Signatur
 from pathways.consent.selectors import REDISCLOSURE_NOTICE, consent_state
 from pathways.consent.services import PNG_DATA_URL
 from pathways.core import clock
+from pathways.core.pdftext import Printable
 
 LANGUAGES = ("en", "es")
 
@@ -229,26 +229,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Typographic characters outside Latin-1 that have a plain equivalent (not "?").
-_PLAIN = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2026": "...",
-        "\u2022": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u20ac": "EUR",
-    }
-)
 #: The largest signature image embedded (the pad is 600 by 180).
 MAX_SIGNATURE_PIXELS = 4000 * 4000
 
@@ -260,26 +240,6 @@ MUTED = (86, 92, 101)
 RULE = (169, 174, 177)
 IN_FORCE = ((236, 243, 236), (0, 140, 40))
 NOT_IN_FORCE = ((244, 227, 219), (181, 9, 9))
-
-
-class _Printable:
-    """Text made safe for the core font; remembers whether anything had to be replaced."""
-
-    def __init__(self) -> None:
-        self.replaced = False
-
-    def __call__(self, text: str) -> str:
-        text = unicodedata.normalize("NFC", str(text)).translate(_PLAIN)
-        out = []
-        for char in text:
-            if ord(char) < 256 and (char.isprintable() or char == "\n"):
-                out.append(char)
-            elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-                out.append(" " if char in "\t\r\u2028\u2029" else "")
-            else:
-                out.append("?")
-                self.replaced = True
-        return "".join(out)
 
 
 class _Form(FPDF):
@@ -376,7 +336,7 @@ def consent_pdf(consent: Consent, *, lang: str, now: dt.datetime | None = None) 
     t = TEXTS[lang]
     now = now or clock.now()
     zone = zoneinfo.ZoneInfo(consent.program.time_zone)
-    safe = _Printable()
+    safe = Printable()
     quoted = False
 
     def recorded(text: str, default: str, translated: str) -> str:

@@ -26,6 +26,7 @@ from typing import assert_never
 
 from django.utils.html import escape
 
+from pathways.core.pdftext import Printable
 from pathways.outcomes.tables import (
     Bar,
     BarChart,
@@ -259,39 +260,9 @@ def _clean(s: str) -> str:
     return "".join(ch for ch in s if unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
-_PDF_TEXT = str.maketrans(
-    {
-        "–": "-",
-        "—": "-",
-        "‒": "-",
-        "−": "-",
-        "‐": "-",
-        "…": "...",
-        "‘": "'",
-        "’": "'",
-        "‚": ",",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "≤": "<=",
-        "≥": ">=",
-        "•": "·",
-    }
-)
-
-
 def _latin1(s: str) -> str:
-    """Text the PDF core font can print: typographic marks made plain, letters outside Latin-1
-    without their accents where that helps, "?" otherwise."""
-    out = []
-    for ch in s.translate(_PDF_TEXT):
-        if ord(ch) < 256:
-            out.append(ch)
-            continue
-        decomposed = unicodedata.normalize("NFKD", ch)
-        plain = "".join(c for c in decomposed if ord(c) < 256 and not unicodedata.combining(c))
-        out.append(plain or "?")
-    return "".join(out)
+    """Text the PDF core font can print (see core.pdftext)."""
+    return Printable()(s)
 
 
 def _text_width(s: str, size: float) -> float:

@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import math
 import re
-import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from pathways.core.exports import safe_cell
+from pathways.core.pdftext import Printable
 from pathways.outcomes.tables import SUPPRESSION_NOTE, Chart, Kind, Report, Section, Table, Value
 
 FORMATS: dict[str, tuple[str, str]] = {
@@ -317,50 +317,6 @@ CHART_MAX_HEIGHT = 110.0  # mm
 LANDSCAPE_FROM = 9  # columns, the row label included
 SMALL_FONT_FROM = 6
 
-#: Typographic characters outside Latin-1 that have a plain equivalent (not "?").
-_PLAIN = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u2026": "...",
-        "\u2022": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-        "\u20ac": "EUR",
-    }
-)
-
-
-class _Printable:
-    """Text made safe for the core font; remembers whether anything had to be replaced."""
-
-    def __init__(self) -> None:
-        self.replaced = False
-
-    def __call__(self, text: str) -> str:
-        text = unicodedata.normalize("NFC", str(text)).translate(_PLAIN)
-        out = []
-        for char in text:
-            if ord(char) < 256 and (char.isprintable() or char == "\n"):
-                out.append(char)
-            elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Zs"):
-                out.append(" " if char in "\t\r\u2028\u2029" or char.isspace() else "")
-            else:
-                out.append("?")
-                self.replaced = True
-        return "".join(out)
-
 
 class _ReportPdf(FPDF):
     def __init__(self, footer_left: str) -> None:
@@ -403,7 +359,7 @@ def report_pdf(report: Report, *, svg_for: Callable[[Chart], str] | None = None)
     """The report as a letter-size PDF: the title, filters and as-of time, then each section
     (its heading, its chart when `svg_for` draws it, its table and notes), then the suppression
     note and the method. Sections with many columns get landscape pages."""
-    safe = _Printable()
+    safe = Printable()
     pdf = _ReportPdf(safe(report.title))
     pdf.set_title(safe(report.title))
     pdf.set_creator("Pathways")
@@ -456,7 +412,7 @@ def report_pdf(report: Report, *, svg_for: Callable[[Chart], str] | None = None)
 def _pdf_section(
     pdf: _ReportPdf,
     section: Section,
-    safe: _Printable,
+    safe: Printable,
     text: Callable[..., None],
     svg_for: Callable[[Chart], str] | None,
 ) -> bool:
@@ -506,7 +462,7 @@ def _pdf_section(
     return flagged
 
 
-def _pdf_table(pdf: _ReportPdf, table: Table, width: int, safe: _Printable) -> bool:
+def _pdf_table(pdf: _ReportPdf, table: Table, width: int, safe: Printable) -> bool:
     """The table with fpdf2's table(): numbers on the right, the header on every page."""
     if width == 0:
         return False

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
 from pathways.accounts.models import Role
@@ -10,6 +12,12 @@ from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
+from pathways.outcomes.costs import (
+    CostSettingsForm,
+    cost_settings_for,
+    cost_settings_save,
+    show_service_errors,
+)
 from pathways.outcomes.exports import export_response
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import funder
@@ -174,3 +182,31 @@ def research(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return render(request, "outcomes/research.html", context)
+
+
+COST_SETTINGS_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
+@role_required(*COST_SETTINGS_ROLES)
+def cost_settings(request: HttpRequest) -> HttpResponse:
+    """The coordinator's assumptions for the cost-avoided report: unit costs, shares and days
+    per booking, each low and high, and where they come from."""
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    current = cost_settings_for(program)
+    form = CostSettingsForm(request.POST if request.method == "POST" else None, settings=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cost_settings_save(actor=request.user, program=program, **form.values())
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved. The cost report uses these figures from now on.")
+            return redirect("outcomes:cost_settings")
+    return render(
+        request,
+        "outcomes/cost_settings.html",
+        {"program": program, "settings": current, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 import duckdb
 
 from pathways.outcomes.filters import EquityFilterForm, FilterForm, QuarterForm, ReportFilters
-from pathways.outcomes.reports import equity, funder, funnel, recurrence, referral_loop, treatment
+from pathways.outcomes.reports import (
+    cost,
+    equity,
+    funder,
+    funnel,
+    recurrence,
+    referral_loop,
+    treatment,
+)
 from pathways.outcomes.tables import Report
 
 Builder = Callable[..., Report]
@@ -69,6 +77,14 @@ CATALOG: dict[str, ReportSpec] = {
             "Repeat contact, repeat overdose and re-arrest within a year of a diversion, beside "
             "people arrested as usual, as survival curves.",
             recurrence.build,
+        ),
+        ReportSpec(
+            "cost",
+            "Cost avoided",
+            "What the jail bookings and days, emergency-department visits and ambulance "
+            "transports that diversion may have avoided would have cost: a low and a high "
+            "estimate under the coordinator's assumptions, not savings in any budget.",
+            cost.build,
         ),
         ReportSpec(
             "funder",
