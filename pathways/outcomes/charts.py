@@ -40,8 +40,11 @@ from pathways.outcomes.tables import (
     Value,
 )
 
-WIDTH = 640  # the viewBox width: at a 390 px phone, one unit is about 0.6 px
-LABEL_WIDTH = 170  # the column of row labels in the bar chart and the forest plot
+WIDTH = 640  # the viewBox width of the wide layout (desktops, PDFs)
+LABEL_WIDTH = 220  # the column of row labels in the bar chart and the forest plot
+#: The narrow layout for phones: the same text size on fewer units, so text stays readable.
+NARROW_WIDTH = 400
+NARROW_LABEL_WIDTH = 140
 FONT_FAMILY = "Source Sans Pro, Helvetica, Arial, sans-serif"
 FONT_SIZE = 15
 SMALL_FONT_SIZE = 13
@@ -62,14 +65,15 @@ _Attr = str | float | None
 _Scale = Callable[[float], float]  # an axis: a value to its coordinate
 
 
-def render_svg(chart: Chart, *, chart_id: str, for_pdf: bool = False) -> str:
+def render_svg(chart: Chart, *, chart_id: str, for_pdf: bool = False, narrow: bool = False) -> str:
     """The chart as one `<svg>` element (callers mark it safe: every text in it is escaped).
 
     `chart_id` names the `<title>` and `<desc>` elements (`{chart_id}-title`, `{chart_id}-desc`)
     the SVG is labelled by; it must be unique on the page. The same SVG can go to fpdf2's
     `FPDF.image()`; with `for_pdf` it leaves out the `<title>`, `<desc>` and tooltips, which fpdf2
-    does not draw (it logs a warning for the first two)."""
-    d = _Drawing(for_pdf=for_pdf)
+    does not draw (it logs a warning for the first two). `narrow` lays it out for a phone
+    (NARROW_WIDTH units wide, shorter labels)."""
+    d = _Drawing(for_pdf=for_pdf, narrow=narrow)
     if isinstance(chart, BarChart):
         kind, height = "bar", _draw_bar_chart(d, chart)
         marked = "Bars" if any(b.value.hidden for b in chart.bars) else ""
@@ -93,7 +97,7 @@ def render_svg(chart: Chart, *, chart_id: str, for_pdf: bool = False) -> str:
         "xmlns": "http://www.w3.org/2000/svg",
         "role": "img",
         "aria-labelledby": None if for_pdf else f"{chart_id}-title {chart_id}-desc",
-        "viewBox": f"0 0 {WIDTH} {_num(height)}",
+        "viewBox": f"0 0 {d.width} {_num(height)}",
         "width": "100%",
         "preserveAspectRatio": "xMinYMin meet",
         "data-testid": "chart",
@@ -143,9 +147,11 @@ def nice_ticks(high: float, *, integer: bool = False) -> list[float]:
 class _Drawing:
     """The SVG elements of one chart, in order. Every text and attribute value is escaped."""
 
-    def __init__(self, *, for_pdf: bool) -> None:
+    def __init__(self, *, for_pdf: bool, narrow: bool = False) -> None:
         self.for_pdf = for_pdf
         self.parts: list[str] = []
+        self.width = NARROW_WIDTH if narrow else WIDTH
+        self.label_width = NARROW_LABEL_WIDTH if narrow else LABEL_WIDTH
 
     @staticmethod
     def visible(content: str, width: float | None = None, size: float = FONT_SIZE) -> str:
@@ -210,7 +216,7 @@ class _Drawing:
         for label, colour, dash in items:
             text = self.visible(label, 200, SMALL_FONT_SIZE)
             item_width = 30 + _text_width(text, SMALL_FONT_SIZE) + 18
-            if x > left and x + item_width > WIDTH:
+            if x > left and x + item_width > self.width:
                 x, y = left, y + row_height
             self.open("g", {"data-testid": "legend-item", "data-label": _clean(label)})
             if dash is None:
@@ -315,8 +321,8 @@ def _draw_bar_chart(d: _Drawing, chart: BarChart) -> float:
     if not chart.bars:
         return _empty(d)
     top, row, bar_height = 8, 28, 18
-    x0 = LABEL_WIDTH + 6
-    plot_width = 300
+    x0 = d.label_width + 6
+    plot_width = d.width - x0 - 170  # room after the bars for the value and its note
     largest = max((_finite(b.value) or 0 for b in chart.bars), default=0)
     for i, bar in enumerate(chart.bars):
         mid = top + i * row + row / 2
@@ -324,7 +330,7 @@ def _draw_bar_chart(d: _Drawing, chart: BarChart) -> float:
     bottom = top + len(chart.bars) * row
     d.line(x0, top, x0, bottom, stroke=AXIS, stroke_width=1)
     if chart.unit:
-        d.text(x0, bottom + 16, chart.unit, size=SMALL_FONT_SIZE, fill=AXIS, width=WIDTH - x0)
+        d.text(x0, bottom + 16, chart.unit, size=SMALL_FONT_SIZE, fill=AXIS, width=d.width - x0)
         bottom += 22
     return bottom + 8
 
@@ -342,7 +348,7 @@ def _draw_bar(
             "data-flagged": "true" if bar.flagged else None,
         },
     )
-    d.text(x0 - 10, mid + 4.5, bar.label, width=LABEL_WIDTH - 4, anchor="end", bold=bar.flagged)
+    d.text(x0 - 10, mid + 4.5, bar.label, width=d.label_width - 4, anchor="end", bold=bar.flagged)
     width = 0.0
     if shown is not None:
         width = shown / largest * plot_width if shown > 0 and largest > 0 else 0.0
@@ -360,7 +366,7 @@ def _draw_bar(
     figure = bar.value.display()
     drawn = d.visible(figure)
     value_x = x0 + width + 6
-    room = WIDTH - value_x - 4
+    room = d.width - value_x - 4
     # A note on a suppressed figure ("12% of contacts") could give it away: it is left out.
     if bar.note and shown is not None:
         note_room = room - _text_width(drawn + " ()", FONT_SIZE)
@@ -379,7 +385,7 @@ def _draw_column_chart(d: _Drawing, chart: ColumnChart) -> float:
     series = chart.series
     if not periods or not series:
         return _empty(d)
-    left, right = 56, WIDTH - 12
+    left, right = 56, d.width - 12
     legend = [(name, SERIES_COLOURS[i % 4], None) for i, (name, _) in enumerate(series)]
     plot_top = d.legend(legend, 4, left) + 14
     plot_height = 200
@@ -491,7 +497,7 @@ def _forest_exponents(chart: ForestPlot) -> tuple[int, int, int]:
 def _draw_forest_plot(d: _Drawing, chart: ForestPlot) -> float:
     if not chart.intervals:
         return _empty(d)
-    left, right = LABEL_WIDTH + 12, 470
+    left, right = d.label_width + 12, d.width - 170
     value_x = right + 10
     top, row = 26, 28
     low_exp, high_exp, step = _forest_exponents(chart)
@@ -561,10 +567,10 @@ def _draw_interval(
         },
     )
     d.text(
-        LABEL_WIDTH - 4,
+        d.label_width - 4,
         mid + 4.5,
         interval.label,
-        width=LABEL_WIDTH - 4,
+        width=d.label_width - 4,
         anchor="end",
         fill=ink,
         bold=interval.flagged,
@@ -574,7 +580,7 @@ def _draw_interval(
         d.add(
             "path",
             {
-                "d": f"M{_num(LABEL_WIDTH)} {_num(mid + 4)}l4.5 -8l4.5 8z",
+                "d": f"M{_num(d.label_width)} {_num(mid + 4)}l4.5 -8l4.5 8z",
                 "fill": ALERT,
                 "data-testid": "flag-mark",
             },
@@ -616,7 +622,7 @@ def _draw_interval(
         value_x,
         mid + 4.5,
         text,
-        width=WIDTH - value_x,
+        width=d.width - value_x,
         fill=ink,
         bold=interval.flagged,
         data_testid="estimate-value",
@@ -645,8 +651,8 @@ def _arrow(x: float, y: float, direction: int) -> str:
 def _draw_step_chart(d: _Drawing, chart: StepChart) -> float:
     if not chart.series:
         return _empty(d)
-    left, right = 52, WIDTH - 16
-    d.text(0, 14, chart.y_label, width=WIDTH, size=SMALL_FONT_SIZE, data_testid="y-label")
+    left, right = 52, d.width - 16
+    d.text(0, 14, chart.y_label, width=d.width, size=SMALL_FONT_SIZE, data_testid="y-label")
     plot_top, plot_height = 30, 220
     plot_bottom = plot_top + plot_height
     x_max = chart.x_max
@@ -718,12 +724,16 @@ def _draw_step_chart(d: _Drawing, chart: StepChart) -> float:
 
 def _step_path(series: StepSeries, x_of: _Scale, y_of: _Scale, x_max: float) -> str:
     """From (0, 100%) across to each point's day, down (or up) to its share, and on across to
-    `x_max`: the share holds until the next step. Points past `x_max` are left out."""
+    the series' end (or `x_max`): the share holds until the next step. Points past `x_max` are
+    left out."""
     parts = [f"M{_num(x_of(0))} {_num(y_of(1))}"]
     steps = sorted(
         (x, y) for x, y in series.points if math.isfinite(x) and math.isfinite(y) and x <= x_max
     )
     for x, y in steps:
         parts.append(f"H{_num(x_of(x))}V{_num(y_of(y))}")
-    parts.append(f"H{_num(x_of(x_max))}")
+    last = (
+        x_max if series.end is None else max(min(series.end, x_max), steps[-1][0] if steps else 0)
+    )
+    parts.append(f"H{_num(x_of(last))}")
     return "".join(parts)

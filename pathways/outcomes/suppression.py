@@ -49,11 +49,15 @@ def _line_problem(line: Line, values: Mapping[Cell, int], hidden: set[Cell]) -> 
 
 def _complement(line: Line, values: Mapping[Cell, int], hidden: set[Cell]) -> Cell:
     """The cell to hide next on a line with a problem: the smallest non-zero shown inner cell
-    (it hides the least), else any shown inner cell, else the total."""
+    (it hides the least), else the total, else a shown zero. A hidden zero protects little
+    (counts are never negative, so a zero is known wherever its other line's total is 0) and
+    reads as a small count, so zeros are hidden only when nothing else is left."""
     shown = [c for c in line.inner if c not in hidden]
     nonzero = [c for c in shown if values[c] > 0]
     if nonzero:
         return min(nonzero, key=lambda c: values[c])
+    if line.total not in hidden:
+        return line.total
     if shown:
         return shown[0]
     return line.total

@@ -99,6 +99,25 @@ class KMSummary:
     def people(self) -> int:
         return sum(d + c for _, d, c in self.rows)
 
+    @property
+    def followed_to(self) -> float:
+        """The last time anyone was observed (within the horizon)."""
+        return min(self.rows[-1][0], self.horizon) if self.rows else 0.0
+
+    def coarsened(self, min_events: int) -> list[tuple[float, float]]:
+        """The curve with its steps merged so that each drop stands for at least `min_events`
+        events: a drawn curve then never shows a small number of events on one day. The events
+        after the last full step leave the curve flat."""
+        events_at = {time: d for time, d, _ in self.rows}
+        points: list[tuple[float, float]] = []
+        pending = 0
+        for time, survival in self.curve:
+            pending += events_at.get(time, 0)
+            if pending >= min_events:
+                points.append((time, survival))
+                pending = 0
+        return points
+
     def events_by(self, t: float) -> int:
         """People whose event came at or before t (and within the horizon)."""
         limit = min(t, self.horizon)

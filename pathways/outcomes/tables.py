@@ -134,6 +134,7 @@ class ForestPlot:
 class StepSeries:
     label: str
     points: list[tuple[float, float]]  # (x, y) where the curve steps; y from 0 to 1
+    end: float | None = None  # the last x the data cover: the curve is not drawn past it
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -84,17 +86,26 @@ def _this_quarter(program: Program, *, suppress_small: bool) -> Report:
         return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
 
 
-def _drawn(sections: list[Section]) -> list[tuple[Section, str]]:
-    """Each section with its chart drawn as inline SVG (or "" when it has none)."""
-    return [
-        (
-            section,
-            mark_safe(render_svg(section.chart, chart_id=f"chart-{n}"))  # noqa: S308
-            if section.chart
-            else "",
-        )
-        for n, section in enumerate(sections)
-    ]
+@dataclass(frozen=True)
+class Drawn:
+    """A chart drawn twice: wide for desktops, narrow for phones (CSS shows one)."""
+
+    wide: str
+    narrow: str
+
+
+def _drawn(sections: list[Section]) -> list[tuple[Section, Drawn | None]]:
+    """Each section with its chart drawn as inline SVG (None when it has none)."""
+    drawn: list[tuple[Section, Drawn | None]] = []
+    for n, section in enumerate(sections):
+        chart = section.chart
+        if chart is None:
+            drawn.append((section, None))
+            continue
+        wide = render_svg(chart, chart_id=f"chart-{n}")
+        narrow = render_svg(chart, chart_id=f"chart-{n}-narrow", narrow=True)
+        drawn.append((section, Drawn(mark_safe(wide), mark_safe(narrow))))  # noqa: S308
+    return drawn
 
 
 @role_required(*REPORT_ROLES)

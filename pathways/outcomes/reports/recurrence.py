@@ -23,7 +23,7 @@ import duckdb
 
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
-from pathways.outcomes.suppression import Line
+from pathways.outcomes.suppression import SMALL_MAX, Line
 from pathways.outcomes.survival import GroupedRow, KMSummary
 from pathways.outcomes.tables import (
     Column,
@@ -40,6 +40,8 @@ from pathways.outcomes.tables import (
 HORIZON_DAYS = 365
 #: "Within 6 months" and "within 12 months", in days since the index contact.
 SIX_MONTHS, TWELVE_MONTHS = 183, 365
+#: With suppression, a drawn curve's every drop stands for at least this many events.
+MIN_EVENTS_PER_STEP = SMALL_MAX + 1
 PERIODS: tuple[tuple[str, int], ...] = (("6", SIX_MONTHS), ("12", TWELVE_MONTHS))
 
 DIVERTED, ARRESTED = "diverted", "arrested"
@@ -249,7 +251,12 @@ def build(
             ]
             rows.append(Row(GROUP_LABELS[g], [people, *events.values(), *shares], key=g))
             if _drawable(people, events["12"], suppress_small=suppress_small):
-                series.append(StepSeries(GROUP_LABELS[g], list(summary.curve)))
+                curve = (
+                    summary.coarsened(MIN_EVENTS_PER_STEP)
+                    if suppress_small
+                    else list(summary.curve)
+                )
+                series.append(StepSeries(GROUP_LABELS[g], curve, end=summary.followed_to))
             elif summary.people:
                 not_drawn.append(GROUP_LABELS[g])
         notes = [

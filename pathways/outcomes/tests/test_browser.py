@@ -146,9 +146,9 @@ def check_report(page: Page, report: Report, problems: list[str]) -> None:
         expect(tables.nth(n).locator("caption")).to_have_text(section.table.title)
         expect(tables.nth(n).locator("tbody tr")).to_have_count(len(section.table.rows))
     charts = sum(1 for s in report.sections if s.chart)
-    expect(page.locator("svg[role=img]")).to_have_count(charts)
+    expect(page.locator("svg[role=img]:visible")).to_have_count(charts)
     if charts:
-        expect(page.locator("svg[role=img]").first).to_be_visible()
+        expect(page.locator("svg[role=img]:visible").first).to_be_visible()
     expect(page.get_by_test_id("method")).to_be_visible()
     assert page.evaluate(OVERFLOW_JS) == []
     assert problems == []
@@ -283,7 +283,7 @@ def test_equity_compared_by_sex_against_women(
     expect(reference.locator("th")).to_have_text("Female (reference)")
     expect(reference.locator("td").nth(3)).to_have_text("1.00")
     expect(table.locator('tr[data-key="male"]')).to_be_visible()
-    expect(section.locator("svg[role=img]")).to_be_visible()
+    expect(section.locator("svg[role=img]:visible")).to_be_visible()
     assert page.evaluate(OVERFLOW_JS) == []
     shoot(page, "62-report-equity-by-sex")
     assert problems == []

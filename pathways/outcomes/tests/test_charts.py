@@ -18,6 +18,7 @@ from pathways.outcomes.charts import (
     AXIS,
     FONT_FAMILY,
     FONT_SIZE,
+    LABEL_WIDTH,
     PRIMARY,
     SERIES_COLOURS,
     SMALL_FONT_SIZE,
@@ -299,7 +300,7 @@ def test_a_long_label_is_cut_with_an_ellipsis_and_kept_whole_in_a_title() -> Non
     cut = shown_text(label)
     assert cut.endswith("...")
     assert long.startswith(cut[:-3])
-    assert (len(cut) - 1) * 13 * 0.55 <= 170  # "..." is about two characters wide
+    assert (len(cut) - 1) * FONT_SIZE * 0.55 <= LABEL_WIDTH  # "..." is about two characters wide
     tooltip = label.find(SVG + "title")
     assert tooltip is not None and tooltip.text == long
 
@@ -633,3 +634,31 @@ def test_the_pdf_flavour_prints_any_text_with_the_core_font() -> None:
     bar = parse(render_svg(charts[0], chart_id="c", for_pdf=True))
     texts = [shown_text(t) for t in children(bar, "text")]
     assert "Año ñ" in texts and "3 (>= 2...)" in texts and "-" in texts
+
+
+def test_the_narrow_layout_is_narrower_with_the_same_text_size() -> None:
+    wide = parse(render_svg(bar_chart(), chart_id="w"))
+    narrow = parse(render_svg(bar_chart(), chart_id="n", narrow=True))
+    assert wide.get("viewBox", "").split()[2] == "640"
+    assert narrow.get("viewBox", "").split()[2] == "400"
+    for text in children(narrow, "text"):
+        assert SMALL_FONT_SIZE <= f(text, "font-size") <= FONT_SIZE
+
+
+def test_a_curve_stops_where_its_data_end() -> None:
+    chart = StepChart(
+        "Return",
+        [StepSeries("Followed 60 days", [(10, 0.9)], end=60)],
+        x_label="Days",
+        y_label="Share",
+        x_max=90,
+    )
+    ended = render_svg(chart, chart_id="e")
+    full = render_svg(
+        StepChart("Return", [StepSeries("Followed", [(10, 0.9)])], "Days", "Share", 90),
+        chart_id="f",
+    )
+    path_end = re.findall(r'd="M[^"]*H([0-9.]+)"', ended)
+    path_full = re.findall(r'd="M[^"]*H([0-9.]+)"', full)
+    assert path_end and path_full
+    assert float(path_end[0]) < float(path_full[0])

@@ -75,3 +75,10 @@ def test_a_small_total_hides_the_line() -> None:
     values = {"a": 0, "b": 6, "t": 6}
     hidden = suppress(values, [Line(("a", "b"), "t")])
     assert {"b", "t"} <= hidden
+
+
+def test_zeros_are_not_hidden_while_the_total_can_be() -> None:
+    # a row of 5 and zeros: hiding a zero protects nothing (the zero's column total may be 0)
+    values = {("a", "x"): 5, ("a", "y"): 0, ("a", "total"): 5}
+    hidden = suppress(values, [Line((("a", "x"), ("a", "y")), ("a", "total"))])
+    assert hidden == {("a", "x"), ("a", "total")}

@@ -119,3 +119,12 @@ def test_without_censoring_it_is_the_share_without_the_event(
     for t in range(horizon + 1):
         without = sum(d > t for d in durations) / len(durations)
         assert at(curve, t) == pytest.approx(without, abs=1e-12)
+
+
+def test_a_coarsened_curve_drops_only_on_eleven_or_more_events() -> None:
+    # 30 people: 4 events on day 1, 8 on day 2, 3 on day 5, 12 on day 9; 3 censored on day 10
+    rows = [(1, 4, 0), (2, 8, 0), (5, 3, 0), (9, 12, 0), (10, 0, 3)]
+    summary = KMSummary.from_rows(rows, horizon=30)
+    # merged steps: days 1+2 (12 events) then 5+9 (15 events); each point is the true S there
+    assert summary.coarsened(11) == [(2, pytest.approx(18 / 30)), (9, pytest.approx(3 / 30))]
+    assert summary.followed_to == 10
