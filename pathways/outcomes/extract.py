@@ -40,7 +40,7 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -337,7 +337,6 @@ def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -
     db.execute(f"INSERT INTO {mirror.table} SELECT * FROM {fresh}")  # noqa: S608
     if mirror.table == "referrals":
         _refresh_history(db, None if since is None else _since(since))
-    db.execute(f"DROP TABLE {fresh}")
     if mirror.incremental:
         newest = db.execute(f"SELECT max(updated_at) FROM {mirror.table}").fetchone()  # noqa: S608
         if newest and newest[0] is not None:
@@ -419,6 +418,7 @@ def refresh(*, full: bool = False) -> RefreshResult:
                 _create(db)
                 _set_meta(db, "schema", SCHEMA_VERSION)
             rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
+            _refresh_facts(db, full=rebuild)
             _set_meta(db, "refreshed_at", clock.now().isoformat())
             db.execute("CHECKPOINT")
         finally:
@@ -461,8 +461,22 @@ def connect() -> Iterator[duckdb.DuckDBPyConnection]:
 
 #: Views over the copied tables: one row per referral with the time each milestone was first
 #: reached, and one row per contact with the person's groups and the contact's furthest step.
+#: The person's groups, read when the contacts' facts are built.
 VIEWS = """
-CREATE VIEW referral_facts AS
+CREATE VIEW person_facts AS
+SELECT person_id, sex, date_of_birth, postal_code,
+       CASE
+         WHEN ethnicity = 'hispanic' THEN 'hispanic'
+         WHEN races IS NULL OR races = '[]' OR races LIKE '%declined%' THEN 'unknown'
+         WHEN json_array_length(races) > 1 THEN 'multiple'
+         ELSE json_extract_string(races, '$[0]')
+       END AS race_group
+FROM people;
+"""
+
+#: One row per referral with the time each milestone was first reached (the facts tables are
+#: rebuilt from these at each refresh: whole, or for the contacts affected).
+REFERRAL_FACTS = """
 SELECT r.referral_id, r.encounter_id, r.person_id, r.service_id, r.provider_id,
        s.service_type, r.warm_handoff, r.capacity_override = 'yes' AS capacity_override,
        r.status, r.status_changed_at, r.created_at AS sent_at,
@@ -480,21 +494,13 @@ LEFT JOIN (
            min(changed_at) FILTER (WHERE to_status = 'engaged') AS engaged_at,
            min(changed_at) FILTER (WHERE to_status = 'completed') AS completed_at,
            min(changed_at) FILTER (WHERE to_status = 'disengaged') AS disengaged_at
-    FROM status_changes GROUP BY referral_id
+    FROM status_changes {history_scope} GROUP BY referral_id
 ) h USING (referral_id)
-WHERE r.archived_at IS NULL;
+WHERE r.archived_at IS NULL {referral_scope}
+"""
 
-CREATE VIEW person_facts AS
-SELECT person_id, sex, date_of_birth, postal_code,
-       CASE
-         WHEN ethnicity = 'hispanic' THEN 'hispanic'
-         WHEN races IS NULL OR races = '[]' OR races LIKE '%declined%' THEN 'unknown'
-         WHEN json_array_length(races) > 1 THEN 'multiple'
-         ELSE json_extract_string(races, '$[0]')
-       END AS race_group
-FROM people;
-
-CREATE VIEW encounter_facts AS
+#: One row per contact: the person's groups and the contact's furthest step.
+ENCOUNTER_FACTS = """
 SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurred_at,
        e.call_source, e.disposition, p.code AS pathway, pf.sex, pf.race_group,
        CASE
@@ -520,7 +526,7 @@ FROM (
     SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
              - CASE WHEN strftime(CAST(e.occurred_at AS DATE), '%m%d')
                          < strftime(pf.date_of_birth, '%m%d') THEN 1 ELSE 0 END AS age
-    FROM encounters e JOIN person_facts pf USING (person_id)
+    FROM encounters e JOIN person_facts pf USING (person_id) {encounter_scope}
 ) e
 JOIN pathways p USING (pathway_id)
 JOIN person_facts pf USING (person_id)
@@ -540,7 +546,42 @@ LEFT JOIN (
            bool_or(engaged_at IS NOT NULL AND (completed_at IS NOT NULL
                    OR disengaged_at IS NULL OR disengaged_at > engaged_at + INTERVAL 90 DAY))
              AS retained_90
-    FROM referral_facts GROUP BY encounter_id
+    FROM referral_facts {encounter_scope} GROUP BY encounter_id
 ) rf USING (encounter_id)
-WHERE e.archived_at IS NULL;
+WHERE e.archived_at IS NULL
 """
+
+
+def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
+    """Rebuild the facts tables the reports read: whole on a full refresh; otherwise only for
+    the contacts touched by what was just copied (the contact itself, one of its referrals or
+    their histories, its person, a supervisor's review). A service's type is copied whole each
+    time but reaches the facts at the next full refresh (nightly)."""
+    if full:
+        scopes = {"history_scope": "", "referral_scope": "", "encounter_scope": ""}
+        db.execute("DROP TABLE IF EXISTS referral_facts")
+        db.execute("DROP TABLE IF EXISTS encounter_facts")
+        db.execute(f"CREATE TABLE referral_facts AS {REFERRAL_FACTS.format(**scopes)}")
+        db.execute(f"CREATE TABLE encounter_facts AS {ENCOUNTER_FACTS.format(**scopes)}")
+        return
+    db.execute(
+        """
+        CREATE TEMP TABLE affected AS
+        SELECT encounter_id FROM fresh_encounters
+        UNION SELECT encounter_id FROM fresh_referrals
+        UNION SELECT encounter_id FROM fresh_reviews
+        UNION SELECT encounter_id FROM encounters
+              WHERE person_id IN (SELECT person_id FROM fresh_people)
+        """
+    )
+    affected = "encounter_id IN (SELECT encounter_id FROM affected)"
+    referrals = f"SELECT referral_id FROM referrals WHERE {affected}"  # noqa: S608
+    scopes = {
+        "history_scope": f"WHERE referral_id IN ({referrals})",
+        "referral_scope": f"AND r.{affected}",
+        "encounter_scope": f"WHERE {affected}",
+    }
+    db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608
+    db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")
+    db.execute(f"DELETE FROM encounter_facts WHERE {affected}")  # noqa: S608
+    db.execute(f"INSERT INTO encounter_facts {ENCOUNTER_FACTS.format(**scopes)}")
