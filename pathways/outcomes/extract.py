@@ -562,7 +562,11 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         db.execute("DROP TABLE IF EXISTS referral_facts")
         db.execute("DROP TABLE IF EXISTS encounter_facts")
         db.execute(f"CREATE TABLE referral_facts AS {REFERRAL_FACTS.format(**scopes)}")
-        db.execute(f"CREATE TABLE encounter_facts AS {ENCOUNTER_FACTS.format(**scopes)}")
+        # in time order, so a report on a date range reads only the row groups it needs
+        db.execute(
+            f"CREATE TABLE encounter_facts AS SELECT * FROM ({ENCOUNTER_FACTS.format(**scopes)}) "  # noqa: S608
+            "ORDER BY program_id, occurred_at"
+        )
         return
     db.execute(
         """
