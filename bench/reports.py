@@ -110,9 +110,9 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "pathways.settings",
     }
     os.environ.update(env)
+    manage(env, "migrate", "--no-input", "-v0")
     if not args.skip_load:
         print(f"Loading {args.base:,} encounters with the demo generator")
-        manage(env, "migrate", "--no-input", "-v0")
         started = time.perf_counter()
         manage(env, "demo_load", "--encounters", str(args.base), "--quiet")
         print(f"  generator: {time.perf_counter() - started:.0f} s", flush=True)
