@@ -615,6 +615,44 @@ def test_injection_through_the_duplicate_search_is_just_a_name(cast: Any) -> Non
         assert cursor.fetchone() is not None
 
 
+@attack(group="SQL injection")
+def test_injection_through_report_filters_is_refused_or_just_a_value(cast: Any) -> None:
+    from pathways.outcomes.testing import contact
+
+    contact(cast, area="B1")
+    client = cast.client_for(cast.coordinator)
+    url = reverse("outcomes:report", kwargs={"slug": "equity"})  # it has every filter
+    for text in INJECTIONS:
+        for field in ("area", "pathway", "agency", "start", "compare", "reference"):
+            response = client.get(url, {"start": "2026-01-01", "end": "2026-12-31", field: text})
+            assert response.status_code == 400, (field, text)  # not a choice: refused
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM encounters_encounter")
+        assert cursor.fetchone() == (1,)
+
+
+@attack(group="cross-agency reads")
+def test_another_programs_office_cannot_read_this_programs_report_figures(cast: Any) -> None:
+    from pathways.accounts.factories import AgencyFactory
+    from pathways.outcomes.testing import contact
+    from pathways.programs.factories import ProgramFactory, enable_all_pathways
+
+    for _ in range(15):
+        contact(cast)
+    other = ProgramFactory.create(name="Elsewhere County Program")
+    enable_all_pathways(other)
+    office = AgencyFactory.create(program=other, name="Elsewhere Office", kind="program_office")
+    outsider = member(office, "coordinator", "elsewhere_coordinator")
+    client = verified_client(outsider)
+    url = reverse("outcomes:report", kwargs={"slug": "funnel"})
+    agency = str(cast.police_a.pk)  # this program's agency, named in the other's filter
+    response = client.get(url, {"start": "2026-01-01", "end": "2026-12-31", "agency": agency})
+    assert response.status_code == 400
+    page = client.get(url, {"start": "2026-01-01", "end": "2026-12-31"})
+    row = next(r for r in page.context["report"].sections[0].table.rows if r.key == "all")
+    assert row.values[0].number == 0
+
+
 # --- CSV injection --------------------------------------------------------------------------------
 
 
