@@ -160,3 +160,40 @@ def report_areas(db: Any, program: Program) -> list[str]:
         {"program": str(program.pk)},
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+#: The contact rows behind every report's figures: what each contact reached, so any count can
+#: be traced to the contacts it counts (program office only; no names).
+ROW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("encounter_id", "Contact id"),
+    ("occurred_at", "Contact time (UTC)"),
+    ("pathway", "Pathway"),
+    ("agency", "Agency"),
+    ("area", "Area"),
+    ("disposition", "Disposition"),
+    ("race_group", "Race and ethnicity group"),
+    ("sex", "Sex"),
+    ("age_band", "Age band"),
+    ("eligible", "Eligible"),
+    ("offered", "Offered"),
+    ("accepted", "Accepted"),
+    ("first_sent_at", "First referral sent (UTC)"),
+    ("provider_accepted_at", "Provider accepted (UTC)"),
+    ("intake_at", "Intake (UTC)"),
+    ("engaged_at", "Engaged (UTC)"),
+    ("completed_at", "Completed (UTC)"),
+    ("retained_30", "In service at 30 days"),
+    ("retained_90", "In service at 90 days"),
+)
+
+
+def rows_behind(db: Any, filters: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The contacts in the report's filter, one row each, from the analytics extract."""
+    where, params = filters.where("e")
+    names = ", ".join(f"e.{c}" if c != "agency" else "a.name" for c, _ in ROW_COLUMNS)
+    rows = db.execute(
+        f"SELECT {names} FROM encounter_facts e JOIN agencies a USING (agency_id) "  # noqa: S608
+        f"WHERE {where} ORDER BY e.occurred_at",
+        params,
+    ).fetchall()
+    return [label for _, label in ROW_COLUMNS], rows

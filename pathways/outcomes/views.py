@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -12,6 +12,7 @@ from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
 from pathways.core import clock
 from pathways.core.access import role_required
+from pathways.core.exports import csv_response
 from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
 from pathways.outcomes.costs import (
@@ -25,7 +26,12 @@ from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
-from pathways.outcomes.selectors import program_pipeline, published_pipeline, report_areas
+from pathways.outcomes.selectors import (
+    program_pipeline,
+    published_pipeline,
+    report_areas,
+    rows_behind,
+)
 from pathways.outcomes.services import record_export, research_export
 from pathways.outcomes.tables import SUPPRESSION_NOTE, Report, Section
 from pathways.programs.models import Program
@@ -33,7 +39,7 @@ from pathways.programs.selectors import program_for_user
 
 BAR_HEIGHT = 28
 REPORT_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER)
-EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
@@ -117,7 +123,8 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 @role_required(*REPORT_ROLES)
 def report(request: HttpRequest, slug: str) -> HttpResponse:
-    """One report with its filters; `?format=csv|xlsx|pdf` downloads it (audited). Figures
+    """One report with its filters; `?format=csv|xlsx|pdf` downloads it (audited), and
+    `?format=rows` the contacts behind its figures (program office only, audited). Figures
     come from the analytics extract, refreshed first when it is older than its maximum age."""
     program = program_for_user(request.user)
     spec = CATALOG.get(slug)
@@ -126,13 +133,27 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     fmt = request.GET.get("format", "")
     if fmt and fmt not in EXPORT_FORMATS:
         return _report_page(request, spec, program, error="Choose CSV, XLSX or PDF.", status=400)
+    if fmt == "rows" and not has_role(request.user, Role.COORDINATOR, Role.ADMIN):
+        raise PermissionDenied  # contact-level rows stay in the program office
     as_of = extract.ensure_fresh()
     with extract.connect() as db:
         form = spec.form(request.GET, program=program, areas=report_areas(db, program))
         if not form.is_valid():
             return _report_page(request, spec, program, form=form, status=400)
         filters = form.filters()
-        built = spec.run(db, filters, as_of=as_of)
+        if fmt == "rows":
+            header, rows = rows_behind(db, filters)
+        else:
+            built = spec.run(db, filters, as_of=as_of)
+    if fmt == "rows":
+        record_export(
+            actor=request.user,
+            program=program,
+            report=slug,
+            fmt=fmt,
+            filters=filters.query_string(),
+        )
+        return csv_response(f"pathways-{slug}-rows-{as_of:%Y-%m-%d}.csv", header, rows)
     if fmt:
         record_export(
             actor=request.user,

@@ -153,3 +153,24 @@ def test_report_index_lists_the_reports(cast: Any) -> None:
     response = cast.client_for(cast.researcher).get(reverse("outcomes:report_index"))
     assert response.status_code == 200
     assert reverse("outcomes:report", kwargs={"slug": "funnel"}) in response.content.decode()
+
+
+def test_the_program_office_can_trace_each_figure_to_its_contacts(twenty_five: Any) -> None:
+    cast = twenty_five
+    response = cast.client_for(cast.coordinator).get(URL, {**WINDOW, "format": "rows"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 25  # the funnel's contacts
+    assert sum(r["Offered"] == "True" for r in rows) == 20  # its "Offered services"
+    assert sum(bool(r["Engaged (UTC)"]) for r in rows) == 20
+    assert "first_name" not in response.content.decode()
+    event = AuditEvent.objects.get(event_type="report.export")
+    assert event.changes["format"] == [None, "rows"]
+
+
+def test_researchers_get_no_contact_rows(twenty_five: Any) -> None:
+    client = twenty_five.client_for(twenty_five.researcher)
+    before = AuditEvent.objects.filter(event_type="report.export").count()
+    assert client.get(URL, {**WINDOW, "format": "rows"}).status_code == 403
+    assert "export-rows" not in client.get(URL, WINDOW).content.decode()
+    assert AuditEvent.objects.filter(event_type="report.export").count() == before
