@@ -40,7 +40,7 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -482,9 +482,13 @@ SELECT r.referral_id, r.encounter_id, r.person_id, r.service_id, r.provider_id,
        r.status, r.status_changed_at, r.created_at AS sent_at,
        h.received_at, h.accepted_at, h.declined_at, h.decline_reason,
        coalesce(r.intake_at, h.engaged_at) AS intake_at, h.engaged_at, h.completed_at,
-       h.disengaged_at
+       h.disengaged_at,
+       -- the contact's own columns, so reports filter referrals without a join
+       e.program_id, e.occurred_at, e.agency_id, e.area, p.code AS pathway
 FROM referrals r
 JOIN services s USING (service_id)
+JOIN encounters e ON e.encounter_id = r.encounter_id AND e.archived_at IS NULL
+JOIN pathways p ON p.pathway_id = e.pathway_id
 LEFT JOIN (
     SELECT referral_id,
            min(changed_at) FILTER (WHERE to_status = 'received') AS received_at,
@@ -520,7 +524,8 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        e.disposition IN ('referred', 'declined') AS offered,
        e.disposition = 'referred' AS accepted,
        e.disposition = 'arrested' AS arrested,
-       rf.first_sent_at, rf.provider_accepted_at, rf.intake_at, rf.engaged_at,
+       rf.first_sent_at, rf.provider_accepted_at, rf.intake_at, rf.intake_provider_id,
+       rf.engaged_at,
        rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral
 FROM (
     SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
@@ -536,6 +541,8 @@ LEFT JOIN (
            min(sent_at) AS first_sent_at,
            min(accepted_at) AS provider_accepted_at,
            min(intake_at) FILTER (WHERE engaged_at IS NOT NULL) AS intake_at,
+           arg_min(provider_id, intake_at) FILTER (WHERE engaged_at IS NOT NULL)
+             AS intake_provider_id,
            min(engaged_at) AS engaged_at,
            min(completed_at) AS completed_at,
            bool_or(engaged_at IS NOT NULL) AS engaged_referral,

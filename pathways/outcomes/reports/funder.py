@@ -196,7 +196,7 @@ def served_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters) -> dict[tuple
     """  # noqa: S608 (only the filters' own SQL is spliced in)
     referrals_sql = f"""
         SELECT coalesce(e.pathway, '{ALL}'), count(*)
-        FROM referral_facts r JOIN encounter_facts e ON e.encounter_id = r.encounter_id
+        FROM referral_facts e  -- a referral carries its contact's columns
         WHERE {where}
         GROUP BY GROUPING SETS ((e.pathway), ())
     """  # noqa: S608

@@ -114,7 +114,7 @@ def _facts_sql(where: str, hours: dict[str, int], params: dict[str, Any]) -> str
         params[f"d_hours_{n}"] = h
         whens.append(f"WHEN $d_code_{n} THEN $d_hours_{n}")
     params["d_default"] = DEFAULT_RESPONSE_HOURS
-    deadline = f"CASE e.pathway {' '.join(whens)} ELSE $d_default END" if whens else "$d_default"
+    deadline = f"CASE r.pathway {' '.join(whens)} ELSE $d_default END" if whens else "$d_default"
     reasons = ", ".join(_quoted(r) for r in REASONS)
     waiting = f"{_quoted(ReferralStatus.SENT)}, {_quoted(ReferralStatus.RECEIVED)}"
     return f"""
@@ -137,13 +137,12 @@ def _facts_sql(where: str, hours: dict[str, int], params: dict[str, Any]) -> str
                    THEN epoch($as_of) - epoch(r.status_changed_at) - 86400 * {ENGAGE_DAYS}
                END AS overdue_s
         FROM referral_facts r
-        JOIN encounter_facts e ON e.encounter_id = r.encounter_id
         WHERE {where}
     """  # noqa: S608
 
 
 def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime) -> LoopCounts:
-    where, params = f.where("e")
+    where, params = f.where("r")  # referral facts carry their contact's columns
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     hours = response_hours(f.program_id)
     facts = _facts_sql(where, hours, params)

@@ -111,10 +111,9 @@ def treatment_times(
         WITH goals(pathway, target) AS (VALUES {values}),
         first_intake AS (
             SELECT e.encounter_id, e.pathway, e.occurred_at,
-                   arg_min(r.provider_id, r.intake_at) AS provider_id, min(r.intake_at) AS intake_at
-            FROM encounter_facts e JOIN referral_facts r USING (encounter_id)
-            WHERE {where} AND r.engaged_at IS NOT NULL AND r.intake_at IS NOT NULL
-            GROUP BY ALL
+                   e.intake_provider_id AS provider_id, e.intake_at
+            FROM encounter_facts e
+            WHERE {where} AND e.engaged_at IS NOT NULL AND e.intake_at IS NOT NULL
         ),
         timed AS (
             SELECT fi.*, g.target,
