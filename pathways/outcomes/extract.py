@@ -40,7 +40,7 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -526,12 +526,26 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        e.disposition = 'arrested' AS arrested,
        rf.first_sent_at, rf.provider_accepted_at, rf.intake_at, rf.intake_provider_id,
        rf.engaged_at,
-       rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral
+       rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral,
+       e.next_contact_at, e.next_overdose_at, e.next_arrest_at
 FROM (
     SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
              - CASE WHEN strftime(CAST(e.occurred_at AS DATE), '%m%d')
-                         < strftime(pf.date_of_birth, '%m%d') THEN 1 ELSE 0 END AS age
-    FROM encounters e JOIN person_facts pf USING (person_id) {encounter_scope}
+                         < strftime(pf.date_of_birth, '%m%d') THEN 1 ELSE 0 END AS age,
+           -- the person's next contact, overdose response and arrest in the program, strictly
+           -- later (the outcomes report's events)
+           min(e.occurred_at) OVER later AS next_contact_at,
+           min(CASE WHEN np.code = 'naloxone_plus' THEN e.occurred_at END) OVER later
+             AS next_overdose_at,
+           min(CASE WHEN e.disposition = 'arrested' THEN e.occurred_at END) OVER later
+             AS next_arrest_at
+    FROM encounters e JOIN person_facts pf USING (person_id)
+    JOIN pathways np ON np.pathway_id = e.pathway_id
+    WHERE e.archived_at IS NULL {person_scope}
+    WINDOW later AS (
+        PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at
+        RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING
+    )
 ) e
 JOIN pathways p USING (pathway_id)
 JOIN person_facts pf USING (person_id)
@@ -565,7 +579,12 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     their histories, its person, a supervisor's review). A service's type is copied whole each
     time but reaches the facts at the next full refresh (nightly)."""
     if full:
-        scopes = {"history_scope": "", "referral_scope": "", "encounter_scope": ""}
+        scopes = {
+            "history_scope": "",
+            "referral_scope": "",
+            "encounter_scope": "",
+            "person_scope": "",
+        }
         db.execute("DROP TABLE IF EXISTS referral_facts")
         db.execute("DROP TABLE IF EXISTS encounter_facts")
         db.execute(f"CREATE TABLE referral_facts AS {REFERRAL_FACTS.format(**scopes)}")
@@ -585,12 +604,25 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
               WHERE person_id IN (SELECT person_id FROM fresh_people)
         """
     )
+    # a person's contacts know each other (the next contact, overdose, arrest): all of an
+    # affected person's contacts are rebuilt together
+    db.execute(
+        """
+        INSERT INTO affected
+        SELECT encounter_id FROM encounters WHERE person_id IN (
+            SELECT person_id FROM encounters
+            WHERE encounter_id IN (SELECT encounter_id FROM affected)
+        )
+        EXCEPT SELECT encounter_id FROM affected
+        """
+    )
     affected = "encounter_id IN (SELECT encounter_id FROM affected)"
     referrals = f"SELECT referral_id FROM referrals WHERE {affected}"  # noqa: S608
     scopes = {
         "history_scope": f"WHERE referral_id IN ({referrals})",
         "referral_scope": f"AND r.{affected}",
         "encounter_scope": f"WHERE {affected}",
+        "person_scope": f"AND e.{affected}",
     }
     db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608
     db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")

@@ -252,7 +252,7 @@ def funder_figures(
     counts: dict[tuple[Quarter, str, str], int] = {}
     pathways: list[str] = []
     for q in trend_quarters(quarter):
-        raw = funnel.funnel_counts(db, _within(f, q), as_of)
+        raw = funnel.funnel_counts(db, _within(f, q), as_of, with_medians=False)
         for row in [*raw.pathways, ALL]:
             for measure, stage in FROM_FUNNEL.items():
                 counts[(q, row, measure)] = raw.counts.get((row, stage), 0)

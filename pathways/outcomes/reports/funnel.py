@@ -113,13 +113,21 @@ class FunnelCounts:
 
 
 def funnel_counts(
-    db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    as_of: dt.datetime,
+    *,
+    with_medians: bool = True,
 ) -> FunnelCounts:
+    """The stage counts (and, unless `with_medians` is False, the medians, which cost more
+    than the counts) per pathway and for all."""
     where, params = f.where()
     counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
     medians_sql = ", ".join(
         f"median(epoch({i.end} - {i.start}) / {3600 if i.kind is Kind.HOURS else 86400}) "
         f"FILTER (WHERE {_stage(i.stage).condition}) AS {i.code}"
+        if with_medians
+        else f"NULL AS {i.code}"
         for i in INTERVALS
     )
     sql = (

@@ -57,7 +57,6 @@ class Measure:
     code: str
     label: str  # the section heading
     event: str  # "a repeat contact": the event, in a sentence
-    condition: str  # on the later contact (alias e) that makes it this event
     intro: str
 
 
@@ -67,21 +66,18 @@ MEASURES: tuple[Measure, ...] = (
         CONTACT,
         "Repeat contact",
         "a repeat contact",
-        "TRUE",
         "Any later contact of the same person with the program, on any pathway.",
     ),
     Measure(
         OVERDOSE,
         "Repeat overdose",
         "a repeat overdose response",
-        "e.pathway = 'naloxone_plus'",
         "A later contact on the Naloxone Plus pathway (a response to an overdose).",
     ),
     Measure(
         ARREST,
         "Re-arrest",
         "an arrest",
-        "e.disposition = 'arrested'",
         "A later contact that ended in an arrest. Only arrests recorded in Pathways count: "
         "arrest records from the courts or the jail are not imported yet, so arrests made "
         "outside a program contact are missing.",
@@ -103,57 +99,39 @@ class Recurrence:
         return self.summary(group, CONTACT).people
 
 
-def _event_day(column: str) -> str:
-    """Days from the index contact to the event, rounded up: an event 2 hours later is on day 1,
-    one 30 days and 2 hours later on day 31."""
-    return f"CAST(ceil(epoch(l.{column} - i.occurred_at) / 86400) AS INTEGER)"
-
-
 def recurrence_counts(
     db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime
 ) -> Recurrence:
     where, params = f.where()
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     params["horizon"] = HORIZON_DAYS
-    firsts = ", ".join(
-        f"min(e.occurred_at) FILTER (WHERE {m.condition}) AS {m.code}_at" for m in MEASURES
+    # each contact's next contact, overdose and arrest are stored in the facts (extract.py):
+    # one grouped pass finds every person's index contact with them
+    nexts = ", ".join(f"next_{m.code}_at := next_{m.code}_at" for m in MEASURES)
+    events = ", ".join(
+        f"CASE WHEN s.next_{m.code}_at <= least(s.occurred_at + to_days($horizon), $as_of) "
+        f"THEN CAST(ceil(epoch(s.next_{m.code}_at - s.occurred_at) / 86400) AS INTEGER) END "
+        f"AS {m.code}_day"
+        for m in MEASURES
     )
     days = " ".join(f"WHEN '{m.code}' THEN {m.code}_day" for m in MEASURES)
     sql = f"""
-        WITH contacts AS MATERIALIZED (
-            -- one pass over the facts: the program's contacts from the window's start to the
-            -- end of the last possible follow-up
-            SELECT encounter_id, program_id, person_id, agency_id, area, occurred_at,
-                   disposition, pathway, arrested
+        WITH idx AS (
+            SELECT person_id,
+                   arg_min(struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts}),
+                           (occurred_at, encounter_id)) AS s
             FROM encounter_facts
-            WHERE program_id = $f_program AND occurred_at >= $f_start
-              AND occurred_at <= least($f_end + to_days($horizon), $as_of)
-        ),
-        idx AS (
-            SELECT person_id, occurred_at,
-                   CASE WHEN arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp
-            FROM contacts
             WHERE {where}
               AND disposition IN ('referred', 'declined', 'arrested')
               AND occurred_at <= $as_of
-            QUALIFY row_number() OVER (
-                PARTITION BY person_id ORDER BY occurred_at, encounter_id) = 1
-        ),
-        later AS (
-            SELECT i.person_id, {firsts}
-            FROM idx i
-            JOIN contacts e
-              ON e.person_id = i.person_id
-             AND e.occurred_at > i.occurred_at
-             AND e.occurred_at <= least(i.occurred_at + to_days($horizon), $as_of)
-            GROUP BY i.person_id
+            GROUP BY person_id
         ),
         followed AS (
-            SELECT i.grp,
-                   least($horizon, CAST(floor(epoch($as_of - i.occurred_at) / 86400)
+            SELECT CASE WHEN s.arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp,
+                   least($horizon, CAST(floor(epoch($as_of - s.occurred_at) / 86400)
                                         AS INTEGER)) AS followed_days,
-                   {", ".join(f"{_event_day(f'{m.code}_at')} AS {m.code}_day" for m in MEASURES)}
-            FROM idx i LEFT JOIN later l USING (person_id)
+                   {events}
+            FROM idx
         ),
         outcomes AS (
             SELECT grp, measure, CASE measure {days} END AS event_day, followed_days
