@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +43,7 @@ from pathways.programs.selectors import program_for_user
 BAR_HEIGHT = 28
 REPORT_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER)
 EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
+REPORT_CACHE_SECONDS = 3600
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
@@ -88,8 +92,25 @@ def _this_quarter(program: Program, *, suppress_small: bool) -> Report:
     as_of = extract.ensure_fresh()
     quarter = funder.Quarter.containing(clock.local_date(program.time_zone))
     filters = ReportFilters(program.pk, program.time_zone, quarter.start, quarter.end)
-    with extract.connect() as db:
-        return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
+
+    def build() -> Report:
+        with extract.connect() as db:
+            return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
+
+    return _cached(f"quarter|{program.pk}|{quarter.label}|{suppress_small}", build)
+
+
+def _cached(key: str, build: Callable[[], Report]) -> Report:
+    """A built report, kept until the extract is next refreshed (its figures cannot change
+    before then): the extract's file identity is part of the key. Every viewer of a program
+    with the same suppression gets the same figures, so the key needs no user."""
+    stat = extract.path().stat()
+    digest = hashlib.sha256(f"{key}|{stat.st_ino}|{stat.st_mtime_ns}".encode()).hexdigest()
+    report = cache.get(f"pathways-report:{digest}")
+    if report is None:
+        report = build()
+        cache.set(f"pathways-report:{digest}", report, timeout=REPORT_CACHE_SECONDS)
+    return report
 
 
 @dataclass(frozen=True)
@@ -144,7 +165,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         if fmt == "rows":
             header, rows = rows_behind(db, filters)
         else:
-            built = spec.run(db, filters, as_of=as_of)
+            key = f"{slug}|{program.pk}|{filters.query_string()}"
+            built = _cached(key, lambda: spec.run(db, filters, as_of=as_of))
     if fmt == "rows":
         record_export(
             actor=request.user,

@@ -174,3 +174,29 @@ def test_researchers_get_no_contact_rows(twenty_five: Any) -> None:
     assert client.get(URL, {**WINDOW, "format": "rows"}).status_code == 403
     assert "export-rows" not in client.get(URL, WINDOW).content.decode()
     assert AuditEvent.objects.filter(event_type="report.export").count() == before
+
+
+def test_a_report_is_built_once_per_refresh_of_the_extract(
+    twenty_five: Any, settings: Any, monkeypatch: Any
+) -> None:
+    from pathways.outcomes import extract
+    from pathways.outcomes.reports import funnel
+    from pathways.outcomes.testing import contact
+
+    settings.PATHWAYS_ANALYTICS_MAX_AGE = 300
+    calls = []
+    real = funnel.funnel_counts
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(funnel, "funnel_counts", counted)
+    client = twenty_five.client_for(twenty_five.coordinator)
+    assert _row(client.get(URL, WINDOW), "all")[0] == "25"
+    assert _row(client.get(URL, WINDOW), "all")[0] == "25"
+    assert len(calls) == 1  # the second page came from the cache
+    contact(twenty_five)
+    extract.refresh()  # what cron or an old extract does: the new contact counts at once
+    assert _row(client.get(URL, WINDOW), "all")[0] == "26"
+    assert len(calls) == 2
