@@ -42,3 +42,12 @@ def statistic(value: float | None, n: Value, kind: Kind, *, suppress_small: bool
     if n.hidden or (suppress_small and (n.number or 0) < MIN_FOR_STATISTIC):
         return Value(None, kind, hidden=bool(n.number))
     return Value(value, kind)
+
+
+def share_note(part: Value, whole: Value, of: str = "") -> str:
+    """A bar's note: part's share of whole ("62.5%", or "62.5% of declines" with `of`); empty
+    when the share is hidden or there is none."""
+    share = rate(part, whole)
+    if share.shown is None:
+        return ""
+    return f"{share.display()} of {of}" if of else share.display()

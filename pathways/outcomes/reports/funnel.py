@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import publish, rate, statistic
+from pathways.outcomes.reports.common import publish, rate, share_note, statistic
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -26,7 +26,6 @@ from pathways.outcomes.tables import (
     Row,
     Section,
     Table,
-    Value,
 )
 from pathways.programs.models import Pathway
 
@@ -231,7 +230,7 @@ def build(
     chart = BarChart(
         "Contacts reaching each stage, all pathways in the filter (share of contacts)",
         [
-            Bar(s.label, published[(ALL, s.code)], note=_share(published[(ALL, s.code)], total))
+            Bar(s.label, published[(ALL, s.code)], note=share_note(published[(ALL, s.code)], total))
             for s in STAGES
         ],
     )
@@ -249,11 +248,6 @@ def build(
         method=METHOD,
         suppressed=suppress_small,
     )
-
-
-def _share(part: Value, whole: Value) -> str:
-    share = rate(part, whole)
-    return "" if share.shown is None else share.display()
 
 
 METHOD = [

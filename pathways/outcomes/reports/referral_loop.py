@@ -24,7 +24,7 @@ import duckdb
 from pathways.accounts.models import Agency
 from pathways.directory.models import ServiceType
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import publish, rate, statistic
+from pathways.outcomes.reports.common import publish, rate, share_note, statistic
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -439,7 +439,7 @@ def _declines(raw: LoopCounts, cell: CellOf) -> Section:
         Bar(
             labels[r],
             cell(PROVIDER.name, ALL, m),
-            note=_share(cell(PROVIDER.name, ALL, m), total, "declines"),
+            note=share_note(cell(PROVIDER.name, ALL, m), total, "declines"),
         )
         for r, m in zip(REASONS, reasons, strict=True)
     ]
@@ -524,11 +524,6 @@ def _capacity_section(raw: LoopCounts, cell: CellOf) -> Section:
         unit="% of referrals sent",
     )
     return Section("Divert to where? Capacity used vs offered", table, chart)
-
-
-def _share(part: Value, whole: Value, of: str) -> str:
-    share = rate(part, whole)
-    return "" if share.shown is None else f"{share.display()} of {of}"
 
 
 def _method(raw: LoopCounts) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import publish, rate, statistic
+from pathways.outcomes.reports.common import publish, rate, share_note, statistic
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -188,7 +188,7 @@ def build(
     chart = BarChart(
         "Time from contact to intake",
         [
-            Bar(label, published[("bin", i)], note=_share(published[("bin", i)], total))
+            Bar(label, published[("bin", i)], note=share_note(published[("bin", i)], total))
             for i, (label, _) in enumerate(BINS)
         ],
     )
@@ -274,11 +274,6 @@ def _section(
         [Bar(row.label, row.values[-1]) for row in rows if row.key != "all"],
     )
     return Section(heading, table, chart)
-
-
-def _share(part: Value, whole: Value) -> str:
-    share = rate(part, whole)
-    return "" if share.shown is None else share.display()
 
 
 METHOD = [
