@@ -36,17 +36,40 @@ def screenshots_dir() -> Path:
     return Path(os.environ.get("PATHWAYS_SCREENSHOTS", "screenshots"))
 
 
-def open_as(browser: Any, base: str, username: str, viewport: dict[str, int]) -> Any:
-    """A new page signed in as `username` (the test cast's password), second step included: the
-    code the user's authenticator app shows now is typed in (the user gets an app device when
-    they have none)."""
+def open_as(
+    browser: Any,
+    base: str,
+    username: str,
+    viewport: dict[str, int],
+    *,
+    at: str | None = "/",
+    via_form: bool = False,
+) -> Any:
+    """A new page signed in as `username`, second step included, opened at `at` (None: not
+    opened yet, so that a test can watch the page from its first load).
+
+    By default the session is made on the server (signed in, second step passed, as
+    `verified_client` does) and handed to the browser as its cookie: the sign-in pages are
+    tested on their own (test_browser_mfa, and the end-to-end diversion signs in through the
+    form), and going through them for every page of every test cost seconds each.
+    With `via_form`, the user signs in through the form with the test cast's password and types
+    the code their authenticator app shows now (an app device is added when they have none)."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from pathways.accounts.factories import TEST_PASSWORD
-    from pathways.accounts.testing import totp_device
+    from pathways.accounts.testing import totp_device, verified_client
 
-    device = totp_device(get_user_model().objects.get(username=username))
-    page = browser.new_context(viewport=viewport).new_page()
+    user = get_user_model().objects.get(username=username)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    if not via_form:
+        session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+        if at is not None:
+            page.goto(f"{base}{at}")
+        return page
+    device = totp_device(user)
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(TEST_PASSWORD)
@@ -54,6 +77,8 @@ def open_as(browser: Any, base: str, username: str, viewport: dict[str, int]) ->
     page.wait_for_url(lambda url: "/accounts/mfa/" in url)
     type_code(page, device)
     page.wait_for_url(lambda url: "/accounts/" not in url)
+    if at is not None and at != "/":
+        page.goto(f"{base}{at}")
     return page
 
 

@@ -55,8 +55,7 @@ def test_prosecutor_accepts_and_case_manager_completes_on_a_phone(
     expect(prosecutor.get_by_test_id("case-status")).to_have_text("Active")
     assert Case.objects.get(pk=case.pk).status == "active"
 
-    manager = open_as(browser, base, "case_manager_p", PHONE)
-    manager.goto(f"{base}/cases/")
+    manager = open_as(browser, base, "case_manager_p", PHONE, at="/cases/")
     expect(manager.get_by_role("heading", level=1, name="Cases")).to_be_visible()
     fits_a_phone(manager)
     shoot(manager, "cases-list")
@@ -125,8 +124,8 @@ def test_a_stale_page_gets_the_conflict_screen_on_a_phone(
     )
     case = open_case(actor=cast.officer_a, agency=cast.police_a, case_agency=cast.provider_p)
     url = f"{base}/cases/{case.pk}/"
-    first = open_as(browser, base, "case_manager_p", DESKTOP)
-    second = open_as(browser, base, "case_manager_p", PHONE)
+    first = open_as(browser, base, "case_manager_p", DESKTOP, at=None)
+    second = open_as(browser, base, "case_manager_p", PHONE, at=None)
     first.goto(url)
     second.goto(url)
     for page, reason in ((first, "Cannot pay: no income."), (second, "Hardship, per the judge.")):

@@ -35,14 +35,14 @@ def test_no_page_breaks_the_content_security_policy(
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
 
-    officer = open_as(browser, base, "officer_a", PHONE)
+    officer = open_as(browser, base, "officer_a", PHONE, at=None)
     problems += watch(officer)
     officer.goto(f"{base}/encounters/new/officer_prevention/")
     tick_need(officer, "Substance use")  # htmx swaps in the matching services
     officer.goto(f"{base}/encounters/{encounter.pk}/")
     officer.goto(f"{base}/worklist/")
 
-    intake = open_as(browser, base, "intake_p", DESKTOP)
+    intake = open_as(browser, base, "intake_p", DESKTOP, at=None)
     problems += watch(intake)
     intake.goto(f"{base}/referrals/{referral.pk}/")
     intake.goto(f"{base}/consent/referral/{referral.pk}/new/")

@@ -33,7 +33,7 @@ def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser)
     )
 
     # --- the officer, on a phone ------------------------------------------------------------
-    officer = open_as(browser, base, "officer_a", PHONE)
+    officer = open_as(browser, base, "officer_a", PHONE, via_form=True)  # the real sign-in
     expect(officer.get_by_role("heading", name="New contact")).to_be_visible()
     shoot(officer, "01-officer-start")
     officer.get_by_role("link", name=re.compile("Officer Prevention Referral")).click()
@@ -129,8 +129,9 @@ def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser)
 def test_bad_input_is_shown_at_the_field_in_the_browser(
     cast: Any, live_server: Any, browser: Browser
 ) -> None:
-    officer = open_as(browser, live_server.url, "officer_a", PHONE)
-    officer.goto(f"{live_server.url}/encounters/new/officer_prevention/")
+    officer = open_as(
+        browser, live_server.url, "officer_a", PHONE, at="/encounters/new/officer_prevention/"
+    )
     officer.get_by_label("First name").fill("Dana")
     officer.get_by_label("Last name").fill("Whitfield")
     officer.get_by_label("Date of birth").fill("2999-01-01")

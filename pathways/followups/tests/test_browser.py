@@ -37,8 +37,7 @@ def test_officer_works_the_list_on_a_phone(cast: Any, live_server: Any, browser:
         title="Held charge review",
         due_at=now + dt.timedelta(days=4),
     )
-    page = open_as(browser, live_server.url, "officer_a", PHONE)
-    page.goto(f"{live_server.url}/worklist/")
+    page = open_as(browser, live_server.url, "officer_a", PHONE, at="/worklist/")
 
     expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
     overdue_section = page.get_by_role("region", name="Overdue")

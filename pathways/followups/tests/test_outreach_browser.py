@@ -40,8 +40,7 @@ def test_outreach_list_from_start_to_engaged(cast: Any, live_server: Any, browse
     PersonFactory.create(first_name="Casey", last_name="Vandermolen")
 
     # The coordinator starts the list for the team and puts Casey on it.
-    coordinator = open_as(browser, live_server.url, "coordinator", PHONE)
-    coordinator.goto(f"{live_server.url}/worklist/outreach/")
+    coordinator = open_as(browser, live_server.url, "coordinator", PHONE, at="/worklist/outreach/")
     expect(coordinator.get_by_role("heading", level=1, name="Outreach lists")).to_be_visible()
     coordinator.get_by_label("List name").fill("East side repeat overdoses")
     coordinator.get_by_label("Team that works the list").select_option(label="Harbor Peer Outreach")

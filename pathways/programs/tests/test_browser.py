@@ -74,8 +74,7 @@ def test_coordinator_starts_a_program_from_a_template_on_a_phone(
     cast: Any, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
-    coordinator = open_as(browser, base, "coordinator", PHONE)
-    coordinator.goto(f"{base}/setup/pathways/")
+    coordinator = open_as(browser, base, "coordinator", PHONE, at="/setup/pathways/")
     coordinator.get_by_role("link", name="Start a program from a template").click()
     expect(coordinator.get_by_role("heading", name="Program templates", level=1)).to_be_visible()
     expect(coordinator.get_by_text("19 templates")).to_be_visible()
@@ -107,8 +106,7 @@ def test_coordinator_starts_a_program_from_a_template_on_a_phone(
     assert pp.current_config is not None
     assert pp.current_config.followup_team_id == cast.police_b.pk
 
-    desk = open_as(browser, base, "coordinator", DESKTOP)
-    desk.goto(f"{base}/setup/templates/")
+    desk = open_as(browser, base, "coordinator", DESKTOP, at="/setup/templates/")
     desk.goto(f"{base}/setup/templates/lead_king_county/")
     expect(desk.get_by_role("heading", name="LEAD diversion")).to_be_visible()
     shoot(desk, "43-template-detail-lead")
