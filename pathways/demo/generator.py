@@ -633,8 +633,53 @@ def _create_county(*, start: dt.datetime, end: dt.datetime) -> County:
         "locations": len(cast.LOCATIONS),
         "services": len(services),
         "service_hours": len(hours),
+        "population_figures": _seed_population(program),
     }
     return County(program, start, end, pathways, agency_infos, infos, counts)
+
+
+#: Riverbend County's residents by group, for the equity report's contact rates. Synthetic, of
+#: a plausible size and mix for a mid-size Midwestern county (about 410,000 people); the source
+#: line says so. Black residents are fewer here than among the people the program meets, as in
+#: many counties, so the contact rate ratio is well above 1.
+DEMO_POPULATION: dict[str, dict[str, int]] = {
+    "race_group": {
+        "white": 295_000,
+        "black": 57_500,
+        "hispanic": 28_700,
+        "asian": 12_300,
+        "american_indian": 1_600,
+        "pacific_islander": 400,
+        "mena": 3_300,
+        "multiple": 11_200,
+    },
+    "sex": {"female": 209_000, "male": 201_000},
+    "age_band": {
+        "under 18": 92_000,
+        "18-25": 41_000,
+        "26-35": 54_000,
+        "36-45": 51_000,
+        "46-55": 49_000,
+        "56-65": 53_000,
+        "66+": 70_000,
+    },
+}
+DEMO_POPULATION_SOURCE = "Synthetic demo figures for Riverbend County (not a real county)"
+
+
+def _seed_population(program: Program) -> int:
+    from pathways.outcomes.population import population_save
+
+    for dimension, residents in DEMO_POPULATION.items():
+        population_save(
+            actor=None,
+            program=program,
+            dimension=dimension,
+            residents=residents,
+            source=DEMO_POPULATION_SOURCE,
+            year=2024,
+        )
+    return len(DEMO_POPULATION)
 
 
 # --- fast inserts ---------------------------------------------------------------------------

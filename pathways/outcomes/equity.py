@@ -60,3 +60,29 @@ def relative_rate(events: int, base: int, ref_events: int, ref_base: int) -> Rel
     se = math.sqrt(1 / a - 1 / n1 + 1 / b - 1 / n2)
     log = math.log(rri)
     return RelativeRate(rri, math.exp(log - Z_95 * se), math.exp(log + Z_95 * se))
+
+
+def rate_ratio(events: int, residents: int, ref_events: int, ref_residents: int) -> RelativeRate:
+    """Contacts per resident of a group against the reference group's, with its 95% interval.
+
+    Contacts are counted events (a person may have several), so they are treated as Poisson
+    counts over the residents as exposure: the standard error of ln(ratio) is
+    sqrt(1/a + 1/b). The window's length is the same for both groups and cancels out."""
+    for name, value in (
+        ("events", events),
+        ("residents", residents),
+        ("ref_events", ref_events),
+        ("ref_residents", ref_residents),
+    ):
+        if value < 0:
+            raise ValueError(f"{name} cannot be negative")
+    if residents == 0 or ref_residents == 0:
+        return RelativeRate(None, None, None, "No population figure for the group.")
+    if ref_events == 0:
+        return RelativeRate(None, None, None, "The reference group's rate is 0.")
+    if events == 0:
+        return RelativeRate(0.0, None, None, "The group's rate is 0; no interval.")
+    ratio = (events / residents) / (ref_events / ref_residents)
+    se = math.sqrt(1 / events + 1 / ref_events)
+    log = math.log(ratio)
+    return RelativeRate(ratio, math.exp(log - Z_95 * se), math.exp(log + Z_95 * se))

@@ -166,3 +166,43 @@ class CostSettings(BaseModel):
 def plain(value: Decimal) -> str:
     """A decimal without trailing zeros: 0.600 -> 0.6, 500.00 -> 500, 85.50 -> 85.5."""
     return format(value.normalize(), "f")
+
+
+#: The groupings population figures are kept for (the equity report's dimensions).
+POPULATION_DIMENSIONS = (
+    ("race_group", "Race and ethnicity"),
+    ("sex", "Sex"),
+    ("age_band", "Age band"),
+)
+MAX_RESIDENTS = 50_000_000  # more people than any county has: a typo
+
+
+class PopulationFigures(BaseModel):
+    """How many people live in the program's area, by group, for one grouping (race and
+    ethnicity, sex or age band): the base of the equity report's contact rates. Entered by the
+    coordinator from a published source (usually the Census Bureau's estimates), with the
+    source and the year it describes. `residents` maps a group's code to its number of
+    residents; a group left out has no figure."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="population_figures"
+    )
+    dimension = models.CharField(max_length=20, choices=POPULATION_DIMENSIONS)
+    residents = models.JSONField(default=dict)
+    source = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField()
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "population figures"
+        verbose_name_plural = "population figures"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "dimension"], name="population_one_per_program_dimension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Population by {self.dimension}: {self.program_id}"

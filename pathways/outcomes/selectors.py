@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Max
 
 from pathways.encounters.models import Encounter
+from pathways.outcomes.models import CostSettings, PopulationFigures
 from pathways.outcomes.suppression import Line, suppress, table_lines
-from pathways.programs.models import Pathway, Program
+from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
 from pathways.referrals.models import Referral, ReferralStatus
 
 
@@ -197,3 +198,23 @@ def rows_behind(db: Any, filters: Any) -> tuple[list[str], list[tuple[Any, ...]]
         params,
     ).fetchall()
     return [label for _, label in ROW_COLUMNS], rows
+
+
+def population_figures(program_id: Any, dimension: str) -> PopulationFigures | None:
+    """The program's residents by group for one grouping of the equity report, if entered."""
+    return PopulationFigures.objects.filter(program_id=program_id, dimension=dimension).first()
+
+
+def report_inputs_stamp(program_id: Any) -> str:
+    """When the program last changed what its reports read besides the records: cost
+    assumptions, population figures, its pathways' configuration (targets and deadlines).
+    Part of a built report's cache key, so a change shows at once."""
+    stamps = [
+        CostSettings.objects.filter(program_id=program_id).aggregate(m=Max("updated_at"))["m"],
+        PopulationFigures.objects.filter(program_id=program_id).aggregate(m=Max("updated_at"))["m"],
+        ProgramPathway.objects.filter(program_id=program_id).aggregate(m=Max("updated_at"))["m"],
+        PathwayConfig.objects.filter(program_pathway__program_id=program_id).aggregate(
+            m=Max("created_at")
+        )["m"],
+    ]
+    return "|".join("" if s is None else s.isoformat() for s in stamps)

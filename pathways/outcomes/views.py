@@ -26,13 +26,18 @@ from pathways.outcomes.costs import (
 )
 from pathways.outcomes.exports import export_response
 from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.population import PopulationForm, population_save
+from pathways.outcomes.population import show_service_errors as show_population_errors
 from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.catalog import CATALOG
+from pathways.outcomes.reports.equity import DIMENSIONS
 from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
 from pathways.outcomes.selectors import (
+    population_figures,
     program_pipeline,
     published_pipeline,
     report_areas,
+    report_inputs_stamp,
     rows_behind,
 )
 from pathways.outcomes.services import record_export, research_export
@@ -97,15 +102,18 @@ def _this_quarter(program: Program, *, suppress_small: bool) -> Report:
         with extract.connect() as db:
             return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
 
-    return _cached(f"quarter|{program.pk}|{quarter.label}|{suppress_small}", build)
+    return _cached(program, f"quarter|{quarter.label}|{suppress_small}", build)
 
 
-def _cached(key: str, build: Callable[[], Report]) -> Report:
-    """A built report, kept until the extract is next refreshed (its figures cannot change
-    before then): the extract's file identity is part of the key. Every viewer of a program
-    with the same suppression gets the same figures, so the key needs no user."""
+def _cached(program: Program, key: str, build: Callable[[], Report]) -> Report:
+    """A built report, kept until the extract is next refreshed or the program changes what
+    else its reports read (costs, population figures, pathway targets): the extract's file
+    identity and that change's time are part of the key. Every viewer of a program with the
+    same suppression gets the same figures, so the key needs no user."""
     stat = extract.path().stat()
-    digest = hashlib.sha256(f"{key}|{stat.st_ino}|{stat.st_mtime_ns}".encode()).hexdigest()
+    inputs = report_inputs_stamp(program.pk)
+    full = f"{program.pk}|{key}|{inputs}|{stat.st_ino}|{stat.st_mtime_ns}"
+    digest = hashlib.sha256(full.encode()).hexdigest()
     report = cache.get(f"pathways-report:{digest}")
     if report is None:
         report = build()
@@ -165,8 +173,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         if fmt == "rows":
             header, rows = rows_behind(db, filters)
         else:
-            key = f"{slug}|{program.pk}|{filters.query_string()}"
-            built = _cached(key, lambda: spec.run(db, filters, as_of=as_of))
+            key = f"{slug}|{filters.query_string()}"
+            built = _cached(program, key, lambda: spec.run(db, filters, as_of=as_of))
     if fmt == "rows":
         record_export(
             actor=request.user,
@@ -262,5 +270,43 @@ def cost_settings(request: HttpRequest) -> HttpResponse:
         request,
         "outcomes/cost_settings.html",
         {"program": program, "settings": current, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*COST_SETTINGS_ROLES)
+def population(request: HttpRequest) -> HttpResponse:
+    """The number of residents of each group, for one grouping (?dimension=), which the equity
+    report compares contacts against; with their source and year."""
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    code = request.GET.get("dimension", "race_group")
+    if code not in DIMENSIONS:
+        raise Http404
+    dimension = DIMENSIONS[code]
+    current = population_figures(program.pk, code)
+    posted = request.POST if request.method == "POST" else None
+    form = PopulationForm(posted, dimension=dimension, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            population_save(actor=request.user, program=program, dimension=code, **form.values())
+        except ValidationError as exc:
+            show_population_errors(form, exc)
+        else:
+            messages.success(
+                request, "Saved. The equity report compares contacts with these figures."
+            )
+            return redirect(f"{request.path}?dimension={code}")
+    return render(
+        request,
+        "outcomes/population.html",
+        {
+            "program": program,
+            "dimension": dimension,
+            "dimensions": DIMENSIONS.values(),
+            "current": current,
+            "form": form,
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -148,6 +148,7 @@ ROUTES: dict[str, Route] = {
     "outcomes:report_index": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
     "outcomes:research": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
     "outcomes:cost_settings": Route({R.COORDINATOR, R.ADMIN}),
+    "outcomes:population": Route({R.COORDINATOR, R.ADMIN}),
     "outcomes:report": Route(
         {R.COORDINATOR, R.ADMIN, R.RESEARCHER}, kwargs=lambda w: {"slug": "funnel"}
     ),

@@ -16,9 +16,11 @@ from typing import Any
 
 import duckdb
 
-from pathways.outcomes.equity import relative_rate
+from pathways.outcomes.equity import RelativeRate, rate_ratio, relative_rate
 from pathways.outcomes.filters import ReportFilters
+from pathways.outcomes.models import PopulationFigures
 from pathways.outcomes.reports.common import publish, rate
+from pathways.outcomes.selectors import population_figures
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Column,
@@ -167,7 +169,11 @@ def build(
     published = publish(values, lines, suppress_small=suppress_small)
 
     sections = []
-    flagged_any = []
+    flagged_any: list[str] = []
+    figures = population_figures(f.program_id, dimension.code)
+    sections.append(
+        _contact_section(raw, published, dimension, labels, reference, figures, flagged_any)
+    )
     for decision in DECISIONS:
         rows = []
         intervals = []
@@ -205,11 +211,7 @@ def build(
                 or published.get((decision.event, reference), Value(0)).hidden
                 or published.get((decision.base, reference), Value(0)).hidden
             )
-            rri = Value(result.rri, Kind.RATIO, hidden=hidden and result.rri is not None)
-            low = Value(result.low, Kind.RATIO, hidden=hidden and result.low is not None)
-            high = Value(result.high, Kind.RATIO, hidden=hidden and result.high is not None)
-            if result.rri is None and not hidden:
-                rri = Value(None, Kind.RATIO, text="–")
+            rri, low, high = _ratio_values(result, hidden)
             flagged = result.flagged and not hidden
             if flagged:
                 flagged_any.append(f"{decision.label}: {label}")
@@ -253,6 +255,115 @@ def build(
         method=METHOD,
         suppressed=suppress_small,
     )
+
+
+def _ratio_values(result: RelativeRate, hidden: bool) -> tuple[Value, Value, Value]:
+    """The index and its interval as Values, hidden with the counts behind them."""
+    rri = Value(result.rri, Kind.RATIO, hidden=hidden and result.rri is not None)
+    low = Value(result.low, Kind.RATIO, hidden=hidden and result.low is not None)
+    high = Value(result.high, Kind.RATIO, hidden=hidden and result.high is not None)
+    if result.rri is None and not hidden:
+        rri = Value(None, Kind.RATIO, text="–")
+    return rri, low, high
+
+
+CONTACT_LABEL = "Contacts per 1,000 residents"
+
+
+def _contact_section(
+    raw: GroupCounts,
+    published: dict[Any, Value],
+    dimension: Dimension,
+    labels: dict[str, str],
+    reference: str,
+    figures: PopulationFigures | None,
+    flagged_any: list[str],
+) -> Section:
+    """The first decision point: who comes into contact at all, per resident of each group
+    (from the coordinator's population figures), against the reference group."""
+    columns = [
+        Column(dimension.label, Kind.TEXT),
+        Column("Residents"),
+        Column("Contacts"),
+        Column("Per 1,000 residents", Kind.RATIO),
+        Column("Rate ratio", Kind.RATIO),
+        Column("95% low", Kind.RATIO),
+        Column("95% high", Kind.RATIO),
+    ]
+    title = f"{CONTACT_LABEL}, by {dimension.label.lower()}"
+    if figures is None:
+        message = (
+            f"No population figures by {dimension.label.lower()} yet: the program office "
+            "enters them (Reports, Population figures) to compare contact rates."
+        )
+        table = Table(title, [Column(dimension.label, Kind.TEXT)], [Row(message, [], key="none")])
+        return Section(CONTACT_LABEL, table, intro=CONTACT_INTRO)
+    residents: dict[str, int] = {g: int(n) for g, n in figures.residents.items()}
+    groups = [g for g, _ in dimension.groups if g in residents or g in raw.groups]
+    groups = [g for g in groups if g != "unknown"]
+    ref_events = raw.counts.get(("contacts", reference), 0)
+    ref_residents = residents.get(reference, 0)
+    ref_hidden = published.get(("contacts", reference), Value(0)).hidden
+    rows: list[Row] = []
+    intervals: list[Interval] = []
+    for group in groups:
+        label = labels.get(group, group)
+        people = residents.get(group)
+        events = published.get(("contacts", group), Value(0))
+        resident_value = Value(people, Kind.COUNT) if people is not None else text("–")
+        per = _per_thousand(events, people)
+        if group == reference:
+            one = Value(1.0, Kind.RATIO) if people else Value(None, Kind.RATIO, text="–")
+            rows.append(
+                Row(
+                    f"{label} (reference)",
+                    [resident_value, events, per, one, *_blank(2)],
+                    key=group,
+                )
+            )
+            intervals.append(Interval(f"{label} (reference)", one, None, None))
+            continue
+        result = rate_ratio(
+            raw.counts.get(("contacts", group), 0), people or 0, ref_events, ref_residents
+        )
+        ratio, low, high = _ratio_values(result, events.hidden or ref_hidden)
+        flagged = result.flagged and not (events.hidden or ref_hidden)
+        if flagged:
+            flagged_any.append(f"{CONTACT_LABEL}: {label}")
+        rows.append(Row(label, [resident_value, events, per, ratio, low, high], flagged, key=group))
+        intervals.append(Interval(label, ratio, low.shown, high.shown, flagged=flagged))
+    total = sum(residents.values())
+    everyone = published[("contacts", "all")]
+    rows.append(
+        Row(
+            "All groups",
+            [Value(total, Kind.COUNT), everyone, _per_thousand(everyone, total), *_blank(3)],
+            key="all",
+        )
+    )
+    table = Table(
+        title,
+        columns,
+        rows,
+        notes=[f"Residents: {figures.source}, {figures.year}."],
+    )
+    chart = ForestPlot(f"{CONTACT_LABEL}: rate ratio with its 95% interval", intervals)
+    return Section(CONTACT_LABEL, table, chart, intro=CONTACT_INTRO)
+
+
+def _per_thousand(contacts: Value, residents: int | None) -> Value:
+    if contacts.hidden:
+        return Value(None, Kind.RATIO, hidden=True)
+    if not residents:
+        return Value(None, Kind.RATIO)
+    return Value(1000 * (contacts.number or 0) / residents, Kind.RATIO)
+
+
+CONTACT_INTRO = (
+    "Who comes into contact with the program at all: contacts in the date range per 1,000 "
+    "residents of each group, from the population figures the program office entered. A person "
+    "with several contacts counts at each."
+)
 
 
 def _blank(n: int) -> list[Value]:
@@ -303,8 +414,13 @@ METHOD = [
     "excludes 1; it shows a difference the data support, not its cause.",
     "Diverted rather than arrested counts contacts that ended in an offer of services against "
     "those that ended in arrest. Arrests are those recorded in Pathways; arrests elsewhere are "
-    "not imported yet. Contact rates against the county's population need population figures "
-    "by group, which Pathways does not hold yet.",
+    "not imported yet.",
+    "Contacts per 1,000 residents: the contacts in the date range divided by the residents "
+    "of each group in the population figures the program office entered (with their source "
+    "and year, shown under the table). The rate ratio is a group's rate divided by the "
+    "reference group's; as contacts are counted events, its 95% interval treats them as "
+    "Poisson counts: the standard error of ln(ratio) is the square root of 1/a + 1/b. The "
+    "length of the date range is the same for every group and cancels out.",
     "Where a group's counts are suppressed (1 to 10), its relative rate and interval are not "
     "shown either. Where everyone in a group reached the decision point, 0.5 is added to each "
     "count for the interval (Haldane-Anscombe), so it is not too narrow.",

@@ -295,3 +295,58 @@ def test_equity_compared_by_sex_against_women(
     assert page.evaluate(OVERFLOW_JS) == []
     shoot(page, "62-report-equity-by-sex")
     assert problems == []
+
+
+def test_coordinator_enters_population_figures_and_sees_contact_rates(
+    county: Any, live_server: Any, browser: Browser
+) -> None:
+    page = open_as(browser, live_server.url, "coordinator", PHONE, at=None)
+    problems = watch(page)
+    page.goto(f"{live_server.url}/program/reports/equity/?{WINDOW}")
+    contact_rates = page.get_by_test_id("section").filter(
+        has=page.get_by_role("heading", name="Contacts per 1,000 residents", level=2)
+    )
+    expect(contact_rates).to_contain_text("No population figures by race and ethnicity yet")
+    page.get_by_test_id("population-link").click()
+    expect(page.get_by_role("heading", name="Population figures", level=1)).to_be_visible()
+    form = page.get_by_test_id("population-form")
+    form.get_by_label("White (not Hispanic)").fill("20000")
+    form.get_by_label("Black or African American (not Hispanic)").fill("-40")
+    form.get_by_label("Source").fill("Census Bureau county estimates, vintage 2024")
+    form.get_by_label("Year the figures describe").fill("2024")
+    form.get_by_role("button", name="Save the figures").click()
+    # refused at the field, with what was typed kept
+    expect(page.locator("#id_g_black-error")).to_have_text("Enter 0 residents or more.")
+    expect(form.get_by_label("White (not Hispanic)")).to_have_value("20000")
+    assert page.evaluate(OVERFLOW_JS) == []
+    shoot(page, "63-population-refused")
+    form.get_by_label("Black or African American (not Hispanic)").fill("5000")
+    form.get_by_role("button", name="Save the figures").click()
+    expect(page.get_by_test_id("last-saved")).to_contain_text("vintage 2024, 2024")
+    page.get_by_role("link", name="Back to the report").click()
+    page.goto(f"{live_server.url}/program/reports/equity/?{WINDOW}")
+    table = contact_rates.get_by_test_id("report-table")
+    # the residents as entered; 55 contacts over 25,000 residents is 2.20 per 1,000. The groups'
+    # own counts are hidden here (one group's is the total less the other's, and the equity
+    # report suppresses all its sections together), and their rates with them: the worked
+    # ratios are in test_population.
+    expect(table.locator('tr[data-key="white"] td').first).to_have_text("20,000")
+    expect(table.locator('tr[data-key="black"] td').first).to_have_text("5,000")
+    expect(table.locator('tr[data-key="all"] td').nth(2)).to_have_text("2.20")
+    shown = {
+        row.key: [v.display() for v in row.values]
+        for row in next(
+            s for s in expected(county, "equity").sections if s.heading.startswith("Contacts per")
+        ).table.rows
+    }
+    for key, values in shown.items():
+        cells = table.locator(f'tr[data-key="{key}"] td')
+        for n, value in enumerate(values):
+            assert cells.nth(n).inner_text().strip().startswith(value), (key, n, value)
+    expect(contact_rates).to_contain_text(
+        "Residents: Census Bureau county estimates, vintage 2024, 2024."
+    )
+    expect(contact_rates.locator("svg[role=img]:visible")).to_be_visible()
+    assert page.evaluate(OVERFLOW_JS) == []
+    shoot(page, "64-report-equity-contact-rates")
+    assert problems == []

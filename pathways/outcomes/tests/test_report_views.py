@@ -200,3 +200,32 @@ def test_a_report_is_built_once_per_refresh_of_the_extract(
     extract.refresh()  # what cron or an old extract does: the new contact counts at once
     assert _row(client.get(URL, WINDOW), "all")[0] == "26"
     assert len(calls) == 2
+
+
+def test_new_cost_or_population_figures_show_at_once(cast: Any, settings: Any) -> None:
+    """A built report is cached until the next refresh, but not past a change of the figures
+    the coordinator enters: the next page uses them."""
+    from pathways.outcomes.costs import cost_settings_save
+    from pathways.outcomes.population import population_save
+    from pathways.outcomes.testing import person
+
+    settings.PATHWAYS_ANALYTICS_MAX_AGE = 300
+    for _ in range(12):
+        contact(cast, who=person(races=["white"], ethnicity="not_hispanic"))
+    client = cast.client_for(cast.coordinator)
+    equity = reverse("outcomes:report", kwargs={"slug": "equity"})
+    assert "No population figures by race" in client.get(equity, WINDOW).content.decode()
+    population_save(
+        actor=cast.coordinator,
+        program=cast.program,
+        dimension="race_group",
+        residents={"white": 12_000},
+        source="County estimates",
+        year=2024,
+    )
+    page = client.get(equity, WINDOW).content.decode()
+    assert "No population figures by race" not in page and "County estimates" in page
+    cost = reverse("outcomes:report", kwargs={"slug": "cost"})
+    assert "placeholder" in client.get(cost, WINDOW).content.decode().lower()
+    cost_settings_save(actor=cast.coordinator, program=cast.program, source_note="Jail budget")
+    assert "Jail budget" in client.get(cost, WINDOW).content.decode()
