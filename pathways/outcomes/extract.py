@@ -40,11 +40,14 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
 FETCH_ROWS = 50_000
+#: The contacts an outcome can be measured from (the outcomes report's index contacts): the
+#: person was offered services (and took or declined them) or was arrested.
+INDEX_DISPOSITIONS = ("referred", "declined", "arrested")
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,8 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        rf.first_sent_at, rf.provider_accepted_at, rf.intake_at, rf.intake_provider_id,
        rf.engaged_at,
        rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral,
-       e.next_contact_at, e.next_overdose_at, e.next_arrest_at
+       e.next_contact_at, e.next_overdose_at, e.next_arrest_at, e.first_contact_at,
+       e.prev_index_at
 FROM (
     SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
              - CASE WHEN strftime(CAST(e.occurred_at AS DATE), '%m%d')
@@ -541,7 +545,15 @@ FROM (
            min(CASE WHEN np.code = 'naloxone_plus' THEN e.occurred_at END) OVER later
              AS next_overdose_at,
            min(CASE WHEN e.disposition = 'arrested' THEN e.occurred_at END) OVER later
-             AS next_arrest_at
+             AS next_arrest_at,
+           -- the person's first contact in the program (new people in the quarterly report)
+           min(e.occurred_at) OVER (PARTITION BY e.program_id, e.person_id) AS first_contact_at,
+           -- the person's last earlier contact that could be an index contact: a contact is
+           -- their first one in a window starting after it (the outcomes report, unfiltered)
+           max(CASE WHEN e.disposition IN {index_dispositions} THEN e.occurred_at END) OVER (
+               PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at, e.encounter_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS prev_index_at
     FROM encounters e JOIN person_facts pf USING (person_id)
     JOIN pathways np ON np.pathway_id = e.pathway_id
     WHERE e.archived_at IS NULL {person_scope}
@@ -576,6 +588,11 @@ WHERE e.archived_at IS NULL
 """
 
 
+def sql_tuple(codes: Sequence[str]) -> str:
+    assert all(c.replace("_", "").isalnum() for c in codes)  # our own codes, never user input
+    return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
+
+
 def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     """Rebuild the facts tables the reports read: whole on a full refresh; otherwise only for
     the contacts touched by what was just copied (the contact itself, one of its referrals or
@@ -587,6 +604,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
             "referral_scope": "",
             "encounter_scope": "",
             "person_scope": "",
+            "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
         }
         db.execute("DROP TABLE IF EXISTS referral_facts")
         db.execute("DROP TABLE IF EXISTS encounter_facts")
@@ -626,6 +644,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         "referral_scope": f"AND r.{affected}",
         "encounter_scope": f"WHERE {affected}",
         "person_scope": f"AND e.{affected}",
+        "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
     }
     db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608
     db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")

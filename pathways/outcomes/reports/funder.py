@@ -175,24 +175,18 @@ def served_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters) -> dict[tuple
     is in the filter's window. Referrals: every referral (not archived) made at a contact in
     the filter, as the referral loop counts them."""
     where, params = f.where("e")
+    # each person's first contact in the program is stored in the facts (extract.py)
     people_sql = f"""
         WITH served AS (
-            SELECT e.person_id, e.pathway
+            SELECT arg_min(e.pathway, (e.occurred_at, e.encounter_id)) AS pathway,
+                   min(e.first_contact_at) AS first_at
             FROM encounter_facts e
             WHERE {where}
-            QUALIFY row_number() OVER (
-                PARTITION BY e.person_id ORDER BY e.occurred_at, e.encounter_id) = 1
-        ),
-        firsts AS (
-            SELECT person_id, min(occurred_at) AS first_at
-            FROM encounter_facts
-            WHERE program_id = $f_program AND person_id IN (SELECT person_id FROM served)
-            GROUP BY person_id
+            GROUP BY e.person_id
         )
-        SELECT coalesce(s.pathway, '{ALL}'), count(*),
-               count(*) FILTER (WHERE fi.first_at >= $f_start)
-        FROM served s JOIN firsts fi USING (person_id)
-        GROUP BY GROUPING SETS ((s.pathway), ())
+        SELECT coalesce(pathway, '{ALL}'), count(*), count(*) FILTER (WHERE first_at >= $f_start)
+        FROM served
+        GROUP BY GROUPING SETS ((pathway), ())
     """  # noqa: S608 (only the filters' own SQL is spliced in)
     referrals_sql = f"""
         SELECT coalesce(e.pathway, '{ALL}'), count(*)

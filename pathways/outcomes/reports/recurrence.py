@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from pathways.outcomes.extract import INDEX_DISPOSITIONS, sql_tuple
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
 from pathways.outcomes.suppression import SMALL_MAX, Line
@@ -100,13 +101,21 @@ class Recurrence:
 
 
 def recurrence_counts(
-    db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    as_of: dt.datetime,
+    *,
+    force_grouped: bool = False,
 ) -> Recurrence:
+    """The grouped survival rows of every measure for the people whose index contact (their
+    first contact offered services or arrested) is in the filter. `force_grouped` takes the
+    per-person path even where the stored earlier-contact column would do (tests compare
+    the two)."""
     where, params = f.where()
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     params["horizon"] = HORIZON_DAYS
-    # each contact's next contact, overdose and arrest are stored in the facts (extract.py):
-    # one grouped pass finds every person's index contact with them
+    # each contact's next contact, overdose and arrest are stored in the facts (extract.py),
+    # so the index contacts carry everything the curves need
     nexts = ", ".join(f"next_{m.code}_at := next_{m.code}_at" for m in MEASURES)
     events = ", ".join(
         f"CASE WHEN s.next_{m.code}_at <= least(s.occurred_at + to_days($horizon), $as_of) "
@@ -115,17 +124,26 @@ def recurrence_counts(
         for m in MEASURES
     )
     days = " ".join(f"WHEN '{m.code}' THEN {m.code}_day" for m in MEASURES)
-    sql = f"""
-        WITH idx AS (
-            SELECT person_id,
-                   arg_min(struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts}),
-                           (occurred_at, encounter_id)) AS s
+    qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
+    record = f"struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts})"
+    if f.agency is None and not f.area and f.pathway is None and not force_grouped:
+        # each contact stores the person's last earlier possible index contact (extract.py):
+        # their first one in the window is the one with none since the window began
+        index = f"""
+            SELECT {record} AS s
             FROM encounter_facts
-            WHERE {where}
-              AND disposition IN ('referred', 'declined', 'arrested')
-              AND occurred_at <= $as_of
+            WHERE {where} AND {qualifying}
+              AND (prev_index_at IS NULL OR prev_index_at < $f_start)
+        """  # noqa: S608
+    else:  # the first contact matching the agency, area or pathway: found per person
+        index = f"""
+            SELECT arg_min({record}, (occurred_at, encounter_id)) AS s
+            FROM encounter_facts
+            WHERE {where} AND {qualifying}
             GROUP BY person_id
-        ),
+        """  # noqa: S608
+    sql = f"""
+        WITH idx AS ({index}),
         followed AS (
             SELECT CASE WHEN s.arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp,
                    least($horizon, CAST(floor(epoch($as_of - s.occurred_at) / 86400)

@@ -279,3 +279,36 @@ def test_an_overdose_count_is_hidden_when_it_gives_a_small_difference_away(cast:
     assert list(_row(report, 1, DIVERTED).values()) == ["26", "*", "*", "*", "*"]
     assert _chart(report, 0).series[0].label == "Offered services instead of arrest"
     assert _chart(report, 1).series == []
+
+
+def test_stored_earlier_contact_gives_the_per_person_answer(county: Any) -> None:
+    """Without an agency, area or pathway filter the index contacts are found from the column
+    each contact stores (the person's last earlier possible index contact); the per-person
+    path gives the same rows for every window, ties at one moment included."""
+    e = person()
+    contact(county, who=e, at=T0 + 20 * DAY, disposition="arrested")
+    contact(county, who=e, at=T0 + 20 * DAY, disposition="referred")  # the same moment
+    contact(county, who=e, at=T0 + 60 * DAY, disposition="declined")
+    extract.refresh()
+    windows = [
+        {},
+        {"start": dt.date(2026, 3, 10)},
+        {"start": dt.date(2026, 3, 23)},
+        {"start": dt.date(2026, 4, 1), "end": dt.date(2026, 5, 31)},
+        {"end": dt.date(2026, 3, 1)},
+    ]
+    with extract.connect() as db:
+        for window in windows:
+            f = _filters(county, **window)
+            fast = recurrence.recurrence_counts(db, f, AS_OF).rows
+            grouped = recurrence.recurrence_counts(db, f, AS_OF, force_grouped=True).rows
+            assert fast == grouped, window
+        # the tie counts once: E is one person in the window that starts with the tie
+        only_e = _filters(county, start=dt.date(2026, 3, 22), end=dt.date(2026, 3, 22))
+        rows = recurrence.recurrence_counts(db, only_e, AS_OF).rows
+        people = sum(e + c for g in recurrence.GROUPS for e, c in _counts(rows[(g, "contact")]))
+        assert people == 1
+
+
+def _counts(rows: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    return [(events, censored) for _, events, censored in rows]
