@@ -35,14 +35,7 @@ class RelativeRate:
 def relative_rate(events: int, base: int, ref_events: int, ref_base: int) -> RelativeRate:
     """The RRI of a group (events of base) against the reference group (ref_events of ref_base),
     with its 95% interval."""
-    for name, value in (
-        ("events", events),
-        ("base", base),
-        ("ref_events", ref_events),
-        ("ref_base", ref_base),
-    ):
-        if value < 0:
-            raise ValueError(f"{name} cannot be negative")
+    _not_negative(events=events, base=base, ref_events=ref_events, ref_base=ref_base)
     if events > base or ref_events > ref_base:
         raise ValueError("events cannot exceed the base they are counted from")
     if base == 0 or ref_base == 0:
@@ -68,14 +61,9 @@ def rate_ratio(events: int, residents: int, ref_events: int, ref_residents: int)
     Contacts are counted events (a person may have several), so they are treated as Poisson
     counts over the residents as exposure: the standard error of ln(ratio) is
     sqrt(1/a + 1/b). The window's length is the same for both groups and cancels out."""
-    for name, value in (
-        ("events", events),
-        ("residents", residents),
-        ("ref_events", ref_events),
-        ("ref_residents", ref_residents),
-    ):
-        if value < 0:
-            raise ValueError(f"{name} cannot be negative")
+    _not_negative(
+        events=events, residents=residents, ref_events=ref_events, ref_residents=ref_residents
+    )
     if residents == 0 or ref_residents == 0:
         return RelativeRate(None, None, None, "No population figure for the group.")
     if ref_events == 0:
@@ -86,3 +74,9 @@ def rate_ratio(events: int, residents: int, ref_events: int, ref_residents: int)
     se = math.sqrt(1 / events + 1 / ref_events)
     log = math.log(ratio)
     return RelativeRate(ratio, math.exp(log - Z_95 * se), math.exp(log + Z_95 * se))
+
+
+def _not_negative(**counts: int) -> None:
+    for name, value in counts.items():
+        if value < 0:
+            raise ValueError(f"{name} cannot be negative")

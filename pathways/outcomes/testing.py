@@ -9,6 +9,7 @@ from typing import Any
 
 from pathways.encounters.factories import EncounterFactory
 from pathways.encounters.models import Encounter
+from pathways.outcomes.filters import ReportFilters
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
 from pathways.programs.models import Pathway
@@ -16,6 +17,18 @@ from pathways.referrals.models import Referral, ReferralStatusChange
 
 #: A fixed moment the report tests count from (UTC).
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+def report_filters(cast: Any, **overrides: Any) -> ReportFilters:
+    """The cast's program over 2026 (T0's year), with any filter overridden."""
+    values: dict[str, Any] = {
+        "program_id": cast.program.pk,
+        "time_zone": cast.program.time_zone,
+        "start": dt.date(2026, 1, 1),
+        "end": dt.date(2026, 12, 31),
+    }
+    values.update(overrides)
+    return ReportFilters(**values)
 
 
 def person(**fields: Any) -> Person:

@@ -25,11 +25,10 @@ from pathways.outcomes.costs import (
     cost_settings_save,
     show_service_errors,
 )
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.models import PLACEHOLDERS, CostSettings
 from pathways.outcomes.reports import cost
 from pathways.outcomes.tables import Report, Value
-from pathways.outcomes.testing import T0, contact
+from pathways.outcomes.testing import T0, contact, report_filters
 from pathways.programs.models import Pathway
 
 AS_OF = T0 + dt.timedelta(days=30)
@@ -56,22 +55,11 @@ ASSUMED: dict[str, Any] = {
 }
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 def _build(cast: Any, *, suppress_small: bool = True, **overrides: Any) -> Report:
     extract.refresh()
     with extract.connect() as db:
         return cost.build(
-            db, _filters(cast, **overrides), as_of=AS_OF, suppress_small=suppress_small
+            db, report_filters(cast, **overrides), as_of=AS_OF, suppress_small=suppress_small
         )
 
 

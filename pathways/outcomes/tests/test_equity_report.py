@@ -3,7 +3,6 @@ here, the reference group and the form's refusals."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -11,26 +10,14 @@ import pytest
 from django.urls import reverse
 
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import equity
-from pathways.outcomes.testing import T0, contact, person
-
-
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
+from pathways.outcomes.testing import T0, contact, person, report_filters
 
 
 def _report(cast: Any, **overrides: Any) -> Any:
     extract.refresh()
     with extract.connect() as db:
-        return equity.build(db, _filters(cast, **overrides), as_of=T0, suppress_small=False)
+        return equity.build(db, report_filters(cast, **overrides), as_of=T0, suppress_small=False)
 
 
 def _section(report: Any, heading: str) -> dict[str, Any]:
@@ -55,7 +42,7 @@ def county(cast: Any) -> Any:
 def test_counts_by_group_at_each_stage(county: Any) -> None:
     extract.refresh()
     with extract.connect() as db:
-        raw = equity.group_counts(db, _filters(county), equity.DIMENSIONS["race_group"])
+        raw = equity.group_counts(db, report_filters(county), equity.DIMENSIONS["race_group"])
     assert raw.groups == ["white", "black"]
     assert raw.counts[("contacts", "black")] == 28
     assert raw.counts[("offered", "black")] == 20
@@ -113,7 +100,7 @@ def test_published_report_hides_small_groups_and_their_index(cast: Any) -> None:
         contact(cast, who=person(races=["asian"], ethnicity="not_hispanic"))
     extract.refresh()
     with extract.connect() as db:
-        report = equity.build(db, _filters(cast), as_of=T0, suppress_small=True)
+        report = equity.build(db, report_filters(cast), as_of=T0, suppress_small=True)
     offered = _section(report, "Offered services")
     asian = offered["asian"]
     assert asian.values[0].hidden and asian.values[1].hidden

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import funnel
-from pathways.outcomes.testing import T0, contact
+from pathways.outcomes.testing import T0, contact, report_filters
 from pathways.programs.models import Pathway
 
 H = 1.0
@@ -18,21 +17,10 @@ DAY = 24.0
 AS_OF = T0 + dt.timedelta(days=200)
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 def _counts(cast: Any, **overrides: Any) -> funnel.FunnelCounts:
     extract.refresh()
     with extract.connect() as db:
-        return funnel.funnel_counts(db, _filters(cast, **overrides), AS_OF)
+        return funnel.funnel_counts(db, report_filters(cast, **overrides), AS_OF)
 
 
 @pytest.fixture
@@ -80,7 +68,7 @@ def test_retention_waits_until_it_can_be_judged(county: Any) -> None:
     extract.refresh()
     soon = T0 + dt.timedelta(days=40)  # 30 days are up for all; 90 days for none
     with extract.connect() as db:
-        raw = funnel.funnel_counts(db, _filters(county), soon)
+        raw = funnel.funnel_counts(db, report_filters(county), soon)
     assert raw.counts[("all", "retained_30")] == 3
     assert raw.counts[("all", "retained_90")] == 0
 
@@ -112,8 +100,8 @@ def test_published_report_hides_a_small_drop_between_stages(cast: Any) -> None:
         contact(cast, disposition="information")  # 5 not offered: a small count
     extract.refresh()
     with extract.connect() as db:
-        report = funnel.build(db, _filters(cast), as_of=AS_OF, suppress_small=True)
-        exact = funnel.build(db, _filters(cast), as_of=AS_OF, suppress_small=False)
+        report = funnel.build(db, report_filters(cast), as_of=AS_OF, suppress_small=True)
+        exact = funnel.build(db, report_filters(cast), as_of=AS_OF, suppress_small=False)
     row = next(r for r in report.sections[0].table.rows if r.key == "all")
     shown = {
         c.label: v for c, v in zip(report.sections[0].table.columns[1:], row.values, strict=True)

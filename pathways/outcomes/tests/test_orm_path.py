@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import equity, funnel, orm, treatment
-from pathways.outcomes.testing import T0, contact, person, walk
+from pathways.outcomes.testing import T0, contact, person, report_filters, walk
 
 AS_OF = T0 + dt.timedelta(days=120)
 
@@ -50,22 +49,11 @@ def county(cast: Any) -> Any:
     return cast
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 @pytest.mark.parametrize("overrides", [{}, {"area": ""}, {"agency": "b"}])
 def test_funnel_agrees(county: Any, overrides: dict[str, Any]) -> None:
     if overrides.get("agency"):
         overrides = {"agency": county.police_b}
-    f = _filters(county, **overrides)
+    f = report_filters(county, **overrides)
     extract.refresh()
     with extract.connect() as db:
         columnar = funnel.funnel_counts(db, f, AS_OF)
@@ -79,7 +67,7 @@ def test_funnel_agrees(county: Any, overrides: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("compare", ["race_group", "sex", "age_band"])
 def test_equity_agrees(county: Any, compare: str) -> None:
-    f = _filters(county, compare=compare)
+    f = report_filters(county, compare=compare)
     extract.refresh()
     with extract.connect() as db:
         columnar = equity.group_counts(db, f, equity.DIMENSIONS[compare])
@@ -88,7 +76,7 @@ def test_equity_agrees(county: Any, compare: str) -> None:
 
 
 def test_time_to_treatment_agrees(county: Any) -> None:
-    f = _filters(county)
+    f = report_filters(county)
     extract.refresh()
     with extract.connect() as db:
         columnar = treatment.treatment_times(db, f, treatment.targets(county.program.pk))

@@ -4,7 +4,6 @@ here; the coordinator's form and service, their refusals, the audit and who may 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -17,11 +16,10 @@ from pathways.accounts.testing import verified_client
 from pathways.audit.models import AuditEvent
 from pathways.outcomes import extract
 from pathways.outcomes.equity import rate_ratio
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.models import PopulationFigures
 from pathways.outcomes.population import population_save
 from pathways.outcomes.reports import equity
-from pathways.outcomes.testing import T0, contact, person
+from pathways.outcomes.testing import T0, contact, person, report_filters
 from pathways.programs.factories import ProgramFactory
 
 CONTACT = "Contacts per 1,000 residents"
@@ -29,22 +27,11 @@ SOURCE = "U.S. Census Bureau, county population estimates by characteristics, vi
 URL = reverse("outcomes:population")
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 def _report(cast: Any, *, suppress_small: bool = False, **overrides: Any) -> Any:
     extract.refresh()
     with extract.connect() as db:
         return equity.build(
-            db, _filters(cast, **overrides), as_of=T0, suppress_small=suppress_small
+            db, report_filters(cast, **overrides), as_of=T0, suppress_small=suppress_small
         )
 
 

@@ -10,11 +10,10 @@ import pytest
 
 from pathways.encounters.models import Encounter
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import recurrence
 from pathways.outcomes.reports.recurrence import ARRESTED, DIVERTED
 from pathways.outcomes.tables import Report, Row, StepChart
-from pathways.outcomes.testing import T0, contact, person
+from pathways.outcomes.testing import T0, contact, person, report_filters
 from pathways.programs.factories import ProgramFactory
 from pathways.programs.models import Pathway
 
@@ -22,29 +21,20 @@ DAY = dt.timedelta(days=1)
 AS_OF = T0 + 200 * DAY
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 def _rows(
     cast: Any, as_of: dt.datetime = AS_OF, **overrides: Any
 ) -> dict[tuple[str, str], list[tuple[float, int, int]]]:
     extract.refresh()
     with extract.connect() as db:
-        return recurrence.recurrence_counts(db, _filters(cast, **overrides), as_of).rows
+        return recurrence.recurrence_counts(db, report_filters(cast, **overrides), as_of).rows
 
 
 def _report(cast: Any, *, as_of: dt.datetime, suppress_small: bool) -> Report:
     extract.refresh()
     with extract.connect() as db:
-        return recurrence.build(db, _filters(cast), as_of=as_of, suppress_small=suppress_small)
+        return recurrence.build(
+            db, report_filters(cast), as_of=as_of, suppress_small=suppress_small
+        )
 
 
 def _row(report: Report, section: int, key: str) -> dict[str, str]:
@@ -104,7 +94,7 @@ def test_grouped_days_per_group_and_measure(county: Any) -> None:
 def test_kaplan_meier_points_by_hand(county: Any) -> None:
     extract.refresh()
     with extract.connect() as db:
-        raw = recurrence.recurrence_counts(db, _filters(county), AS_OF)
+        raw = recurrence.recurrence_counts(db, report_filters(county), AS_OF)
     contact_curve = raw.summary(DIVERTED, "contact").curve
     # 3 at risk; day 1: 1 - 1/3 = 2/3; day 30: 2 at risk, 2/3 * (1 - 1/2) = 1/3
     assert [t for t, _ in contact_curve] == [1, 30]
@@ -299,12 +289,12 @@ def test_stored_earlier_contact_gives_the_per_person_answer(county: Any) -> None
     ]
     with extract.connect() as db:
         for window in windows:
-            f = _filters(county, **window)
+            f = report_filters(county, **window)
             fast = recurrence.recurrence_counts(db, f, AS_OF).rows
             grouped = recurrence.recurrence_counts(db, f, AS_OF, force_grouped=True).rows
             assert fast == grouped, window
         # the tie counts once: E is one person in the window that starts with the tie
-        only_e = _filters(county, start=dt.date(2026, 3, 22), end=dt.date(2026, 3, 22))
+        only_e = report_filters(county, start=dt.date(2026, 3, 22), end=dt.date(2026, 3, 22))
         rows = recurrence.recurrence_counts(db, only_e, AS_OF).rows
         people = sum(e + c for g in recurrence.GROUPS for e, c in _counts(rows[(g, "contact")]))
         assert people == 1

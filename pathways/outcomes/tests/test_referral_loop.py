@@ -12,10 +12,9 @@ from pathways.directory.factories import ServiceFactory
 from pathways.directory.models import ServiceType
 from pathways.encounters.models import Encounter
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import referral_loop
 from pathways.outcomes.tables import Report, Value
-from pathways.outcomes.testing import T0, contact, walk
+from pathways.outcomes.testing import T0, contact, report_filters, walk
 from pathways.people.models import Person
 from pathways.programs.models import ProgramPathway
 from pathways.programs.services import pathway_config_save
@@ -25,24 +24,13 @@ AS_OF = T0 + dt.timedelta(days=200)
 RESPONSES, DECLINES, STUCK, CAPACITY = range(4)
 
 
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
-
-
 def _report(
     cast: Any, *, as_of: dt.datetime = AS_OF, suppress_small: bool = False, **overrides: Any
 ) -> Report:
     extract.refresh()
     with extract.connect() as db:
         return referral_loop.build(
-            db, _filters(cast, **overrides), as_of=as_of, suppress_small=suppress_small
+            db, report_filters(cast, **overrides), as_of=as_of, suppress_small=suppress_small
         )
 
 

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 
 from pathways.outcomes import extract
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import treatment
-from pathways.outcomes.testing import T0, contact, walk
-
-
-def _filters(cast: Any, **overrides: Any) -> ReportFilters:
-    values: dict[str, Any] = {
-        "program_id": cast.program.pk,
-        "time_zone": cast.program.time_zone,
-        "start": dt.date(2026, 1, 1),
-        "end": dt.date(2026, 12, 31),
-    }
-    values.update(overrides)
-    return ReportFilters(**values)
+from pathways.outcomes.testing import T0, contact, report_filters, walk
 
 
 @pytest.fixture
@@ -38,7 +25,9 @@ def county(cast: Any) -> Any:
 def _times(cast: Any) -> treatment.TreatmentTimes:
     extract.refresh()
     with extract.connect() as db:
-        return treatment.treatment_times(db, _filters(cast), treatment.targets(cast.program.pk))
+        return treatment.treatment_times(
+            db, report_filters(cast), treatment.targets(cast.program.pk)
+        )
 
 
 def test_percentiles_and_share_within_target_by_pathway(county: Any) -> None:
@@ -94,7 +83,7 @@ def test_configured_target_is_used(cast: Any) -> None:
 def test_published_report_hides_small_groups(county: Any) -> None:
     extract.refresh()
     with extract.connect() as db:
-        report = treatment.build(db, _filters(county), as_of=T0, suppress_small=True)
+        report = treatment.build(db, report_filters(county), as_of=T0, suppress_small=True)
     by_pathway = next(s for s in report.sections if s.heading == "By pathway").table
     sr = next(r for r in by_pathway.rows if r.key == "self_referral")
     assert sr.values[0].hidden  # 2 contacts
