@@ -417,15 +417,12 @@ def refresh(*, full: bool = False) -> RefreshResult:
                 work.unlink()
                 db = duckdb.connect(str(work))
                 rebuild = True
-            # one transaction: the work file is written (and synced) once, not per statement
-            db.execute("BEGIN TRANSACTION")
             if rebuild:
                 _create(db)
                 _set_meta(db, "schema", SCHEMA_VERSION)
             rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
             _refresh_facts(db, full=rebuild)
             _set_meta(db, "refreshed_at", clock.now().isoformat())
-            db.execute("COMMIT")
             db.execute("CHECKPOINT")
         finally:
             db.close()
