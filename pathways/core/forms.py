@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.widgets import Input
 
 _CLASS_FOR_WIDGET: list[tuple[type[forms.Widget], str]] = [
@@ -76,3 +77,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def show_service_errors(form: forms.Form, error: ValidationError, *, prefix: str = "") -> None:
+    """Put a service's refusal on the form: each message at the field the service named (or
+    that name with `prefix`, for fields a form builds per item), the others at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        field = name if name in form.fields else f"{prefix}{name}"
+        form.add_error(field if field in form.fields else None, messages)

@@ -298,15 +298,6 @@ class CostSettingsForm(Form):
         return {name: self.cleaned_data[name] for name in FIELDS}
 
 
-def show_service_errors(form: CostSettingsForm, error: ValidationError) -> None:
-    """Put a refusal of `cost_settings_save` on the form, each message at its field."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
-
-
 # --- the write -----------------------------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ from pathways.programs.models import Program
 SOURCE_MAX = 300
 FIRST_YEAR = 1990
 FIELDS = ("residents", "source", "year")
+#: The form's field for a group's number (its code is what `population_save` names).
+GROUP_PREFIX = "g_"
 
 
 def census_groups(dimension: Dimension) -> list[tuple[str, str]]:
@@ -52,12 +54,12 @@ class PopulationForm(Form):
         initial: dict[str, Any] = {}
         if current is not None:
             initial = {"source": current.source, "year": current.year}
-            initial.update({f"g_{k}": v for k, v in current.residents.items()})
+            initial.update({f"{GROUP_PREFIX}{k}": v for k, v in current.residents.items()})
         super().__init__(data, initial=initial)
         self.dimension = dimension
         self.group_names: list[str] = []
         for value, label in census_groups(dimension):
-            name = f"g_{value}"
+            name = f"{GROUP_PREFIX}{value}"
             self.fields[name] = forms.IntegerField(
                 label=label,
                 required=False,
@@ -75,7 +77,7 @@ class PopulationForm(Form):
 
     def values(self) -> dict[str, Any]:
         residents = {
-            name[2:]: self.cleaned_data[name]
+            name.removeprefix(GROUP_PREFIX): self.cleaned_data[name]
             for name in self.group_names
             if self.cleaned_data.get(name) is not None
         }
@@ -84,16 +86,6 @@ class PopulationForm(Form):
             "source": self.cleaned_data["source"],
             "year": self.cleaned_data["year"],
         }
-
-
-def show_service_errors(form: PopulationForm, error: ValidationError) -> None:
-    """Put a refusal of `population_save` on the form, each message at its field."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        field = name if name in form.fields else f"g_{name}"
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def _problems(dimension: Dimension, residents: Any, source: Any, year: Any) -> dict[str, str]:

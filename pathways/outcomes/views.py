@@ -16,18 +16,17 @@ from pathways.accounts.selectors import has_role
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.core.exports import csv_response
+from pathways.core.forms import show_service_errors
 from pathways.outcomes import extract
 from pathways.outcomes.charts import render_svg
 from pathways.outcomes.costs import (
     CostSettingsForm,
     cost_settings_for,
     cost_settings_save,
-    show_service_errors,
 )
 from pathways.outcomes.exports import export_response
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.population import PopulationForm, population_save
-from pathways.outcomes.population import show_service_errors as show_population_errors
+from pathways.outcomes.population import GROUP_PREFIX, PopulationForm, population_save
 from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.reports.equity import DIMENSIONS
@@ -292,7 +291,7 @@ def population(request: HttpRequest) -> HttpResponse:
         try:
             population_save(actor=request.user, program=program, dimension=code, **form.values())
         except ValidationError as exc:
-            show_population_errors(form, exc)
+            show_service_errors(form, exc, prefix=GROUP_PREFIX)
         else:
             messages.success(
                 request, "Saved. The equity report compares contacts with these figures."

@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from pathways.audit.models import AuditEvent
+from pathways.core.forms import show_service_errors
 from pathways.outcomes import extract
 from pathways.outcomes.costs import (
     FIELDS,
@@ -23,7 +24,6 @@ from pathways.outcomes.costs import (
     CostSettingsForm,
     cost_settings_for,
     cost_settings_save,
-    show_service_errors,
 )
 from pathways.outcomes.models import PLACEHOLDERS, CostSettings
 from pathways.outcomes.reports import cost
