@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pathways.followups",
     "pathways.consent",
     "pathways.outcomes",
+    "pathways.linkage",
     "pathways.demo",
     "axes",
     "csp",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("worklist/", include("pathways.followups.urls")),
     path("people/", include("pathways.people.urls")),
     path("program/", include("pathways.outcomes.urls")),
+    path("program/records/", include("pathways.linkage.urls")),
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
     path("consent/", include("pathways.consent.urls")),

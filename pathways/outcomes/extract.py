@@ -36,11 +36,12 @@ from pathways.accounts.models import Agency
 from pathways.core import clock
 from pathways.directory.models import Service
 from pathways.encounters.models import EligibilityReview, Encounter
+from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
 from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -48,6 +49,9 @@ FETCH_ROWS = 50_000
 #: The contacts an outcome can be measured from (the outcomes report's index contacts): the
 #: person was offered services (and took or declined them) or was arrested.
 INDEX_DISPOSITIONS = ("referred", "declined", "arrested")
+#: An imported arrest this close to one recorded before it (a contact ending in arrest, or another
+#: imported record, of the same person) is the same arrest seen twice: an arrest and its booking.
+SAME_ARREST = "INTERVAL 1 DAY"
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,27 @@ MIRRORS: tuple[Mirror, ...] = (
             Col("status_changed_at", "status_changed_at", TS),
             Col("intake_at", "intake_at", TS),
             Col("created_at", "created_at", TS),
+            Col("archived_at", "archived_at", TS),
+            Col("updated_at", "updated_at", TS),
+        ),
+        incremental=True,
+    ),
+    Mirror(
+        "arrests",
+        ArrestRecord,
+        "arrest_id",
+        (
+            Col("arrest_id", "id", U),
+            Col("program_id", "program", U),
+            Col("person_id", "person", U),
+            Col("agency_id", "agency", U),
+            Col("occurred_at", "arrested_at", TS),
+            Col("area", "area", T),
+            Col("charge_level", "charge_level", T),
+            Col("date_of_birth", "date_of_birth", D),
+            Col("sex", "sex", T),
+            Col("race", "race", T),
+            Col("ethnicity", "ethnicity", T),
             Col("archived_at", "archived_at", TS),
             Col("updated_at", "updated_at", TS),
         ),
@@ -475,6 +500,55 @@ SELECT person_id, sex, date_of_birth, postal_code,
          ELSE json_extract_string(races, '$[0]')
        END AS race_group
 FROM people;
+CREATE MACRO age_at(born, moment) AS
+    date_diff('year', born, CAST(moment AS DATE))
+    - CASE WHEN strftime(CAST(moment AS DATE), '%m%d') < strftime(born, '%m%d')
+      THEN 1 ELSE 0 END;
+CREATE MACRO age_band(age) AS
+    CASE
+      WHEN age IS NULL THEN 'unknown'
+      WHEN age < 18 THEN 'under 18'
+      WHEN age <= 25 THEN '18-25'
+      WHEN age <= 35 THEN '26-35'
+      WHEN age <= 45 THEN '36-45'
+      WHEN age <= 55 THEN '46-55'
+      WHEN age <= 65 THEN '56-65'
+      ELSE '66+'
+    END;
+"""
+
+#: One row per imported arrest, with the person's groups (the linked person's, else the
+#: record's own) and whether it counts: not the same arrest as one recorded before it
+#: (SAME_ARREST). Rebuilt whole at each refresh.
+ARREST_FACTS = """
+SELECT a.arrest_id, a.program_id, a.person_id, a.agency_id, a.area, a.occurred_at,
+       CAST(NULL AS VARCHAR) AS pathway,
+       coalesce(pf.sex, a.sex) AS sex,
+       coalesce(pf.race_group, CASE
+         WHEN a.ethnicity = 'hispanic' THEN 'hispanic'
+         WHEN coalesce(a.race, '') = '' THEN 'unknown'
+         ELSE a.race
+       END) AS race_group,
+       age_band(age_at(CASE WHEN pf.person_id IS NULL THEN a.date_of_birth
+                            ELSE pf.date_of_birth END, a.occurred_at)) AS age_band,
+       a.charge_level IN {divertible_levels} AS divertible,
+       NOT EXISTS (
+           SELECT 1 FROM encounters e
+           WHERE e.person_id = a.person_id AND e.program_id = a.program_id
+             AND e.archived_at IS NULL AND e.disposition = 'arrested'
+             AND e.occurred_at BETWEEN a.occurred_at - {same_arrest}
+                                   AND a.occurred_at + {same_arrest}
+       ) AND NOT EXISTS (
+           SELECT 1 FROM arrests b
+           WHERE b.person_id = a.person_id AND b.program_id = a.program_id
+             AND b.archived_at IS NULL
+             AND (b.occurred_at < a.occurred_at
+                  OR (b.occurred_at = a.occurred_at AND b.arrest_id < a.arrest_id))
+             AND b.occurred_at >= a.occurred_at - {same_arrest}
+       ) AS counted
+FROM arrests a
+LEFT JOIN person_facts pf USING (person_id)
+WHERE a.archived_at IS NULL
 """
 
 #: One row per referral with the time each milestone was first reached (the facts tables are
@@ -510,16 +584,7 @@ WHERE r.archived_at IS NULL {referral_scope}
 ENCOUNTER_FACTS = """
 SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurred_at,
        e.call_source, e.disposition, p.code AS pathway, pf.sex, pf.race_group,
-       CASE
-         WHEN e.age IS NULL THEN 'unknown'
-         WHEN e.age < 18 THEN 'under 18'
-         WHEN e.age <= 25 THEN '18-25'
-         WHEN e.age <= 35 THEN '26-35'
-         WHEN e.age <= 45 THEN '36-45'
-         WHEN e.age <= 55 THEN '46-55'
-         WHEN e.age <= 65 THEN '56-65'
-         ELSE '66+'
-       END AS age_band,
+       age_band(e.age) AS age_band,
        CASE
          WHEN rv.decision IS NOT NULL THEN rv.decision = 'eligible'
          ELSE e.eligibility_outcome IN ('', 'eligible')
@@ -533,27 +598,34 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        e.next_contact_at, e.next_overdose_at, e.next_arrest_at, e.first_contact_at,
        e.prev_index_at
 FROM (
-    SELECT e.*, date_diff('year', pf.date_of_birth, CAST(e.occurred_at AS DATE))
-             - CASE WHEN strftime(CAST(e.occurred_at AS DATE), '%m%d')
-                         < strftime(pf.date_of_birth, '%m%d') THEN 1 ELSE 0 END AS age,
-           -- the person's next contact, overdose response and arrest in the program, strictly
-           -- later (the outcomes report's events)
-           min(e.occurred_at) OVER later AS next_contact_at,
-           min(CASE WHEN np.code = 'naloxone_plus' THEN e.occurred_at END) OVER later
-             AS next_overdose_at,
+    SELECT e.*, age_at(pf.date_of_birth, e.occurred_at) AS age,
+           -- the person's next contact, overdose response and arrest (at a contact, or in
+           -- the imported records), strictly later (the outcomes report's events)
+           min(CASE WHEN e.is_contact THEN e.occurred_at END) OVER later AS next_contact_at,
+           min(CASE WHEN e.overdose THEN e.occurred_at END) OVER later AS next_overdose_at,
            min(CASE WHEN e.disposition = 'arrested' THEN e.occurred_at END) OVER later
              AS next_arrest_at,
            -- the person's first contact in the program (new people in the quarterly report)
-           min(e.occurred_at) OVER (PARTITION BY e.program_id, e.person_id) AS first_contact_at,
+           min(CASE WHEN e.is_contact THEN e.occurred_at END)
+             OVER (PARTITION BY e.program_id, e.person_id) AS first_contact_at,
            -- the person's last earlier contact that could be an index contact: a contact is
            -- their first one in a window starting after it (the outcomes report, unfiltered)
-           max(CASE WHEN e.disposition IN {index_dispositions} THEN e.occurred_at END) OVER (
+           max(CASE WHEN e.is_contact AND e.disposition IN {index_dispositions}
+                    THEN e.occurred_at END) OVER (
                PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at, e.encounter_id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
            ) AS prev_index_at
-    FROM encounters e JOIN person_facts pf USING (person_id)
-    JOIN pathways np ON np.pathway_id = e.pathway_id
-    WHERE e.archived_at IS NULL {person_scope}
+    FROM (
+        SELECT e.*, TRUE AS is_contact, np.code = 'naloxone_plus' AS overdose
+        FROM encounters e JOIN pathways np ON np.pathway_id = e.pathway_id
+        WHERE e.archived_at IS NULL {person_scope}
+        UNION ALL BY NAME
+        -- the person's imported arrests, as events only
+        SELECT a.program_id, a.person_id, a.occurred_at, 'arrested' AS disposition,
+               FALSE AS is_contact, FALSE AS overdose
+        FROM arrest_facts a
+        WHERE a.counted AND a.person_id IS NOT NULL {arrest_scope}
+    ) e JOIN person_facts pf USING (person_id)
     WINDOW later AS (
         PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at
         RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING
@@ -581,7 +653,7 @@ LEFT JOIN (
              AS retained_90
     FROM referral_facts {encounter_scope} GROUP BY encounter_id
 ) rf USING (encounter_id)
-WHERE e.archived_at IS NULL
+WHERE e.is_contact
 """
 
 
@@ -593,14 +665,24 @@ def sql_tuple(codes: Sequence[str]) -> str:
 def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     """Rebuild the facts tables the reports read: whole on a full refresh; otherwise only for
     the contacts touched by what was just copied (the contact itself, one of its referrals or
-    their histories, its person, a supervisor's review). A service's type is copied whole each
-    time but reaches the facts at the next full refresh (nightly)."""
+    their histories, its person, a supervisor's review, an imported arrest of its person). A
+    service's type is copied whole each time but reaches the facts at the next full refresh
+    (nightly), as does an arrest record moved from one person to another (for the first)."""
+    # imported arrests: few beside the contacts, so always rebuilt whole
+    db.execute("DROP TABLE IF EXISTS arrest_facts")
+    db.execute(
+        "CREATE TABLE arrest_facts AS "
+        + ARREST_FACTS.format(
+            divertible_levels=sql_tuple(DIVERTIBLE_LEVELS), same_arrest=SAME_ARREST
+        )
+    )
     if full:
         scopes = {
             "history_scope": "",
             "referral_scope": "",
             "encounter_scope": "",
             "person_scope": "",
+            "arrest_scope": "",
             "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
         }
         db.execute("DROP TABLE IF EXISTS referral_facts")
@@ -620,6 +702,8 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         UNION SELECT encounter_id FROM fresh_reviews
         UNION SELECT encounter_id FROM encounters
               WHERE person_id IN (SELECT person_id FROM fresh_people)
+        UNION SELECT encounter_id FROM encounters
+              WHERE person_id IN (SELECT person_id FROM fresh_arrests)
         """
     )
     # a person's contacts know each other (the next contact, overdose, arrest): all of an
@@ -641,6 +725,9 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         "referral_scope": f"AND r.{affected}",
         "encounter_scope": f"WHERE {affected}",
         "person_scope": f"AND e.{affected}",
+        "arrest_scope": (
+            f"AND a.person_id IN (SELECT person_id FROM encounters WHERE {affected})"  # noqa: S608
+        ),
         "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
     }
     db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608

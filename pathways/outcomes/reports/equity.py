@@ -59,6 +59,9 @@ STAGES: dict[str, str] = {
     "diverted": "offered",
 }
 
+#: The stage imported arrests are counted in.
+IMPORTED_BASE = "diversion_base"
+
 DECISIONS: tuple[Decision, ...] = (
     Decision("eligible", "Found eligible", "contacts", "eligible"),
     Decision("offered", "Offered services", "eligible", "offered"),
@@ -143,6 +146,19 @@ def group_counts(
             present.add(group)
         for n, stage in enumerate(STAGES):
             counts[(stage, group)] = int(row[1 + n])
+    # imported arrests (misdemeanour or violation, not the same arrest as one at a contact)
+    # join the contacts that ended in arrest; they have no pathway, so a pathway filter
+    # leaves them out
+    arrests = (
+        f"SELECT coalesce({dimension.code}, 'all'), count(*) FROM arrest_facts "  # noqa: S608
+        f"WHERE {where} AND counted AND divertible "
+        f"GROUP BY GROUPING SETS (({dimension.code}), ())"
+    )
+    for group, number in db.execute(arrests, params).fetchall():
+        if group != "all" and group not in present:
+            present.add(group)
+            counts.update({(stage, group): 0 for stage in STAGES})
+        counts[(IMPORTED_BASE, group)] += int(number)
     order = [value for value, _ in dimension.groups]
     groups = [g for g in order if g in present] + sorted(present - set(order))
     return GroupCounts(groups, counts)
@@ -413,8 +429,12 @@ METHOD = [
     "of ln(RRI) is the square root of 1/a - 1/n1 + 1/b - 1/n2. A flag means the interval "
     "excludes 1; it shows a difference the data support, not its cause.",
     "Diverted rather than arrested counts contacts that ended in an offer of services against "
-    "those that ended in arrest. Arrests are those recorded in Pathways; arrests elsewhere are "
-    "not imported yet.",
+    "arrests: contacts that ended in arrest, and the misdemeanour and violation arrests in the "
+    "arrest records the program office imported (felony arrests are left out, as pre-arrest "
+    "diversion does not stand in for them; so are records of an arrest already counted, within "
+    "a day of it). An imported arrest is grouped by the linked person's race, ethnicity, sex and "
+    "age, or by the record's own when it is not linked. Imported arrests have no pathway: with "
+    "a pathway filter, only arrests at contacts count.",
     "Contacts per 1,000 residents: the contacts in the date range divided by the residents "
     "of each group in the population figures the program office entered (with their source "
     "and year, shown under the table). The rate ratio is a group's rate divided by the "

@@ -331,8 +331,8 @@ def _cells(raw: FunderFigures) -> tuple[dict[Hashable, int], list[Line]]:
         none = _outcome_cell(m.code, "none")
         values[none] = values[people] - values[events]
         lines.append(Line((events, none), people))
-        if m.code != recurrence.CONTACT:
-            # an overdose or an arrest is also a repeat contact
+        if raw.outcomes.within_contacts(m.code):
+            # an overdose (an arrest at a contact) is also a repeat contact
             other = _outcome_cell(m.code, "other")
             values[other] = raw.outcome(recurrence.CONTACT).events_by(SIX_MONTHS) - values[events]
             lines.append(Line((events, other), contact_events))
@@ -538,9 +538,9 @@ def _outcomes(raw: FunderFigures, published: Shown, *, suppress_small: bool) -> 
         f"months ({SIX_MONTHS} days) of the index contact, counting people followed for less "
         "time for as long as they were followed. "
         f"'{NOT_ENOUGH_FOLLOW_UP}': nobody in the cohort has been followed that long.",
-        "Only events recorded in Pathways count: arrests made outside a program contact and "
-        "overdoses without a Naloxone Plus response are missing. The Outcomes over time report "
-        "compares these people with people arrested as usual.",
+        "Re-arrests count arrests at program contacts and the imported arrest records linked to "
+        "people; overdoses without a Naloxone Plus response are missing. The Outcomes over time "
+        "report compares these people with people arrested as usual.",
     ]
     if suppress_small:
         notes.append(
@@ -609,10 +609,11 @@ METHOD = [
     "Outcomes: the people diverted in the four quarters before the quarter (their first contact "
     "in that year ending in an offer of services or an arrest was an offer of services), as in "
     "the Outcomes over time report. A repeat contact is any later contact with the program; a "
-    "repeat overdose a later Naloxone Plus contact; a re-arrest a later contact ending in arrest. "
+    "repeat overdose a later Naloxone Plus contact; a re-arrest a later contact ending in arrest "
+    "or a later imported arrest record linked to the person. "
     "The share within 6 months is a Kaplan–Meier estimate, so people followed for less time "
     "count for as long as they were followed. The comparison is not randomized and only events "
-    "recorded in Pathways count.",
+    "recorded in Pathways or imported count.",
     "Small counts (1 to 10) are suppressed across all sections together: a figure shown in two "
     "tables is hidden in both; the pathways of each figure add up to all pathways; people "
     "served and treatment entries are tied to contacts, completions to treatment entries and new "

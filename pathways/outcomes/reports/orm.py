@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Min
 
 from pathways.encounters.models import Encounter
+from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import equity, funnel, treatment
 from pathways.programs.models import Pathway
@@ -263,7 +264,8 @@ def funnel_counts(f: ReportFilters, as_of: dt.datetime) -> funnel.FunnelCounts:
 
 
 def equity_counts(f: ReportFilters, as_of: dt.datetime) -> dict[tuple[str, str], int]:
-    """(stage, group or "all") -> contacts, grouped by f.compare."""
+    """(stage, group or "all") -> contacts, grouped by f.compare; imported arrests join the
+    arrests."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for c in contacts(f):
         group = getattr(c, f.compare)
@@ -271,7 +273,76 @@ def equity_counts(f: ReportFilters, as_of: dt.datetime) -> dict[tuple[str, str],
             if stage in equity.STAGES and reached:
                 counts[(stage, group)] += 1
                 counts[(stage, "all")] += 1
+    for groups in imported_arrests(f):
+        counts[(equity.IMPORTED_BASE, groups[f.compare])] += 1
+        counts[(equity.IMPORTED_BASE, "all")] += 1
     return dict(counts)
+
+
+def imported_arrests(f: ReportFilters) -> Iterator[dict[str, str]]:
+    """The groups of each imported arrest the equity report counts: in the filter (no pathway
+    filter: they have none), a misdemeanour or violation, and not the same arrest as one at a
+    contact or an earlier record of the same person within a day (extract.SAME_ARREST)."""
+    if f.pathway is not None:
+        return
+    qs = ArrestRecord.objects.filter(
+        program_id=f.program_id,
+        archived_at__isnull=True,
+        arrested_at__gte=f.start_utc.replace(tzinfo=dt.UTC),
+        arrested_at__lt=f.end_utc.replace(tzinfo=dt.UTC),
+        charge_level__in=DIVERTIBLE_LEVELS,
+    )
+    if f.agency is not None:
+        qs = qs.filter(agency=f.agency)
+    if f.area:
+        qs = qs.filter(area=f.area)
+    rows = list(
+        qs.values_list(
+            "pk",
+            "person_id",
+            "arrested_at",
+            "sex",
+            "race",
+            "ethnicity",
+            "date_of_birth",
+            "person__sex",
+            "person__races",
+            "person__ethnicity",
+            "person__date_of_birth",
+        )
+    )
+    people = {row[1] for row in rows if row[1] is not None}
+    at_contacts: dict[Any, list[dt.datetime]] = defaultdict(list)
+    for person_id, at in Encounter.objects.filter(
+        program_id=f.program_id,
+        person_id__in=people,
+        archived_at__isnull=True,
+        disposition="arrested",
+    ).values_list("person_id", "occurred_at"):
+        at_contacts[person_id].append(at)
+    records: dict[Any, list[tuple[dt.datetime, Any]]] = defaultdict(list)
+    for pk, person_id, at in ArrestRecord.objects.filter(
+        program_id=f.program_id, person_id__in=people, archived_at__isnull=True
+    ).values_list("pk", "person_id", "arrested_at"):
+        records[person_id].append((at, pk))
+    day = dt.timedelta(days=1)
+    for pk, person_id, at, sex, race, ethnicity, born, p_sex, p_races, p_eth, p_born in rows:
+        if person_id is not None:
+            if any(abs(other - at) <= day for other in at_contacts[person_id]):
+                continue
+            if any(at - day <= t and (t, o) < (at, pk) for t, o in records[person_id]):
+                continue
+            yield {
+                "sex": p_sex,
+                "race_group": _race_group(p_races, p_eth),
+                "age_band": _age_band(p_born, at.date()),
+            }
+        else:
+            yield {
+                "sex": sex,
+                "race_group": "hispanic" if ethnicity == "hispanic" else (race or "unknown"),
+                "age_band": _age_band(born, at.date()),
+            }
 
 
 def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]:

@@ -79,9 +79,8 @@ MEASURES: tuple[Measure, ...] = (
         ARREST,
         "Re-arrest",
         "an arrest",
-        "A later contact that ended in an arrest. Only arrests recorded in Pathways count: "
-        "arrest records from the courts or the jail are not imported yet, so arrests made "
-        "outside a program contact are missing.",
+        "A later arrest: a contact that ended in an arrest, or an arrest in the imported "
+        "arrest records linked to the person (Program office: Arrest records).",
     ),
 )
 
@@ -92,6 +91,13 @@ class Recurrence:
     measure), days since the index contact."""
 
     rows: dict[tuple[str, str], list[GroupedRow]]
+    #: the program has imported arrests linked to people: a re-arrest need not be a contact
+    arrests_imported: bool = False
+
+    def within_contacts(self, measure: str) -> bool:
+        """Is everyone with this event also someone with a repeat contact? An overdose
+        response is a contact; an arrest is one unless it came from the imported records."""
+        return measure == OVERDOSE or (measure == ARREST and not self.arrests_imported)
 
     def summary(self, group: str, measure: str) -> KMSummary:
         return KMSummary.from_rows(self.rows[(group, measure)], horizon=HORIZON_DAYS)
@@ -168,7 +174,17 @@ def recurrence_counts(
     }
     for grp, measure, day, events, censored in db.execute(sql, params).fetchall():
         rows[(grp, measure)].append((float(day), int(events), int(censored)))
-    return Recurrence(rows)
+    return Recurrence(rows, arrests_imported=arrests_imported(db, f.program_id))
+
+
+def arrests_imported(db: duckdb.DuckDBPyConnection, program_id: Any) -> bool:
+    """Does the program have imported arrests linked to people (re-arrest events)?"""
+    row = db.execute(
+        "SELECT count(*) FROM arrest_facts WHERE program_id = $p AND counted "
+        "AND person_id IS NOT NULL",
+        {"p": str(program_id)},
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _cells(raw: Recurrence) -> tuple[dict[Any, int], list[Line]]:
@@ -186,9 +202,9 @@ def _cells(raw: Recurrence) -> tuple[dict[Any, int], list[Line]]:
                 # events and people without one add up to the group's people
                 values[(g, m.code, period, "none")] = values[people] - values[events]
                 lines.append(Line((events, (g, m.code, period, "none")), people))
-                if m.code != CONTACT:
-                    # an overdose or arrest is also a repeat contact: these people are a part
-                    # of the people with a repeat contact, and the rest are the difference
+                if raw.within_contacts(m.code):
+                    # an overdose (an arrest at a contact) is also a repeat contact: these
+                    # people are a part of those with a repeat contact, the rest the difference
                     contacts = (g, CONTACT, period)
                     rest = (g, m.code, period, "other")
                     values[rest] = summaries[CONTACT].events_by(days) - values[events]
@@ -269,6 +285,13 @@ def build(
             )
         for label in not_drawn:
             notes.append(f"Not drawn: {label}.")
+        if m.code == ARREST:
+            notes.append(
+                "Imported arrest records linked to people are counted."
+                if raw.arrests_imported
+                else "No imported arrest records are linked to people: only arrests at program "
+                "contacts are counted, so arrests made elsewhere are missing."
+            )
         table = Table(f"People with {m.event} after the index contact", columns, rows, notes)
         chart = StepChart(
             f"{m.label}: share of people without {m.event}",
@@ -308,8 +331,12 @@ METHOD = [
     "index contact; later contacts in the range are events, not new index contacts.",
     "What is counted: the first later contact of the same person with the program, on any "
     "pathway and with any agency (repeat contact); the first later contact on the Naloxone Plus "
-    "pathway (repeat overdose); the first later contact ending in an arrest (re-arrest). Each "
-    "is counted in days since the index contact, rounded up, up to 365 days.",
+    "pathway (repeat overdose); the first later arrest (re-arrest): a contact ending in an "
+    "arrest, or an arrest in the arrest records the program office imported from the police "
+    "records system or the jail, linked to the person by their RMS, booking or state ID number. "
+    "An imported arrest within a day after another arrest of the same person is taken as the "
+    "same arrest (an arrest and its booking). Each event is counted in days since the index "
+    "contact, rounded up, up to 365 days.",
     "Follow-up: people whose index contact was less than 365 days before the figures were "
     "taken are followed only until then (censored). The estimated shares and the curves use "
     "the Kaplan–Meier (product-limit) method, which counts each person for as long as they "
@@ -319,7 +346,8 @@ METHOD = [
     "The comparison is not randomized: officers and responders chose whom to divert and whom "
     "to arrest, for reasons that also bear on what happens next. Differences between the "
     "groups are not effects of diversion.",
-    "Only events recorded in Pathways count. There are no court or jail records yet: arrests "
-    "outside a program contact, and overdoses without a Naloxone Plus response, are missing. "
+    "Only events recorded in Pathways or imported count: arrests of people whose number is not "
+    "in Pathways, arrests missing from the imported files, and overdoses without a Naloxone Plus "
+    "response are missing. "
     "People who move away or die have no later events, which looks the same as doing well.",
 ]

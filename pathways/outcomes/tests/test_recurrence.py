@@ -125,7 +125,8 @@ def test_report_counts_and_estimates_without_suppression(county: Any) -> None:
         "Arrested (comparison)",
     ]
     assert any("not randomized" in p for p in report.method)
-    assert "not imported yet" in report.sections[2].intro
+    # without imported arrest records the page says what is missing
+    assert any("arrests made elsewhere are missing" in n for n in report.sections[2].table.notes)
 
 
 def test_six_and_twelve_month_counts(cast: Any) -> None:
