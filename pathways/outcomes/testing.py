@@ -9,6 +9,7 @@ from typing import Any
 
 from pathways.encounters.factories import EncounterFactory
 from pathways.encounters.models import Encounter
+from pathways.linkage.models import ArrestRecord, RecordImport
 from pathways.outcomes.filters import ReportFilters
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
@@ -99,3 +100,34 @@ def walk(
             referral.intake_at = moment
     referral.save()
     return referral
+
+
+def arrest(
+    cast: Any,
+    *,
+    at: dt.datetime = T0,
+    who: Person | None = None,
+    charge_level: str = "misdemeanor",
+    agency: Any = None,
+    area: str = "",
+    source: str = "County jail",
+    **fields: Any,
+) -> ArrestRecord:
+    """An imported arrest record (linked to `who`, or not linked), as an import would leave
+    it; `fields` sets the record's own sex, race, ethnicity, date of birth or archive time."""
+    batch = RecordImport.objects.create(program=cast.program, source=source, file_name="t.csv")
+    return ArrestRecord.objects.create(
+        program=cast.program,
+        record_import=batch,
+        source=source,
+        record_number=f"A-{ArrestRecord.objects.count() + 1}",
+        arrested_at=at,
+        agency=agency,
+        area=area,
+        charge_level=charge_level,
+        id_system="booking",
+        id_number=f"B-{ArrestRecord.objects.count() + 1}",
+        person=who,
+        linked_at=at if who is not None else None,
+        **fields,
+    )

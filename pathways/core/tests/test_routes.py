@@ -149,6 +149,9 @@ ROUTES: dict[str, Route] = {
     "outcomes:research": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
     "outcomes:cost_settings": Route({R.COORDINATOR, R.ADMIN}),
     "outcomes:population": Route({R.COORDINATOR, R.ADMIN}),
+    "linkage:arrests": Route({R.COORDINATOR, R.ADMIN}),
+    "linkage:arrests_link": Route({R.COORDINATOR, R.ADMIN}, method="POST"),
+    "linkage:arrests_template": Route({R.COORDINATOR, R.ADMIN}),
     "outcomes:report": Route(
         {R.COORDINATOR, R.ADMIN, R.RESEARCHER}, kwargs=lambda w: {"slug": "funnel"}
     ),

@@ -3,6 +3,7 @@ here, the reference group and the form's refusals."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -11,7 +12,8 @@ from django.urls import reverse
 
 from pathways.outcomes import extract
 from pathways.outcomes.reports import equity
-from pathways.outcomes.testing import T0, contact, person, report_filters
+from pathways.outcomes.testing import T0, arrest, contact, person, report_filters
+from pathways.programs.models import Pathway
 
 
 def _report(cast: Any, **overrides: Any) -> Any:
@@ -77,6 +79,62 @@ def test_diversion_rather_than_arrest_is_flagged(county: Any) -> None:
     assert diverted["black"].flagged
     flagged = _section(_report(county), "Flagged")
     assert any("Diverted rather than arrested" in row.label for row in flagged.values())
+
+
+def _imported(cast: Any) -> None:
+    """Imported arrests beside the county's contacts: 4 of Black people known to Pathways, 3 of
+    White people not linked (the records' own race; arrested by Southside), 1 of a Hispanic
+    person not linked; and some that do not count."""
+    for _ in range(4):
+        arrest(cast, who=person(races=["black"], ethnicity="not_hispanic", sex="female"))
+    for _ in range(3):
+        arrest(
+            cast, race="white", ethnicity="not_hispanic", charge_level="violation",
+            agency=cast.police_b,
+        )  # fmt: skip
+    arrest(cast, race="black", ethnicity="hispanic")
+    # not counted: felonies, an arrest outside the dates, an archived record, and the booking
+    # of an arrest made at a contact (2 hours after it)
+    arrest(cast, who=person(races=["black"], ethnicity="not_hispanic"), charge_level="felony")
+    arrest(cast, race="white", charge_level="felony")
+    arrest(cast, race="white", at=T0 - dt.timedelta(days=400))
+    arrest(cast, race="white", archived_at=T0)
+    booked = person(races=["black"], ethnicity="not_hispanic", sex="female")
+    contact(cast, who=booked, pathway="officer_intervention", disposition="arrested")
+    arrest(cast, who=booked, at=T0 + dt.timedelta(hours=2))
+
+
+def test_imported_arrests_join_the_arrested_contacts(county: Any) -> None:
+    _imported(county)
+    extract.refresh()
+    dimension = equity.DIMENSIONS["race_group"]
+    with extract.connect() as db:
+        raw = equity.group_counts(db, report_filters(county), dimension)
+        by_agency = equity.group_counts(
+            db, report_filters(county, agency=county.police_b), dimension
+        )
+        by_pathway = equity.group_counts(
+            db,
+            report_filters(county, pathway=Pathway.objects.get(code="officer_intervention")),
+            dimension,
+        )
+    # Black: 20 offered + 9 arrested at contacts + 4 imported; White: 20 + 3 imported
+    assert raw.counts[("diversion_base", "black")] == 33
+    assert raw.counts[("diversion_base", "white")] == 23
+    assert raw.counts[("diversion_base", "hispanic")] == 1
+    assert raw.counts[("diversion_base", "all")] == 57
+    assert raw.groups == ["white", "black", "hispanic"]
+    # imported arrests are not contacts, nor offers
+    assert raw.counts[("contacts", "hispanic")] == 0
+    assert raw.counts[("diverted", "black")] == 20
+    assert raw.counts[("contacts", "all")] == 49
+    # the agency filter applies to the arresting agency; a pathway filter leaves them out
+    assert by_agency.counts[("diversion_base", "white")] == 3
+    assert by_pathway.counts[("diversion_base", "black")] == 9
+    assert by_pathway.counts.get(("diversion_base", "hispanic"), 0) == 0
+
+    diverted = _section(_report(county), "Diverted rather than arrested")
+    assert diverted["black"].values[3].number == pytest.approx((20 / 33) / (20 / 23))
 
 
 def test_another_reference_group_inverts_the_index(county: Any) -> None:

@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from pathways.core import clock
 from pathways.outcomes import extract
-from pathways.outcomes.testing import T0, contact, person
+from pathways.outcomes.testing import T0, arrest, contact, person
 from pathways.referrals.models import Referral, ReferralStatusChange
 
 
@@ -51,9 +51,12 @@ def test_an_incremental_refresh_equals_a_full_rebuild(cast: Any) -> None:
     gone.save()
     moved.person.races = ["black"]
     moved.person.save()
+    # an imported arrest of the first contact's person: their contacts' facts change too
+    arrest(cast, who=kept.person, at=T0 + dt.timedelta(days=5))
 
     result = extract.refresh()
     assert not result.full
+    assert result.rows["arrests"] == 1
     # only the rows changed since the last refresh (less the overlap) were read again: the new
     # contact and the archived one, not the two from two hours before
     assert result.rows["encounters"] == 2
@@ -67,6 +70,12 @@ def test_an_incremental_refresh_equals_a_full_rebuild(cast: Any) -> None:
             {"id": str(referral.pk)},
         ).fetchone()
     assert engaged is not None and engaged[0] is not None
+    with extract.connect() as db:
+        rearrest = db.execute(
+            "SELECT next_arrest_at FROM encounter_facts WHERE encounter_id = $id",
+            {"id": str(kept.pk)},
+        ).fetchone()
+    assert rearrest == (T0.replace(tzinfo=None) + dt.timedelta(days=5),)
 
 
 def test_a_reader_keeps_its_view_while_a_refresh_swaps_the_file(cast: Any) -> None:

@@ -13,7 +13,7 @@ from pathways.outcomes import extract
 from pathways.outcomes.reports import recurrence
 from pathways.outcomes.reports.recurrence import ARRESTED, DIVERTED
 from pathways.outcomes.tables import Report, Row, StepChart
-from pathways.outcomes.testing import T0, contact, person, report_filters
+from pathways.outcomes.testing import T0, arrest, contact, person, report_filters
 from pathways.programs.factories import ProgramFactory
 from pathways.programs.models import Pathway
 
@@ -303,3 +303,52 @@ def test_stored_earlier_contact_gives_the_per_person_answer(county: Any) -> None
 
 def _counts(rows: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
     return [(events, censored) for _, events, censored in rows]
+
+
+def test_imported_arrests_are_re_arrests(cast: Any) -> None:
+    # P1: diverted at T0; a felony arrest in the jail's records 20 days later (any level counts)
+    p1 = person()
+    contact(cast, who=p1)
+    arrest(cast, who=p1, at=T0 + 20 * DAY, charge_level="felony")
+    # P2: arrested at a contact at T0 and booked 3 hours later (the same arrest, not a
+    # re-arrest); arrested again 80 days later
+    p2 = person()
+    contact(cast, who=p2, disposition="arrested")
+    arrest(cast, who=p2, at=T0 + dt.timedelta(hours=3))
+    arrest(cast, who=p2, at=T0 + 80 * DAY)
+    # P3: diverted; a record not linked to anyone, and an archived one: no re-arrest
+    p3 = person()
+    contact(cast, who=p3)
+    arrest(cast, at=T0 + 10 * DAY)
+    arrest(cast, who=p3, at=T0 + 5 * DAY, archived_at=T0 + 6 * DAY)
+    # P4: diverted; arrested 30 days later, in two sources two hours apart (one arrest)
+    p4 = person()
+    contact(cast, who=p4)
+    arrest(cast, who=p4, at=T0 + 30 * DAY, source="Police RMS")
+    arrest(cast, who=p4, at=T0 + 30 * DAY + dt.timedelta(hours=2))
+
+    extract.refresh()
+    with extract.connect() as db:
+        raw = recurrence.recurrence_counts(db, report_filters(cast), AS_OF)
+    assert raw.rows[(DIVERTED, "arrest")] == [(20, 1, 0), (30, 1, 0), (200, 0, 1)]
+    assert raw.rows[(ARRESTED, "arrest")] == [(80, 1, 0)]
+    # an imported arrest is not a contact with the program
+    assert raw.rows[(DIVERTED, "contact")] == [(200, 0, 3)]
+    assert raw.rows[(ARRESTED, "contact")] == [(200, 0, 1)]
+    assert raw.arrests_imported
+    # so a re-arrest is no longer a part of the repeat contacts
+    assert raw.within_contacts("overdose") and not raw.within_contacts("arrest")
+
+    report = _report(cast, as_of=AS_OF, suppress_small=False)
+    assert list(_row(report, 2, DIVERTED).values()) == ["3", "2", "2", "66.7%", "–"]
+    assert "Imported arrest records linked to people are counted." in (
+        report.sections[2].table.notes
+    )
+
+
+def test_without_imported_arrests_a_re_arrest_is_a_repeat_contact(county: Any) -> None:
+    extract.refresh()
+    with extract.connect() as db:
+        raw = recurrence.recurrence_counts(db, report_filters(county), AS_OF)
+    assert not raw.arrests_imported
+    assert raw.within_contacts("arrest")
