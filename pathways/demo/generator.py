@@ -44,6 +44,7 @@ from pathways.audit.services import audit_log
 from pathways.core import clock
 from pathways.core.fields import is_encrypted
 from pathways.demo import cast
+from pathways.demo.arrests import seed_arrests
 from pathways.directory.models import (
     SERVICE_TYPES_FOR_NEED,
     CapacityUpdate,
@@ -53,6 +54,7 @@ from pathways.directory.models import (
 )
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import WorkItem, WorkKind
+from pathways.linkage.models import ArrestRecord
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
 from pathways.programs.models import (
@@ -1659,6 +1661,7 @@ def load_demo(
                 bar.update(batch.encounters)
                 reset_queries()
         counts.update(_seed_casework(county, seed=seed))
+        counts["arrest_records"] = seed_arrests(county, seed=seed)
         seconds = time.perf_counter() - started
         with transaction.atomic():
             audit_log(
@@ -1941,6 +1944,26 @@ def demo_digest(program: Program) -> str:
                 "scheduled_for",
             ),
             ("referral_id", "changed_at", "id"),
+        ),
+        (
+            # imported through the service (uuid4 ids): keyed by the record's number
+            ArrestRecord.objects.filter(program=program),
+            (
+                "record_number",
+                "arrested_at",
+                "id_system",
+                "id_number",
+                "agency_id",
+                "area",
+                "booked",
+                "charge_level",
+                "date_of_birth",
+                "sex",
+                "race",
+                "ethnicity",
+                "person_id",
+            ),
+            ("record_number",),
         ),
     ]
     for queryset, columns, order in queries:

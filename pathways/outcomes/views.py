@@ -146,7 +146,10 @@ def _drawn(sections: list[Section]) -> list[tuple[Section, Drawn | None]]:
 def report_index(request: HttpRequest) -> HttpResponse:
     if program_for_user(request.user) is None:
         raise Http404
-    return render(request, "outcomes/report_index.html", {"reports": CATALOG.values()})
+    office = has_role(request.user, *COST_SETTINGS_ROLES)
+    return render(
+        request, "outcomes/report_index.html", {"reports": CATALOG.values(), "office": office}
+    )
 
 
 @role_required(*REPORT_ROLES)

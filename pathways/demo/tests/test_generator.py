@@ -322,3 +322,31 @@ def test_casework_is_made_through_the_services(loaded: LoadResult) -> None:
     angel = ProgramPathway.objects.get(program=loaded.program, pathway__code="self_referral")
     assert angel.local_name == "Riverbend Angel Program"
     assert angel.current_config is not None and angel.current_config.rules
+
+
+def test_arrest_records_are_imported_and_most_later_ones_link(loaded: LoadResult) -> None:
+    from pathways.linkage.models import ArrestRecord, RecordImport
+
+    records = ArrestRecord.objects.filter(program=loaded.program)
+    assert loaded.counts["arrest_records"] == records.count() > 0
+    # one file, imported through the service (its audit event carries the counts)
+    batch = RecordImport.objects.get(program=loaded.program)
+    assert batch.rows == batch.added == records.count()
+    assert AuditEvent.objects.filter(event_type="record_import.create").count() == 1
+    linked = records.filter(person__isnull=False)
+    assert linked.count() == batch.linked > 0
+    assert records.filter(person__isnull=True).exists()  # people the program never met
+    # the jail's booking of arrests made at contacts: the same person, within hours
+    arrested = Encounter.objects.filter(program=loaded.program, disposition="arrested")
+    booked = [
+        records.filter(
+            person_id=e.person_id,
+            arrested_at__gt=e.occurred_at,
+            arrested_at__lte=e.occurred_at + dt.timedelta(hours=4),
+        ).exists()
+        for e in arrested
+    ]
+    assert arrested and sum(booked) > 0
+    assert set(records.values_list("charge_level", flat=True)) >= {"felony", "misdemeanor"}
+    _start, end = window(END)
+    assert not records.filter(arrested_at__gte=end).exists()

@@ -153,6 +153,11 @@ def test_report_index_lists_the_reports(cast: Any) -> None:
     response = cast.client_for(cast.researcher).get(reverse("outcomes:report_index"))
     assert response.status_code == 200
     assert reverse("outcomes:report", kwargs={"slug": "funnel"}) in response.content.decode()
+    # the data behind the reports is the program office's: no links for a researcher
+    assert reverse("linkage:arrests") not in response.content.decode()
+    office = cast.client_for(cast.coordinator).get(reverse("outcomes:report_index"))
+    for name in ("linkage:arrests", "outcomes:population", "outcomes:cost_settings"):
+        assert reverse(name) in office.content.decode()
 
 
 def test_the_program_office_can_trace_each_figure_to_its_contacts(twenty_five: Any) -> None:
