@@ -118,6 +118,10 @@ def _own_analytics_extract(settings: Any, tmp_path: Any) -> None:
     database rolls back, so an extract kept between tests would hold rows that never were."""
     settings.PATHWAYS_ANALYTICS_DIR = str(tmp_path / "analytics")
     settings.PATHWAYS_ANALYTICS_MAX_AGE = 0
+    settings.CACHES = {
+        **settings.CACHES,
+        "reports": {**settings.CACHES["reports"], "LOCATION": str(tmp_path / "report-cache")},
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -191,6 +191,16 @@ PATHWAYS_ANALYTICS_DIR = env_str("PATHWAYS_ANALYTICS_DIR", str(BASE_DIR / "var" 
 # Report pages refresh the extract (incrementally) when it is older than this many seconds; a
 # cron job (manage.py refresh_analytics) keeps it fresher still.
 PATHWAYS_ANALYTICS_MAX_AGE = env_int("PATHWAYS_ANALYTICS_MAX_AGE", 300)
+# Built reports (aggregates only, suppressed as shown) are kept until the next refresh in files
+# every web worker and the refresh job share: the job builds each report's first view ahead.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reports": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("PATHWAYS_REPORT_CACHE_DIR", str(BASE_DIR / "var" / "report-cache")),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "static/"

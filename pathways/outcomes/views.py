@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +10,6 @@ from django.utils.safestring import mark_safe
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
-from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.core.exports import csv_response
 from pathways.core.forms import show_service_errors
@@ -25,9 +21,8 @@ from pathways.outcomes.costs import (
     cost_settings_save,
 )
 from pathways.outcomes.exports import export_response
-from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.population import GROUP_PREFIX, PopulationForm, population_save
-from pathways.outcomes.reports import funder
+from pathways.outcomes.report_cache import cached_report, quarter_report, report_key
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.reports.equity import DIMENSIONS
 from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
@@ -36,18 +31,15 @@ from pathways.outcomes.selectors import (
     program_pipeline,
     published_pipeline,
     report_areas,
-    report_inputs_stamp,
     rows_behind,
 )
 from pathways.outcomes.services import record_export, research_export
-from pathways.outcomes.tables import SUPPRESSION_NOTE, Report, Section
-from pathways.programs.models import Program
+from pathways.outcomes.tables import SUPPRESSION_NOTE, Section
 from pathways.programs.selectors import program_for_user
 
 BAR_HEIGHT = 28
 REPORT_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER)
 EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
-REPORT_CACHE_SECONDS = 3600
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
@@ -60,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pipeline = program_pipeline(program)
     office = has_role(request.user, Role.COORDINATOR, Role.ADMIN)
     published = published_pipeline(pipeline, suppress_small=not office)
-    quarter = _this_quarter(program, suppress_small=not office)
+    quarter = quarter_report(program, suppress_small=not office)
     bars = [
         {
             "label": row.row.pathway.short_name,
@@ -88,36 +80,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "quarter_sections": _drawn([quarter.sections[0], quarter.sections[-1]]),
         },
     )
-
-
-def _this_quarter(program: Program, *, suppress_small: bool) -> Report:
-    """This quarter's key figures and the eight-quarter trend (the funder report's first and
-    last sections), for the program's home page."""
-    as_of = extract.ensure_fresh()
-    quarter = funder.Quarter.containing(clock.local_date(program.time_zone))
-    filters = ReportFilters(program.pk, program.time_zone, quarter.start, quarter.end)
-
-    def build() -> Report:
-        with extract.connect() as db:
-            return funder.build(db, filters, as_of=as_of, suppress_small=suppress_small)
-
-    return _cached(program, f"quarter|{quarter.label}|{suppress_small}", build)
-
-
-def _cached(program: Program, key: str, build: Callable[[], Report]) -> Report:
-    """A built report, kept until the extract is next refreshed or the program changes what
-    else its reports read (costs, population figures, pathway targets): the extract's file
-    identity and that change's time are part of the key. Every viewer of a program with the
-    same suppression gets the same figures, so the key needs no user."""
-    stat = extract.path().stat()
-    inputs = report_inputs_stamp(program.pk)
-    full = f"{program.pk}|{key}|{inputs}|{stat.st_ino}|{stat.st_mtime_ns}"
-    digest = hashlib.sha256(full.encode()).hexdigest()
-    report = cache.get(f"pathways-report:{digest}")
-    if report is None:
-        report = build()
-        cache.set(f"pathways-report:{digest}", report, timeout=REPORT_CACHE_SECONDS)
-    return report
 
 
 @dataclass(frozen=True)
@@ -175,8 +137,9 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         if fmt == "rows":
             header, rows = rows_behind(db, filters)
         else:
-            key = f"{slug}|{filters.query_string()}"
-            built = _cached(program, key, lambda: spec.run(db, filters, as_of=as_of))
+            built = cached_report(
+                program, report_key(slug, filters), lambda: spec.run(db, filters, as_of=as_of)
+            )
     if fmt == "rows":
         record_export(
             actor=request.user,

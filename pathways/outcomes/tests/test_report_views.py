@@ -234,3 +234,43 @@ def test_new_cost_or_population_figures_show_at_once(cast: Any, settings: Any) -
     assert "placeholder" in client.get(cost, WINDOW).content.decode().lower()
     cost_settings_save(actor=cast.coordinator, program=cast.program, source_note="Jail budget")
     assert "Jail budget" in client.get(cost, WINDOW).content.decode()
+
+
+def test_the_refresh_job_builds_each_reports_first_view_ahead(
+    twenty_five: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """After `refresh_analytics` the first coordinator to open a report (default filters) or
+    the home page gets it from the cache the job filled; other filters are built on view."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from pathways.outcomes.reports import funder, funnel
+
+    settings.PATHWAYS_ANALYTICS_MAX_AGE = 300
+    out = StringIO()
+    call_command("refresh_analytics", stdout=out)
+    assert f"Built 9 report views of {twenty_five.program.name} ahead" in out.getvalue()
+    calls: list[str] = []
+    real_funnel, real_funder = funnel.funnel_counts, funder.build
+
+    def funnel_counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("funnel")
+        return real_funnel(*args, **kwargs)
+
+    def funder_counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("quarter")
+        return real_funder(*args, **kwargs)
+
+    monkeypatch.setattr(funnel, "funnel_counts", funnel_counted)
+    monkeypatch.setattr(funder, "build", funder_counted)
+    client = twenty_five.client_for(twenty_five.coordinator)
+    assert client.get(URL).status_code == 200
+    assert client.get(reverse("outcomes:dashboard")).status_code == 200
+    assert calls == []  # both came from the job's cache
+    assert _row(client.get(URL, WINDOW), "all")[0] == "25"  # another window: built now
+    assert calls == ["funnel"]
+    # the job's figures are the page's own: the same report built afresh
+    call_command("refresh_analytics", "--no-warm", stdout=out)
+    assert client.get(URL).status_code == 200
+    assert calls == ["funnel", "funnel"]
