@@ -55,7 +55,7 @@ OPTIONAL = (
 )
 COLUMNS = (*REQUIRED, *OPTIONAL)
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
-EARLIEST_ARREST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+EARLIEST_ARREST = dt.date(1990, 1, 1)  # in the program's zone
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 SEX_SHORT = {"f": Sex.FEMALE.value, "m": Sex.MALE.value, "u": Sex.UNKNOWN.value}
@@ -169,6 +169,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# a long narrative column is left out, not a reason to refuse the file
+csv.field_size_limit(MAX_BYTES)
+
+
 def _csv_lines(data: bytes) -> Iterator[list[str]] | str:
     try:
         text = data.decode("utf-8-sig")
@@ -184,8 +188,13 @@ def _xlsx_lines(data: bytes) -> Iterator[list[str]] | str:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
         return "The file could not be read as an Excel workbook (.xlsx)."
-    sheet = book.worksheets[0]
-    return ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
+    try:  # a read-only workbook reads its sheet only now: damage shows here
+        rows = [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception:  # as above
+        return "The file could not be read as an Excel workbook (.xlsx)."
+    finally:
+        book.close()
+    return iter(rows)
 
 
 def read_file(name: str, data: bytes, *, program: Program) -> ParsedFile:
@@ -224,7 +233,7 @@ def _read_lines(lines: Iterator[list[str]], parsed: ParsedFile, program: Program
     if missing:
         parsed.add(Problem(1, "", f"Missing column(s): {', '.join(missing)}."))
         return
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    repeated = sorted({n for n in names if n in COLUMNS and names.count(n) > 1})
     if repeated:
         parsed.add(Problem(1, "", f"Column(s) named twice: {', '.join(repeated)}."))
         return
@@ -248,7 +257,7 @@ def _read_lines(lines: Iterator[list[str]], parsed: ParsedFile, program: Program
                 Problem(
                     line,
                     "record_number",
-                    f"{row.record_number!r} is also on line {seen[row.record_number]}.",
+                    f"The same record number is also on line {seen[row.record_number]}.",
                 )
             )
             continue
@@ -285,7 +294,7 @@ def _row(
             problem("arrested_at", "Not a date and time; write it as 2026-03-04 14:30.")
         elif arrested_at > clock.now():
             problem("arrested_at", "This time is in the future.")
-        elif arrested_at < EARLIEST_ARREST:
+        elif arrested_at.astimezone(zone).date() < EARLIEST_ARREST:
             problem("arrested_at", "Arrests before 1990 are not imported.")
     system = ""
     if v.get("id_system"):
@@ -315,11 +324,11 @@ def _row(
         except ValueError:
             problem("date_of_birth", "Not a date; write it as 1985-07-14.")
         else:
-            if born > clock.now().date():
+            if born > clock.local_date(str(zone)):
                 problem("date_of_birth", "This birth date is in the future.")
             elif born < EARLIEST_BIRTH:
                 problem("date_of_birth", "This birth date is before 1900.")
-            elif arrested_at is not None and born > arrested_at.date():
+            elif arrested_at is not None and born > arrested_at.astimezone(zone).date():
                 problem("date_of_birth", "This birth date is after the arrest.")
     sex = SEXES.get(v.get("sex", "").lower() or "unknown", "")
     if not sex:

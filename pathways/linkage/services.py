@@ -60,9 +60,9 @@ def _check(program: Program, source: Any, rows: Sequence[ArrestRow]) -> str:
     agencies = {r.agency_id for r in rows if r.agency_id is not None}
     if agencies:
         known = set(
-            Agency.objects.filter(
-                program=program, kind=AgencyKind.LAW_ENFORCEMENT, id__in=agencies
-            ).values_list("id", flat=True)
+            Agency.objects.active()
+            .filter(program=program, kind=AgencyKind.LAW_ENFORCEMENT, id__in=agencies)
+            .values_list("id", flat=True)
         )
         if agencies - known:
             raise ValidationError({"file": "An arresting agency is not one of the program's."})
@@ -160,6 +160,7 @@ def arrest_records_import(
             "rows": [None, batch.rows],
             "added": [None, batch.added],
             "updated": [None, batch.updated],
+            "unchanged": [None, batch.unchanged],
             "linked": [None, linked],
         },
     )

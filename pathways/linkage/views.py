@@ -13,7 +13,7 @@ from pathways.accounts.models import Role
 from pathways.core.access import role_required
 from pathways.core.forms import show_service_errors
 from pathways.linkage.forms import ArrestImportForm
-from pathways.linkage.imports import COLUMNS, ParsedFile, read_file, template_csv
+from pathways.linkage.imports import COLUMNS, MAX_BYTES, ParsedFile, read_file, template_csv
 from pathways.linkage.selectors import arrest_sources, recent_imports, source_names
 from pathways.linkage.services import arrest_records_import, arrest_records_link
 from pathways.programs.models import Program
@@ -37,7 +37,8 @@ def arrests(request: HttpRequest) -> HttpResponse:
     parsed: ParsedFile | None = None
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        parsed = read_file(upload.name, upload.read(), program=program)
+        # never more than the limit in memory: one byte over is enough to refuse the file
+        parsed = read_file(upload.name, upload.read(MAX_BYTES + 1), program=program)
         if parsed.ok:
             try:
                 batch = arrest_records_import(
