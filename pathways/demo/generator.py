@@ -55,6 +55,7 @@ from pathways.directory.models import (
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import WorkItem, WorkKind
 from pathways.linkage.models import ArrestRecord
+from pathways.linkage.services import ROW_FIELDS as ARREST_FIELDS
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
 from pathways.programs.models import (
@@ -1948,21 +1949,7 @@ def demo_digest(program: Program) -> str:
         (
             # imported through the service (uuid4 ids): keyed by the record's number
             ArrestRecord.objects.filter(program=program),
-            (
-                "record_number",
-                "arrested_at",
-                "id_system",
-                "id_number",
-                "agency_id",
-                "area",
-                "booked",
-                "charge_level",
-                "date_of_birth",
-                "sex",
-                "race",
-                "ethnicity",
-                "person_id",
-            ),
+            ("record_number", *ARREST_FIELDS, "person_id"),
             ("record_number",),
         ),
     ]

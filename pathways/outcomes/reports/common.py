@@ -3,7 +3,9 @@ that never give a hidden count away."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 from pathways.outcomes.suppression import SMALL_MAX, Line, suppress
 from pathways.outcomes.tables import Kind, Value
@@ -51,3 +53,55 @@ def share_note(part: Value, whole: Value, of: str = "") -> str:
     if share.shown is None:
         return ""
     return f"{share.display()} of {of}" if of else share.display()
+
+
+#: The label of the row over every group.
+EVERY_GROUP = "all"
+
+
+def minute_quantiles(
+    db: Any,
+    values_sql: str,
+    params: Mapping[str, Any],
+    quantiles: Sequence[float],
+) -> dict[tuple[str, str], tuple[int, list[float | None]]]:
+    """Quantiles of durations counted in whole minutes, exactly as `quantile_cont` (linear
+    interpolation between the two nearest values) would give them, per (measure, group) and
+    per measure over every group (group EVERY_GROUP): {(measure, group): (n, [q...])}.
+
+    `values_sql` selects rows (k VARCHAR, grp VARCHAR, d BIGINT): the measure, the group and
+    the duration in minutes (NULL rows are left out). The durations are first counted by value
+    (a histogram far smaller than the rows), and each quantile is read off the running count:
+    several times faster than sorting millions of values for each quantile and group."""
+    picks = ", ".join(
+        f"min(d) FILTER (WHERE cum > floor((tot - 1) * {q!r})), "
+        f"min(d) FILTER (WHERE cum > ceil((tot - 1) * {q!r}))"
+        for q in quantiles
+    )
+    sql = f"""
+        WITH raw AS ({values_sql}),
+        h AS (
+            SELECT k, CASE WHEN grouping(grp) = 1 THEN '{EVERY_GROUP}'
+                           ELSE coalesce(CAST(grp AS VARCHAR), '') END AS g,
+                   d, count(*) AS n
+            FROM raw WHERE d IS NOT NULL
+            GROUP BY GROUPING SETS ((k, grp, d), (k, d))
+        ),
+        c AS (
+            SELECT k, g, d, sum(n) OVER (PARTITION BY k, g ORDER BY d) AS cum,
+                   sum(n) OVER (PARTITION BY k, g) AS tot
+            FROM h
+        )
+        SELECT k, g, any_value(tot), {picks} FROM c GROUP BY k, g
+    """  # noqa: S608 (the caller's own SQL and these quantiles only)
+    out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
+    for k, g, total, *picked in db.execute(sql, dict(params)).fetchall():
+        n = int(total)
+        values: list[float | None] = []
+        for i, q in enumerate(quantiles):
+            low, high = picked[2 * i], picked[2 * i + 1]
+            position = (n - 1) * q
+            fraction = position - math.floor(position)
+            values.append(float(low) + fraction * (float(high) - float(low)))
+        out[(str(k), str(g))] = (n, values)
+    return out

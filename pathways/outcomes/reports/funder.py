@@ -166,24 +166,36 @@ OUTCOMES = "outcomes"
 SIX_MONTHS = recurrence.SIX_MONTHS
 
 
-def served_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters) -> dict[tuple[str, str], int]:
+def served_counts(
+    db: duckdb.DuckDBPyConnection, f: ReportFilters, *, force_grouped: bool = False
+) -> dict[tuple[str, str], int]:
     """People served, new people and referrals sent in the filter, per pathway and ALL:
     {(pathway or ALL, "people" | "new" | "referrals"): n}.
 
     A person counts once, under the pathway of their first contact in the filter (so pathways
     add up to ALL). New: their first contact ever in the program (any agency, area or pathway)
     is in the filter's window. Referrals: every referral (not archived) made at a contact in
-    the filter, as the referral loop counts them."""
+    the filter, as the referral loop counts them. `force_grouped` takes the per-person path
+    even where the stored earlier-contact column would do (tests compare the two)."""
     where, params = f.where("e")
     # each person's first contact in the program is stored in the facts (extract.py)
-    people_sql = f"""
-        WITH served AS (
+    if f.agency is None and not f.area and f.pathway is None and not force_grouped:
+        # and their last earlier contact: their first one in the window has none since it began
+        served = f"""
+            SELECT e.pathway, e.first_contact_at AS first_at
+            FROM encounter_facts e
+            WHERE {where} AND (e.prev_contact_at IS NULL OR e.prev_contact_at < $f_start)
+        """  # noqa: S608
+    else:  # the first contact matching the agency, area or pathway: found per person
+        served = f"""
             SELECT arg_min(e.pathway, (e.occurred_at, e.encounter_id)) AS pathway,
                    min(e.first_contact_at) AS first_at
             FROM encounter_facts e
             WHERE {where}
             GROUP BY e.person_id
-        )
+        """  # noqa: S608
+    people_sql = f"""
+        WITH served AS ({served})
         SELECT coalesce(pathway, '{ALL}'), count(*), count(*) FILTER (WHERE first_at >= $f_start)
         FROM served
         GROUP BY GROUPING SETS ((pathway), ())

@@ -15,7 +15,13 @@ from typing import Any
 import duckdb
 
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import publish, rate, share_note, statistic
+from pathways.outcomes.reports.common import (
+    minute_quantiles,
+    publish,
+    rate,
+    share_note,
+    statistic,
+)
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -119,24 +125,18 @@ def funnel_counts(
     with_medians: bool = True,
 ) -> FunnelCounts:
     """The stage counts (and, unless `with_medians` is False, the medians, which cost more
-    than the counts) per pathway and for all."""
+    than the counts) per pathway and for all. Times between stages are counted in whole
+    minutes (see `minute_quantiles`)."""
     where, params = f.where()
     counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
-    medians_sql = ", ".join(
-        f"median(epoch({i.end} - {i.start}) / {3600 if i.kind is Kind.HOURS else 86400}) "
-        f"FILTER (WHERE {_stage(i.stage).condition}) AS {i.code}"
-        if with_medians
-        else f"NULL AS {i.code}"
-        for i in INTERVALS
-    )
     sql = (
-        f"SELECT coalesce(pathway, '{ALL}') AS pathway, {counts_sql}, {medians_sql} "  # noqa: S608
+        f"SELECT coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "  # noqa: S608
         f"FROM encounter_facts WHERE {where} GROUP BY GROUPING SETS ((pathway), ())"
     )
-    params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
-    rows = db.execute(sql, params).fetchall()
+    rows = db.execute(
+        sql, {**params, "as_of": as_of.astimezone(dt.UTC).replace(tzinfo=None)}
+    ).fetchall()
     counts: dict[tuple[str, str], int] = {}
-    medians: dict[tuple[str, str], float | None] = {}
     order = {p.code: p.display_order for p in Pathway.objects.all()}
     present = []
     for row in rows:
@@ -145,15 +145,23 @@ def funnel_counts(
             present.append(code)
         for n, stage in enumerate(STAGES):
             counts[(code, stage.code)] = int(row[1 + n])
-        for n, interval in enumerate(INTERVALS):
-            value = row[1 + len(STAGES) + n]
-            medians[(code, interval.code)] = None if value is None else float(value)
     if not present:  # no contacts at all: an all-zero row
         for stage in STAGES:
             counts[(ALL, stage.code)] = 0
-        for interval in INTERVALS:
-            medians[(ALL, interval.code)] = None
     present.sort(key=lambda c: order.get(c, 99))
+    medians: dict[tuple[str, str], float | None] = {
+        (code, i.code): None for code in [*present, ALL] for i in INTERVALS
+    }
+    if with_medians and present:
+        values = " UNION ALL ".join(
+            f"SELECT '{i.code}' AS k, pathway AS grp, "  # noqa: S608
+            f"CAST(floor(epoch({i.end} - {i.start}) / 60) AS BIGINT) AS d "
+            f"FROM encounter_facts WHERE {where} AND {_stage(i.stage).condition}"
+            for i in INTERVALS
+        )
+        minutes = {i.code: 60 if i.kind is Kind.HOURS else 1440 for i in INTERVALS}
+        for (code, group), (_, (median,)) in minute_quantiles(db, values, params, (0.5,)).items():
+            medians[(group, code)] = None if median is None else median / minutes[code]
     return FunnelCounts(present, counts, medians)
 
 

@@ -246,9 +246,11 @@ def funnel_counts(f: ReportFilters, as_of: dt.datetime) -> funnel.FunnelCounts:
         for interval in funnel.INTERVALS:
             start, end = getattr(c, interval.start), getattr(c, interval.end)
             if stages[interval.stage] and start is not None and end is not None:
-                unit = 3600 if interval.kind.value == "hours" else 86400
+                # in whole minutes, as the columnar path counts them
+                minutes = math.floor((end - start).total_seconds() / 60)
+                unit = 60 if interval.kind.value == "hours" else 1440
                 for key in (c.pathway, funnel.ALL):
-                    durations[(key, interval.code)].append((end - start).total_seconds() / unit)
+                    durations[(key, interval.code)].append(minutes / unit)
     order = {p.code: p.display_order for p in Pathway.objects.all()}
     pathways = sorted(present, key=lambda code: order.get(code, 99))
     keys = [*pathways, funnel.ALL]
@@ -356,14 +358,16 @@ def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]
     for c in contacts(f):
         if c.intake_at is None:
             continue
-        taken = max((c.intake_at - c.occurred_at).total_seconds(), 0) / 3600
+        seconds = max((c.intake_at - c.occurred_at).total_seconds(), 0)
+        taken = seconds / 3600
+        minutes = math.floor(seconds / 60)  # percentiles count whole minutes, as columnar
         for key in (
             ("pathway", c.pathway),
             ("pathway", "all"),
             ("provider", names[c.intake_provider]),
             ("provider", "all"),
         ):
-            hours[key].append(taken)
+            hours[key].append(minutes / 60)
             within[key] += taken <= goals[c.pathway].hours
     return {
         key: {

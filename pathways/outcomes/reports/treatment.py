@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import publish, rate, share_note, statistic
+from pathways.outcomes.reports.common import minute_quantiles, publish, rate, share_note, statistic
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -93,59 +93,62 @@ class TreatmentTimes:
     bins: list[int]
 
 
-def _percentiles(expr: str) -> str:
-    return (
-        f"count(*) AS n, count(*) FILTER (WHERE {expr} <= target) AS within, "
-        f"quantile_cont({expr}, 0.25) AS p25, quantile_cont({expr}, 0.5) AS p50, "
-        f"quantile_cont({expr}, 0.75) AS p75, quantile_cont({expr}, 0.9) AS p90"
-    )
+PERCENTILES = (0.25, 0.5, 0.75, 0.9)
 
 
 def treatment_times(
     db: duckdb.DuckDBPyConnection, f: ReportFilters, goals: dict[str, Target]
 ) -> TreatmentTimes:
+    """Counts (contacts with an intake, within target, by bin) come from one small grouped
+    query; the percentiles from whole-minute histograms (`minute_quantiles`)."""
     where, params = f.where("e")
     values = ", ".join(f"('{code}', {t.hours})" for code, t in goals.items())
+    bounds = [b for _, b in BINS[:-1]]
+    cases = " ".join(f"WHEN hours < {b} THEN {i}" for i, b in enumerate(bounds))
     # the first intake of each contact, and the provider of that referral
     base = f"""
         WITH goals(pathway, target) AS (VALUES {values}),
-        first_intake AS (
-            SELECT e.encounter_id, e.pathway, e.occurred_at,
-                   e.intake_provider_id AS provider_id, e.intake_at
-            FROM encounter_facts e
-            WHERE {where} AND e.engaged_at IS NOT NULL AND e.intake_at IS NOT NULL
-        ),
         timed AS (
-            SELECT fi.*, g.target,
-                   greatest(epoch(fi.intake_at - fi.occurred_at), 0) / 3600.0 AS hours
-            FROM first_intake fi JOIN goals g USING (pathway)
+            SELECT e.pathway, a.name AS provider,
+                   greatest(epoch(e.intake_at - e.occurred_at), 0) / 3600.0 AS hours,
+                   CAST(floor(greatest(epoch(e.intake_at - e.occurred_at), 0) / 60) AS BIGINT)
+                     AS minutes,
+                   g.target
+            FROM encounter_facts e JOIN goals g USING (pathway)
+            LEFT JOIN agencies a ON a.agency_id = e.intake_provider_id
+            WHERE {where} AND e.engaged_at IS NOT NULL AND e.intake_at IS NOT NULL
         )
     """  # noqa: S608
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for dimension, key in (("pathway", "pathway"), ("provider", "a.name")):
-        join = "JOIN agencies a ON a.agency_id = t.provider_id" if dimension == "provider" else ""
-        sql = (
-            f"{base} SELECT coalesce({key}, 'all') AS k, {_percentiles('hours')} "  # noqa: S608
-            f"FROM timed t {join} GROUP BY GROUPING SETS (({key}), ())"
-        )
-        for record in db.execute(sql, params).fetchall():
-            n, within, p25, p50, p75, p90 = record[1:]
-            rows[(dimension, str(record[0]))] = {
-                "n": int(n),
-                "within": int(within or 0),
-                "p25": p25,
-                "p50": p50,
-                "p75": p75,
-                "p90": p90,
-            }
-    bounds = [b for _, b in BINS[:-1]]
-    cases = " ".join(f"WHEN hours < {b} THEN {i}" for i, b in enumerate(bounds))
-    sql = (
-        f"{base} SELECT CASE {cases} ELSE {len(bounds)} END AS bin, "  # noqa: S608
-        "count(*) FROM timed GROUP BY 1"
+    grouped = (
+        f"{base} SELECT pathway, provider, hours <= target, "  # noqa: S608
+        f"CASE {cases} ELSE {len(bounds)} END, count(*) FROM timed GROUP BY ALL"
     )
-    counts = dict(db.execute(sql, params).fetchall())
-    return TreatmentTimes(rows, [int(counts.get(i, 0)) for i in range(len(BINS))])
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    bins = [0] * len(BINS)
+
+    def add(key: tuple[str, str], within: bool, n: int) -> None:
+        figures = rows.setdefault(key, {"n": 0, "within": 0})
+        figures["n"] += n
+        figures["within"] += n if within else 0
+
+    for pathway, provider, within, bin_, n in db.execute(grouped, params).fetchall():
+        add(("pathway", str(pathway)), within, n)
+        add(("pathway", "all"), within, n)
+        if provider is not None:
+            add(("provider", str(provider)), within, n)
+            add(("provider", "all"), within, n)
+        bins[int(bin_)] += int(n)
+    minutes = (
+        f"{base} SELECT 'pathway' AS k, pathway AS grp, "  # noqa: S608
+        "minutes AS d FROM timed "
+        "UNION ALL SELECT 'provider', provider, minutes FROM timed WHERE provider IS NOT NULL"
+    )
+    for (dimension, key), (_, picked) in minute_quantiles(db, minutes, params, PERCENTILES).items():
+        hours = [None if v is None else v / 60 for v in picked]
+        rows[(dimension, key)].update(
+            {f"p{round(p * 100)}": h for p, h in zip(PERCENTILES, hours, strict=True)}
+        )
+    return TreatmentTimes(rows, bins)
 
 
 def build(

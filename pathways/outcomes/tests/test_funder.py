@@ -19,7 +19,7 @@ from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.funder import Quarter, quarter_bounds, quarters_before
 from pathways.outcomes.tables import ColumnChart, Report, Section
-from pathways.outcomes.testing import contact, person
+from pathways.outcomes.testing import contact, person, report_filters
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 Q2 = Quarter(2026, 2)
@@ -172,6 +172,30 @@ def test_people_served_count_each_person_once(county: Any) -> None:
         ("officer_prevention", "new"): 0,
         ("officer_prevention", "referrals"): 2,
     }
+
+
+def test_stored_earlier_contact_gives_the_per_person_people_served(county: Any) -> None:
+    """Without an agency, area or pathway filter a person's first contact in the window is found
+    from the column each contact stores (their last earlier contact); the per-person path gives
+    the same counts for every window, a tie at one moment included."""
+    tied = person()
+    contact(county, who=tied, at=local(2026, 4, 12), pathway="self_referral")
+    contact(county, who=tied, at=local(2026, 4, 12))  # the same moment, another pathway
+    extract.refresh()
+    windows = [
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30)),
+        (dt.date(2026, 4, 6), dt.date(2026, 6, 30)),
+        (dt.date(2026, 4, 12), dt.date(2026, 4, 12)),
+        (dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+    ]
+    with extract.connect() as db:
+        for start, end in windows:
+            f = report_filters(county, start=start, end=end)
+            fast = funder.served_counts(db, f)
+            assert fast == funder.served_counts(db, f, force_grouped=True), (start, end)
+        one_day = report_filters(county, start=dt.date(2026, 4, 12), end=dt.date(2026, 4, 12))
+        assert funder.served_counts(db, one_day)[("all", "people")] == 1
 
 
 def test_by_pathway(county: Any) -> None:
