@@ -37,11 +37,12 @@ from pathways.core import clock
 from pathways.directory.models import Service
 from pathways.encounters.models import EligibilityReview, Encounter
 from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
+from pathways.outcomes.reports.funnel import INTERVALS, STAGES
 from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -560,6 +561,9 @@ SELECT r.referral_id, r.encounter_id, r.person_id, r.service_id, r.provider_id,
        h.received_at, h.accepted_at, h.declined_at, h.decline_reason,
        coalesce(r.intake_at, h.engaged_at) AS intake_at, h.engaged_at, h.completed_at,
        h.disengaged_at,
+       -- sent to the first answer, in whole minutes (the referral loop's median)
+       CAST(floor((epoch(least(h.accepted_at, h.declined_at)) - epoch(r.created_at)) / 60)
+            AS BIGINT) AS response_minutes,
        -- the contact's own columns, so reports filter referrals without a join
        e.program_id, e.occurred_at, e.agency_id, e.area, p.code AS pathway
 FROM referrals r
@@ -661,6 +665,28 @@ WHERE e.is_contact
 """
 
 
+def _minutes(end: str, start: str) -> str:
+    return f"CAST(floor(epoch({end} - {start}) / 60) AS BIGINT)"
+
+
+#: Each contact's times between funnel stages (NULL unless it reached the later stage) and from
+#: contact to its first intake, in whole minutes, stored so that the medians and percentiles
+#: read one narrow column each (minutes_<interval code>, minutes_to_treatment).
+TIMING_COLUMNS = ", ".join(
+    [
+        *(
+            f"CASE WHEN {next(st for st in STAGES if st.code == i.stage).condition} "
+            f"THEN {_minutes(i.end, i.start)} END AS minutes_{i.code}"
+            for i in INTERVALS
+        ),
+        "CASE WHEN engaged_at IS NOT NULL AND intake_at IS NOT NULL "
+        "THEN CAST(floor(greatest(epoch(intake_at - occurred_at), 0) / 60) AS BIGINT) END "
+        "AS minutes_to_treatment",
+    ]
+)
+assert "$" not in TIMING_COLUMNS  # nothing that depends on when a report is run
+
+
 def sql_tuple(codes: Sequence[str]) -> str:
     assert all(c.replace("_", "").isalnum() for c in codes)  # our own codes, never user input
     return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
@@ -694,8 +720,8 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         db.execute(f"CREATE TABLE referral_facts AS {REFERRAL_FACTS.format(**scopes)}")
         # in time order, so a report on a date range reads only the row groups it needs
         db.execute(
-            f"CREATE TABLE encounter_facts AS SELECT * FROM ({ENCOUNTER_FACTS.format(**scopes)}) "  # noqa: S608
-            "ORDER BY program_id, occurred_at"
+            f"CREATE TABLE encounter_facts AS SELECT *, {TIMING_COLUMNS} "  # noqa: S608
+            f"FROM ({ENCOUNTER_FACTS.format(**scopes)}) ORDER BY program_id, occurred_at"
         )
         return
     db.execute(
@@ -737,4 +763,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608
     db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")
     db.execute(f"DELETE FROM encounter_facts WHERE {affected}")  # noqa: S608
-    db.execute(f"INSERT INTO encounter_facts {ENCOUNTER_FACTS.format(**scopes)}")
+    db.execute(
+        f"INSERT INTO encounter_facts SELECT *, {TIMING_COLUMNS} "  # noqa: S608
+        f"FROM ({ENCOUNTER_FACTS.format(**scopes)})"
+    )

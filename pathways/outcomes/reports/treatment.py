@@ -111,8 +111,7 @@ def treatment_times(
         timed AS (
             SELECT e.pathway, a.name AS provider,
                    greatest(epoch(e.intake_at - e.occurred_at), 0) / 3600.0 AS hours,
-                   CAST(floor(greatest(epoch(e.intake_at - e.occurred_at), 0) / 60) AS BIGINT)
-                     AS minutes,
+                   e.minutes_to_treatment AS minutes,
                    g.target
             FROM encounter_facts e JOIN goals g USING (pathway)
             LEFT JOIN agencies a ON a.agency_id = e.intake_provider_id
@@ -287,6 +286,7 @@ METHOD = [
     "placement target, Naloxone Plus the overdose follow-up window, community response the "
     "crisis follow-up, Officer Intervention the intake assessment deadline; Outreach and "
     f"Officer Prevention use {DEFAULT_TARGET_HOURS} hours.",
-    "Percentiles are interpolated between contacts; none are shown for fewer than 11 contacts. "
+    "Percentiles are interpolated between contacts, each time counted in whole minutes; none "
+    "are shown for fewer than 11 contacts. "
     "By provider, a contact counts for the provider of its first intake.",
 ]
