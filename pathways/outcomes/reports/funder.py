@@ -1,9 +1,10 @@
 """The quarterly funder report: one calendar quarter at a glance, beside the quarter before and
 the same quarter a year earlier, assembled from the other reports' computations.
 
-- Contacts, treatment entries and completions come from the funnel (`funnel.funnel_counts`),
-  one call per quarter; time to treatment from `treatment.treatment_times`; outcomes from
-  `recurrence.recurrence_counts`. Only what no report computes is counted here
+- Contacts, treatment entries and completions come from the funnel's stage counts
+  (`funnel.stage_counts_by_window`), every quarter of the trend in one pass; time to
+  treatment from `treatment.treatment_times`; outcomes from `recurrence.recurrence_counts`.
+  Only what no report computes is counted here
   (`served_counts`): people served, new people and referrals sent.
 - Quarters are calendar quarters in the program's time zone: a contact at 23:30 local time on
   30 June belongs to the second quarter, whatever the UTC date.
@@ -257,13 +258,14 @@ def funder_figures(
     quarter = quarter_of(f)
     counts: dict[tuple[Quarter, str, str], int] = {}
     pathways: list[str] = []
-    for q in trend_quarters(quarter):
-        raw = funnel.funnel_counts(db, _within(f, q), as_of, with_medians=False)
-        for row in [*raw.pathways, ALL]:
+    trend = trend_quarters(quarter)
+    by_quarter = funnel.stage_counts_by_window(db, [_within(f, q) for q in trend], as_of)
+    for q, (present, stages) in zip(trend, by_quarter, strict=True):
+        for row in [*present, ALL]:
             for measure, stage in FROM_FUNNEL.items():
-                counts[(q, row, measure)] = raw.counts.get((row, stage), 0)
+                counts[(q, row, measure)] = stages.get((row, stage), 0)
         if q == quarter:
-            pathways = raw.pathways
+            pathways = present
     for q in (quarter, quarter.shift(-1), quarter.shift(-4)):
         for (row, measure), n in served_counts(db, _within(f, q)).items():
             counts[(q, row, measure)] = n

@@ -8,7 +8,9 @@ and then completed it or had not dropped out 30 (90) days later; contacts engage
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,27 +130,7 @@ def funnel_counts(
     than the counts) per pathway and for all. Times between stages are counted in whole
     minutes (see `minute_quantiles`)."""
     where, params = f.where()
-    counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
-    sql = (
-        f"SELECT coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "  # noqa: S608
-        f"FROM encounter_facts WHERE {where} GROUP BY GROUPING SETS ((pathway), ())"
-    )
-    rows = db.execute(
-        sql, {**params, "as_of": as_of.astimezone(dt.UTC).replace(tzinfo=None)}
-    ).fetchall()
-    counts: dict[tuple[str, str], int] = {}
-    order = {p.code: p.display_order for p in Pathway.objects.all()}
-    present = []
-    for row in rows:
-        code = row[0]
-        if code != ALL:
-            present.append(code)
-        for n, stage in enumerate(STAGES):
-            counts[(code, stage.code)] = int(row[1 + n])
-    if not present:  # no contacts at all: an all-zero row
-        for stage in STAGES:
-            counts[(ALL, stage.code)] = 0
-    present.sort(key=lambda c: order.get(c, 99))
+    present, counts = stage_counts_by_window(db, [f], as_of)[0]
     medians: dict[tuple[str, str], float | None] = {
         (code, i.code): None for code in [*present, ALL] for i in INTERVALS
     }
@@ -163,6 +145,42 @@ def funnel_counts(
         for (code, group), (_, (median,)) in minute_quantiles(db, values, params, (0.5,)).items():
             medians[(group, code)] = None if median is None else median / minutes[code]
     return FunnelCounts(present, counts, medians)
+
+
+def stage_counts_by_window(
+    db: duckdb.DuckDBPyConnection, windows: Sequence[ReportFilters], as_of: dt.datetime
+) -> list[tuple[list[str], dict[tuple[str, str], int]]]:
+    """The stage counts of each window (the same filters over other dates, such as the
+    quarterly report's eight quarters) in one pass over the contacts of their whole span:
+    per window, the pathways present (in display order) and {(pathway or ALL, stage): n}."""
+    span = dataclasses.replace(
+        windows[0], start=min(w.start for w in windows), end=max(w.end for w in windows)
+    )
+    where, params = span.where()
+    params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+    cases = []
+    for n, w in enumerate(windows):
+        params[f"w{n}_start"], params[f"w{n}_end"] = w.start_utc, w.end_utc
+        cases.append(f"WHEN occurred_at >= $w{n}_start AND occurred_at < $w{n}_end THEN {n}")
+    counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
+    sql = (
+        f"SELECT w, coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "  # noqa: S608
+        f"FROM (SELECT *, CASE {' '.join(cases)} END AS w FROM encounter_facts WHERE {where}) "
+        "WHERE w IS NOT NULL GROUP BY GROUPING SETS ((w, pathway), (w))"
+    )
+    order = {p.code: p.display_order for p in Pathway.objects.all()}
+    results: list[tuple[list[str], dict[tuple[str, str], int]]] = [
+        ([], {(ALL, stage.code): 0 for stage in STAGES}) for _ in windows
+    ]
+    for w, code, *numbers in db.execute(sql, params).fetchall():
+        present, counts = results[w]
+        if code != ALL:
+            present.append(code)
+        for stage, n in zip(STAGES, numbers, strict=True):
+            counts[(code, stage.code)] = int(n)
+    for present, _ in results:
+        present.sort(key=lambda c: order.get(c, 99))
+    return results
 
 
 def _stage(code: str) -> Stage:

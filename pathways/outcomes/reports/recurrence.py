@@ -129,42 +129,52 @@ def recurrence_counts(
         f"AS {m.code}_day"
         for m in MEASURES
     )
-    days = " ".join(f"WHEN '{m.code}' THEN {m.code}_day" for m in MEASURES)
     qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
-    record = f"struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts})"
+    columns = f"occurred_at, arrested, {', '.join(f'next_{m.code}_at' for m in MEASURES)}"
     if f.agency is None and not f.area and f.pathway is None and not force_grouped:
         # each contact stores the person's last earlier possible index contact (extract.py):
         # their first one in the window is the one with none since the window began
         index = f"""
-            SELECT {record} AS s
+            SELECT {columns}
             FROM encounter_facts
             WHERE {where} AND {qualifying}
               AND (prev_index_at IS NULL OR prev_index_at < $f_start)
         """  # noqa: S608
     else:  # the first contact matching the agency, area or pathway: found per person
+        record = f"struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts})"
         index = f"""
-            SELECT arg_min({record}, (occurred_at, encounter_id)) AS s
-            FROM encounter_facts
-            WHERE {where} AND {qualifying}
-            GROUP BY person_id
+            SELECT first.* FROM (
+                SELECT arg_min({record}, (occurred_at, encounter_id)) AS first
+                FROM encounter_facts
+                WHERE {where} AND {qualifying}
+                GROUP BY person_id
+            )
         """  # noqa: S608
+    day_columns = ", ".join(f"{m.code}_day" for m in MEASURES)
+    per_measure = " UNION ALL ".join(
+        f"SELECT grp, '{m.code}' AS measure, {m.code}_day AS event_day, followed_days, n "  # noqa: S608
+        "FROM followed"
+        for m in MEASURES
+    )
     sql = f"""
         WITH idx AS ({index}),
-        followed AS (
-            SELECT CASE WHEN s.arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp,
-                   least($horizon, CAST(floor(epoch($as_of - s.occurred_at) / 86400)
-                                        AS INTEGER)) AS followed_days,
-                   {events}
-            FROM idx
+        -- the index contacts counted by group, follow-up and day of each event (a small
+        -- domain: days 0 to 365), once for every measure
+        followed AS MATERIALIZED (
+            SELECT grp, followed_days, {day_columns}, count(*) AS n
+            FROM (
+                SELECT CASE WHEN s.arrested THEN '{ARRESTED}' ELSE '{DIVERTED}' END AS grp,
+                       least($horizon, CAST(floor(epoch($as_of - s.occurred_at) / 86400)
+                                            AS INTEGER)) AS followed_days,
+                       {events}
+                FROM idx s
+            )
+            GROUP BY ALL
         ),
-        outcomes AS (
-            SELECT grp, measure, CASE measure {days} END AS event_day, followed_days
-            FROM followed
-            CROSS JOIN (VALUES {", ".join(f"('{m.code}')" for m in MEASURES)}) AS m(measure)
-        )
+        outcomes AS ({per_measure})
         SELECT grp, measure, coalesce(event_day, followed_days) AS day,
-               count(*) FILTER (WHERE event_day IS NOT NULL) AS events,
-               count(*) FILTER (WHERE event_day IS NULL) AS censored
+               coalesce(sum(n) FILTER (WHERE event_day IS NOT NULL), 0) AS events,
+               coalesce(sum(n) FILTER (WHERE event_day IS NULL), 0) AS censored
         FROM outcomes
         GROUP BY ALL
         ORDER BY grp, measure, day
