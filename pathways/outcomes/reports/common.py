@@ -3,7 +3,7 @@ that never give a hidden count away."""
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -61,47 +61,35 @@ EVERY_GROUP = "all"
 
 def minute_quantiles(
     db: Any,
-    values_sql: str,
+    measures: Mapping[str, str],
     params: Mapping[str, Any],
     quantiles: Sequence[float],
+    *,
+    by: Sequence[str] = ("grp",),
 ) -> dict[tuple[str, str], tuple[int, list[float | None]]]:
-    """Quantiles of durations counted in whole minutes, exactly as `quantile_cont` (linear
-    interpolation between the two nearest values) would give them, per (measure, group) and
-    per measure over every group (group EVERY_GROUP): {(measure, group): (n, [q...])}.
+    """Quantiles (`quantile_cont`: linear interpolation between the two nearest values) of
+    durations in whole minutes, per (measure, group) and per measure over every group (group
+    EVERY_GROUP): {(measure, group): (n, [q...])}.
 
-    `values_sql` selects rows (k VARCHAR, grp VARCHAR, d BIGINT): the measure, the group and
-    the duration in minutes (NULL rows are left out). The durations are first counted by value
-    (a histogram far smaller than the rows), and each quantile is read off the running count:
-    several times faster than sorting millions of values for each quantile and group."""
-    picks = ", ".join(
-        f"min(d) FILTER (WHERE cum > floor((tot - 1) * {q!r})), "
-        f"min(d) FILTER (WHERE cum > ceil((tot - 1) * {q!r}))"
-        for q in quantiles
-    )
-    sql = f"""
-        WITH raw AS ({values_sql}),
-        h AS (
-            SELECT k, CASE WHEN grouping(grp) = 1 THEN '{EVERY_GROUP}'
-                           ELSE coalesce(CAST(grp AS VARCHAR), '') END AS g,
-                   d, count(*) AS n
-            FROM raw WHERE d IS NOT NULL
-            GROUP BY GROUPING SETS ((k, grp, d), (k, d))
-        ),
-        c AS (
-            SELECT k, g, d, sum(n) OVER (PARTITION BY k, g ORDER BY d) AS cum,
-                   sum(n) OVER (PARTITION BY k, g) AS tot
-            FROM h
-        )
-        SELECT k, g, any_value(tot), {picks} FROM c GROUP BY k, g
-    """  # noqa: S608 (the caller's own SQL and these quantiles only)
+    `measures` maps each measure to SQL selecting the `by` columns (the group; several are
+    joined with "|" in the answer) and d, the duration in whole minutes, read from the integer
+    columns the extract stores (NULLs are left out). One query per measure, all quantiles from
+    one sort: measured fastest at ten million contacts (several holistic aggregates in one
+    query, or beside many counts, run slower)."""
+    wanted = "[" + ", ".join(repr(float(q)) for q in quantiles) + "]"
+    columns = ", ".join(by)
     out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
-    for k, g, total, *picked in db.execute(sql, dict(params)).fetchall():
-        n = int(total)
-        values: list[float | None] = []
-        for i, q in enumerate(quantiles):
-            low, high = picked[2 * i], picked[2 * i + 1]
-            position = (n - 1) * q
-            fraction = position - math.floor(position)
-            values.append(float(low) + fraction * (float(high) - float(low)))
-        out[(str(k), str(g))] = (n, values)
+    for measure, select in measures.items():
+        sql = f"""
+            SELECT grouping({by[0]}), {columns}, count(*), quantile_cont(d, {wanted})
+            FROM ({select}) WHERE d IS NOT NULL
+            GROUP BY GROUPING SETS (({columns}), ())
+        """  # noqa: S608 (the caller's own SQL and these quantiles only)
+        # only the parameters this measure's SQL names (DuckDB refuses others)
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+        for every, *key, n, values in db.execute(sql, used).fetchall():
+            if not n:
+                continue
+            group = EVERY_GROUP if every else "|".join("" if v is None else str(v) for v in key)
+            out[(measure, group)] = (int(n), [None if v is None else float(v) for v in values])
     return out

@@ -136,11 +136,11 @@ def funnel_counts(
     }
     if with_medians and present:
         # each contact stores its times between stages in whole minutes (extract.py)
-        values = " UNION ALL ".join(
-            f"SELECT '{i.code}' AS k, pathway AS grp, minutes_{i.code} AS d "  # noqa: S608
+        values = {
+            i.code: f"SELECT pathway AS grp, minutes_{i.code} AS d "  # noqa: S608
             f"FROM encounter_facts WHERE {where} AND minutes_{i.code} IS NOT NULL"
             for i in INTERVALS
-        )
+        }
         minutes = {i.code: 60 if i.kind is Kind.HOURS else 1440 for i in INTERVALS}
         for (code, group), (_, (median,)) in minute_quantiles(db, values, params, (0.5,)).items():
             medians[(group, code)] = None if median is None else median / minutes[code]
@@ -164,15 +164,17 @@ def stage_counts_by_window(
         cases.append(f"WHEN occurred_at >= $w{n}_start AND occurred_at < $w{n}_end THEN {n}")
     counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
     sql = (
-        f"SELECT w, coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "  # noqa: S608
-        f"FROM (SELECT *, CASE {' '.join(cases)} END AS w FROM encounter_facts WHERE {where}) "
-        "WHERE w IS NOT NULL GROUP BY GROUPING SETS ((w, pathway), (w))"
+        f"SELECT CASE {' '.join(cases)} END AS w, "  # noqa: S608
+        f"coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "
+        f"FROM encounter_facts WHERE {where} GROUP BY GROUPING SETS ((w, pathway), (w))"
     )
     order = {p.code: p.display_order for p in Pathway.objects.all()}
     results: list[tuple[list[str], dict[tuple[str, str], int]]] = [
         ([], {(ALL, stage.code): 0 for stage in STAGES}) for _ in windows
     ]
     for w, code, *numbers in db.execute(sql, params).fetchall():
+        if w is None:  # between the windows
+            continue
         present, counts = results[w]
         if code != ALL:
             present.append(code)

@@ -191,25 +191,25 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
         ):
             if reached:
                 c[measure] += int(n)
-    # the medians, from whole-minute histograms: response time per provider and service type,
-    # and time past the deadline per provider; each over all of them too
-    times = (
-        f"WITH facts AS ({facts}) "  # noqa: S608
-        "SELECT 'response' AS k, CAST(provider_id AS VARCHAR) || '|' || service_type AS grp, "
-        "response_minutes AS d FROM facts WHERE NOT is_waiting "
-        "UNION ALL SELECT 'overdue', CAST(provider_id AS VARCHAR), "
-        "CAST(floor(overdue_s / 60) AS BIGINT) FROM facts WHERE overdue_s > 0"
-    )
+    # the medians in whole minutes: response time per provider and service type, and time
+    # past the deadline per provider; each over all of them too
     response: dict[Hashable, float | None] = {}
     overdue: dict[Hashable, float | None] = {}
-    for (measure, group), (_, (median,)) in minute_quantiles(db, times, params, (0.5,)).items():
-        if measure == "response":
-            key: Hashable = ALL if group == EVERY_GROUP else tuple(group.split("|", 1))
-            response[key] = None if median is None else median / 60
-        else:
-            overdue[ALL if group == EVERY_GROUP else group] = (
-                None if median is None else median / 1440
-            )
+    answered = {
+        "response": f"WITH facts AS ({facts}) "  # noqa: S608
+        "SELECT provider_id, service_type, response_minutes AS d FROM facts WHERE NOT is_waiting"
+    }
+    by_pair = minute_quantiles(db, answered, params, (0.5,), by=("provider_id", "service_type"))
+    for (_, group), (_, (median,)) in by_pair.items():
+        key: Hashable = ALL if group == EVERY_GROUP else tuple(group.split("|", 1))
+        response[key] = None if median is None else median / 60
+    late = {
+        "overdue": f"WITH facts AS ({facts}) "  # noqa: S608
+        "SELECT provider_id AS grp, CAST(floor(overdue_s / 60) AS BIGINT) AS d "
+        "FROM facts WHERE overdue_s > 0"
+    }
+    for (_, group), (_, (median,)) in minute_quantiles(db, late, params, (0.5,)).items():
+        overdue[ALL if group == EVERY_GROUP else group] = None if median is None else median / 1440
     response.setdefault(ALL, None)
     overdue.setdefault(ALL, None)
 

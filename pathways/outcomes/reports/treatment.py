@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pathways.outcomes.extract import sql_tuple
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import minute_quantiles, publish, rate, share_note, statistic
 from pathways.outcomes.suppression import Line
@@ -100,28 +101,36 @@ def treatment_times(
     db: duckdb.DuckDBPyConnection, f: ReportFilters, goals: dict[str, Target]
 ) -> TreatmentTimes:
     """Counts (contacts with an intake, within target, by bin) come from one small grouped
-    query; the percentiles from whole-minute histograms (`minute_quantiles`)."""
-    where, params = f.where("e")
-    values = ", ".join(f"('{code}', {t.hours})" for code, t in goals.items())
+    query; the percentiles from the stored whole minutes (`minute_quantiles`)."""
+    where, params = f.where()
+    if not goals:
+        return TreatmentTimes({}, [0] * len(BINS))
+    target = " ".join(f"WHEN '{code}' THEN {t.hours * 3600}" for code, t in goals.items())
     bounds = [b for _, b in BINS[:-1]]
-    cases = " ".join(f"WHEN hours < {b} THEN {i}" for i, b in enumerate(bounds))
-    # the first intake of each contact, and the provider of that referral
-    base = f"""
-        WITH goals(pathway, target) AS (VALUES {values}),
-        timed AS (
-            SELECT e.pathway, a.name AS provider,
-                   greatest(epoch(e.intake_at - e.occurred_at), 0) / 3600.0 AS hours,
-                   e.minutes_to_treatment AS minutes,
-                   g.target
-            FROM encounter_facts e JOIN goals g USING (pathway)
-            LEFT JOIN agencies a ON a.agency_id = e.intake_provider_id
-            WHERE {where} AND e.engaged_at IS NOT NULL AND e.intake_at IS NOT NULL
-        )
-    """  # noqa: S608
-    grouped = (
-        f"{base} SELECT pathway, provider, hours <= target, "  # noqa: S608
-        f"CASE {cases} ELSE {len(bounds)} END, count(*) FROM timed GROUP BY ALL"
+    cases = " ".join(f"WHEN seconds < {b * 3600} THEN {i}" for i, b in enumerate(bounds))
+    # contacts with an intake (each stores its first intake's time and provider, and the time
+    # to it in whole minutes) on a pathway with a target
+    timed = (
+        f"FROM encounter_facts WHERE {where} AND minutes_to_treatment IS NOT NULL "
+        f"AND pathway IN {sql_tuple(list(goals))}"
     )
+    grouped = f"""
+        SELECT pathway, CAST(intake_provider_id AS VARCHAR), seconds <= target,
+               CASE {cases} ELSE {len(bounds)} END, count(*)
+        FROM (
+            SELECT pathway, intake_provider_id,
+                   greatest(epoch(intake_at - occurred_at), 0) AS seconds,
+                   CASE pathway {target} END AS target
+            {timed}
+        )
+        GROUP BY ALL
+    """  # noqa: S608
+    names = {
+        str(agency): str(name)
+        for agency, name in db.execute(
+            "SELECT CAST(agency_id AS VARCHAR), name FROM agencies"
+        ).fetchall()
+    }
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     bins = [0] * len(BINS)
 
@@ -133,16 +142,20 @@ def treatment_times(
     for pathway, provider, within, bin_, n in db.execute(grouped, params).fetchall():
         add(("pathway", str(pathway)), within, n)
         add(("pathway", "all"), within, n)
-        if provider is not None:
-            add(("provider", str(provider)), within, n)
+        if provider in names:  # by provider: the contacts whose provider is a known agency
+            add(("provider", names[provider]), within, n)
             add(("provider", "all"), within, n)
         bins[int(bin_)] += int(n)
-    minutes = (
-        f"{base} SELECT 'pathway' AS k, pathway AS grp, "  # noqa: S608
-        "minutes AS d FROM timed "
-        "UNION ALL SELECT 'provider', provider, minutes FROM timed WHERE provider IS NOT NULL"
-    )
-    for (dimension, key), (_, picked) in minute_quantiles(db, minutes, params, PERCENTILES).items():
+    minutes = {
+        "pathway": f"SELECT pathway AS grp, minutes_to_treatment AS d {timed}",
+        "provider": "SELECT CAST(intake_provider_id AS VARCHAR) AS grp, "  # noqa: S608
+        f"minutes_to_treatment AS d {timed} "
+        "AND intake_provider_id IN (SELECT agency_id FROM agencies)",
+    }
+    quantiles = minute_quantiles(db, minutes, params, PERCENTILES)
+    for (dimension, key), (_, picked) in quantiles.items():
+        if dimension == "provider" and key != "all":
+            key = names[key]
         hours = [None if v is None else v / 60 for v in picked]
         rows[(dimension, key)].update(
             {f"p{round(p * 100)}": h for p, h in zip(PERCENTILES, hours, strict=True)}
