@@ -127,6 +127,9 @@ def scale_extract(factor: int) -> int:
                 f"FROM {table}, range(1, {int(factor)}) r(k)"
             )
         extract._refresh_facts(db, full=True)
+        refreshed = extract._meta(db, "refreshed_at")
+        assert refreshed is not None
+        extract.refresh_stage_days(db, dt.datetime.fromisoformat(refreshed))
         db.execute("CHECKPOINT")
         row = db.execute("SELECT count(*) FROM encounter_facts").fetchone()
         return int(row[0]) if row else 0

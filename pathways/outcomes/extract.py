@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,12 +38,13 @@ from pathways.core import clock
 from pathways.directory.models import Service
 from pathways.encounters.models import EligibilityReview, Encounter
 from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
+from pathways.outcomes.filters import local_midnight_utc
 from pathways.outcomes.reports.funnel import INTERVALS, STAGES
 from pathways.people.models import Person
-from pathways.programs.models import Pathway
+from pathways.programs.models import Pathway, Program
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -446,9 +448,11 @@ def refresh(*, full: bool = False) -> RefreshResult:
             if rebuild:
                 _create(db)
                 _set_meta(db, "schema", SCHEMA_VERSION)
+            taken = clock.now()  # the figures are as of when the copy began
             rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
             _refresh_facts(db, full=rebuild)
-            _set_meta(db, "refreshed_at", clock.now().isoformat())
+            refresh_stage_days(db, taken)
+            _set_meta(db, "refreshed_at", taken.isoformat())
             db.execute("CHECKPOINT")
         finally:
             db.close()
@@ -767,3 +771,42 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         f"INSERT INTO encounter_facts SELECT *, {TIMING_COLUMNS} "  # noqa: S608
         f"FROM ({ENCOUNTER_FACTS.format(**scopes)})"
     )
+
+
+def refresh_stage_days(db: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> None:
+    """Each program's funnel stage counts per local day (in the program's zone), pathway,
+    agency and area, as of `as_of` (the refresh): what the funnel and the quarterly report
+    sum instead of counting millions of contacts, when they are built as of the same moment
+    (reports always are; see funnel.stage_counts_by_window). Rebuilt whole at each refresh."""
+    zones = {str(pk): tz for pk, tz in Program.objects.values_list("pk", "time_zone")}
+    days: list[tuple[str, str, dt.date, dt.datetime]] = []
+    spans = db.execute(
+        "SELECT CAST(program_id AS VARCHAR), min(occurred_at), max(occurred_at) "
+        "FROM encounter_facts GROUP BY program_id"
+    ).fetchall()
+    for program_id, first, last in spans:
+        zone = zones.get(program_id)
+        if zone is None:
+            continue
+        tz = zoneinfo.ZoneInfo(zone)
+        day = first.replace(tzinfo=dt.UTC).astimezone(tz).date() - dt.timedelta(days=1)
+        end = last.replace(tzinfo=dt.UTC).astimezone(tz).date() + dt.timedelta(days=1)
+        while day <= end:
+            days.append((program_id, zone, day, local_midnight_utc(day, zone)))
+            day += dt.timedelta(days=1)
+    db.execute("DROP TABLE IF EXISTS local_days")
+    db.execute(
+        "CREATE TABLE local_days (program_id UUID, time_zone VARCHAR, day DATE, "
+        "utc_start TIMESTAMP)"
+    )
+    if days:
+        db.executemany("INSERT INTO local_days VALUES (?, ?, ?, ?)", days)
+    counts = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
+    db.execute("DROP TABLE IF EXISTS stage_days")
+    db.execute(
+        f"CREATE TABLE stage_days AS SELECT e.program_id, d.day, e.pathway, e.agency_id, "  # noqa: S608
+        f"e.area, {counts} FROM encounter_facts e ASOF JOIN local_days d "
+        "ON e.program_id = d.program_id AND e.occurred_at >= d.utc_start GROUP BY ALL",
+        {"as_of": as_of.astimezone(dt.UTC).replace(tzinfo=None)},
+    )
+    _set_meta(db, "stage_days_as_of", as_of.isoformat())

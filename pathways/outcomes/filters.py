@@ -42,20 +42,18 @@ class ReportFilters:
         """The moment after the last day ends, as naive UTC."""
         return _local_midnight_utc(self.end + dt.timedelta(days=1), self.time_zone)
 
-    def where(self, alias: str = "") -> tuple[str, dict[str, Any]]:
+    def where(self, alias: str = "", *, by_day: bool = False) -> tuple[str, dict[str, Any]]:
         """The SQL condition on encounter facts (program, window, agency, area, pathway), with
-        its named parameters ($f_...)."""
+        its named parameters ($f_...); `by_day`: on a table of local days (`day`) instead."""
         a = f"{alias}." if alias else ""
-        parts = [
-            f"{a}program_id = $f_program",
-            f"{a}occurred_at >= $f_start",
-            f"{a}occurred_at < $f_end",
-        ]
-        params: dict[str, Any] = {
-            "f_program": str(self.program_id),
-            "f_start": self.start_utc,
-            "f_end": self.end_utc,
-        }
+        parts = [f"{a}program_id = $f_program"]
+        params: dict[str, Any] = {"f_program": str(self.program_id)}
+        if by_day:
+            parts += [f"{a}day >= $f_first_day", f"{a}day <= $f_last_day"]
+            params.update({"f_first_day": self.start, "f_last_day": self.end})
+        else:
+            parts += [f"{a}occurred_at >= $f_start", f"{a}occurred_at < $f_end"]
+            params.update({"f_start": self.start_utc, "f_end": self.end_utc})
         if self.agency is not None:
             parts.append(f"{a}agency_id = $f_agency")
             params["f_agency"] = str(self.agency.pk)
@@ -89,6 +87,11 @@ class ReportFilters:
                 "reference": f"{self.compare}:{self.reference}" if self.reference else "",
             }
         )
+
+
+def local_midnight_utc(day: dt.date, zone: str) -> dt.datetime:
+    """The first moment of `day` in `zone`, as naive UTC (the extract's)."""
+    return _local_midnight_utc(day, zone)
 
 
 def _local_midnight_utc(day: dt.date, zone: str) -> dt.datetime:

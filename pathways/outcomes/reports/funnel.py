@@ -147,26 +147,57 @@ def funnel_counts(
     return FunnelCounts(present, counts, medians)
 
 
+def _by_day(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime) -> bool:
+    """Can the stage counts come from the per-day counts the refresh keeps (extract.py)? Yes
+    when they were counted as of `as_of` and by the filter's time zone."""
+    try:
+        row = db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'stage_days_as_of'), "
+            "(SELECT any_value(time_zone) FROM local_days WHERE program_id = $p)",
+            {"p": str(f.program_id)},
+        ).fetchone()
+    except duckdb.CatalogException:  # an extract from before they were kept
+        return False
+    if row is None or row[0] is None or row[1] != f.time_zone:
+        return False
+    return bool(dt.datetime.fromisoformat(str(row[0])) == as_of)
+
+
 def stage_counts_by_window(
-    db: duckdb.DuckDBPyConnection, windows: Sequence[ReportFilters], as_of: dt.datetime
+    db: duckdb.DuckDBPyConnection,
+    windows: Sequence[ReportFilters],
+    as_of: dt.datetime,
+    *,
+    from_contacts: bool = False,
 ) -> list[tuple[list[str], dict[tuple[str, str], int]]]:
     """The stage counts of each window (the same filters over other dates, such as the
-    quarterly report's eight quarters) in one pass over the contacts of their whole span:
-    per window, the pathways present (in display order) and {(pathway or ALL, stage): n}."""
+    quarterly report's eight quarters) in one pass: per window, the pathways present (in
+    display order) and {(pathway or ALL, stage): n}. They are sums of the per-day counts the
+    refresh keeps when those are as of `as_of`, else counted from the contacts of the whole
+    span (`from_contacts` forces that; tests compare the two)."""
     span = dataclasses.replace(
         windows[0], start=min(w.start for w in windows), end=max(w.end for w in windows)
     )
-    where, params = span.where()
-    params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     cases = []
-    for n, w in enumerate(windows):
-        params[f"w{n}_start"], params[f"w{n}_end"] = w.start_utc, w.end_utc
-        cases.append(f"WHEN occurred_at >= $w{n}_start AND occurred_at < $w{n}_end THEN {n}")
-    counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
+    if not from_contacts and _by_day(db, span, as_of):
+        where, params = span.where(by_day=True)
+        for n, w in enumerate(windows):
+            params[f"w{n}_first"], params[f"w{n}_last"] = w.start, w.end
+            cases.append(f"WHEN day >= $w{n}_first AND day <= $w{n}_last THEN {n}")
+        counts_sql = ", ".join(f"sum({s.code})" for s in STAGES)
+        table = "stage_days"
+    else:
+        where, params = span.where()
+        params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+        for n, w in enumerate(windows):
+            params[f"w{n}_start"], params[f"w{n}_end"] = w.start_utc, w.end_utc
+            cases.append(f"WHEN occurred_at >= $w{n}_start AND occurred_at < $w{n}_end THEN {n}")
+        counts_sql = ", ".join(f"count(*) FILTER (WHERE {s.condition}) AS {s.code}" for s in STAGES)
+        table = "encounter_facts"
     sql = (
         f"SELECT CASE {' '.join(cases)} END AS w, "  # noqa: S608
         f"coalesce(pathway, '{ALL}') AS pathway, {counts_sql} "
-        f"FROM encounter_facts WHERE {where} GROUP BY GROUPING SETS ((w, pathway), (w))"
+        f"FROM {table} WHERE {where} GROUP BY GROUPING SETS ((w, pathway), (w))"
     )
     order = {p.code: p.display_order for p in Pathway.objects.all()}
     results: list[tuple[list[str], dict[tuple[str, str], int]]] = [
@@ -179,7 +210,7 @@ def stage_counts_by_window(
         if code != ALL:
             present.append(code)
         for stage, n in zip(STAGES, numbers, strict=True):
-            counts[(code, stage.code)] = int(n)
+            counts[(code, stage.code)] = int(n or 0)
     for present, _ in results:
         present.sort(key=lambda c: order.get(c, 99))
     return results

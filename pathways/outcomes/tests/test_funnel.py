@@ -113,3 +113,59 @@ def test_published_report_hides_a_small_drop_between_stages(cast: Any) -> None:
     # and the step rate between them is hidden too
     rates = next(r for r in report.sections[1].table.rows if r.key == "all")
     assert rates.values[1].hidden
+
+
+def test_per_day_counts_kept_by_the_refresh_equal_counting_the_contacts(cast: Any) -> None:
+    """Built as of the refresh, the stage counts are sums of the per-day counts the refresh
+    keeps; they equal counting the contacts for any window and filter, with contacts just
+    before and after local midnight, on a DST change, and engaged long enough ago to count as
+    retained."""
+    chicago = dt.timezone(dt.timedelta(hours=-6))  # CST, the program's zone in March before DST
+    moments = [
+        dt.datetime(2026, 3, 1, 23, 30, tzinfo=chicago),  # 05:30 UTC on 2 March
+        dt.datetime(2026, 3, 2, 0, 30, tzinfo=chicago),
+        dt.datetime(2026, 3, 8, 1, 30, tzinfo=chicago),  # the night the clocks go forward
+        dt.datetime(2026, 3, 8, 23, 45, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        T0 - dt.timedelta(days=200),
+        T0 - dt.timedelta(days=120),
+    ]
+    for n, at in enumerate(moments):
+        contact(
+            cast,
+            at=at,
+            agency=cast.police_b if n % 2 else cast.police_a,
+            area=["North", "South"][n % 2],
+            pathway=["officer_prevention", "self_referral"][n % 3 == 0],
+            steps=[("accepted", 1), ("engaged", 5), ("completed", 24 * 100)][: n % 4],
+        )
+    extract.refresh()
+    as_of = extract.refreshed_at()
+    assert as_of is not None
+    windows = [
+        {},
+        {"start": dt.date(2026, 3, 2), "end": dt.date(2026, 3, 2)},
+        {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 1)},
+        {"start": dt.date(2026, 3, 8), "end": dt.date(2026, 3, 8)},
+        {"start": dt.date(2025, 1, 1), "end": dt.date(2026, 12, 31)},
+        {"agency": cast.police_b},
+        {"area": "North"},
+        {"pathway": Pathway.objects.get(code="self_referral")},
+    ]
+    with extract.connect() as db:
+        assert funnel._by_day(db, report_filters(cast), as_of)
+        for window in windows:
+            f = report_filters(cast, **window)
+            kept = funnel.stage_counts_by_window(db, [f], as_of)
+            counted = funnel.stage_counts_by_window(db, [f], as_of, from_contacts=True)
+            assert kept == counted, window
+        # several windows at once, as the quarterly report asks
+        many = [report_filters(cast, start=d, end=d) for d in (dt.date(2026, 3, 1),
+                dt.date(2026, 3, 2), dt.date(2026, 3, 8))]  # fmt: skip
+        assert funnel.stage_counts_by_window(db, many, as_of) == funnel.stage_counts_by_window(
+            db, many, as_of, from_contacts=True
+        )
+        # another moment than the refresh's: counted from the contacts
+        assert not funnel._by_day(db, report_filters(cast), as_of + dt.timedelta(days=1))
+        # the contact at 23:30 on 1 March (local) counts on 1 March, though UTC says 2 March
+        one_day = report_filters(cast, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
+        assert funnel.stage_counts_by_window(db, [one_day], as_of)[0][1][("all", "contacts")] == 1
