@@ -133,3 +133,36 @@ def audit_system(
         object_id=object_id,
         changes=dict(changes),
     )
+
+
+def save_and_audit(
+    obj: models.Model,
+    *,
+    actor: Any,
+    old: Mapping[str, Any] | None,
+    fields: Iterable[str],
+    event: str,
+    stamp: Mapping[str, Any] | None = None,
+) -> bool:
+    """Save `obj` and audit it: `<event>.create` with every field when `old` is None (a new
+    object), else `<event>.update` with the fields that changed since the `old` snapshot;
+    `stamp` sets attributes just before saving (who changed it). When none changed, nothing is
+    saved, stamped or audited. Returns whether it saved. Must run inside the caller's service
+    transaction."""
+    fields = list(fields)
+    if old is None:
+        changes = created(obj, fields)
+    else:
+        changes = diff(old, snapshot(obj, fields))
+        if not changes:
+            return False
+    for name, value in (stamp or {}).items():
+        setattr(obj, name, value)
+    obj.save()
+    audit_log(
+        actor=actor,
+        event_type=f"{event}.{'create' if old is None else 'update'}",
+        obj=obj,
+        changes=changes,
+    )
+    return True

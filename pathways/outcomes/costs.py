@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import DecimalField
 
-from pathways.audit.services import audit_log, created, diff, snapshot
+from pathways.audit.services import save_and_audit, snapshot
 from pathways.core.forms import Form
 from pathways.core.services import service
 from pathways.core.validators import text_problem, validate_clean_text
@@ -346,25 +346,20 @@ def cost_settings_save(*, actor: Any, program: Program, **values: Any) -> CostSe
     Program.objects.select_for_update().get(pk=program.pk)
     current = CostSettings.objects.select_for_update().filter(program=program).first()
     settings = current or CostSettings(program=program)
-    old = snapshot(settings, FIELDS) if current else {}
+    old = snapshot(settings, FIELDS) if current else None
     for name, value in values.items():
         # a float (0.6) as written, not as its binary expansion (0.59999...)
         setattr(settings, name, Decimal(str(value)) if isinstance(value, float) else value)
     if errors := _problems(settings):
         raise ValidationError(errors)
     _quantized(settings)
-    if current is not None:
-        changes = diff(old, snapshot(settings, FIELDS))
-        if not changes:
-            return current
-    else:
-        changes = created(settings, FIELDS)
-    settings.updated_by = actor if getattr(actor, "pk", None) else None
-    settings.save()
-    audit_log(
+    by = actor if getattr(actor, "pk", None) else None
+    save_and_audit(
+        settings,
         actor=actor,
-        event_type="cost_settings.update" if current else "cost_settings.create",
-        obj=settings,
-        changes=changes,
+        old=old,
+        fields=FIELDS,
+        event="cost_settings",
+        stamp={"updated_by": by},
     )
     return settings

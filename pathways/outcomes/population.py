@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from pathways.audit.services import audit_log, created, diff, snapshot
+from pathways.audit.services import save_and_audit, snapshot
 from pathways.core import clock
 from pathways.core.forms import Form
 from pathways.core.services import service
@@ -137,22 +137,12 @@ def population_save(
         .first()
     )
     figures = current or PopulationFigures(program=program, dimension=dimension)
-    old = snapshot(figures, FIELDS) if current else {}
+    old = snapshot(figures, FIELDS) if current else None
     figures.residents = dict(sorted(residents.items()))
     figures.source = str(source).strip()
     figures.year = year
-    if current is not None:
-        changes = diff(old, snapshot(figures, FIELDS))
-        if not changes:
-            return current
-    else:
-        changes = created(figures, FIELDS)
-    figures.updated_by = actor if getattr(actor, "pk", None) else None
-    figures.save()
-    audit_log(
-        actor=actor,
-        event_type="population.update" if current else "population.create",
-        obj=figures,
-        changes=changes,
+    by = actor if getattr(actor, "pk", None) else None
+    save_and_audit(
+        figures, actor=actor, old=old, fields=FIELDS, event="population", stamp={"updated_by": by}
     )
     return figures
