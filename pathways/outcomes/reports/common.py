@@ -3,6 +3,7 @@ that never give a hidden count away."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
@@ -59,6 +60,13 @@ def share_note(part: Value, whole: Value, of: str = "") -> str:
 EVERY_GROUP = "all"
 
 
+def _bucket_sql() -> str:
+    """A duration's bucket, in SQL: its square root, rounded (about 2·√d minutes wide, so
+    narrow where short durations crowd, and a few hundred in all even over months); a negative
+    duration is a bucket of its own. Buckets order as their durations."""
+    return "(CASE WHEN d < 0 THEN d ELSE CAST(sqrt(d) AS BIGINT) END)"
+
+
 def minute_quantiles(
     db: Any,
     measures: Mapping[str, str],
@@ -67,29 +75,110 @@ def minute_quantiles(
     *,
     by: Sequence[str] = ("grp",),
 ) -> dict[tuple[str, str], tuple[int, list[float | None]]]:
-    """Quantiles (`quantile_cont`: linear interpolation between the two nearest values) of
+    """Quantiles (as `quantile_cont`: linear interpolation between the two nearest values) of
     durations in whole minutes, per (measure, group) and per measure over every group (group
     EVERY_GROUP): {(measure, group): (n, [q...])}.
 
     `measures` maps each measure to SQL selecting the `by` columns (the group; several are
     joined with "|" in the answer) and d, the duration in whole minutes, read from the integer
-    columns the extract stores (NULLs are left out). One query per measure, all quantiles from
-    one sort: measured fastest at ten million contacts (several holistic aggregates in one
-    query, or beside many counts, run slower)."""
-    wanted = "[" + ", ".join(repr(float(q)) for q in quantiles) + "]"
+    columns the extract stores (NULLs are left out).
+
+    Exact, in two small grouped queries per measure rather than a sort: the first counts the
+    durations per group and bucket (`_bucket_sql`), which tells in which bucket each wanted
+    order statistic lies; the second counts the durations minute by minute in those buckets
+    only. Measured faster than `quantile_cont` at ten million contacts, where collecting every
+    value per group, and over all groups, was most of a report's time."""
     columns = ", ".join(by)
     out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
     for measure, select in measures.items():
-        sql = f"""
-            SELECT grouping({by[0]}), {columns}, count(*), quantile_cont(d, {wanted})
-            FROM ({select}) WHERE d IS NOT NULL
-            GROUP BY GROUPING SETS (({columns}), ())
-        """  # noqa: S608 (the caller's own SQL and these quantiles only)
+        # each row's bucket, and a hash of its group (NULLs included) to pick buckets by group
+        bucketed = (
+            f"SELECT *, {_bucket_sql()} AS b, hash({columns}) AS h "  # noqa: S608
+            f"FROM ({select}) WHERE d IS NOT NULL"
+        )
+        coarse = f"SELECT {columns}, h, b, count(*) FROM ({bucketed}) GROUP BY ALL"  # noqa: S608
         # only the parameters this measure's SQL names (DuckDB refuses others)
-        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-        for every, *key, n, values in db.execute(sql, used).fetchall():
-            if not n:
-                continue
-            group = EVERY_GROUP if every else "|".join("" if v is None else str(v) for v in key)
-            out[(measure, group)] = (int(n), [None if v is None else float(v) for v in values])
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", select)}
+        buckets: dict[str, dict[int, int]] = {}
+        hashes: dict[str, int] = {}
+        for *key, h, b, n in db.execute(coarse, used).fetchall():
+            hashes[_group(key)] = int(h)
+            for group in (_group(key), EVERY_GROUP):
+                counts = buckets.setdefault(group, {})
+                counts[int(b)] = counts.get(int(b), 0) + int(n)
+        # the buckets holding each group's wanted order statistics
+        wanted = {g: _ranks(sum(c.values()), quantiles) for g, c in buckets.items()}
+        needed = {g: _buckets_of(buckets[g], ranks) for g, ranks in wanted.items()}
+        minutes: dict[str, dict[tuple[int, int], int]] = {g: {} for g in buckets}
+        if buckets:
+            # the rows of a group's own buckets, and every row of the buckets over all groups
+            # (a hash two groups share only brings rows that are then left out)
+            pairs = ", ".join(f"({hashes[g]}, {b})" for g in hashes for b in sorted(needed[g]))
+            overall = ", ".join(map(str, sorted(needed[EVERY_GROUP])))
+            fine = f"""
+                SELECT {columns}, b, d, count(*) FROM ({bucketed})
+                WHERE b IN ({overall})
+                   OR (h, b) IN (SELECT * FROM (VALUES {pairs}) v(h, b))
+                GROUP BY ALL
+            """  # noqa: S608 (the caller's own SQL and integers only)
+            for *key, b, d, n in db.execute(fine, used).fetchall():
+                for group in (_group(key), EVERY_GROUP):
+                    if b in needed[group]:
+                        counts = minutes[group]
+                        counts[(int(b), int(d))] = counts.get((int(b), int(d)), 0) + int(n)
+        for group, counts in buckets.items():
+            n = sum(counts.values())
+            order = _order_statistics(counts, minutes[group], wanted[group])
+            out[(measure, group)] = (n, [_interpolate(n, q, order) for q in quantiles])
     return out
+
+
+def _group(key: Sequence[Any]) -> str:
+    return "|".join("" if v is None else str(v) for v in key)
+
+
+def _positions(n: int, q: float) -> tuple[float, int, int]:
+    """quantile_cont's position among n sorted values (0-based) and its two neighbours."""
+    position = (n - 1) * q
+    return position, math.floor(position), math.ceil(position)
+
+
+def _ranks(n: int, quantiles: Sequence[float]) -> set[int]:
+    return {r for q in quantiles for r in _positions(n, q)[1:]}
+
+
+def _buckets_of(counts: Mapping[int, int], ranks: set[int]) -> set[int]:
+    """The buckets in which the values of these 0-based ranks lie."""
+    found: set[int] = set()
+    seen = 0
+    for b in sorted(counts):
+        if any(seen <= r < seen + counts[b] for r in ranks):
+            found.add(b)
+        seen += counts[b]
+    return found
+
+
+def _order_statistics(
+    buckets: Mapping[int, int], minutes: Mapping[tuple[int, int], int], ranks: set[int]
+) -> dict[int, int]:
+    """The value of each rank: `minutes` counts the values of the buckets holding them minute
+    by minute ((bucket, minute): n), `buckets` every bucket's count (the values before each)."""
+    before: dict[int, int] = {}
+    seen = 0
+    for b in sorted(buckets):
+        before[b] = seen
+        seen += buckets[b]
+    values: dict[int, int] = {}
+    position: dict[int, int] = {}  # values seen so far in each bucket
+    for b, d in sorted(minutes):
+        start = before[b] + position.get(b, 0)
+        n = minutes[(b, d)]
+        values.update({r: d for r in ranks if start <= r < start + n})
+        position[b] = position.get(b, 0) + n
+    return values
+
+
+def _interpolate(n: int, q: float, order: Mapping[int, int]) -> float:
+    position, low, high = _positions(n, q)
+    value = float(order[low])
+    return value + (position - low) * (order[high] - value) if high != low else value

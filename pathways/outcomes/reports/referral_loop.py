@@ -112,9 +112,13 @@ def _quoted(code: str) -> str:
     return f"'{code}'"
 
 
-def _facts_sql(where: str, hours: dict[str, int], params: dict[str, Any]) -> str:
+def _facts_sql(
+    where: str, hours: dict[str, int], params: dict[str, Any], *, open_only: bool = False
+) -> str:
     """One row per referral in the filter with its answer flags, response time and overdue
-    time (seconds past its deadline at $as_of; NULL when it has no open deadline)."""
+    time (seconds past its deadline at $as_of; NULL when it has no open deadline). With
+    `open_only`, only the referrals in a status with a deadline (the others' overdue time is
+    NULL)."""
     whens = []
     for n, (code, h) in enumerate(sorted(hours.items())):
         params[f"d_code_{n}"] = code
@@ -124,6 +128,8 @@ def _facts_sql(where: str, hours: dict[str, int], params: dict[str, Any]) -> str
     deadline = f"CASE r.pathway {' '.join(whens)} ELSE $d_default END" if whens else "$d_default"
     reasons = ", ".join(_quoted(r) for r in REASONS)
     waiting = f"{_quoted(ReferralStatus.SENT)}, {_quoted(ReferralStatus.RECEIVED)}"
+    accepted, scheduled = ReferralStatus.ACCEPTED, ReferralStatus.INTAKE_SCHEDULED
+    open_statuses = f"{_quoted(accepted)}, {_quoted(scheduled)}"
     return f"""
         SELECT r.provider_id, r.service_type, r.status,
                r.accepted_at IS NOT NULL AS is_accepted,
@@ -137,14 +143,14 @@ def _facts_sql(where: str, hours: dict[str, int], params: dict[str, Any]) -> str
                  WHEN r.accepted_at IS NULL AND r.declined_at IS NULL
                       AND r.status IN ({waiting})
                    THEN epoch($as_of) - epoch(r.sent_at) - 3600 * ({deadline})
-                 WHEN r.accepted_at IS NOT NULL AND r.status = {_quoted(ReferralStatus.ACCEPTED)}
+                 WHEN r.accepted_at IS NOT NULL AND r.status = {_quoted(accepted)}
                    THEN epoch($as_of) - epoch(r.accepted_at) - 86400 * {SCHEDULE_DAYS}
                  WHEN r.accepted_at IS NOT NULL
-                      AND r.status = {_quoted(ReferralStatus.INTAKE_SCHEDULED)}
+                      AND r.status = {_quoted(scheduled)}
                    THEN epoch($as_of) - epoch(r.status_changed_at) - 86400 * {ENGAGE_DAYS}
                END AS overdue_s
         FROM referral_facts r
-        WHERE {where}
+        WHERE {where} {f"AND r.status IN ({waiting}, {open_statuses})" if open_only else ""}
     """  # noqa: S608
 
 
@@ -169,7 +175,7 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     # measure summed over its groups: one pass over the referrals, not one per measure
     grouped = (
         f"WITH facts AS ({facts}) "  # noqa: S608
-        "SELECT CAST(provider_id AS VARCHAR), service_type, status, is_accepted, is_declined, "
+        "SELECT provider_id, service_type, status, is_accepted, is_declined, "
         "is_waiting, is_engaged, reason, coalesce(overdue_s > 0, FALSE), count(*) "
         "FROM facts GROUP BY ALL"
     )
@@ -195,16 +201,17 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     # past the deadline per provider; each over all of them too
     response: dict[Hashable, float | None] = {}
     overdue: dict[Hashable, float | None] = {}
-    answered = {
-        "response": f"WITH facts AS ({facts}) "  # noqa: S608
-        "SELECT provider_id, service_type, response_minutes AS d FROM facts WHERE NOT is_waiting"
+    answered = {  # a referral has a response time once accepted or declined
+        "response": "SELECT provider_id, service_type, response_minutes AS d "  # noqa: S608
+        f"FROM referral_facts r WHERE {where}"
     }
     by_pair = minute_quantiles(db, answered, params, (0.5,), by=("provider_id", "service_type"))
     for (_, group), (_, (median,)) in by_pair.items():
         key: Hashable = ALL if group == EVERY_GROUP else tuple(group.split("|", 1))
         response[key] = None if median is None else median / 60
+    open_facts = _facts_sql(where, hours, params, open_only=True)
     late = {
-        "overdue": f"WITH facts AS ({facts}) "  # noqa: S608
+        "overdue": f"WITH facts AS ({open_facts}) "  # noqa: S608
         "SELECT provider_id AS grp, CAST(floor(overdue_s / 60) AS BIGINT) AS d "
         "FROM facts WHERE overdue_s > 0"
     }

@@ -115,7 +115,7 @@ def treatment_times(
         f"AND pathway IN {sql_tuple(list(goals))}"
     )
     grouped = f"""
-        SELECT pathway, CAST(intake_provider_id AS VARCHAR), seconds <= target,
+        SELECT pathway, intake_provider_id, seconds <= target,
                CASE {cases} ELSE {len(bounds)} END, count(*)
         FROM (
             SELECT pathway, intake_provider_id,
@@ -142,13 +142,13 @@ def treatment_times(
     for pathway, provider, within, bin_, n in db.execute(grouped, params).fetchall():
         add(("pathway", str(pathway)), within, n)
         add(("pathway", "all"), within, n)
-        if provider in names:  # by provider: the contacts whose provider is a known agency
-            add(("provider", names[provider]), within, n)
+        if str(provider) in names:  # by provider: the contacts whose provider is an agency
+            add(("provider", names[str(provider)]), within, n)
             add(("provider", "all"), within, n)
         bins[int(bin_)] += int(n)
     minutes = {
         "pathway": f"SELECT pathway AS grp, minutes_to_treatment AS d {timed}",
-        "provider": "SELECT CAST(intake_provider_id AS VARCHAR) AS grp, "  # noqa: S608
+        "provider": "SELECT intake_provider_id AS grp, "  # noqa: S608
         f"minutes_to_treatment AS d {timed} "
         "AND intake_provider_id IN (SELECT agency_id FROM agencies)",
     }

@@ -15,7 +15,7 @@ rows = st.lists(
     st.tuples(
         st.sampled_from(["to_referral", "to_intake"]),
         st.sampled_from(["a", "b", "c"]),
-        st.integers(min_value=-5, max_value=400),
+        st.integers(min_value=-700, max_value=5000) | st.integers(min_value=-5, max_value=40),
     ),
     min_size=1,
     max_size=60,
@@ -42,9 +42,32 @@ def _check(values: list[tuple[str, str, int]]) -> None:
         assert got[key][1] == pytest.approx(qs), key
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rows)
 def test_minute_quantiles_equal_quantile_cont(values: list[tuple[str, str, int]]) -> None:
+    _check(values)
+
+
+def test_groups_of_several_columns_with_nulls() -> None:
+    db = duckdb.connect()
+    sql = (
+        "SELECT p, s, d FROM (VALUES ('x', 'a', 1), ('x', 'a', 900), ('x', NULL, 5), "
+        "('y', 'a', 300), ('y', 'a', 301), ('y', 'a', NULL)) t(p, s, d)"
+    )
+    got = minute_quantiles(db, {"m": sql}, {}, (0.5,), by=("p", "s"))
+    assert got == {
+        ("m", "x|a"): (2, [450.5]),
+        ("m", "x|"): (1, [5.0]),
+        ("m", "y|a"): (2, [300.5]),
+        ("m", EVERY_GROUP): (5, [300.0]),
+    }
+
+
+def test_spread_over_many_buckets() -> None:
+    # values in many buckets, negative ones included: the wanted ranks lie in buckets apart
+    values = [("to_referral", "a", d) for d in range(-30, 30000, 7)]
+    values += [("to_referral", "b", d * d) for d in range(300)]
+    values += [("to_intake", "b", 5), ("to_intake", "c", 2999)]
     _check(values)
 
 
