@@ -124,8 +124,8 @@ def minute_quantiles(
             for *key, b, d, n in db.execute(fine, used).fetchall():
                 for group in (_group(key), EVERY_GROUP):
                     if b in needed[group]:
-                        counts = minutes[group]
-                        counts[(int(b), int(d))] = counts.get((int(b), int(d)), 0) + int(n)
+                        cell = (int(b), int(d))
+                        minutes[group][cell] = minutes[group].get(cell, 0) + int(n)
         for group, counts in buckets.items():
             n = sum(counts.values())
             order = _order_statistics(counts, minutes[group], wanted[group])
@@ -176,6 +176,19 @@ def _order_statistics(
         values.update({r: d for r in ranks if start <= r < start + n})
         position[b] = position.get(b, 0) + n
     return values
+
+
+def histogram_quantiles(
+    counts: Mapping[int, int], quantiles: Sequence[float]
+) -> list[float | None]:
+    """Quantiles (as `quantile_cont`) of whole numbers given as {value: how many}; None each
+    when there are none."""
+    n = sum(counts.values())
+    if not n:
+        return [None for _ in quantiles]
+    ranks = _ranks(n, quantiles)
+    order = _order_statistics({0: n}, {(0, d): c for d, c in counts.items()}, ranks)
+    return [_interpolate(n, q, order) for q in quantiles]
 
 
 def _interpolate(n: int, q: float, order: Mapping[int, int]) -> float:

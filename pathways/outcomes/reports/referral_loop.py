@@ -26,6 +26,7 @@ from pathways.directory.models import ServiceType
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import (
     EVERY_GROUP,
+    histogram_quantiles,
     minute_quantiles,
     publish,
     rate,
@@ -171,18 +172,24 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     hours = response_hours(f.program_id)
     facts = _facts_sql(where, hours, params)
+    open_facts = _facts_sql(where, hours, params, open_only=True)
     # the referrals counted by what the measures look at (a few hundred groups), then each
-    # measure summed over its groups: one pass over the referrals, not one per measure
+    # measure summed over its groups: one pass over the referrals, not one per measure; the
+    # ones past a deadline in a second pass over the referrals in a status with one
     grouped = (
         f"WITH facts AS ({facts}) "  # noqa: S608
-        "SELECT provider_id, service_type, status, is_accepted, is_declined, "
-        "is_waiting, is_engaged, reason, coalesce(overdue_s > 0, FALSE), count(*) "
+        "SELECT provider_id, service_type, is_accepted, is_declined, "
+        "is_waiting, is_engaged, reason, count(*) "
         "FROM facts GROUP BY ALL"
     )
+    # the referrals past a deadline, by whole minutes past it (a few thousand rows)
+    late = (
+        f"WITH facts AS ({open_facts}) "  # noqa: S608
+        "SELECT provider_id, service_type, status, CAST(floor(overdue_s / 60) AS BIGINT), "
+        "count(*) FROM facts WHERE overdue_s > 0 GROUP BY ALL"
+    )
     counts: dict[Pair, dict[str, int]] = {}
-    for provider, service_type, status, *flags, reason, late, n in db.execute(
-        grouped, params
-    ).fetchall():
+    for provider, service_type, *flags, reason, n in db.execute(grouped, params).fetchall():
         accepted, declined, waiting, engaged = flags
         pair = (str(provider), str(service_type))
         c = counts.setdefault(pair, dict.fromkeys(MEASURES, 0))
@@ -193,12 +200,19 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
             ("waiting", waiting),
             ("engaged", engaged),
             (f"reason:{reason}", declined),
-            (f"stuck:{status}", late and status in STUCK_STATUSES),
         ):
             if reached:
                 c[measure] += int(n)
-    # the medians in whole minutes: response time per provider and service type, and time
-    # past the deadline per provider; each over all of them too
+    # past its deadline: counted by status; the median time past it per provider and overall
+    past: dict[Hashable, dict[int, int]] = {ALL: {}}
+    who: Hashable
+    for provider, service_type, status, minutes, n in db.execute(late, params).fetchall():
+        if status in STUCK_STATUSES:  # every status with a deadline is one
+            counts[(str(provider), str(service_type))][f"stuck:{status}"] += int(n)
+        for who in (str(provider), ALL):
+            histogram = past.setdefault(who, {})
+            histogram[int(minutes)] = histogram.get(int(minutes), 0) + int(n)
+    # the median response time in whole minutes per provider and service type, and overall
     response: dict[Hashable, float | None] = {}
     overdue: dict[Hashable, float | None] = {}
     answered = {  # a referral has a response time once accepted or declined
@@ -209,14 +223,9 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     for (_, group), (_, (median,)) in by_pair.items():
         key: Hashable = ALL if group == EVERY_GROUP else tuple(group.split("|", 1))
         response[key] = None if median is None else median / 60
-    open_facts = _facts_sql(where, hours, params, open_only=True)
-    late = {
-        "overdue": f"WITH facts AS ({open_facts}) "  # noqa: S608
-        "SELECT provider_id AS grp, CAST(floor(overdue_s / 60) AS BIGINT) AS d "
-        "FROM facts WHERE overdue_s > 0"
-    }
-    for (_, group), (_, (median,)) in minute_quantiles(db, late, params, (0.5,)).items():
-        overdue[ALL if group == EVERY_GROUP else group] = None if median is None else median / 1440
+    for who, histogram in past.items():
+        median = histogram_quantiles(histogram, (0.5,))[0]
+        overdue[who] = None if median is None else median / 1440
     response.setdefault(ALL, None)
     overdue.setdefault(ALL, None)
 
