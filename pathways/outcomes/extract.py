@@ -44,7 +44,7 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway, Program
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -604,7 +604,7 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        rf.engaged_at,
        rf.completed_at, rf.retained_30, rf.retained_90, rf.engaged_referral,
        e.next_contact_at, e.next_overdose_at, e.next_arrest_at, e.first_contact_at,
-       e.prev_index_at, e.prev_contact_at
+       e.prev_index_at, e.prev_contact_at, e.prev_pathway_index_at, e.prev_pathway_contact_at
 FROM (
     SELECT e.*, age_at(pf.date_of_birth, e.occurred_at) AS age,
            -- the person's next contact, overdose response and arrest (at a contact, or in
@@ -622,7 +622,12 @@ FROM (
                     THEN e.occurred_at END) OVER earlier AS prev_index_at,
            -- the person's last earlier contact (ties broken by id): a contact is their first
            -- in a window starting after it (people served in the quarterly report, unfiltered)
-           max(CASE WHEN e.is_contact THEN e.occurred_at END) OVER earlier AS prev_contact_at
+           max(CASE WHEN e.is_contact THEN e.occurred_at END) OVER earlier AS prev_contact_at,
+           -- the same two on the contact's own pathway (the reports filtered to a pathway)
+           max(CASE WHEN e.is_contact AND e.disposition IN {index_dispositions}
+                    THEN e.occurred_at END) OVER earlier_on_pathway AS prev_pathway_index_at,
+           max(CASE WHEN e.is_contact THEN e.occurred_at END) OVER earlier_on_pathway
+             AS prev_pathway_contact_at
     FROM (
         SELECT e.*, TRUE AS is_contact, np.code = 'naloxone_plus' AS overdose
         FROM encounters e JOIN pathways np ON np.pathway_id = e.pathway_id
@@ -636,6 +641,11 @@ FROM (
     ) e JOIN person_facts pf USING (person_id)
     WINDOW earlier AS (
         PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at, e.encounter_id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ),
+    earlier_on_pathway AS (
+        PARTITION BY e.program_id, e.person_id, e.pathway_id
+        ORDER BY e.occurred_at, e.encounter_id
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ),
     later AS (

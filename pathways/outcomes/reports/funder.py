@@ -177,17 +177,19 @@ def served_counts(
     add up to ALL). New: their first contact ever in the program (any agency, area or pathway)
     is in the filter's window. Referrals: every referral (not archived) made at a contact in
     the filter, as the referral loop counts them. `force_grouped` takes the per-person path
-    even where the stored earlier-contact column would do (tests compare the two)."""
+    even where the stored earlier-contact columns would do (tests compare the two)."""
     where, params = f.where("e")
     # each person's first contact in the program is stored in the facts (extract.py)
-    if f.agency is None and not f.area and f.pathway is None and not force_grouped:
-        # and their last earlier contact: their first one in the window has none since it began
+    if f.agency is None and not f.area and not force_grouped:
+        # and their last earlier contact, and last one on the same pathway: their first one in
+        # the window (on the pathway) has none since it began
+        earlier = "e.prev_contact_at" if f.pathway is None else "e.prev_pathway_contact_at"
         served = f"""
             SELECT e.pathway, e.first_contact_at AS first_at
             FROM encounter_facts e
-            WHERE {where} AND (e.prev_contact_at IS NULL OR e.prev_contact_at < $f_start)
+            WHERE {where} AND ({earlier} IS NULL OR {earlier} < $f_start)
         """  # noqa: S608
-    else:  # the first contact matching the agency, area or pathway: found per person
+    else:  # the first contact matching the agency or area: found per person
         served = f"""
             SELECT arg_min(e.pathway, (e.occurred_at, e.encounter_id)) AS pathway,
                    min(e.first_contact_at) AS first_at

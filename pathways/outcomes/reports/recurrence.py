@@ -115,7 +115,7 @@ def recurrence_counts(
 ) -> Recurrence:
     """The grouped survival rows of every measure for the people whose index contact (their
     first contact offered services or arrested) is in the filter. `force_grouped` takes the
-    per-person path even where the stored earlier-contact column would do (tests compare
+    per-person path even where the stored earlier-contact columns would do (tests compare
     the two)."""
     where, params = f.where()
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
@@ -131,16 +131,18 @@ def recurrence_counts(
     )
     qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
     columns = f"occurred_at, arrested, {', '.join(f'next_{m.code}_at' for m in MEASURES)}"
-    if f.agency is None and not f.area and f.pathway is None and not force_grouped:
-        # each contact stores the person's last earlier possible index contact (extract.py):
-        # their first one in the window is the one with none since the window began
+    if f.agency is None and not f.area and not force_grouped:
+        # each contact stores the person's last earlier possible index contact, and their last
+        # one on the same pathway (extract.py): their first one in the window (on the pathway)
+        # is the one with none since the window began
+        earlier = "prev_index_at" if f.pathway is None else "prev_pathway_index_at"
         index = f"""
             SELECT {columns}
             FROM encounter_facts
             WHERE {where} AND {qualifying}
-              AND (prev_index_at IS NULL OR prev_index_at < $f_start)
+              AND ({earlier} IS NULL OR {earlier} < $f_start)
         """  # noqa: S608
-    else:  # the first contact matching the agency, area or pathway: found per person
+    else:  # the first contact matching the agency or area: found per person
         record = f"struct_pack(occurred_at := occurred_at, arrested := arrested, {nexts})"
         index = f"""
             SELECT first.* FROM (

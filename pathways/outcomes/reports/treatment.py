@@ -107,20 +107,25 @@ def treatment_times(
         return TreatmentTimes({}, [0] * len(BINS))
     target = " ".join(f"WHEN '{code}' THEN {t.hours * 3600}" for code, t in goals.items())
     bounds = [b for _, b in BINS[:-1]]
-    cases = " ".join(f"WHEN seconds < {b * 3600} THEN {i}" for i, b in enumerate(bounds))
+    # the bins' bounds are whole hours: under one in whole minutes is under it in seconds
+    cases = " ".join(f"WHEN minutes < {round(b * 60)} THEN {i}" for i, b in enumerate(bounds))
     # contacts with an intake (each stores its first intake's time and provider, and the time
     # to it in whole minutes) on a pathway with a target
     timed = (
         f"FROM encounter_facts WHERE {where} AND minutes_to_treatment IS NOT NULL "
         f"AND pathway IN {sql_tuple(list(goals))}"
     )
+    # within the target: when the whole minutes end by it; to the second only in the minute
+    # it ends in
     grouped = f"""
-        SELECT pathway, intake_provider_id, seconds <= target,
+        SELECT pathway, intake_provider_id,
+               minutes * 60 + 60 <= target
+                 OR (minutes * 60 <= target
+                     AND greatest(epoch(intake_at - occurred_at), 0) <= target),
                CASE {cases} ELSE {len(bounds)} END, count(*)
         FROM (
-            SELECT pathway, intake_provider_id,
-                   greatest(epoch(intake_at - occurred_at), 0) AS seconds,
-                   CASE pathway {target} END AS target
+            SELECT pathway, intake_provider_id, intake_at, occurred_at,
+                   minutes_to_treatment AS minutes, CASE pathway {target} END AS target
             {timed}
         )
         GROUP BY ALL

@@ -20,6 +20,7 @@ from pathways.outcomes.reports import funder
 from pathways.outcomes.reports.funder import Quarter, quarter_bounds, quarters_before
 from pathways.outcomes.tables import ColumnChart, Report, Section
 from pathways.outcomes.testing import contact, person, report_filters
+from pathways.programs.models import Pathway
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 Q2 = Quarter(2026, 2)
@@ -175,13 +176,19 @@ def test_people_served_count_each_person_once(county: Any) -> None:
 
 
 def test_stored_earlier_contact_gives_the_per_person_people_served(county: Any) -> None:
-    """Without an agency, area or pathway filter a person's first contact in the window is found
-    from the column each contact stores (their last earlier contact); the per-person path gives
-    the same counts for every window, a tie at one moment included."""
+    """Without an agency or area filter a person's first contact in the window is found from the
+    columns each contact stores (their last earlier contact, and their last one on the same
+    pathway); the per-person path gives the same counts for every window, with and without a
+    pathway filter, a tie at one moment included."""
     tied = person()
     contact(county, who=tied, at=local(2026, 4, 12), pathway="self_referral")
     contact(county, who=tied, at=local(2026, 4, 12))  # the same moment, another pathway
+    between = person()  # from one pathway to another and back
+    contact(county, who=between, at=local(2026, 3, 30), pathway="self_referral")
+    contact(county, who=between, at=local(2026, 4, 8))
+    contact(county, who=between, at=local(2026, 5, 2), pathway="self_referral")
     extract.refresh()
+    pathways = [None, *Pathway.objects.filter(code__in=["officer_prevention", "self_referral"])]
     windows = [
         (dt.date(2026, 4, 1), dt.date(2026, 6, 30)),
         (dt.date(2026, 4, 6), dt.date(2026, 6, 30)),
@@ -191,9 +198,11 @@ def test_stored_earlier_contact_gives_the_per_person_people_served(county: Any) 
     ]
     with extract.connect() as db:
         for start, end in windows:
-            f = report_filters(county, start=start, end=end)
-            fast = funder.served_counts(db, f)
-            assert fast == funder.served_counts(db, f, force_grouped=True), (start, end)
+            for pathway in pathways:
+                f = report_filters(county, start=start, end=end, pathway=pathway)
+                fast = funder.served_counts(db, f)
+                grouped = funder.served_counts(db, f, force_grouped=True)
+                assert fast == grouped, (start, end, pathway)
         one_day = report_filters(county, start=dt.date(2026, 4, 12), end=dt.date(2026, 4, 12))
         assert funder.served_counts(db, one_day)[("all", "people")] == 1
 

@@ -273,14 +273,23 @@ def test_an_overdose_count_is_hidden_when_it_gives_a_small_difference_away(cast:
 
 
 def test_stored_earlier_contact_gives_the_per_person_answer(county: Any) -> None:
-    """Without an agency, area or pathway filter the index contacts are found from the column
-    each contact stores (the person's last earlier possible index contact); the per-person
-    path gives the same rows for every window, ties at one moment included."""
+    """Without an agency or area filter the index contacts are found from the columns each
+    contact stores (the person's last earlier possible index contact, and their last one on
+    the same pathway); the per-person path gives the same rows for every window, with and
+    without a pathway filter, ties at one moment included."""
     e = person()
     contact(county, who=e, at=T0 + 20 * DAY, disposition="arrested")
     contact(county, who=e, at=T0 + 20 * DAY, disposition="referred")  # the same moment
     contact(county, who=e, at=T0 + 60 * DAY, disposition="declined")
+    # another person between pathways: an index contact on one, then on another, then on the
+    # first again; a contact that is no index contact (transported) in between
+    g = person()
+    contact(county, who=g, at=T0 + 10 * DAY, pathway="naloxone_plus", disposition="referred")
+    contact(county, who=g, at=T0 + 25 * DAY, disposition="referred")
+    contact(county, who=g, at=T0 + 30 * DAY, pathway="naloxone_plus", disposition="transported")
+    contact(county, who=g, at=T0 + 45 * DAY, pathway="naloxone_plus", disposition="arrested")
     extract.refresh()
+    pathways = [None, *Pathway.objects.filter(code__in=["officer_prevention", "naloxone_plus"])]
     windows = [
         {},
         {"start": dt.date(2026, 3, 10)},
@@ -290,10 +299,11 @@ def test_stored_earlier_contact_gives_the_per_person_answer(county: Any) -> None
     ]
     with extract.connect() as db:
         for window in windows:
-            f = report_filters(county, **window)
-            fast = recurrence.recurrence_counts(db, f, AS_OF).rows
-            grouped = recurrence.recurrence_counts(db, f, AS_OF, force_grouped=True).rows
-            assert fast == grouped, window
+            for pathway in pathways:
+                f = report_filters(county, pathway=pathway, **window)
+                fast = recurrence.recurrence_counts(db, f, AS_OF).rows
+                grouped = recurrence.recurrence_counts(db, f, AS_OF, force_grouped=True).rows
+                assert fast == grouped, (window, pathway)
         # the tie counts once: E is one person in the window that starts with the tie
         only_e = report_filters(county, start=dt.date(2026, 3, 22), end=dt.date(2026, 3, 22))
         rows = recurrence.recurrence_counts(db, only_e, AS_OF).rows
