@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pathways.outcomes.suppression import SMALL_MAX, Line, suppress
@@ -81,56 +82,137 @@ def minute_quantiles(
 
     `measures` maps each measure to SQL selecting the `by` columns (the group; several are
     joined with "|" in the answer) and d, the duration in whole minutes, read from the integer
-    columns the extract stores (NULLs are left out).
-
-    Exact, in two small grouped queries per measure rather than a sort: the first counts the
-    durations per group and bucket (`_bucket_sql`), which tells in which bucket each wanted
-    order statistic lies; the second counts the durations minute by minute in those buckets
-    only. Measured faster than `quantile_cont` at ten million contacts, where collecting every
-    value per group, and over all groups, was most of a report's time."""
-    columns = ", ".join(by)
+    columns the extract stores (NULLs are left out). See `grouped_quantiles`."""
     out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
     for measure, select in measures.items():
-        # each row's bucket, and a hash of its group (NULLs included) to pick buckets by group
-        bucketed = (
-            f"SELECT *, {_bucket_sql()} AS b, hash({columns}) AS h "  # noqa: S608
-            f"FROM ({select}) WHERE d IS NOT NULL"
-        )
-        coarse = f"SELECT {columns}, h, b, count(*) FROM ({bucketed}) GROUP BY ALL"  # noqa: S608
-        # only the parameters this measure's SQL names (DuckDB refuses others)
-        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", select)}
-        buckets: dict[str, dict[int, int]] = {}
-        hashes: dict[str, int] = {}
-        for *key, h, b, n in db.execute(coarse, used).fetchall():
-            hashes[_group(key)] = int(h)
-            for group in (_group(key), EVERY_GROUP):
-                counts = buckets.setdefault(group, {})
-                counts[int(b)] = counts.get(int(b), 0) + int(n)
-        # the buckets holding each group's wanted order statistics
-        wanted = {g: _ranks(sum(c.values()), quantiles) for g, c in buckets.items()}
-        needed = {g: _buckets_of(buckets[g], ranks) for g, ranks in wanted.items()}
-        minutes: dict[str, dict[tuple[int, int], int]] = {g: {} for g in buckets}
-        if buckets:
-            # the rows of a group's own buckets, and every row of the buckets over all groups
-            # (a hash two groups share only brings rows that are then left out)
-            pairs = ", ".join(f"({hashes[g]}, {b})" for g in hashes for b in sorted(needed[g]))
-            overall = ", ".join(map(str, sorted(needed[EVERY_GROUP])))
-            fine = f"""
-                SELECT {columns}, b, d, count(*) FROM ({bucketed})
-                WHERE b IN ({overall})
-                   OR (h, b) IN (SELECT * FROM (VALUES {pairs}) v(h, b))
-                GROUP BY ALL
-            """  # noqa: S608 (the caller's own SQL and integers only)
-            for *key, b, d, n in db.execute(fine, used).fetchall():
-                for group in (_group(key), EVERY_GROUP):
-                    if b in needed[group]:
-                        cell = (int(b), int(d))
-                        minutes[group][cell] = minutes[group].get(cell, 0) + int(n)
-        for group, counts in buckets.items():
-            n = sum(counts.values())
-            order = _order_statistics(counts, minutes[group], wanted[group])
-            out[(measure, group)] = (n, [_interpolate(n, q, order) for q in quantiles])
+        found = grouped_quantiles(db, select, params, quantiles, {measure: by})
+        out.update(found.values)
     return out
+
+
+@dataclass
+class GroupedQuantiles:
+    #: {(dimension, group or EVERY_GROUP): (n, [q...])}; EVERY_GROUP is under each dimension
+    values: dict[tuple[str, str], tuple[int, list[float | None]]]
+    #: the rows counted by every dimension's columns (as text) and the `counted` ones, in
+    #: that order
+    counts: dict[tuple[Any, ...], int]
+
+
+def grouped_quantiles(
+    db: Any,
+    select: str,
+    params: Mapping[str, Any],
+    quantiles: Sequence[float],
+    dimensions: Mapping[str, Sequence[str]],
+    *,
+    counted: Sequence[str] = (),
+) -> GroupedQuantiles:
+    """Quantiles of the durations d (whole minutes; NULLs left out) that `select` gives, per
+    group of each dimension (a dimension's group: its columns' values, joined with "|"; no two
+    dimensions share a column) and over all rows; with the rows counted by every column named,
+    `counted` ones too.
+
+    Exact, from two small grouped counts rather than a sort: the first counts the durations
+    by group and bucket (`_bucket_sql`), which tells in which bucket each wanted order
+    statistic lies; the second counts them minute by minute in those buckets only. Measured
+    faster than `quantile_cont` at ten million contacts, where collecting every value per
+    group, and over all groups, was most of a report's time; and several dimensions cost one
+    pass."""
+    names = list(dimensions)
+    columns = [c for cols in dimensions.values() for c in cols]
+    assert len(set(columns)) == len(columns), "dimensions share no column"
+    hs = [f"h{k}" for k in range(len(names))]
+    # each row's bucket, and a hash of its group in each dimension (NULLs included)
+    hashes = ", ".join(
+        f"hash({', '.join(dimensions[n])}) AS {h}" for n, h in zip(names, hs, strict=True)
+    )
+    bucketed = (
+        f"SELECT *, {_bucket_sql()} AS b, {hashes} "  # noqa: S608
+        f"FROM ({select}) WHERE d IS NOT NULL"
+    )
+    # the groups' columns as text, once the rows are counted
+    text = ", ".join(f"CAST({c} AS VARCHAR)" for c in columns)
+    coarse = f"""
+        SELECT {text}, {", ".join([*counted, *hs])}, b, n FROM (
+            SELECT {", ".join([*columns, *counted, *hs])}, b, count(*) AS n
+            FROM ({bucketed}) GROUP BY ALL
+        )
+    """  # noqa: S608 (the caller's own SQL only)
+    # only the parameters the SQL names (DuckDB refuses others)
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", select)}
+    position = {c: i for i, c in enumerate(columns)}
+    buckets: dict[tuple[str, str], dict[int, int]] = {}
+    hashed: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    overall: dict[int, int] = {}
+    width = len(columns) + len(counted)
+    for row in db.execute(coarse, used).fetchall():
+        values, group_hashes, b, n = row[:width], row[width:-2], int(row[-2]), int(row[-1])
+        counts[values] = counts.get(values, 0) + n
+        overall[b] = overall.get(b, 0) + n
+        for name, h in zip(names, group_hashes, strict=True):
+            group = (name, _group([values[position[c]] for c in dimensions[name]]))
+            hashed[group] = int(h)
+            cells = buckets.setdefault(group, {})
+            cells[b] = cells.get(b, 0) + n
+    # the buckets holding each group's wanted order statistics, and those over all rows
+    wanted = {g: _ranks(sum(c.values()), quantiles) for g, c in buckets.items()}
+    needed = {g: _buckets_of(buckets[g], ranks) for g, ranks in wanted.items()}
+    every_wanted = _ranks(sum(overall.values()), quantiles)
+    every_needed = _buckets_of(overall, every_wanted)
+    minutes: dict[tuple[str, str], dict[tuple[int, int], int]] = {g: {} for g in buckets}
+    every_minutes: dict[tuple[int, int], int] = {}
+    if overall:
+        # the rows of each group's own buckets, counted minute by minute per group of each
+        # dimension, and those of the buckets over all rows, over all rows (a hash two groups
+        # share only brings rows that are then left out)
+        overall_in = f"b IN ({', '.join(map(str, sorted(every_needed)))})"
+        picks, kept = (
+            [overall_in],
+            [f"({' AND '.join(f'grouping({h}) = 1' for h in hs)} AND {overall_in})"],
+        )
+        for name, h in zip(names, hs, strict=True):
+            pairs = ", ".join(
+                f"({hashed[g]}, {b})" for g in hashed if g[0] == name for b in sorted(needed[g])
+            )
+            own = f"({h}, b) IN (SELECT * FROM (VALUES {pairs}) v(h, b))"  # noqa: S608
+            picks.append(own)
+            kept.append(f"(grouping({h}) = 0 AND {own})")
+        sets = ", ".join(
+            f"({', '.join(dimensions[n])}, {h}, b, d)" for n, h in zip(names, hs, strict=True)
+        )
+        fine = f"""
+            SELECT {", ".join(f"g{k}" for k in range(len(names)))}, {text}, b, d, n FROM (
+                SELECT {", ".join(f"grouping({h}) AS g{k}" for k, h in enumerate(hs))},
+                       {", ".join(columns)}, b, d, count(*) AS n
+                FROM ({bucketed}) WHERE {" OR ".join(picks)}
+                GROUP BY GROUPING SETS ({sets}, (b, d))
+                HAVING {" OR ".join(kept)}
+            )
+        """  # noqa: S608 (the caller's own SQL and integers only)
+        for row in db.execute(fine, used).fetchall():
+            flags = row[: len(names)]
+            values = row[len(names) : len(names) + len(columns)]
+            cell, n = (int(row[-3]), int(row[-2])), int(row[-1])
+            if all(flags):  # over all rows
+                every_minutes[cell] = every_minutes.get(cell, 0) + n
+                continue
+            name = names[flags.index(0)]
+            group = (name, _group([values[position[c]] for c in dimensions[name]]))
+            if cell[0] in needed[group]:
+                minutes[group][cell] = minutes[group].get(cell, 0) + n
+    out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
+    for group, cells in buckets.items():
+        n = sum(cells.values())
+        order = _order_statistics(cells, minutes[group], wanted[group])
+        out[group] = (n, [_interpolate(n, q, order) for q in quantiles])
+    if overall:
+        n = sum(overall.values())
+        order = _order_statistics(overall, every_minutes, every_wanted)
+        for name in names:
+            out[(name, EVERY_GROUP)] = (n, [_interpolate(n, q, order) for q in quantiles])
+    return GroupedQuantiles(out, counts)
 
 
 def _group(key: Sequence[Any]) -> str:

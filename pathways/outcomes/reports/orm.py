@@ -359,8 +359,7 @@ def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]
         if c.intake_at is None:
             continue
         seconds = max((c.intake_at - c.occurred_at).total_seconds(), 0)
-        taken = seconds / 3600
-        minutes = math.floor(seconds / 60)  # percentiles count whole minutes, as columnar
+        minutes = math.floor(seconds / 60)  # times count whole minutes, as columnar
         for key in (
             ("pathway", c.pathway),
             ("pathway", "all"),
@@ -368,7 +367,7 @@ def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]
             ("provider", "all"),
         ):
             hours[key].append(minutes / 60)
-            within[key] += taken <= goals[c.pathway].hours
+            within[key] += minutes <= goals[c.pathway].hours * 60
     return {
         key: {
             "n": len(values),

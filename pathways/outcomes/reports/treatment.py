@@ -17,7 +17,14 @@ import duckdb
 
 from pathways.outcomes.extract import sql_tuple
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.reports.common import minute_quantiles, publish, rate, share_note, statistic
+from pathways.outcomes.reports.common import (
+    EVERY_GROUP,
+    grouped_quantiles,
+    publish,
+    rate,
+    share_note,
+    statistic,
+)
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
     Bar,
@@ -100,67 +107,55 @@ PERCENTILES = (0.25, 0.5, 0.75, 0.9)
 def treatment_times(
     db: duckdb.DuckDBPyConnection, f: ReportFilters, goals: dict[str, Target]
 ) -> TreatmentTimes:
-    """Counts (contacts with an intake, within target, by bin) come from one small grouped
-    query; the percentiles from the stored whole minutes (`minute_quantiles`)."""
+    """The contacts with an intake counted (within the target, by bin) and their percentiles
+    per pathway and provider, in one pass over the stored whole minutes
+    (`grouped_quantiles`)."""
     where, params = f.where()
     if not goals:
         return TreatmentTimes({}, [0] * len(BINS))
-    target = " ".join(f"WHEN '{code}' THEN {t.hours * 3600}" for code, t in goals.items())
+    target = " ".join(f"WHEN '{code}' THEN {t.hours * 60}" for code, t in goals.items())
     bounds = [b for _, b in BINS[:-1]]
     # the bins' bounds are whole hours: under one in whole minutes is under it in seconds
-    cases = " ".join(f"WHEN minutes < {round(b * 60)} THEN {i}" for i, b in enumerate(bounds))
-    # contacts with an intake (each stores its first intake's time and provider, and the time
-    # to it in whole minutes) on a pathway with a target
-    timed = (
-        f"FROM encounter_facts WHERE {where} AND minutes_to_treatment IS NOT NULL "
-        f"AND pathway IN {sql_tuple(list(goals))}"
+    cases = " ".join(
+        f"WHEN minutes_to_treatment < {round(b * 60)} THEN {i}" for i, b in enumerate(bounds)
     )
-    # within the target: when the whole minutes end by it; to the second only in the minute
-    # it ends in
-    grouped = f"""
-        SELECT pathway, intake_provider_id,
-               minutes * 60 + 60 <= target
-                 OR (minutes * 60 <= target
-                     AND greatest(epoch(intake_at - occurred_at), 0) <= target),
-               CASE {cases} ELSE {len(bounds)} END, count(*)
-        FROM (
-            SELECT pathway, intake_provider_id, intake_at, occurred_at,
-                   minutes_to_treatment AS minutes, CASE pathway {target} END AS target
-            {timed}
-        )
-        GROUP BY ALL
+    # contacts with an intake (each stores its first intake's time and provider, and the time
+    # to it in whole minutes) on a pathway with a target; within the target in whole minutes
+    timed = f"""
+        SELECT pathway, intake_provider_id AS provider, minutes_to_treatment AS d,
+               minutes_to_treatment <= CASE pathway {target} END AS within,
+               CASE {cases} ELSE {len(bounds)} END AS bin
+        FROM encounter_facts
+        WHERE {where} AND minutes_to_treatment IS NOT NULL
+          AND pathway IN {sql_tuple(list(goals))}
     """  # noqa: S608
+    dimensions = {"pathway": ("pathway",), "provider": ("provider",)}
+    found = grouped_quantiles(db, timed, params, PERCENTILES, dimensions, counted=("within", "bin"))
     names = {
         str(agency): str(name)
         for agency, name in db.execute(
             "SELECT CAST(agency_id AS VARCHAR), name FROM agencies"
         ).fetchall()
     }
+
+    def provider_name(key: Any) -> str:
+        return names.get(str(key), "Unknown provider")
+
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     bins = [0] * len(BINS)
-
-    def add(key: tuple[str, str], within: bool, n: int) -> None:
-        figures = rows.setdefault(key, {"n": 0, "within": 0})
-        figures["n"] += n
-        figures["within"] += n if within else 0
-
-    for pathway, provider, within, bin_, n in db.execute(grouped, params).fetchall():
-        add(("pathway", str(pathway)), within, n)
-        add(("pathway", "all"), within, n)
-        if str(provider) in names:  # by provider: the contacts whose provider is an agency
-            add(("provider", names[str(provider)]), within, n)
-            add(("provider", "all"), within, n)
-        bins[int(bin_)] += int(n)
-    minutes = {
-        "pathway": f"SELECT pathway AS grp, minutes_to_treatment AS d {timed}",
-        "provider": "SELECT intake_provider_id AS grp, "  # noqa: S608
-        f"minutes_to_treatment AS d {timed} "
-        "AND intake_provider_id IN (SELECT agency_id FROM agencies)",
-    }
-    quantiles = minute_quantiles(db, minutes, params, PERCENTILES)
-    for (dimension, key), (_, picked) in quantiles.items():
-        if dimension == "provider" and key != "all":
-            key = names[key]
+    for (pathway, provider, within, bin_), n in found.counts.items():
+        for row in (
+            ("pathway", str(pathway)),
+            ("pathway", EVERY_GROUP),
+            ("provider", provider_name(provider)),
+            ("provider", EVERY_GROUP),
+        ):
+            figures = rows.setdefault(row, {"n": 0, "within": 0})
+            figures["n"] += n
+            figures["within"] += n if within else 0
+        bins[int(bin_)] += n
+    for (dimension, group), (_, picked) in found.values.items():
+        key = provider_name(group) if dimension == "provider" and group != EVERY_GROUP else group
         hours = [None if v is None else v / 60 for v in picked]
         rows[(dimension, key)].update(
             {f"p{round(p * 100)}": h for p, h in zip(PERCENTILES, hours, strict=True)}
@@ -304,7 +299,8 @@ METHOD = [
     "placement target, Naloxone Plus the overdose follow-up window, community response the "
     "crisis follow-up, Officer Intervention the intake assessment deadline; Outreach and "
     f"Officer Prevention use {DEFAULT_TARGET_HOURS} hours.",
-    "Percentiles are interpolated between contacts, each time counted in whole minutes; none "
+    "Each time is counted in whole minutes (an intake 24 hours and 40 seconds after the "
+    "contact is within a 24-hour target). Percentiles are interpolated between contacts; none "
     "are shown for fewer than 11 contacts. "
     "By provider, a contact counts for the provider of its first intake.",
 ]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.outcomes.reports.common import EVERY_GROUP, minute_quantiles
+from pathways.outcomes.reports.common import EVERY_GROUP, grouped_quantiles, minute_quantiles
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 rows = st.lists(
@@ -83,3 +83,43 @@ def test_a_worked_example() -> None:
     )
     assert got[("x", "a")] == (4, [2.0, pytest.approx(7.6)])
     assert got[("x", EVERY_GROUP)] == (4, [2.0, pytest.approx(7.6)])
+
+
+two_dimensions = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", None]),
+        st.sampled_from(["x", "y"]),
+        st.booleans(),
+        st.integers(min_value=-50, max_value=20000),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(two_dimensions)
+def test_two_dimensions_in_one_pass_equal_quantile_cont(
+    values: list[tuple[str | None, str, bool, int]],
+) -> None:
+    db = duckdb.connect()
+    db.execute("CREATE TABLE v (p VARCHAR, q VARCHAR, c BOOLEAN, d BIGINT)")
+    db.executemany("INSERT INTO v VALUES (?, ?, ?, ?)", values)
+    got = grouped_quantiles(
+        db, "SELECT * FROM v", {}, QUANTILES, {"p": ("p",), "q": ("q",)}, counted=("c",)
+    )
+    picks = ", ".join(f"quantile_cont(d, {q})" for q in QUANTILES)
+    expected: dict[tuple[str, str], tuple[int, list[float]]] = {}
+    for dimension in ("p", "q"):
+        for group, n, *qs in db.execute(
+            f"SELECT {dimension}, count(*), {picks} FROM v GROUP BY {dimension}"  # noqa: S608
+        ).fetchall():
+            expected[(dimension, "" if group is None else group)] = (n, qs)
+        every = db.execute(f"SELECT count(*), {picks} FROM v").fetchall()  # noqa: S608
+        expected[(dimension, EVERY_GROUP)] = (every[0][0], list(every[0][1:]))
+    assert got.values.keys() == expected.keys()
+    for key, (n, qs) in expected.items():
+        assert got.values[key][0] == n
+        assert got.values[key][1] == pytest.approx(qs), key
+    counted = db.execute("SELECT p, q, c, count(*) FROM v GROUP BY ALL").fetchall()
+    assert got.counts == {(p, q, c): n for p, q, c, n in counted}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pathways.outcomes import extract
-from pathways.outcomes.reports import treatment
+from pathways.outcomes.reports import orm, treatment
 from pathways.outcomes.testing import T0, contact, report_filters, walk
 
 
@@ -90,3 +90,17 @@ def test_published_report_hides_small_groups(county: Any) -> None:
     assert all(v.hidden or v.number is None for v in sr.values[1:4])  # no percentiles
     distribution = report.sections[0].table
     assert distribution.rows[-1].values[0].hidden  # 8 in all: small
+
+
+def test_the_target_is_judged_in_whole_minutes_on_both_paths(cast: Any) -> None:
+    # Self-referral, target 24 h: 24 h and 40 s is 1,440 whole minutes, within; 24 h and
+    # 1 min is 1,441, outside
+    for hours in (24 + 40 / 3600, 24 + 1 / 60):
+        contact(cast, pathway="self_referral", steps=[("accepted", 1), ("engaged", hours)])
+    rows = _times(cast).rows
+    assert (
+        rows[("pathway", "self_referral")]["n"],
+        rows[("pathway", "self_referral")]["within"],
+    ) == (2, 1)
+    figures = orm.treatment_figures(report_filters(cast))
+    assert figures[("pathway", "self_referral")]["within"] == 1
