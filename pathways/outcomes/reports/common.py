@@ -260,19 +260,6 @@ def _order_statistics(
     return values
 
 
-def histogram_quantiles(
-    counts: Mapping[int, int], quantiles: Sequence[float]
-) -> list[float | None]:
-    """Quantiles (as `quantile_cont`) of whole numbers given as {value: how many}; None each
-    when there are none."""
-    n = sum(counts.values())
-    if not n:
-        return [None for _ in quantiles]
-    ranks = _ranks(n, quantiles)
-    order = _order_statistics({0: n}, {(0, d): c for d, c in counts.items()}, ranks)
-    return [_interpolate(n, q, order) for q in quantiles]
-
-
 def _interpolate(n: int, q: float, order: Mapping[int, int]) -> float:
     position, low, high = _positions(n, q)
     value = float(order[low])

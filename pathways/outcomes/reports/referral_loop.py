@@ -26,7 +26,6 @@ from pathways.directory.models import ServiceType
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import (
     EVERY_GROUP,
-    histogram_quantiles,
     minute_quantiles,
     publish,
     rate,
@@ -113,20 +112,16 @@ def _quoted(code: str) -> str:
     return f"'{code}'"
 
 
-def _facts_sql(
-    where: str, hours: dict[str, int], params: dict[str, Any], *, open_only: bool = False
-) -> str:
+def _facts_sql(where: str, hours: dict[str, int], *, open_only: bool = False) -> str:
     """One row per referral in the filter with its answer flags, response time and overdue
     time (seconds past its deadline at $as_of; NULL when it has no open deadline). With
     `open_only`, only the referrals in a status with a deadline (the others' overdue time is
     NULL)."""
-    whens = []
-    for n, (code, h) in enumerate(sorted(hours.items())):
-        params[f"d_code_{n}"] = code
-        params[f"d_hours_{n}"] = h
-        whens.append(f"WHEN $d_code_{n} THEN $d_hours_{n}")
-    params["d_default"] = DEFAULT_RESPONSE_HOURS
-    deadline = f"CASE r.pathway {' '.join(whens)} ELSE $d_default END" if whens else "$d_default"
+    # the deadlines as constants (our own pathway codes and whole hours): DuckDB folds them,
+    # where parameters were evaluated row by row
+    whens = [f"WHEN {_quoted(code)} THEN {int(h)}" for code, h in sorted(hours.items())]
+    default = int(DEFAULT_RESPONSE_HOURS)
+    deadline = f"CASE r.pathway {' '.join(whens)} ELSE {default} END" if whens else str(default)
     reasons = ", ".join(_quoted(r) for r in REASONS)
     waiting = f"{_quoted(ReferralStatus.SENT)}, {_quoted(ReferralStatus.RECEIVED)}"
     accepted, scheduled = ReferralStatus.ACCEPTED, ReferralStatus.INTAKE_SCHEDULED
@@ -171,8 +166,8 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     where, params = f.where("r")  # referral facts carry their contact's columns
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     hours = response_hours(f.program_id)
-    facts = _facts_sql(where, hours, params)
-    open_facts = _facts_sql(where, hours, params, open_only=True)
+    facts = _facts_sql(where, hours)
+    open_facts = _facts_sql(where, hours, open_only=True)
     # the referrals counted by what the measures look at (a few hundred groups), then each
     # measure summed over its groups: one pass over the referrals, not one per measure; the
     # ones past a deadline in a second pass over the referrals in a status with one
@@ -182,12 +177,21 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
         "is_waiting, is_engaged, reason, count(*) "
         "FROM facts GROUP BY ALL"
     )
-    # the referrals past a deadline, by whole minutes past it (a few thousand rows)
-    late = (
-        f"WITH facts AS ({open_facts}) "  # noqa: S608
-        "SELECT provider_id, service_type, status, CAST(floor(overdue_s / 60) AS BIGINT), "
-        "count(*) FROM facts WHERE overdue_s > 0 GROUP BY ALL"
-    )
+    # the referrals past a deadline counted by status, and the median of their whole minutes
+    # past it per provider and overall (a few hundred rows; quantile_cont over the few late
+    # referrals)
+    late = f"""
+        WITH facts AS ({open_facts}),
+        late AS (
+            SELECT provider_id, service_type, status,
+                   CAST(floor(overdue_s / 60) AS BIGINT) AS minutes
+            FROM facts WHERE overdue_s > 0
+        )
+        SELECT grouping(provider_id), grouping(service_type), provider_id, service_type,
+               status, count(*), quantile_cont(minutes, 0.5)
+        FROM late
+        GROUP BY GROUPING SETS ((provider_id, service_type, status), (provider_id), ())
+    """  # noqa: S608
     counts: dict[Pair, dict[str, int]] = {}
     for provider, service_type, *flags, reason, n in db.execute(grouped, params).fetchall():
         accepted, declined, waiting, engaged = flags
@@ -203,18 +207,17 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
         ):
             if reached:
                 c[measure] += int(n)
-    # past its deadline: counted by status; the median time past it per provider and overall
-    past: dict[Hashable, dict[int, int]] = {ALL: {}}
-    who: Hashable
-    for provider, service_type, status, minutes, n in db.execute(late, params).fetchall():
-        if status in STUCK_STATUSES:  # every status with a deadline is one
-            counts[(str(provider), str(service_type))][f"stuck:{status}"] += int(n)
-        for who in (str(provider), ALL):
-            histogram = past.setdefault(who, {})
-            histogram[int(minutes)] = histogram.get(int(minutes), 0) + int(n)
+    overdue: dict[Hashable, float | None] = {}
+    for every, all_types, provider, service_type, status, n, median in db.execute(
+        late, params
+    ).fetchall():
+        if not all_types:  # by provider, service type and status
+            if status in STUCK_STATUSES:  # every status with a deadline is one
+                counts[(str(provider), str(service_type))][f"stuck:{status}"] += int(n)
+        else:  # the median per provider, or over all of them
+            overdue[ALL if every else str(provider)] = None if median is None else median / 1440
     # the median response time in whole minutes per provider and service type, and overall
     response: dict[Hashable, float | None] = {}
-    overdue: dict[Hashable, float | None] = {}
     answered = {  # a referral has a response time once accepted or declined
         "response": "SELECT provider_id, service_type, response_minutes AS d "  # noqa: S608
         f"FROM referral_facts r WHERE {where}"
@@ -223,9 +226,6 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
     for (_, group), (_, (median,)) in by_pair.items():
         key: Hashable = ALL if group == EVERY_GROUP else tuple(group.split("|", 1))
         response[key] = None if median is None else median / 60
-    for who, histogram in past.items():
-        median = histogram_quantiles(histogram, (0.5,))[0]
-        overdue[who] = None if median is None else median / 1440
     response.setdefault(ALL, None)
     overdue.setdefault(ALL, None)
 
