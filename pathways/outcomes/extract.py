@@ -44,7 +44,7 @@ from pathways.people.models import Person
 from pathways.programs.models import Pathway, Program
 from pathways.referrals.models import Referral, ReferralStatusChange
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -55,6 +55,9 @@ INDEX_DISPOSITIONS = ("referred", "declined", "arrested")
 #: An imported arrest this close to one recorded before it (a contact ending in arrest, or another
 #: imported record, of the same person) is the same arrest seen twice: an arrest and its booking.
 SAME_ARREST = "INTERVAL 1 DAY"
+#: How long after a contact its person's next contact, overdose response and arrest count as
+#: events of the outcomes report (days).
+EVENT_HORIZON_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -700,6 +703,16 @@ TIMING_COLUMNS = ", ".join(
 )
 assert "$" not in TIMING_COLUMNS  # nothing that depends on when a report is run
 
+#: Each contact's days (rounded up) to the person's next contact, overdose response and arrest
+#: when within EVENT_HORIZON_DAYS (<event>_day), stored so that the outcomes report only checks
+#: that the event had happened when it was built.
+EVENT_DAY_COLUMNS = ", ".join(
+    f"CASE WHEN next_{event}_at <= occurred_at + INTERVAL {int(EVENT_HORIZON_DAYS)} DAY "
+    f"THEN CAST(ceil(epoch(next_{event}_at - occurred_at) / 86400) AS INTEGER) END "
+    f"AS {event}_day"
+    for event in ("contact", "overdose", "arrest")
+)
+
 
 def sql_tuple(codes: Sequence[str]) -> str:
     assert all(c.replace("_", "").isalnum() for c in codes)  # our own codes, never user input
@@ -734,7 +747,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         db.execute(f"CREATE TABLE referral_facts AS {REFERRAL_FACTS.format(**scopes)}")
         # in time order, so a report on a date range reads only the row groups it needs
         db.execute(
-            f"CREATE TABLE encounter_facts AS SELECT *, {TIMING_COLUMNS} "  # noqa: S608
+            f"CREATE TABLE encounter_facts AS SELECT *, {TIMING_COLUMNS}, {EVENT_DAY_COLUMNS} "  # noqa: S608
             f"FROM ({ENCOUNTER_FACTS.format(**scopes)}) ORDER BY program_id, occurred_at"
         )
         return
@@ -778,7 +791,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")
     db.execute(f"DELETE FROM encounter_facts WHERE {affected}")  # noqa: S608
     db.execute(
-        f"INSERT INTO encounter_facts SELECT *, {TIMING_COLUMNS} "  # noqa: S608
+        f"INSERT INTO encounter_facts SELECT *, {TIMING_COLUMNS}, {EVENT_DAY_COLUMNS} "  # noqa: S608
         f"FROM ({ENCOUNTER_FACTS.format(**scopes)})"
     )
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from pathways.outcomes.extract import INDEX_DISPOSITIONS, sql_tuple
+from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_DISPOSITIONS, sql_tuple
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
 from pathways.outcomes.suppression import SMALL_MAX, Line
@@ -38,7 +38,7 @@ from pathways.outcomes.tables import (
     Value,
 )
 
-HORIZON_DAYS = 365
+HORIZON_DAYS = EVENT_HORIZON_DAYS
 #: "Within 6 months" and "within 12 months", in days since the index contact.
 SIX_MONTHS, TWELVE_MONTHS = 183, 365
 #: With suppression, a drawn curve's every drop stands for at least this many events.
@@ -122,15 +122,16 @@ def recurrence_counts(
     params["horizon"] = HORIZON_DAYS
     # each contact's next contact, overdose and arrest are stored in the facts (extract.py),
     # so the index contacts carry everything the curves need
-    nexts = ", ".join(f"next_{m.code}_at := next_{m.code}_at" for m in MEASURES)
+    stored = [f"next_{m.code}_at" for m in MEASURES] + [f"{m.code}_day" for m in MEASURES]
+    nexts = ", ".join(f"{c} := {c}" for c in stored)
+    # each contact stores the days to the person's next event within the horizon (extract.py):
+    # an event counts if it had happened when the figures were taken
     events = ", ".join(
-        f"CASE WHEN s.next_{m.code}_at <= least(s.occurred_at + to_days($horizon), $as_of) "
-        f"THEN CAST(ceil(epoch(s.next_{m.code}_at - s.occurred_at) / 86400) AS INTEGER) END "
-        f"AS {m.code}_day"
+        f"CASE WHEN s.next_{m.code}_at <= $as_of THEN s.{m.code}_day END AS {m.code}_day"
         for m in MEASURES
     )
     qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
-    columns = f"occurred_at, arrested, {', '.join(f'next_{m.code}_at' for m in MEASURES)}"
+    columns = f"occurred_at, arrested, {', '.join(stored)}"
     if f.agency is None and not f.area and not force_grouped:
         # each contact stores the person's last earlier possible index contact, and their last
         # one on the same pathway (extract.py): their first one in the window (on the pathway)
