@@ -122,14 +122,19 @@ def recurrence_counts(
     params["horizon"] = HORIZON_DAYS
     # each contact's next contact, overdose and arrest are stored in the facts (extract.py),
     # so the index contacts carry everything the curves need
-    stored = [f"next_{m.code}_at" for m in MEASURES] + [f"{m.code}_day" for m in MEASURES]
-    nexts = ", ".join(f"{c} := {c}" for c in stored)
     # each contact stores the days to the person's next event within the horizon (extract.py):
-    # an event counts if it had happened when the figures were taken
-    events = ", ".join(
-        f"CASE WHEN s.next_{m.code}_at <= $as_of THEN s.{m.code}_day END AS {m.code}_day"
-        for m in MEASURES
-    )
+    # an event counts if it had happened when the figures were taken, as every one has when
+    # they are taken after the last one recorded (pages, built as of the refresh, always are)
+    stored = [f"{m.code}_day" for m in MEASURES]
+    if _all_happened(db, f.program_id, params["as_of"]):
+        events = ", ".join(f"s.{m.code}_day" for m in MEASURES)
+    else:
+        stored += [f"next_{m.code}_at" for m in MEASURES]
+        events = ", ".join(
+            f"CASE WHEN s.next_{m.code}_at <= $as_of THEN s.{m.code}_day END AS {m.code}_day"
+            for m in MEASURES
+        )
+    nexts = ", ".join(f"{c} := {c}" for c in stored)
     qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
     columns = f"occurred_at, arrested, {', '.join(stored)}"
     if f.agency is None and not f.area and not force_grouped:
@@ -188,6 +193,16 @@ def recurrence_counts(
     for grp, measure, day, events, censored in db.execute(sql, params).fetchall():
         rows[(grp, measure)].append((float(day), int(events), int(censored)))
     return Recurrence(rows, arrests_imported=arrests_imported(db, f.program_id))
+
+
+def _all_happened(db: duckdb.DuckDBPyConnection, program_id: Any, as_of: dt.datetime) -> bool:
+    """Had every contact and imported arrest of the program happened by `as_of` (naive UTC)?"""
+    row = db.execute(
+        "SELECT greatest((SELECT max(occurred_at) FROM encounter_facts WHERE program_id = $p), "
+        "(SELECT max(occurred_at) FROM arrest_facts WHERE program_id = $p))",
+        {"p": str(program_id)},
+    ).fetchone()
+    return row is None or row[0] is None or row[0] <= as_of
 
 
 def arrests_imported(db: duckdb.DuckDBPyConnection, program_id: Any) -> bool:
