@@ -73,7 +73,7 @@ def warm(program: Program) -> dict[str, float]:
     for slug, spec in CATALOG.items():
         started = time.perf_counter()
         with extract.connect() as db:
-            form = spec.form({}, program=program, areas=report_areas(db, program))
+            form = spec.form({}, program=program, areas=report_areas(program))
             if not form.is_valid():  # the defaults always are; nothing to warm otherwise
                 continue
             filters = form.filters()

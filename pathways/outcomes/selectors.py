@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from pathways.encounters.models import Encounter
+from pathways.outcomes import extract
 from pathways.outcomes.models import CostSettings, PopulationFigures
 from pathways.outcomes.suppression import Line, suppress, table_lines
 from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
@@ -152,15 +153,19 @@ def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> Published
     )
 
 
-def report_areas(db: Any, program: Program) -> list[str]:
+def report_areas(program: Program) -> list[str]:
     """The areas (beats, districts, ZIP codes) the program's contacts were recorded in, from the
-    analytics extract: the choices of the reports' area filter."""
-    rows = db.execute(
-        "SELECT DISTINCT area FROM encounters WHERE program_id = $program AND area <> '' "
-        "ORDER BY area",
-        {"program": str(program.pk)},
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    analytics extract (read once per refresh): the choices of the reports' area filter."""
+
+    def read(db: Any) -> list[str]:
+        rows = db.execute(
+            "SELECT DISTINCT area FROM encounters WHERE program_id = $program AND area <> '' "
+            "ORDER BY area",
+            {"program": str(program.pk)},
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    return extract.remembered(f"areas:{program.pk}", read) or []
 
 
 #: The contact rows behind every report's figures: what each contact reached, so any count can

@@ -34,7 +34,7 @@ from pathways.outcomes.selectors import (
     rows_behind,
 )
 from pathways.outcomes.services import record_export, research_export
-from pathways.outcomes.tables import SUPPRESSION_NOTE, Section
+from pathways.outcomes.tables import SUPPRESSION_NOTE, Report, Section
 from pathways.programs.selectors import program_for_user
 
 BAR_HEIGHT = 28
@@ -129,17 +129,20 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     if fmt == "rows" and not has_role(request.user, Role.COORDINATOR, Role.ADMIN):
         raise PermissionDenied  # contact-level rows stay in the program office
     as_of = extract.ensure_fresh()
-    with extract.connect() as db:
-        form = spec.form(request.GET, program=program, areas=report_areas(db, program))
-        if not form.is_valid():
-            return _report_page(request, spec, program, form=form, status=400)
-        filters = form.filters()
-        if fmt == "rows":
+    form = spec.form(request.GET, program=program, areas=report_areas(program))
+    if not form.is_valid():
+        return _report_page(request, spec, program, form=form, status=400)
+    filters = form.filters()
+
+    def build() -> Report:  # only when not built already (the extract opened only then)
+        with extract.connect() as db:
+            return spec.run(db, filters, as_of=as_of)
+
+    if fmt == "rows":
+        with extract.connect() as db:
             header, rows = rows_behind(db, filters)
-        else:
-            built = cached_report(
-                program, report_key(slug, filters), lambda: spec.run(db, filters, as_of=as_of)
-            )
+    else:
+        built = cached_report(program, report_key(slug, filters), build)
     if fmt == "rows":
         record_export(
             actor=request.user,

@@ -135,3 +135,31 @@ def test_refresh_command(cast: Any) -> None:
     assert "Rebuilt the analytics extract" in out.getvalue()
     call_command("refresh_analytics", stdout=out)
     assert "Refreshed the analytics extract" in out.getvalue()
+
+
+def test_small_answers_are_read_once_per_extract_file(cast: Any) -> None:
+    """Report pages read the refresh time and the area choices without opening the extract
+    again until a refresh swaps a new file in."""
+    assert extract.remembered("contacts", lambda db: 1) is None  # no extract yet
+    contact(cast, area="Beat 1")
+    extract.refresh()
+    reads: list[int] = []
+
+    def read(db: duckdb.DuckDBPyConnection) -> int:
+        reads.append(1)
+        row = db.execute("SELECT count(*) FROM encounters").fetchone()
+        return int(row[0]) if row else 0
+
+    assert extract.remembered("contacts", read) == 1
+    assert extract.remembered("contacts", read) == 1
+    assert len(reads) == 1
+    taken = extract.refreshed_at()
+    contact(cast, area="Beat 2")
+    extract.refresh()
+    assert extract.remembered("contacts", read) == 2
+    assert len(reads) == 2
+    later = extract.refreshed_at()
+    assert taken is not None and later is not None and later > taken
+    from pathways.outcomes.selectors import report_areas
+
+    assert report_areas(cast.program) == ["Beat 1", "Beat 2"]
