@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # venv, install, migrate, load the synthetic county, serve on :8000
     python3 dev.py test    # venv, install dev tools, ruff + mypy + the whole pytest suite
+                           # (on every core; extra arguments go to pytest, e.g. -n 0 -k funnel)
 
 Both are idempotent. The database is chosen by DATABASE_URL (SQLite by default).
 Only the standard library is used here: this file runs before anything is installed.
@@ -74,7 +75,12 @@ def test(pytest_args: list[str]) -> None:
     run(PY, "-m", "ruff", "check", ".")
     run(PY, "-m", "ruff", "format", "--check", ".")
     run(PY, "-m", "mypy", "pathways", "bench", "dev.py")
-    run(PY, "-m", "pytest", *pytest_args)
+    # the suite on every core (pytest-xdist: a database and a browser per worker), unless the
+    # arguments say how to run it
+    workers = (
+        [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else ["-n", "auto"]
+    )
+    run(PY, "-m", "pytest", *workers, *pytest_args)
 
 
 def main() -> None:

@@ -40,13 +40,14 @@ from pathways.encounters.models import EligibilityReview, Encounter
 from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
 from pathways.outcomes.filters import local_midnight_utc
 from pathways.outcomes.reports.funnel import INTERVALS, STAGES
+from pathways.outcomes.reports.referral_loop import STUCK_STATUSES, answer_days_sql
 from pathways.people.models import Person
 from pathways.programs.models import Pathway, Program
 from pathways.referrals.models import Referral, ReferralStatusChange
 
 Read = TypeVar("Read")
 
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -779,6 +780,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
             f"CREATE TABLE encounter_facts AS SELECT *, {TIMING_COLUMNS}, {EVENT_DAY_COLUMNS} "  # noqa: S608
             f"FROM ({ENCOUNTER_FACTS.format(**scopes)}) ORDER BY program_id, occurred_at"
         )
+        _refresh_open_referrals(db)
         return
     db.execute(
         """
@@ -823,13 +825,26 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         f"INSERT INTO encounter_facts SELECT *, {TIMING_COLUMNS}, {EVENT_DAY_COLUMNS} "  # noqa: S608
         f"FROM ({ENCOUNTER_FACTS.format(**scopes)})"
     )
+    _refresh_open_referrals(db)
+
+
+def _refresh_open_referrals(db: duckdb.DuckDBPyConnection) -> None:
+    """The referral facts of the referrals in a status with a deadline (a few percent of them),
+    where the referral loop looks for the ones past it. Rebuilt whole at each refresh."""
+    db.execute("DROP TABLE IF EXISTS open_referral_facts")
+    db.execute(
+        "CREATE TABLE open_referral_facts AS SELECT * FROM referral_facts "  # noqa: S608
+        f"WHERE status IN {sql_tuple(STUCK_STATUSES)}"
+    )
 
 
 def refresh_stage_days(db: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> None:
     """Each program's funnel stage counts per local day (in the program's zone), pathway,
     agency and area, as of `as_of` (the refresh): what the funnel and the quarterly report
     sum instead of counting millions of contacts, when they are built as of the same moment
-    (reports always are; see funnel.stage_counts_by_window). Rebuilt whole at each refresh."""
+    (reports always are; see funnel.stage_counts_by_window). Likewise the referral loop's
+    answers per local day, provider and service type (`answer_days`, see
+    referral_loop.loop_counts). Rebuilt whole at each refresh."""
     zones = {str(pk): tz for pk, tz in Program.objects.values_list("pk", "time_zone")}
     days: list[tuple[str, str, dt.date, dt.datetime]] = []
     spans = db.execute(
@@ -862,3 +877,6 @@ def refresh_stage_days(db: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> Non
         {"as_of": as_of.astimezone(dt.UTC).replace(tzinfo=None)},
     )
     _set_meta(db, "stage_days_as_of", as_of.isoformat())
+    # the referral loop's answers per day (these do not depend on `as_of`)
+    db.execute("DROP TABLE IF EXISTS answer_days")
+    db.execute(f"CREATE TABLE answer_days AS {answer_days_sql()}")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 _groups: dict[str, str] = {}
+GROUP_PROPERTY = "attack_group"
 _outcomes: Counter[tuple[str, str]] = Counter()
 
 
@@ -23,11 +24,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         marker = item.get_closest_marker("attack")
         if marker is not None:
-            _groups[item.nodeid] = str(marker.kwargs.get("group", "ungrouped"))
+            group = str(marker.kwargs.get("group", "ungrouped"))
+            _groups[item.nodeid] = group
+            # reports carry it too: under pytest-xdist the workers collect, the controller sums
+            item.user_properties.append((GROUP_PROPERTY, group))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    group = _groups.get(report.nodeid)
+    group = dict(report.user_properties).get(GROUP_PROPERTY) or _groups.get(report.nodeid)
     if group is None:
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):

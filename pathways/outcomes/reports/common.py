@@ -9,8 +9,28 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+
+from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.suppression import SMALL_MAX, Line, suppress
 from pathways.outcomes.tables import Kind, Value
+
+
+def kept_by_day(db: duckdb.DuckDBPyConnection, f: ReportFilters, table: str) -> bool:
+    """Can a report sum `table`, one of the per-local-day counts the refresh keeps (extract.py),
+    for the filter `f`? Yes when the extract has it and counted the program's days in the
+    filter's time zone (the program may have moved zone since the refresh)."""
+    assert table.replace("_", "").isalnum(), table  # our own table names
+    try:
+        row = db.execute(
+            f"SELECT (SELECT any_value(time_zone) FROM local_days WHERE program_id = $p), "  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {table} LIMIT 0)",
+            {"p": str(f.program_id)},
+        ).fetchone()
+    except duckdb.CatalogException:  # an extract from before they were kept
+        return False
+    return row is not None and row[0] == f.time_zone
+
 
 #: A median or percentile of fewer than this many people is not shown.
 MIN_FOR_STATISTIC = SMALL_MAX + 1
@@ -66,6 +86,27 @@ def _bucket_sql() -> str:
     narrow where short durations crowd, and a few hundred in all even over months); a negative
     duration is a bucket of its own. Buckets order as their durations."""
     return "(CASE WHEN d < 0 THEN d ELSE CAST(sqrt(d) AS BIGINT) END)"
+
+
+def _bucket_span(b: int) -> tuple[int, int]:
+    """The whole minutes in bucket b, first and last: √d rounds to b, so d lies between
+    (b - ½)² and (b + ½)², which are never whole."""
+    if b <= 0:
+        return b, b
+    return b * b - b + 1, b * b + b
+
+
+def _spans_sql(buckets: Iterable[int]) -> str:
+    """SQL true for a duration in one of `buckets`, as ranges of d (neighbouring buckets
+    merged): a plain comparison on the stored minutes, which spares the rows outside them
+    the bucket and hash arithmetic."""
+    spans: list[list[int]] = []
+    for first, last in sorted(_bucket_span(b) for b in set(buckets)):
+        if spans and first <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([first, last])
+    return " OR ".join(f"d BETWEEN {first} AND {last}" for first, last in spans) or "FALSE"
 
 
 def minute_quantiles(
@@ -179,6 +220,7 @@ def grouped_quantiles(
             own = f"({h}, b) IN (SELECT * FROM (VALUES {pairs}) v(h, b))"  # noqa: S608
             picks.append(own)
             kept.append(f"(grouping({h}) = 0 AND {own})")
+        spans = _spans_sql(every_needed.union(*needed.values()))
         sets = ", ".join(
             f"({', '.join(dimensions[n])}, {h}, b, d)" for n, h in zip(names, hs, strict=True)
         )
@@ -186,7 +228,7 @@ def grouped_quantiles(
             SELECT {", ".join(f"g{k}" for k in range(len(names)))}, {text}, b, d, n FROM (
                 SELECT {", ".join(f"grouping({h}) AS g{k}" for k, h in enumerate(hs))},
                        {", ".join(columns)}, b, d, count(*) AS n
-                FROM ({bucketed}) WHERE {" OR ".join(picks)}
+                FROM ({bucketed}) WHERE ({spans}) AND ({" OR ".join(picks)})
                 GROUP BY GROUPING SETS ({sets}, (b, d))
                 HAVING {" OR ".join(kept)}
             )

@@ -18,6 +18,7 @@ import duckdb
 
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import (
+    kept_by_day,
     minute_quantiles,
     publish,
     rate,
@@ -150,17 +151,10 @@ def funnel_counts(
 def _by_day(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime) -> bool:
     """Can the stage counts come from the per-day counts the refresh keeps (extract.py)? Yes
     when they were counted as of `as_of` and by the filter's time zone."""
-    try:
-        row = db.execute(
-            "SELECT (SELECT value FROM meta WHERE key = 'stage_days_as_of'), "
-            "(SELECT any_value(time_zone) FROM local_days WHERE program_id = $p)",
-            {"p": str(f.program_id)},
-        ).fetchone()
-    except duckdb.CatalogException:  # an extract from before they were kept
+    if not kept_by_day(db, f, "stage_days"):
         return False
-    if row is None or row[0] is None or row[1] != f.time_zone:
-        return False
-    return bool(dt.datetime.fromisoformat(str(row[0])) == as_of)
+    row = db.execute("SELECT value FROM meta WHERE key = 'stage_days_as_of'").fetchone()
+    return row is not None and dt.datetime.fromisoformat(str(row[0])) == as_of
 
 
 def stage_counts_by_window(

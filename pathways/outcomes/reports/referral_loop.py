@@ -26,6 +26,7 @@ from pathways.directory.models import ServiceType
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import (
     EVERY_GROUP,
+    kept_by_day,
     minute_quantiles,
     publish,
     rate,
@@ -62,7 +63,8 @@ REASONS: tuple[str, ...] = tuple(DeclineReason.values)
 NO_CAPACITY = f"reason:{DeclineReason.NO_CAPACITY}"
 
 #: The open statuses a referral can be stuck in (engaged is open, but its clock is the
-#: service's, not the loop's).
+#: service's, not the loop's). The refresh keeps the referrals in one of them apart
+#: (`open_referral_facts`), where the report looks for the ones past their deadline.
 STUCK_STATUSES: tuple[str, ...] = (
     ReferralStatus.SENT,
     ReferralStatus.RECEIVED,
@@ -112,28 +114,50 @@ def _quoted(code: str) -> str:
     return f"'{code}'"
 
 
+#: A referral's answer as the counts group it: the flags and the decline reason (none depends on
+#: when the report is built, so the refresh also keeps them counted per local day:
+#: ANSWER_DAYS).
+ANSWER_FLAGS = ("is_accepted", "is_declined", "is_waiting", "is_engaged", "reason")
+
+
+def _answer_columns() -> str:
+    reasons = ", ".join(_quoted(r) for r in REASONS)
+    return f"""
+        r.accepted_at IS NOT NULL AS is_accepted,
+        r.accepted_at IS NULL AND r.declined_at IS NOT NULL AS is_declined,
+        r.accepted_at IS NULL AND r.declined_at IS NULL AS is_waiting,
+        r.accepted_at IS NOT NULL AND r.engaged_at IS NOT NULL AS is_engaged,
+        CASE WHEN r.decline_reason IN ({reasons}) THEN r.decline_reason
+             ELSE {_quoted(DeclineReason.OTHER)} END AS reason"""
+
+
+def answer_days_sql() -> str:
+    """The referrals counted per program, local day of their contact (`local_days`), pathway,
+    agency, area, provider, service type and answer: what the report sums instead of counting
+    millions of referrals (the refresh keeps it as the table `answer_days`, extract.py)."""
+    return f"""
+        SELECT r.program_id, d.day, r.pathway, r.agency_id, r.area, r.provider_id,
+               r.service_type, {_answer_columns()}, count(*) AS n
+        FROM referral_facts r ASOF JOIN local_days d
+          ON r.program_id = d.program_id AND r.occurred_at >= d.utc_start
+        GROUP BY ALL
+    """  # noqa: S608
+
+
 def _facts_sql(where: str, hours: dict[str, int], *, open_only: bool = False) -> str:
     """One row per referral in the filter with its answer flags, response time and overdue
     time (seconds past its deadline at $as_of; NULL when it has no open deadline). With
     `open_only`, only the referrals in a status with a deadline (the others' overdue time is
-    NULL)."""
+    NULL), from the table the refresh keeps of them."""
     # the deadlines as constants (our own pathway codes and whole hours): DuckDB folds them,
     # where parameters were evaluated row by row
     whens = [f"WHEN {_quoted(code)} THEN {int(h)}" for code, h in sorted(hours.items())]
     default = int(DEFAULT_RESPONSE_HOURS)
     deadline = f"CASE r.pathway {' '.join(whens)} ELSE {default} END" if whens else str(default)
-    reasons = ", ".join(_quoted(r) for r in REASONS)
     waiting = f"{_quoted(ReferralStatus.SENT)}, {_quoted(ReferralStatus.RECEIVED)}"
     accepted, scheduled = ReferralStatus.ACCEPTED, ReferralStatus.INTAKE_SCHEDULED
-    open_statuses = f"{_quoted(accepted)}, {_quoted(scheduled)}"
     return f"""
-        SELECT r.provider_id, r.service_type, r.status,
-               r.accepted_at IS NOT NULL AS is_accepted,
-               r.accepted_at IS NULL AND r.declined_at IS NOT NULL AS is_declined,
-               r.accepted_at IS NULL AND r.declined_at IS NULL AS is_waiting,
-               r.accepted_at IS NOT NULL AND r.engaged_at IS NOT NULL AS is_engaged,
-               CASE WHEN r.decline_reason IN ({reasons}) THEN r.decline_reason
-                    ELSE {_quoted(DeclineReason.OTHER)} END AS reason,
+        SELECT r.provider_id, r.service_type, r.status, {_answer_columns()},
                r.response_minutes,
                CASE
                  WHEN r.accepted_at IS NULL AND r.declined_at IS NULL
@@ -145,8 +169,8 @@ def _facts_sql(where: str, hours: dict[str, int], *, open_only: bool = False) ->
                       AND r.status = {_quoted(scheduled)}
                    THEN epoch($as_of) - epoch(r.status_changed_at) - 86400 * {ENGAGE_DAYS}
                END AS overdue_s
-        FROM referral_facts r
-        WHERE {where} {f"AND r.status IN ({waiting}, {open_statuses})" if open_only else ""}
+        FROM {"open_referral_facts" if open_only else "referral_facts"} r
+        WHERE {where}
     """  # noqa: S608
 
 
@@ -162,21 +186,38 @@ MEASURES: tuple[str, ...] = (
 )
 
 
-def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datetime) -> LoopCounts:
+def loop_counts(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    as_of: dt.datetime,
+    *,
+    from_facts: bool = False,
+) -> LoopCounts:
+    """The report's figures as of `as_of`. The answers are summed from the per-day counts the
+    refresh keeps where they were counted in the filter's time zone, else counted from the
+    referrals (`from_facts` forces that; tests compare the two)."""
     where, params = f.where("r")  # referral facts carry their contact's columns
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     hours = response_hours(f.program_id)
-    facts = _facts_sql(where, hours)
     open_facts = _facts_sql(where, hours, open_only=True)
     # the referrals counted by what the measures look at (a few hundred groups), then each
-    # measure summed over its groups: one pass over the referrals, not one per measure; the
-    # ones past a deadline in a second pass over the referrals in a status with one
-    grouped = (
-        f"WITH facts AS ({facts}) "  # noqa: S608
-        "SELECT provider_id, service_type, is_accepted, is_declined, "
-        "is_waiting, is_engaged, reason, count(*) "
-        "FROM facts GROUP BY ALL"
-    )
+    # measure summed over its groups: one pass over the referrals (or a sum over their per-day
+    # counts), not one per measure; the ones past a deadline in a second pass over the
+    # referrals in a status with one
+    flags = ", ".join(ANSWER_FLAGS)
+    if not from_facts and kept_by_day(db, f, "answer_days"):
+        day_where, day_params = f.where(by_day=True)
+        grouped = (
+            f"SELECT provider_id, service_type, {flags}, sum(n) "  # noqa: S608
+            f"FROM answer_days WHERE {day_where} GROUP BY ALL"
+        )
+        grouped_params = day_params
+    else:
+        grouped = (
+            f"WITH facts AS ({_facts_sql(where, hours)}) "  # noqa: S608
+            f"SELECT provider_id, service_type, {flags}, count(*) FROM facts GROUP BY ALL"
+        )
+        grouped_params = params
     # the referrals past a deadline counted by status, and the median of their whole minutes
     # past it per provider and overall (a few hundred rows; quantile_cont over the few late
     # referrals)
@@ -193,8 +234,10 @@ def loop_counts(db: duckdb.DuckDBPyConnection, f: ReportFilters, as_of: dt.datet
         GROUP BY GROUPING SETS ((provider_id, service_type, status), (provider_id), ())
     """  # noqa: S608
     counts: dict[Pair, dict[str, int]] = {}
-    for provider, service_type, *flags, reason, n in db.execute(grouped, params).fetchall():
-        accepted, declined, waiting, engaged = flags
+    for provider, service_type, *answer, reason, n in db.execute(
+        grouped, grouped_params
+    ).fetchall():
+        accepted, declined, waiting, engaged = answer
         pair = (str(provider), str(service_type))
         c = counts.setdefault(pair, dict.fromkeys(MEASURES, 0))
         for measure, reached in (

@@ -22,7 +22,13 @@ def _facts() -> dict[str, list[tuple[Any, ...]]]:
     with extract.connect() as db:
         return {
             view: sorted(db.execute(f"SELECT * FROM {view}").fetchall(), key=str)  # noqa: S608
-            for view in ("encounter_facts", "referral_facts", "person_facts")
+            for view in (
+                "encounter_facts",
+                "referral_facts",
+                "open_referral_facts",
+                "answer_days",
+                "person_facts",
+            )
         }
 
 
@@ -61,6 +67,8 @@ def test_an_incremental_refresh_equals_a_full_rebuild(cast: Any) -> None:
     # contact and the archived one, not the two from two hours before
     assert result.rows["encounters"] == 2
     incremental = _facts()
+    # the referral accepted before the first refresh and engaged since is no longer open
+    assert str(referral.pk) not in {str(r[0]) for r in incremental["open_referral_facts"]}
     extract.refresh(full=True)
     assert incremental == _facts()
     with extract.connect() as db:

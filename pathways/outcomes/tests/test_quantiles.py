@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.outcomes.reports.common import EVERY_GROUP, grouped_quantiles, minute_quantiles
+from pathways.outcomes.reports.common import (
+    EVERY_GROUP,
+    _bucket_span,
+    _bucket_sql,
+    _spans_sql,
+    grouped_quantiles,
+    minute_quantiles,
+)
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 rows = st.lists(
@@ -123,3 +130,20 @@ def test_two_dimensions_in_one_pass_equal_quantile_cont(
         assert got.values[key][1] == pytest.approx(qs), key
     counted = db.execute("SELECT p, q, c, count(*) FROM v GROUP BY ALL").fetchall()
     assert got.counts == {(p, q, c): n for p, q, c, n in counted}
+
+
+def test_bucket_spans_hold_exactly_their_buckets_minutes() -> None:
+    """The fine pass keeps the rows of the wanted buckets by ranges of minutes: each bucket's
+    span (first and last minute) is exactly the minutes the SQL puts in it, from a negative
+    duration to a year."""
+    db = duckdb.connect()
+    rows = db.execute(
+        f"SELECT b, min(d), max(d), count(*) FROM (SELECT d, {_bucket_sql()} AS b "  # noqa: S608
+        "FROM range(-300, 525_601) t(d)) GROUP BY b ORDER BY b"
+    ).fetchall()
+    for b, first, last, n in rows[:-1]:  # the last bucket runs past the range
+        assert _bucket_span(b) == (first, last), b
+        assert n == last - first + 1  # no gap inside a bucket
+    assert _spans_sql([3, 4, 9]) == "d BETWEEN 7 AND 20 OR d BETWEEN 73 AND 90"
+    assert _spans_sql([-2, -1, 0]) == "d BETWEEN -2 AND 0"
+    assert _spans_sql([]) == "FALSE"

@@ -13,10 +13,11 @@ from pathways.directory.models import ServiceType
 from pathways.encounters.models import Encounter
 from pathways.outcomes import extract
 from pathways.outcomes.reports import referral_loop
+from pathways.outcomes.reports.common import kept_by_day
 from pathways.outcomes.tables import Report, Value
 from pathways.outcomes.testing import T0, contact, report_filters, walk
 from pathways.people.models import Person
-from pathways.programs.models import ProgramPathway
+from pathways.programs.models import Pathway, ProgramPathway
 from pathways.programs.services import pathway_config_save
 from pathways.referrals.models import Referral, ReferralStatusChange
 
@@ -327,3 +328,56 @@ def test_no_referrals_gives_zero_totals_and_the_listed_capacity(cast: Any) -> No
     assert list(capacity) == ["detox", "outpatient", "mh_crisis", "all"]
     assert capacity["all"]["Total capacity"].shown == 38
     assert any("not in the analytics extract" in p for p in report.method)
+
+
+def test_answers_kept_per_local_day_equal_counting_the_referrals(loop: Any) -> None:
+    """The refresh keeps the answers counted per local day (`answer_days`); summing them gives
+    what counting the referrals gives, for any window and filter, with contacts just before and
+    after local midnight and on the night the clocks go forward."""
+    cast = loop
+    chicago = dt.timezone(dt.timedelta(hours=-6))  # CST, the program's zone in March before DST
+    moments = [
+        dt.datetime(2026, 3, 1, 23, 30, tzinfo=chicago),  # 05:30 UTC on 2 March
+        dt.datetime(2026, 3, 2, 0, 30, tzinfo=chicago),
+        dt.datetime(2026, 3, 8, 1, 30, tzinfo=chicago),  # the night the clocks go forward
+        dt.datetime(2026, 3, 8, 23, 45, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ]
+    steps = [
+        [("received", 1)],
+        [("accepted", 1)],
+        [("declined", 2)],
+        [("accepted", 1), ("engaged", 5)],
+    ]
+    for n, at in enumerate(moments):
+        contact(
+            cast,
+            at=at,
+            agency=cast.police_b if n % 2 else cast.police_a,
+            area=["North", "South"][n % 2],
+            pathway=["officer_prevention", "self_referral"][n % 3 == 0],
+            steps=steps[n],
+        )
+    extract.refresh()
+    windows: list[dict[str, Any]] = [
+        {},
+        {"start": dt.date(2026, 3, 2), "end": dt.date(2026, 3, 2)},
+        {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 1)},
+        {"start": dt.date(2026, 3, 8), "end": dt.date(2026, 3, 8)},
+        {"agency": cast.police_b},
+        {"area": "North"},
+        {"pathway": Pathway.objects.get(code="self_referral")},
+    ]
+    with extract.connect() as db:
+        assert kept_by_day(db, report_filters(cast), "answer_days")
+        for window in windows:
+            f = report_filters(cast, **window)
+            kept = referral_loop.loop_counts(db, f, AS_OF)
+            counted = referral_loop.loop_counts(db, f, AS_OF, from_facts=True)
+            assert kept == counted, window
+        # the contact at 23:30 on 1 March (local) counts on 1 March, though UTC says 2 March
+        one_day = report_filters(cast, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
+        counts = referral_loop.loop_counts(db, one_day, AS_OF).counts
+        assert sum(c["received"] for c in counts.values()) == 1
+        # counted in another zone than the filter's: summed from the referrals instead
+        elsewhere = dataclasses.replace(report_filters(cast), time_zone="Europe/Lisbon")
+        assert not kept_by_day(db, elsewhere, "answer_days")
