@@ -75,11 +75,10 @@ def test(pytest_args: list[str]) -> None:
     run(PY, "-m", "ruff", "check", ".")
     run(PY, "-m", "ruff", "format", "--check", ".")
     run(PY, "-m", "mypy", "pathways", "bench", "dev.py")
-    # the suite on every core (pytest-xdist: a database and a browser per worker), unless the
-    # arguments say how to run it
-    workers = (
-        [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else ["-n", "auto"]
-    )
+    # the suite on every core (pytest-xdist: a database and a browser per worker; idle workers
+    # take tests queued for busy ones), unless the arguments say how to run it
+    parallel = not any(a.startswith(("-n", "--numprocesses")) for a in pytest_args)
+    workers = ["-n", "auto", "--dist", "worksteal"] if parallel else []
     run(PY, "-m", "pytest", *workers, *pytest_args)
 
 

@@ -5,7 +5,8 @@ generator; prints the statements one submit runs and the mean milliseconds over 
     DATABASE_URL=sqlite:////tmp/bench-inprocess.sqlite3 .venv/bin/python manage.py migrate
     DATABASE_URL=sqlite:////tmp/bench-inprocess.sqlite3 .venv/bin/python manage.py demo_load
     DATABASE_URL=sqlite:////tmp/bench-inprocess.sqlite3 \\
-        .venv/bin/python bench/inprocess_submit.py --submits 200 [--profile]
+        .venv/bin/python bench/inprocess_submit.py --submits 200 [--profile [--sort tottime]]
+        [--show-sql]
 
 Use a throw-away database: every submit records a new person, contact and referral."""
 
@@ -32,6 +33,14 @@ def main() -> None:
     parser.add_argument("--submits", type=int, default=200)
     parser.add_argument("--user", default="officer.rivera")
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile")
+    parser.add_argument(
+        "--sort",
+        choices=("cumulative", "tottime"),
+        default="cumulative",
+        help="the profile's order: our functions by cumulative time, or every function by "
+        "its own time",
+    )
+    parser.add_argument("--show-sql", action="store_true", help="print each statement's start")
     args = parser.parse_args()
 
     import django
@@ -88,6 +97,9 @@ def main() -> None:
         submit()
     mean_ms = (time.perf_counter() - started) / args.submits * 1000
     print(f"statements per submit: {len(statements)} (BEGIN/COMMIT not counted)")
+    if args.show_sql:
+        for sql in statements:
+            print("  ", " ".join(sql.split())[:150])
     print(f"mean over {args.submits} submits: {mean_ms:.1f} ms")
     if args.profile:
         profile = cProfile.Profile()
@@ -95,7 +107,8 @@ def main() -> None:
         for _ in range(100):
             submit()
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats("pathways/", 25)
+        stats = pstats.Stats(profile).sort_stats(args.sort)
+        stats.print_stats(*(["pathways/"] if args.sort == "cumulative" else []), 25)
 
 
 if __name__ == "__main__":

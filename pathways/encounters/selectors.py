@@ -29,7 +29,12 @@ def encounter_for_user(user: Any, encounter_id: Any) -> Encounter | None:
 
 
 def find_by_idempotency_key(user: Any, key: Any) -> Encounter | None:
-    """The encounter this user already recorded with this submission key, if any."""
+    """The encounter this user already recorded with this submission key, if any: its key
+    and body digest only (what a resubmission is checked against; nothing is decrypted)."""
     if key is None:
         return None
-    return Encounter.objects.filter(responder=user, idempotency_key=key).first()
+    return (
+        Encounter.objects.filter(responder=user, idempotency_key=key)
+        .only("id", "idempotency_key", "idempotency_digest")
+        .first()
+    )

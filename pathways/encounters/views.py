@@ -32,7 +32,12 @@ from pathways.encounters.selectors import (
 from pathways.followups.clocks import describe_due
 from pathways.followups.selectors import work_items_of_contact
 from pathways.programs.models import ProgramPathway
-from pathways.programs.selectors import program_for_user, startable_pathways, starting_agency
+from pathways.programs.selectors import (
+    program_for_user,
+    startable_pathway,
+    startable_pathways,
+    starting_agency,
+)
 from pathways.programs.vocabulary import Need
 from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
@@ -51,10 +56,10 @@ ENCOUNTER_READ_FIELDS = ("person", "presenting_needs", "notes", "eligibility", "
 
 
 def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
-    for pp in startable_pathways(request.user):
-        if pp.pathway.code == code:
-            return pp
-    raise Http404("This pathway is not open to you.")
+    pp = startable_pathway(request.user, code)
+    if pp is None:
+        raise Http404("This pathway is not open to you.")
+    return pp
 
 
 def _get_encounter_for_user(request: HttpRequest, encounter_id: uuid.UUID) -> Encounter:
@@ -194,10 +199,9 @@ def services_partial(request: HttpRequest) -> HttpResponse:
     if program is None:
         raise Http404
     partners: list[str] = []
-    code = request.GET.get("pathway_code", "")
-    for pp in startable_pathways(request.user):
-        if pp.pathway.code == code and pp.current_config is not None:
-            partners = pp.current_config.partner_service_ids
+    pp = startable_pathway(request.user, request.GET.get("pathway_code", ""))
+    if pp is not None and pp.current_config is not None:
+        partners = pp.current_config.partner_service_ids
     needs = [n for n in request.GET.getlist("presenting_needs") if n in Need.values]
     return render(
         request,

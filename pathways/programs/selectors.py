@@ -21,6 +21,15 @@ def enabled_pathways(program: Program) -> list[ProgramPathway]:
     )
 
 
+def _may_start(memberships: list[Any], config: PathwayConfig | None) -> bool:
+    """May someone with these memberships start a pathway under this configuration: one of
+    their roles at an agency of an allowed kind."""
+    return config is not None and any(
+        m.role in config.starter_roles and m.agency.kind in config.starter_agency_kinds
+        for m in memberships
+    )
+
+
 def startable_pathways(user: Any) -> list[ProgramPathway]:
     """Enabled pathways this user may start: the current configuration must allow one of their
     roles at an agency of an allowed kind."""
@@ -28,16 +37,25 @@ def startable_pathways(user: Any) -> list[ProgramPathway]:
     if not memberships:
         return []
     program = memberships[0].agency.program
-    result = []
-    for pp in enabled_pathways(program):
-        config = pp.current_config
-        if config is None:
-            continue
-        for m in memberships:
-            if m.role in config.starter_roles and m.agency.kind in config.starter_agency_kinds:
-                result.append(pp)
-                break
-    return result
+    return [pp for pp in enabled_pathways(program) if _may_start(memberships, pp.current_config)]
+
+
+def startable_pathway(user: Any, code: str) -> ProgramPathway | None:
+    """The enabled pathway `code` when this user may start it (as startable_pathways), else
+    None: one row read, where the field entry page needs only its own pathway."""
+    memberships = _memberships(user)
+    if not memberships:
+        return None
+    program = memberships[0].agency.program
+    pp = (
+        ProgramPathway.objects.filter(program=program, is_enabled=True, pathway__code=code)
+        .select_related("pathway", "current_config")
+        .first()
+    )
+    if pp is None or not _may_start(memberships, pp.current_config):
+        return None
+    pp.program = program  # the memberships' own, already read
+    return pp
 
 
 def starting_agency(user: Any, pp: ProgramPathway) -> Any:

@@ -31,9 +31,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    group = dict(report.user_properties).get(GROUP_PROPERTY) or _groups.get(report.nodeid)
-    if group is None:
+    found = dict(report.user_properties).get(GROUP_PROPERTY) or _groups.get(report.nodeid)
+    if found is None:
         return
+    group = str(found)
     if report.when == "call" or (report.when == "setup" and not report.passed):
         outcome = "held" if report.passed else ("skipped" if report.skipped else "FAILED")
         _outcomes[(group, outcome)] += 1

@@ -159,11 +159,26 @@ def test_unknown_configuration_fields_are_refused(cast: Any) -> None:
         )
 
 
+def _one_by_one(user: Any) -> set[str]:
+    """The pathways `startable_pathway` lets the user start, asked one code at a time."""
+    from pathways.programs.models import Pathway
+    from pathways.programs.selectors import startable_pathway
+
+    found = set()
+    for code in Pathway.objects.values_list("code", flat=True):
+        pp = startable_pathway(user, code)
+        if pp is not None:
+            assert pp.pathway.code == code and pp.program.pk == pp.program_id
+            found.add(code)
+    return found
+
+
 def test_starters_come_from_the_configuration(cast: Any) -> None:
     from pathways.programs.selectors import startable_pathways
 
     codes = {pp.pathway.code for pp in startable_pathways(cast.officer_a)}
     assert "officer_prevention" in codes
+    assert _one_by_one(cast.officer_a) == codes
     pathway_config_save(
         actor=cast.coordinator,
         program_pathway=pp_for(cast, "officer_prevention"),
@@ -173,7 +188,10 @@ def test_starters_come_from_the_configuration(cast: Any) -> None:
     cast.officer_a.__dict__.pop("_pathways_memberships", None)
     codes = {pp.pathway.code for pp in startable_pathways(cast.officer_a)}
     assert "officer_prevention" not in codes
+    assert _one_by_one(cast.officer_a) == codes
     assert "officer_prevention" in {pp.pathway.code for pp in startable_pathways(cast.supervisor_a)}
+    assert "officer_prevention" in _one_by_one(cast.supervisor_a)
+    assert _one_by_one(cast.coordinator) == set()  # no starting role anywhere
 
 
 @pytest.mark.parametrize(
