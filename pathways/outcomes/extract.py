@@ -55,6 +55,9 @@ FETCH_ROWS = 50_000
 #: The contacts an outcome can be measured from (the outcomes report's index contacts): the
 #: person was offered services (and took or declined them) or was arrested.
 INDEX_DISPOSITIONS = ("referred", "declined", "arrested")
+#: The same, from a contact's stored flags (`offered`: referred or declined; `arrested`),
+#: cheaper to test over millions of contacts than the disposition text.
+INDEX_CONTACT = "(offered OR arrested)"
 #: An imported arrest this close to one recorded before it (a contact ending in arrest, or another
 #: imported record, of the same person) is the same arrest seen twice: an arrest and its booking.
 SAME_ARREST = "INTERVAL 1 DAY"

@@ -96,17 +96,15 @@ def _bucket_span(b: int) -> tuple[int, int]:
     return b * b - b + 1, b * b + b
 
 
-def _spans_sql(buckets: Iterable[int]) -> str:
-    """SQL true for a duration in one of `buckets`, as ranges of d (neighbouring buckets
-    merged): a plain comparison on the stored minutes, which spares the rows outside them
-    the bucket and hash arithmetic."""
-    spans: list[list[int]] = []
-    for first, last in sorted(_bucket_span(b) for b in set(buckets)):
-        if spans and first <= spans[-1][1] + 1:
-            spans[-1][1] = max(spans[-1][1], last)
-        else:
-            spans.append([first, last])
-    return " OR ".join(f"d BETWEEN {first} AND {last}" for first, last in spans) or "FALSE"
+def _span_sql(buckets: Iterable[int]) -> str:
+    """SQL true for a duration from the first minute of the lowest of `buckets` to the last of
+    the highest: a plain comparison on the stored minutes, which spares the rows outside it
+    the bucket and hash arithmetic. (One range: a chain of one range per bucket measured
+    slower than none.)"""
+    spans = [_bucket_span(b) for b in buckets]
+    if not spans:
+        return "FALSE"
+    return f"d BETWEEN {min(s[0] for s in spans)} AND {max(s[1] for s in spans)}"
 
 
 def minute_quantiles(
@@ -174,10 +172,12 @@ def grouped_quantiles(
     )
     # the groups' columns as text, once the rows are counted
     text = ", ".join(f"CAST({c} AS VARCHAR)" for c in columns)
+    # (the groups' hashes once they are counted: the same values, hashed once per group)
     coarse = f"""
-        SELECT {text}, {", ".join([*counted, *hs])}, b, n FROM (
-            SELECT {", ".join([*columns, *counted, *hs])}, b, count(*) AS n
-            FROM ({bucketed}) GROUP BY ALL
+        SELECT {text}, {", ".join(counted)}{"," if counted else ""} {hashes}, b, n FROM (
+            SELECT {", ".join([*columns, *counted])}, b, count(*) AS n
+            FROM (SELECT *, {_bucket_sql()} AS b FROM ({select}) WHERE d IS NOT NULL)
+            GROUP BY ALL
         )
     """  # noqa: S608 (the caller's own SQL only)
     # only the parameters the SQL names (DuckDB refuses others)
@@ -220,7 +220,7 @@ def grouped_quantiles(
             own = f"({h}, b) IN (SELECT * FROM (VALUES {pairs}) v(h, b))"  # noqa: S608
             picks.append(own)
             kept.append(f"(grouping({h}) = 0 AND {own})")
-        spans = _spans_sql(every_needed.union(*needed.values()))
+        span = _span_sql(every_needed.union(*needed.values()))
         sets = ", ".join(
             f"({', '.join(dimensions[n])}, {h}, b, d)" for n, h in zip(names, hs, strict=True)
         )
@@ -228,7 +228,7 @@ def grouped_quantiles(
             SELECT {", ".join(f"g{k}" for k in range(len(names)))}, {text}, b, d, n FROM (
                 SELECT {", ".join(f"grouping({h}) AS g{k}" for k, h in enumerate(hs))},
                        {", ".join(columns)}, b, d, count(*) AS n
-                FROM ({bucketed}) WHERE ({spans}) AND ({" OR ".join(picks)})
+                FROM ({bucketed}) WHERE ({span}) AND ({" OR ".join(picks)})
                 GROUP BY GROUPING SETS ({sets}, (b, d))
                 HAVING {" OR ".join(kept)}
             )

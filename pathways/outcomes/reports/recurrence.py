@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_DISPOSITIONS, sql_tuple
+from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_CONTACT
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
 from pathways.outcomes.suppression import SMALL_MAX, Line
@@ -135,7 +135,7 @@ def recurrence_counts(
             for m in MEASURES
         )
     nexts = ", ".join(f"{c} := {c}" for c in stored)
-    qualifying = f"disposition IN {sql_tuple(INDEX_DISPOSITIONS)} AND occurred_at <= $as_of"
+    qualifying = f"{INDEX_CONTACT} AND occurred_at <= $as_of"
     columns = f"occurred_at, arrested, {', '.join(stored)}"
     if f.agency is None and not f.area and not force_grouped:
         # each contact stores the person's last earlier possible index contact, and their last

@@ -171,3 +171,18 @@ def test_small_answers_are_read_once_per_extract_file(cast: Any) -> None:
     from pathways.outcomes.selectors import report_areas
 
     assert report_areas(cast.program) == ["Beat 1", "Beat 2"]
+
+
+def test_the_index_condition_on_stored_flags_picks_the_index_dispositions(cast: Any) -> None:
+    """The outcomes report finds possible index contacts by their stored flags
+    (INDEX_CONTACT): exactly the contacts whose disposition is one of INDEX_DISPOSITIONS."""
+    from pathways.encounters.models import Disposition
+
+    for disposition in Disposition.values:
+        contact(cast, disposition=disposition)
+    extract.refresh()
+    with extract.connect() as db:
+        picked = db.execute(
+            f"SELECT disposition FROM encounter_facts WHERE {extract.INDEX_CONTACT}"  # noqa: S608
+        ).fetchall()
+    assert sorted(d for (d,) in picked) == sorted(extract.INDEX_DISPOSITIONS)
