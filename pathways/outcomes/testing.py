@@ -32,6 +32,47 @@ def report_filters(cast: Any, **overrides: Any) -> ReportFilters:
     return ReportFilters(**values)
 
 
+_CST = dt.timezone(dt.timedelta(hours=-6))  # the cast program's zone in March, before DST
+#: Moments at the edges of the cast program's local days (America/Chicago): counts kept per
+#: local day must put each contact on its own day.
+LOCAL_DAY_EDGES = (
+    dt.datetime(2026, 3, 1, 23, 30, tzinfo=_CST),  # 05:30 UTC on 2 March
+    dt.datetime(2026, 3, 2, 0, 30, tzinfo=_CST),
+    dt.datetime(2026, 3, 8, 1, 30, tzinfo=_CST),  # the night the clocks go forward
+    dt.datetime(2026, 3, 8, 23, 45, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+)
+
+
+def contacts_at(
+    cast: Any, moments: Sequence[dt.datetime], steps: Sequence[Sequence[tuple[str, float]]]
+) -> None:
+    """A contact at each moment with its referral's steps, alternating agency, area and
+    pathway, for the tests of counts kept per local day."""
+    for n, at in enumerate(moments):
+        contact(
+            cast,
+            at=at,
+            agency=cast.police_b if n % 2 else cast.police_a,
+            area=["North", "South"][n % 2],
+            pathway=["officer_prevention", "self_referral"][n % 3 == 0],
+            steps=steps[n],
+        )
+
+
+def local_day_windows(cast: Any) -> list[dict[str, Any]]:
+    """Filters to compare kept per-day counts with counting the rows: the local days either
+    side of LOCAL_DAY_EDGES' midnights, an agency, an area and a pathway."""
+    return [
+        {},
+        {"start": dt.date(2026, 3, 2), "end": dt.date(2026, 3, 2)},
+        {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 1)},
+        {"start": dt.date(2026, 3, 8), "end": dt.date(2026, 3, 8)},
+        {"agency": cast.police_b},
+        {"area": "North"},
+        {"pathway": Pathway.objects.get(code="self_referral")},
+    ]
+
+
 def person(**fields: Any) -> Person:
     return PersonFactory.create(**fields)
 

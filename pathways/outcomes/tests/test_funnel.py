@@ -9,7 +9,14 @@ import pytest
 
 from pathways.outcomes import extract
 from pathways.outcomes.reports import funnel
-from pathways.outcomes.testing import T0, contact, report_filters
+from pathways.outcomes.testing import (
+    LOCAL_DAY_EDGES,
+    T0,
+    contact,
+    contacts_at,
+    local_day_windows,
+    report_filters,
+)
 from pathways.programs.models import Pathway
 
 H = 1.0
@@ -120,36 +127,15 @@ def test_per_day_counts_kept_by_the_refresh_equal_counting_the_contacts(cast: An
     keeps; they equal counting the contacts for any window and filter, with contacts just
     before and after local midnight, on a DST change, and engaged long enough ago to count as
     retained."""
-    chicago = dt.timezone(dt.timedelta(hours=-6))  # CST, the program's zone in March before DST
-    moments = [
-        dt.datetime(2026, 3, 1, 23, 30, tzinfo=chicago),  # 05:30 UTC on 2 March
-        dt.datetime(2026, 3, 2, 0, 30, tzinfo=chicago),
-        dt.datetime(2026, 3, 8, 1, 30, tzinfo=chicago),  # the night the clocks go forward
-        dt.datetime(2026, 3, 8, 23, 45, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-        T0 - dt.timedelta(days=200),
-        T0 - dt.timedelta(days=120),
-    ]
-    for n, at in enumerate(moments):
-        contact(
-            cast,
-            at=at,
-            agency=cast.police_b if n % 2 else cast.police_a,
-            area=["North", "South"][n % 2],
-            pathway=["officer_prevention", "self_referral"][n % 3 == 0],
-            steps=[("accepted", 1), ("engaged", 5), ("completed", 24 * 100)][: n % 4],
-        )
+    moments = [*LOCAL_DAY_EDGES, T0 - dt.timedelta(days=200), T0 - dt.timedelta(days=120)]
+    walked = [("accepted", 1), ("engaged", 5), ("completed", 24 * 100)]
+    contacts_at(cast, moments, [walked[: n % 4] for n in range(len(moments))])
     extract.refresh()
     as_of = extract.refreshed_at()
     assert as_of is not None
     windows = [
-        {},
-        {"start": dt.date(2026, 3, 2), "end": dt.date(2026, 3, 2)},
-        {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 1)},
-        {"start": dt.date(2026, 3, 8), "end": dt.date(2026, 3, 8)},
+        *local_day_windows(cast),
         {"start": dt.date(2025, 1, 1), "end": dt.date(2026, 12, 31)},
-        {"agency": cast.police_b},
-        {"area": "North"},
-        {"pathway": Pathway.objects.get(code="self_referral")},
     ]
     with extract.connect() as db:
         assert funnel._by_day(db, report_filters(cast), as_of)

@@ -15,9 +15,17 @@ from pathways.outcomes import extract
 from pathways.outcomes.reports import referral_loop
 from pathways.outcomes.reports.common import kept_by_day
 from pathways.outcomes.tables import Report, Value
-from pathways.outcomes.testing import T0, contact, report_filters, walk
+from pathways.outcomes.testing import (
+    LOCAL_DAY_EDGES,
+    T0,
+    contact,
+    contacts_at,
+    local_day_windows,
+    report_filters,
+    walk,
+)
 from pathways.people.models import Person
-from pathways.programs.models import Pathway, ProgramPathway
+from pathways.programs.models import ProgramPathway
 from pathways.programs.services import pathway_config_save
 from pathways.referrals.models import Referral, ReferralStatusChange
 
@@ -335,38 +343,15 @@ def test_answers_kept_per_local_day_equal_counting_the_referrals(loop: Any) -> N
     what counting the referrals gives, for any window and filter, with contacts just before and
     after local midnight and on the night the clocks go forward."""
     cast = loop
-    chicago = dt.timezone(dt.timedelta(hours=-6))  # CST, the program's zone in March before DST
-    moments = [
-        dt.datetime(2026, 3, 1, 23, 30, tzinfo=chicago),  # 05:30 UTC on 2 March
-        dt.datetime(2026, 3, 2, 0, 30, tzinfo=chicago),
-        dt.datetime(2026, 3, 8, 1, 30, tzinfo=chicago),  # the night the clocks go forward
-        dt.datetime(2026, 3, 8, 23, 45, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-    ]
     steps = [
         [("received", 1)],
         [("accepted", 1)],
         [("declined", 2)],
         [("accepted", 1), ("engaged", 5)],
     ]
-    for n, at in enumerate(moments):
-        contact(
-            cast,
-            at=at,
-            agency=cast.police_b if n % 2 else cast.police_a,
-            area=["North", "South"][n % 2],
-            pathway=["officer_prevention", "self_referral"][n % 3 == 0],
-            steps=steps[n],
-        )
+    contacts_at(cast, LOCAL_DAY_EDGES, steps)
     extract.refresh()
-    windows: list[dict[str, Any]] = [
-        {},
-        {"start": dt.date(2026, 3, 2), "end": dt.date(2026, 3, 2)},
-        {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 1)},
-        {"start": dt.date(2026, 3, 8), "end": dt.date(2026, 3, 8)},
-        {"agency": cast.police_b},
-        {"area": "North"},
-        {"pathway": Pathway.objects.get(code="self_referral")},
-    ]
+    windows = local_day_windows(cast)
     with extract.connect() as db:
         assert kept_by_day(db, report_filters(cast), "answer_days")
         for window in windows:
