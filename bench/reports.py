@@ -12,8 +12,8 @@
    through Django's test client: filters, extract, report, charts, template) over two years
    (everything) as the first viewer after a refresh and from the cache; the page as it first
    opens (default filters) after the refresh job built it ahead; one pathway over two years
-   (not built ahead); and the plain ORM path where one exists (reports.orm). Prints seconds and
-   the ratio.
+   (not built ahead); and the plain ORM path (reports.orm, orm_referrals, orm_outcomes) with the
+   build's filters, on the PostgreSQL county. Prints seconds and the ratio.
 
     .venv/bin/python bench/reports.py --encounters 10000000 --base 1000000 \
         --pg-url postgres://pathways:pathways@127.0.0.1:5433/pathways_reports
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import subprocess
 import sys
@@ -36,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+#: Every report of the catalog (checked against it once Django is set up).
+REPORTS = ("funnel", "time-to-treatment", "referral-loop", "equity", "outcomes", "cost", "funder")
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -151,7 +154,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument(
         "--orm",
-        default="funnel,time-to-treatment,equity",
+        default=",".join(REPORTS),
         help="reports to time on the plain ORM path too (comma-separated; '' for none)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="page timings: best of N")
@@ -198,7 +201,7 @@ def main() -> None:
     from pathways.encounters.models import Encounter
     from pathways.outcomes import extract, report_cache
     from pathways.outcomes.filters import QuarterForm, ReportFilters
-    from pathways.outcomes.reports import orm
+    from pathways.outcomes.reports import orm, orm_outcomes, orm_referrals
     from pathways.outcomes.reports.catalog import CATALOG
     from pathways.outcomes.reports.funder import quarters_before
     from pathways.programs.models import Pathway, Program
@@ -240,16 +243,21 @@ def main() -> None:
 
     end = clock.local_date(program.time_zone)
     start = end - dt.timedelta(days=365 * 2)
-    filters = ReportFilters(program.pk, program.time_zone, start, end)
     as_of = extract.refreshed_at()
     assert as_of is not None
     coordinator = User.objects.get(username="coord.nguyen")
     client: Client = verified_client(coordinator)
-    plain: dict[str, Callable[[], Any]] = {
-        "funnel": lambda: orm.funnel_counts(filters, as_of),
-        "time-to-treatment": lambda: orm.treatment_figures(filters),
-        "equity": lambda: orm.equity_counts(filters, as_of),
+    # each report's raw figures on the plain ORM path, for the filters its columnar build had
+    plain: dict[str, Callable[[ReportFilters], Any]] = {
+        "funnel": lambda f: orm.funnel_counts(f, as_of),
+        "time-to-treatment": orm.treatment_figures,
+        "referral-loop": lambda f: orm_referrals.loop_counts(f, as_of),
+        "equity": lambda f: orm.equity_counts(f, as_of),
+        "outcomes": lambda f: orm_outcomes.recurrence_counts(f, as_of),
+        "cost": orm_outcomes.diverted_counts,
+        "funder": lambda f: orm_outcomes.funder_figures(f, as_of),
     }
+    assert set(plain) == set(CATALOG) == set(REPORTS), "every report on both paths"
     cache = caches[report_cache.CACHE_ALIAS]
     cache.clear()
     seconds, _ = timed(lambda: report_cache.warm(program))
@@ -273,10 +281,10 @@ def main() -> None:
         if spec.form is QuarterForm:
             query = {"start": quarters_before(end, 1)[0][1].isoformat()}
         builds = []
+        form = spec.form(query, program=program, areas=[])
+        assert form.is_valid(), form.errors
         for _ in range(args.repeat):
             with extract.connect() as db:
-                form = spec.form(query, program=program, areas=[])
-                assert form.is_valid(), form.errors
                 started = time.perf_counter()
                 spec.run(db, form.filters(), as_of=as_of)
                 builds.append(time.perf_counter() - started)
@@ -299,7 +307,7 @@ def main() -> None:
         orm_s = ""
         ratio = ""
         if slug in plain and slug in args.orm.split(","):
-            seconds, _ = timed(plain[slug])
+            seconds, _ = timed(functools.partial(plain[slug], form.filters()))
             orm_s = f"{seconds:.1f}"
             ratio = f"{seconds / columnar:.0f}x"
         print(
