@@ -109,7 +109,12 @@ def contact(
 
 
 def walk(
-    cast: Any, encounter: Encounter, steps: Sequence[tuple[str, float]], *, service: Any = None
+    cast: Any,
+    encounter: Encounter,
+    steps: Sequence[tuple[str, float]],
+    *,
+    service: Any = None,
+    decline_reason: str = "no_capacity",
 ) -> Referral:
     service = service or cast.detox_p
     at = encounter.occurred_at
@@ -131,7 +136,7 @@ def walk(
             from_status=previous,
             to_status=status,
             changed_at=moment,
-            decline_reason="no_capacity" if status == "declined" else "",
+            decline_reason=decline_reason if status == "declined" else "",
             scheduled_for=moment if status == "engaged" else None,
         )
         previous = status

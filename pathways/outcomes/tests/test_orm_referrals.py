@@ -12,35 +12,15 @@ import pytest
 
 from pathways.directory.factories import ServiceFactory
 from pathways.directory.models import ServiceType
-from pathways.encounters.models import Encounter
 from pathways.outcomes import extract
 from pathways.outcomes.reports import orm_referrals, referral_loop
 from pathways.outcomes.testing import T0, contact, report_filters, walk
 from pathways.programs.models import Pathway, ProgramPathway
 from pathways.programs.services import pathway_config_save
-from pathways.referrals.models import Referral, ReferralStatusChange
 
 #: The moment the figures are taken at: some open referrals are past their deadline, some not.
 NOW = T0 + dt.timedelta(days=30)
 HOUR, DAY = dt.timedelta(hours=1), dt.timedelta(days=1)
-
-
-def _decline(
-    cast: Any, encounter: Encounter, hours: float, reason: str, *, service: Any
-) -> Referral:
-    """A referral at the contact that the provider declined `hours` later for `reason`."""
-    referral = walk(cast, encounter, [], service=service)
-    at = referral.created_at + dt.timedelta(hours=hours)
-    ReferralStatusChange.objects.create(
-        referral=referral,
-        from_status="sent",
-        to_status="declined",
-        changed_at=at,
-        decline_reason=reason,
-    )
-    referral.status, referral.status_changed_at = "declined", at
-    referral.save()
-    return referral
 
 
 @pytest.fixture
@@ -85,10 +65,14 @@ def county(cast: Any) -> Any:
     # at 23:30 local time on 12 March (04:30 UTC on the 13th)
     contact(cast, at=NOW - 15 * DAY, area="North", steps=[("declined", 6)])
     late_evening = contact(cast, at=dt.datetime(2026, 3, 13, 4, 30, tzinfo=dt.UTC), agency=b)
-    _decline(cast, late_evening, 10, "not_eligible", service=detox)
+    walk(cast, late_evening, [("declined", 10)], service=detox, decline_reason="not_eligible")
     # Q crisis: declined at 3 h for a code no longer in the list (counts as Other)
-    _decline(
-        cast, contact(cast, at=NOW - 14 * DAY, area="South"), 3, "retired_code", service=crisis
+    walk(
+        cast,
+        contact(cast, at=NOW - 14 * DAY, area="South"),
+        [("declined", 3)],
+        service=crisis,
+        decline_reason="retired_code",
     )
     # waiting: sent 30 h ago on a 24-hour pathway (6 h over), 23 h ago (inside); received on
     # the 48-hour pathway 60 h ago (12 h over); sent on it 30 h ago (inside)

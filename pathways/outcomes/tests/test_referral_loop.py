@@ -27,7 +27,7 @@ from pathways.outcomes.testing import (
 from pathways.people.models import Person
 from pathways.programs.models import ProgramPathway
 from pathways.programs.services import pathway_config_save
-from pathways.referrals.models import Referral, ReferralStatusChange
+from pathways.referrals.models import Referral
 
 AS_OF = T0 + dt.timedelta(days=200)
 RESPONSES, DECLINES, STUCK, CAPACITY = range(4)
@@ -65,18 +65,7 @@ def _sent(cast: Any, *, service: Any = None, **kw: Any) -> Encounter:
 
 def _declined(cast: Any, hours: float, reason: str, *, service: Any = None) -> Referral:
     """A contact whose referral the provider declined `hours` later for `reason`."""
-    referral = walk(cast, contact(cast), [], service=service)
-    at = referral.created_at + dt.timedelta(hours=hours)
-    ReferralStatusChange.objects.create(
-        referral=referral,
-        from_status="sent",
-        to_status="declined",
-        changed_at=at,
-        decline_reason=reason,
-    )
-    referral.status, referral.status_changed_at = "declined", at
-    referral.save()
-    return referral
+    return walk(cast, contact(cast), [("declined", hours)], service=service, decline_reason=reason)
 
 
 @pytest.fixture
