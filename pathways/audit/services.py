@@ -12,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from pathways.audit.models import READ_EVENT_PREFIX, AuditEvent
+from pathways.core.services import insert_at_end
 
 REDACTED = "[redacted]"
 #: What the audit records for a value of a column encrypted at rest (pathways.core.fields): the
@@ -88,10 +89,14 @@ def audit_log(
     actor_agency: Any = None,
 ) -> AuditEvent:
     """Write one audit event. Must run inside the caller's atomic block. Values of the
-    object's encrypted fields are recorded as ENCRYPTED (see `seal`)."""
+    object's encrypted fields are recorded as ENCRYPTED (see `seal`).
+
+    Inside a service the event is inserted when the outermost service finishes, in the same
+    transaction, together with the composite's other events (`core.services.insert_at_end`):
+    the field submit writes its four events in one statement."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log() must be called inside the service's transaction")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_agency=actor_agency,
         event_type=event_type,
@@ -99,6 +104,8 @@ def audit_log(
         object_id=str(obj.pk),
         changes=seal(obj, changes or {}),
     )
+    insert_at_end(event)
+    return event
 
 
 def created(obj: models.Model, fields: Iterable[str], *, redact: Iterable[str] = ()) -> dict:

@@ -53,4 +53,4 @@ def service_for_program(
     only = list(only or [])
     if only and str(service_id) not in only:
         return None
-    return services_in_program(program).filter(pk=service_id).first()
+    return services_in_program(program).select_related("organization").filter(pk=service_id).first()

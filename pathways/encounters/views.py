@@ -140,6 +140,8 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 idempotency_key=data["idempotency_key"],
                 idempotency_digest=digest,
                 pathway_checked=True,  # resolved by _get_program_pathway_for_user
+                service_checked=True,  # read by the form as one of this program's services
+                key_checked=True,  # looked up above, before the form
                 config=pp.current_config,
                 eligibility_answers=form.answers,
                 details=form.details(),

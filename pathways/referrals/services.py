@@ -44,9 +44,14 @@ def referral_send(
     warm_handoff: bool,
     handoff_note: str = "",
     capacity_override_reason: str = "",
+    service_checked: bool = False,
 ) -> Referral:
-    """Send a referral from an encounter to a partner service."""
-    service = Service.objects.select_related("organization").get(pk=service.pk)
+    """Send a referral from an encounter to a partner service.
+
+    `service_checked` says the caller read `service` with its organization in this request,
+    as one of the program's active services (the field form does): it is not read again."""
+    if not service_checked:
+        service = Service.objects.select_related("organization").get(pk=service.pk)
     if service.is_archived or service.organization.program_id != encounter.program_id:
         raise ValidationError({"service": "This service is not part of the program."})
     override = capacity_override_reason.strip()

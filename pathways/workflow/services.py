@@ -95,6 +95,8 @@ def field_entry_submit(
     idempotency_key: uuid.UUID | None = None,
     idempotency_digest: str = "",
     pathway_checked: bool = False,
+    service_checked: bool = False,
+    key_checked: bool = False,
     config: PathwayConfig | None = None,
     eligibility_answers: dict[str, Any] | None = None,
     details: PathwayDetails | None = None,
@@ -103,9 +105,14 @@ def field_entry_submit(
     a service was chosen, and open the deadlines the configuration sets.
 
     Resubmitting with the same idempotency key returns what was recorded the first time; the
-    same key with a different body (`idempotency_digest`, see core.idempotency) is refused."""
+    same key with a different body (`idempotency_digest`, see core.idempotency) is refused.
+    `key_checked` says the caller looked the key up in this request and found nothing (the
+    field view does): a second submission racing this one then fails on the contact's unique
+    key, and the whole composite rolls back. `pathway_checked` and `service_checked` say the
+    caller resolved the pathway and the service for this officer (see encounter_create and
+    referral_send)."""
     details = details or PathwayDetails()
-    if idempotency_key is not None:
+    if idempotency_key is not None and not key_checked:
         existing = Encounter.objects.filter(
             responder=actor, idempotency_key=idempotency_key
         ).first()
@@ -185,6 +192,7 @@ def field_entry_submit(
             service=service,
             warm_handoff=warm_handoff,
             capacity_override_reason=capacity_override_reason,
+            service_checked=service_checked,
         )
     case = None
     if details.charges and _diverted(encounter):

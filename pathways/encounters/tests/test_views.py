@@ -305,3 +305,38 @@ def test_duplicates_fragment_is_for_field_staff_only(cast: Any) -> None:
     url = reverse("people:duplicates")
     assert cast.client_for(cast.intake_p).get(url).status_code == 403
     assert cast.client_for(cast.researcher).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("same_body", [True, False])
+def test_a_submission_racing_its_twin_past_the_key_check_saves_nothing_twice(
+    cast: Any, monkeypatch: pytest.MonkeyPatch, same_body: bool
+) -> None:
+    """The twin was recorded between this submission's key check and its insert (two taps
+    at once): the contact's unique key stops the insert, the whole composite (the new person
+    and every audit event) rolls back, and the officer lands on the first contact, or is told
+    the key was used for another contact."""
+    client = cast.client_for(cast.officer_a)
+    # "a new person": the twin, not yet committed when this one was checked, gives no warning
+    data = entry(cast, person_choice="new")
+    first = client.post(NEW_URL, data)
+    assert first.status_code == 302
+    before = counts()
+    from pathways.encounters import views
+
+    real = views.find_by_idempotency_key
+    calls: list[int] = []
+
+    def late(user: Any, key: Any) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else real(user, key)  # the first look came too early
+
+    monkeypatch.setattr(views, "find_by_idempotency_key", late)
+    twin = data if same_body else {**data, "first_name": "Morgan", "last_name": "Ellery-Price"}
+    second = client.post(NEW_URL, twin)
+    assert len(calls) == 2
+    assert counts() == before
+    if same_body:
+        assert second.status_code == 302 and second["Location"] == first["Location"]
+    else:
+        assert second.status_code == 422
+        assert "already recorded a different contact" in second.content.decode()
