@@ -4,11 +4,12 @@
 For each database (SQLite, and PostgreSQL when --pg-url is given) it loads the demo county into a
 fresh database, serves the app with gunicorn sync workers on 127.0.0.1, and runs wrk
 (bench/submit.lua) with 10 and with 50 simulated officers against (a) the real Officer
-Prevention submit (encounter + referral + history + audit) and (b) a bare Django view that
-validates a form and inserts two rows.
-It prints submits/s, p50/p95/p99 latency (ms) and errors, and our throughput as a ratio to the
-bare view's. Then a scripted officer in headless Chromium does the Officer Prevention flow and the
-script counts the interactions (fields filled, taps) and the seconds it took.
+Prevention submit (encounter + referral + history + audit), (b) a bare Django view that
+validates a form and inserts two rows, signed in like the officer, and (c) the same bare view
+with no session (FIELD-NOTES' reference: what Django alone does on this machine).
+It prints submits/s, p50/p95/p99 latency (ms) and errors, and each throughput as a ratio to the
+signed-in bare view's. Then a scripted officer in headless Chromium does the Officer Prevention
+flow and the script counts the interactions (fields filled, taps) and the seconds it took.
 
     apt-get install wrk chromium     # the load generator and the scripted officer's browser
     .venv/bin/python bench/field_entry.py --duration 20 \
@@ -161,10 +162,20 @@ def form_tokens(port: int, session: str) -> dict[str, str]:
     }
 
 
+#: What wrk submits to: the bare view with no session, the signed-in bare view, our submit.
+TARGETS = {
+    "anonymous": "/bench/bare-anonymous/",
+    "bare": "/bench/bare/",
+    "pathways": "/encounters/new/officer_prevention/",
+}
+
+
 def run_wrk(port: int, users: int, seconds: int, target: str, tokens: dict[str, str]) -> dict:
     """`users` connections, each a simulated officer submitting as soon as the last answer came."""
-    path = "/bench/bare/" if target == "bare" else "/encounters/new/officer_prevention/"
+    path = TARGETS[target]
     env = {**os.environ, **tokens, "BENCH_PATH": path}
+    if target == "anonymous":
+        env["BENCH_ANONYMOUS"] = "1"
     result = subprocess.run(
         ["wrk", "-t", "2", "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s",
          "-s", str(ROOT / "bench" / "submit.lua"), f"http://127.0.0.1:{port}"],
@@ -248,7 +259,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     try:
         tokens = form_tokens(port, session)
         for users in args.users:
-            for target in ("bare", "pathways"):
+            for target in TARGETS:
                 print(f"   {target:9} {users:3} officers, {args.duration} s ...", flush=True)
                 result = run_wrk(port, users, args.duration, target, tokens)
                 rows.append({"db": label, "users": users, "target": target, **result})

@@ -1,6 +1,7 @@
 -- wrk script for bench/field_entry.py: every request is a new Officer Prevention submission
 -- (a fresh idempotency key and a new person) with the session and CSRF token the driver got.
--- BENCH_PATH picks the real form or the bare reference view; BENCH_SERVICE is an open service.
+-- BENCH_PATH picks the real form or a bare reference view; BENCH_SERVICE is an open service;
+-- BENCH_ANONYMOUS=1 sends no cookies (the anonymous reference view).
 
 local path = os.getenv("BENCH_PATH")
 local session = os.getenv("BENCH_SESSION")
@@ -21,7 +22,9 @@ function init(args)
   math.randomseed(os.time() * 1000 + number)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf_cookie
+  if os.getenv("BENCH_ANONYMOUS") ~= "1" then  -- the anonymous reference sends no session
+    wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf_cookie
+  end
 end
 
 local function hex(n)
