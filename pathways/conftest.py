@@ -131,7 +131,7 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def _chromium() -> Iterator[Any]:
     """One headless Debian Chromium for every browser test of the run."""
     from playwright.sync_api import sync_playwright
 
@@ -141,3 +141,13 @@ def browser() -> Iterator[Any]:
         b = launch_chromium(p)
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser(_chromium: Any) -> Iterator[Any]:
+    """The run's Chromium; the pages a test opened are closed after it. An open page keeps its
+    connections to the live server alive, and each holds a server thread with its own database
+    connection: on PostgreSQL they piled up, test after test, towards `max_connections`."""
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()
