@@ -15,6 +15,9 @@ flow and the script counts the interactions (fields filled, taps) and the second
     .venv/bin/python bench/field_entry.py --duration 20 \
         --pg-url postgres://pathways:pathways@127.0.0.1:5432/pathways_bench
 
+`--server granian` serves with granian's WSGI workers instead (`pip install granian` first); on
+2026-11-23 it made the bare views faster but not the submit (bench/RESULTS.md).
+
 Loopback only; every run is bounded by --duration. Figures go to bench/RESULTS.md by hand."""
 
 from __future__ import annotations
@@ -111,23 +114,23 @@ def current_code(env: dict[str, str], username: str) -> str:
     return result.stdout.strip()
 
 
-def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "pathways.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+def server_command(kind: str, port: int, workers: int) -> list[str]:
+    """gunicorn's sync workers (the operations guide's set-up), or granian's WSGI workers with
+    one blocking thread each (the same one-request-at-a-time model, served from Rust)."""
+    if kind == "granian":
+        return [
+            PY, "-m", "granian", "--interface", "wsgi", "pathways.wsgi:application",
+            "--workers", str(workers), "--blocking-threads", "1",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        ]  # fmt: skip
+    return [
+        PY, "-m", "gunicorn", "pathways.wsgi", "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def serve(env: dict[str, str], port: int, workers: int, kind: str) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(server_command(kind, port, workers), cwd=ROOT, env=env)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -136,7 +139,7 @@ def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byte
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{kind} did not start")
 
 
 def form_tokens(port: int, session: str) -> dict[str, str]:
@@ -254,7 +257,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     prepare_database(env, args.encounters)
     session = make_sessions(env, 1).read_text().split()[0]
     port = free_port()
-    server = serve(env, port, args.workers)
+    server = serve(env, port, args.workers, args.server)
     rows = []
     try:
         tokens = form_tokens(port, session)
@@ -277,7 +280,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per load run")
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="gunicorn sync workers (default) or granian WSGI workers (pip install granian)",
+    )
     parser.add_argument("--encounters", type=int, default=3000, help="demo county size")
     parser.add_argument("--pg-url", default="", help="an empty PostgreSQL database to use")
     parser.add_argument("--skip-browser", action="store_true")
@@ -293,7 +302,8 @@ def main() -> None:
 
     print(
         f"\nField-entry benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d}, {os.cpu_count()} cores, "
-        f"gunicorn {args.workers} sync workers, wrk on the same cores, {args.duration} s runs"
+        f"{args.server} {args.workers} workers (one request at a time each), wrk on the same "
+        f"cores, {args.duration} s runs"
     )
     print(
         f"{'db':10} {'officers':>8} {'target':9} {'submits/s':>9} {'p50 ms':>7} {'p95 ms':>7} "
