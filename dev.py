@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -70,7 +71,36 @@ def demo() -> None:
     os.execve(str(PY), args, env)
 
 
+def chromium_path() -> Path:
+    return Path(os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"))
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium. Install it when it is missing and we are root
+    (a fresh machine or CI); otherwise stop before pytest with one line saying what to install."""
+    chromium = chromium_path()
+    if chromium.exists():
+        return
+    if "PATHWAYS_CHROMIUM" in os.environ:
+        sys.exit(f"PATHWAYS_CHROMIUM is {chromium}, which does not exist: fix or unset it.")
+    apt = shutil.which("apt-get")
+    if os.geteuid() != 0 or apt is None:
+        sys.exit(
+            "The browser tests need Debian's Chromium at /usr/bin/chromium: run "
+            "`sudo apt-get install -y chromium` (or set PATHWAYS_CHROMIUM to a Chromium), "
+            "then run this command again."
+        )
+    print("Chromium is missing: installing Debian's chromium package.", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(apt, "update", "-q", env=env)
+    run(apt, "install", "-y", "-q", "chromium", env=env)
+    if not chromium.exists():
+        sys.exit("apt-get installed chromium but /usr/bin/chromium is still missing.")
+
+
 def test(pytest_args: list[str]) -> None:
+    if "not browser" not in " ".join(pytest_args):  # e.g. -m "not browser" needs no Chromium
+        ensure_chromium()
     ensure_venv("dev")
     run(PY, "-m", "ruff", "check", ".")
     run(PY, "-m", "ruff", "format", "--check", ".")
