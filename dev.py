@@ -63,7 +63,8 @@ def demo() -> None:
     elif env["PATHWAYS_MFA_REQUIRED"].strip().lower() not in {"0", "false", "no", "off"}:
         print(
             "\nTwo-step sign-in (MFA) is on: each demo login adds an authenticator app or a "
-            "security key at first sign-in (security keys need http://localhost:8000).",
+            "security key at first sign-in, with the enrolment code printed above (security "
+            "keys need http://localhost:8000).",
             flush=True,
         )
     print("\nPathways is starting on http://127.0.0.1:8000  (Ctrl-C stops it)\n", flush=True)

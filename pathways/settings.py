@@ -219,6 +219,9 @@ DEFAULT_FROM_EMAIL = env_str("PATHWAYS_FROM_EMAIL", "pathways@localhost")
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Flash messages live in the server-side session, never in a cookie of their own (which would
+# carry their text to the browser and back): docs/decisions/0015-first-mfa-enrolment-and-secrets.md
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,7 +10,7 @@ urlpatterns = [
     path("referrals/", include("pathways.referrals.urls")),
     path("cases/", include("pathways.cases.urls")),
     path("worklist/", include("pathways.followups.urls")),
-    path("people/", include("pathways.people.urls")),
+    path("people/", include("pathways.workflow.urls")),
     path("program/", include("pathways.outcomes.urls")),
     path("program/records/", include("pathways.linkage.urls")),
     path("directory/", include("pathways.directory.urls")),

@@ -31,7 +31,9 @@ class AgencyAdmin(AuditedAdmin):
 
 
 # Second-step devices are managed by their owners (accounts/mfa/devices/) and reset by an
-# administrator with `manage.py mfa_reset`, both audited; django-otp's own admin pages for them
-# (which could add or delete a device with no audit event) are not offered.
+# administrator with `manage.py mfa_reset`, both audited; a first device needs an enrolment code
+# (accounts/enrolment-codes/ or `manage.py mfa_enrolment_code`). django-otp's own admin pages
+# (which could add or delete a device with no audit event) are not offered, and Pathways'
+# authenticator apps (accounts.AuthenticatorApp) and enrolment codes have none.
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)

@@ -5,7 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from pathways.accounts.services import (
+    ENROLMENT_ALPHABET,
+    ENROLMENT_CODE_LENGTH,
+    normalise_enrolment_code,
+)
 from pathways.core.forms import Form
+
+ENROLMENT_CODE_CHARACTERS = frozenset(ENROLMENT_ALPHABET)
 
 
 class LoginForm(AuthenticationForm):
@@ -129,3 +136,39 @@ class DeviceRemoveForm(Form):
                 "security keys."
             )
         return cleaned
+
+
+class EnrolmentCodeForm(Form):
+    """The one-time enrolment code that lets a user add their first device (12 letters and
+    digits; case, spaces and dashes do not matter)."""
+
+    code = forms.CharField(
+        label="Enrolment code",
+        max_length=64,
+        strip=True,
+        help_text="12 letters and digits, for example 7KQ2-M9XD-4HTA, from your administrator "
+        "or program coordinator.",
+        error_messages={
+            "required": "Enter the enrolment code you were given.",
+            "max_length": "An enrolment code is 12 letters and digits. Check the code you were "
+            "given.",
+            "null_characters_not_allowed": "An enrolment code has only letters and digits.",
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_enrolment_code(self.cleaned_data["code"])
+        if not code:
+            raise forms.ValidationError("Enter the enrolment code you were given.")
+        if not (code.isascii() and set(code) <= ENROLMENT_CODE_CHARACTERS):
+            raise forms.ValidationError(
+                "An enrolment code has only letters and digits (and perhaps dashes)."
+            )
+        if len(code) != ENROLMENT_CODE_LENGTH:
+            raise forms.ValidationError(
+                f"An enrolment code is 12 letters and digits; you typed {min(len(code), 99)}."
+            )
+        return code

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django_otp.models import Device, TimestampMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
+from pathways.core.fields import EncryptedCharField
 from pathways.core.models import ArchivableModel, BaseModel
 
 
@@ -135,9 +137,53 @@ class Membership(BaseModel):
 
 
 # --- Two-step sign-in (MFA) -----------------------------------------------------------------
-# Authenticator-app devices are django-otp's TOTPDevice; security keys and passkeys are the
-# django-otp device below, so `django_otp.login` and its middleware treat both alike.
-# See docs/decisions/0011-mfa.md.
+# Authenticator apps and security keys are the two django-otp devices below, so
+# `django_otp.login` and its middleware treat both alike. See docs/decisions/0011-mfa.md and
+# 0015-first-mfa-enrolment-and-secrets.md.
+
+
+class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP): django-otp's TOTPDevice with its shared secret encrypted at
+    rest (`key`, pathways.core.fields). django-otp's own table is not used: its `key` column is
+    plain text in a migration Pathways does not own. The code that checks a token and draws the
+    otpauth:// address is django-otp's own, borrowed below, so it follows the library."""
+
+    key = EncryptedCharField(
+        max_length=80,
+        validators=[key_validator],
+        default=default_key,
+        help_text="The shared secret, hex-encoded (encrypted at rest).",
+    )
+    step: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        default=30, help_text="The time step in seconds."
+    )
+    t0: models.BigIntegerField[int, int] = models.BigIntegerField(
+        default=0, help_text="The Unix time at which to begin counting steps."
+    )
+    digits: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6
+    )
+    tolerance: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        default=1, help_text="The number of time steps in the past or future to allow."
+    )
+    drift: models.SmallIntegerField[int, int] = models.SmallIntegerField(
+        default=0, help_text="The time steps the app is known to deviate from our clock."
+    )
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(
+        default=-1,
+        help_text="The time step of the last accepted code; the next must be at a later step.",
+    )
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    # django-otp's TOTPDevice reads only these fields, so its methods serve this model as is:
+    # a code is accepted once (after `last_t`), within `tolerance` steps.
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
 
 
 class WebAuthnCredential(TimestampMixin, Device):
@@ -173,3 +219,55 @@ class MfaLockout(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.failures} wrong codes"
+
+
+class EnrolmentCode(BaseModel):
+    """A one-time code that lets a user add their first second-step device: issued for them by
+    an administrator or program coordinator (or on the server), shown once, kept only as a keyed
+    hash, single use, expiring. See docs/decisions/0015-first-mfa-enrolment-and-secrets.md."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrolment_codes")
+    issued_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who issued it; empty when issued on the server (manage.py).",
+    )
+    code_hash = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 of the code (keyed by SECRET_KEY); never the code."
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Replaced by a newer code, or cancelled."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="enrolment_code_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="enrolment_code_used_or_revoked_not_both",
+            ),
+        ]
+        indexes = [
+            # the code check looks up the user's code by its hash
+            models.Index(fields=["user", "code_hash"], name="enrolment_code_lookup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment code for {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M} UTC)"
+
+    def state(self, now: Any) -> str:
+        """'open', 'used', 'revoked' or 'expired'."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "open"

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import Agency, Membership, MfaLockout, Role, WebAuthnCredential
+from pathways.accounts.models import (
+    Agency,
+    AuthenticatorApp,
+    EnrolmentCode,
+    Membership,
+    MfaLockout,
+    Role,
+    User,
+    WebAuthnCredential,
+)
 from pathways.core import clock
 
 
@@ -68,7 +77,7 @@ def mfa_devices(user: Any) -> list[Any]:
     if not getattr(user, "is_authenticated", False):
         return []
     devices: list[Any] = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *AuthenticatorApp.objects.filter(user=user, confirmed=True),
         *WebAuthnCredential.objects.filter(user=user, confirmed=True),
     ]
     return sorted(devices, key=lambda d: (d.created_at is None, d.created_at, d.pk))
@@ -113,4 +122,72 @@ def mfa_locked_until(user: Any) -> Any:
         MfaLockout.objects.filter(user=user, locked_until__gt=clock.now())
         .values_list("locked_until", flat=True)
         .first()
+    )
+
+
+# --- Enrolment codes (docs/decisions/0015-first-mfa-enrolment-and-secrets.md) -----------------
+
+#: Who issues enrolment codes: for staff of the program they administer or coordinate.
+ENROLMENT_ISSUER_ROLES = (Role.ADMIN, Role.COORDINATOR)
+
+
+def enrolment_program_ids(actor: Any) -> set[Any]:
+    """The programs whose staff `actor` may issue enrolment codes for."""
+    return {a.program_id for a in agencies_for(actor, *ENROLMENT_ISSUER_ROLES)}
+
+
+def _program_staff(program_ids: set[Any]) -> QuerySet[User]:
+    active = Membership.objects.filter(
+        user=OuterRef("pk"),
+        is_active=True,
+        agency__archived_at__isnull=True,
+        agency__program_id__in=program_ids,
+    )
+    return User.objects.filter(Exists(active))
+
+
+def may_issue_enrolment_code(actor: Any, user: Any) -> bool:
+    programs = enrolment_program_ids(actor)
+    return bool(programs) and _program_staff(programs).filter(pk=user.pk).exists()
+
+
+def enrolment_candidate(actor: Any, user_id: Any) -> User | None:
+    """A user of the actor's program(s) (None for anyone else: the page answers 404)."""
+    programs = enrolment_program_ids(actor)
+    if not programs:
+        return None
+    return _program_staff(programs).filter(pk=user_id).first()
+
+
+def staff_without_device(actor: Any) -> list[User]:
+    """The active users of the actor's program(s) who have no second-step device yet, with
+    their memberships there (`program_memberships`) and their open enrolment codes
+    (`open_codes`), by name. Serves the enrolment-code page."""
+    programs = enrolment_program_ids(actor)
+    if not programs:
+        return []
+    apps = AuthenticatorApp.objects.filter(user=OuterRef("pk"), confirmed=True)
+    keys = WebAuthnCredential.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return list(
+        _program_staff(programs)
+        .filter(is_active=True)
+        .exclude(Exists(apps))
+        .exclude(Exists(keys))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(
+                    is_active=True, agency__program_id__in=programs
+                ).select_related("agency"),
+                to_attr="program_memberships",
+            ),
+            Prefetch(
+                "enrolment_codes",
+                queryset=EnrolmentCode.objects.filter(
+                    used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()
+                ),
+                to_attr="open_codes",
+            ),
+        )
+        .order_by("last_name", "first_name", "username")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import time
 from binascii import unhexlify
 from collections.abc import Callable
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from webauthn import verify_authentication_response, verify_registration_response
 from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json
 from webauthn.helpers.exceptions import WebAuthnException
@@ -21,6 +22,8 @@ from webauthn.helpers.exceptions import WebAuthnException
 from pathways.accounts.models import (
     Agency,
     AgencyKind,
+    AuthenticatorApp,
+    EnrolmentCode,
     Membership,
     MfaLockout,
     Role,
@@ -28,7 +31,7 @@ from pathways.accounts.models import (
     WebAuthnCredential,
 )
 from pathways.accounts.passkeys import WebAuthnContext
-from pathways.accounts.selectors import device_kind, mfa_devices
+from pathways.accounts.selectors import device_kind, may_issue_enrolment_code, mfa_devices
 from pathways.audit.security import _record
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
@@ -125,7 +128,14 @@ def _lockout_for_update(user: Any) -> MfaLockout:
     return MfaLockout.objects.select_for_update().get(user=user)
 
 
-def _check(*, user: Any, method: str, purpose: str, verify: Callable[[], Any]) -> MfaCheck:
+def _check(
+    *,
+    user: Any,
+    method: str,
+    purpose: str,
+    verify: Callable[[], Any],
+    success_event: str = "auth.mfa_verified",
+) -> MfaCheck:
     """Run `verify` (which returns the device that accepted the proof, or None) unless the user's
     second step is paused; count a failure, pausing at the limit; clear the count on success."""
     lockout = _lockout_for_update(user)
@@ -137,7 +147,7 @@ def _check(*, user: Any, method: str, purpose: str, verify: Callable[[], Any]) -
         if lockout.failures or lockout.lockouts or lockout.locked_until:
             lockout.failures, lockout.lockouts, lockout.locked_until = 0, 0, None
             lockout.save(update_fields=["failures", "lockouts", "locked_until"])
-        _mfa_event(user, "auth.mfa_verified", method=method, purpose=purpose)
+        _mfa_event(user, success_event, method=method, purpose=purpose)
         return MfaCheck(device=device)
     lockout.failures += 1
     _mfa_event(
@@ -160,10 +170,10 @@ def _check(*, user: Any, method: str, purpose: str, verify: Callable[[], Any]) -
     return MfaCheck(locked_until=lockout.locked_until, failures_left=0)
 
 
-def _totp_match(user: Any, code: str) -> TOTPDevice | None:
+def _totp_match(user: Any, code: str) -> AuthenticatorApp | None:
     """The user's authenticator-app device that accepts `code` now. django-otp refuses a code
     at or before the last accepted time step (`last_t`), so a code works once."""
-    for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+    for device in AuthenticatorApp.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(code):
             return device
     return None
@@ -229,9 +239,13 @@ def totp_code_matches(key_hex: str, code: str) -> tuple[bool, int, int]:
 
 
 @service
-def mfa_enrol_totp(*, user: Any, key_hex: str, code: str, name: str) -> TOTPDevice:
+def mfa_enrol_totp(
+    *, user: Any, key_hex: str, code: str, name: str, enrolment: Any = None
+) -> AuthenticatorApp:
     """Add an authenticator app once it has shown it holds the secret (its current code). The
-    confirming code is spent: it cannot be used again to sign in."""
+    confirming code is spent: it cannot be used again to sign in. A user's first device also
+    spends their enrolment code (`enrolment`: its id, from `enrolment_code_check`); a later one
+    is added only by a session that passed the second step (the views see to that)."""
     well_formed = len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()
     matched, step, drift = totp_code_matches(key_hex, code) if well_formed else (False, 0, 0)
     if not matched:
@@ -241,7 +255,8 @@ def mfa_enrol_totp(*, user: Any, key_hex: str, code: str, name: str) -> TOTPDevi
                 "and type the 6 digits it shows now."
             }
         )
-    device = TOTPDevice.objects.create(
+    _spend_enrolment_code_if_first(user, enrolment)
+    device = AuthenticatorApp.objects.create(
         user=user,
         name=_device_name(name, "Authenticator app"),
         key=key_hex,
@@ -256,9 +271,15 @@ def mfa_enrol_totp(*, user: Any, key_hex: str, code: str, name: str) -> TOTPDevi
 
 @service
 def mfa_enrol_key(
-    *, user: Any, credential: str, context: WebAuthnContext | None, name: str
+    *,
+    user: Any,
+    credential: str,
+    context: WebAuthnContext | None,
+    name: str,
+    enrolment: Any = None,
 ) -> WebAuthnCredential:
-    """Add a security key or passkey from the browser's answer to our registration challenge."""
+    """Add a security key or passkey from the browser's answer to our registration challenge.
+    A user's first device also spends their enrolment code, as `mfa_enrol_totp`."""
     problem = ValidationError(
         {
             "credential": "The security key was not added: the browser's answer could not be "
@@ -282,6 +303,7 @@ def mfa_enrol_key(
     credential_id = bytes_to_base64url(verified.credential_id)
     if WebAuthnCredential.objects.filter(credential_id=credential_id).exists():
         raise ValidationError({"credential": "This security key is already added."})
+    _spend_enrolment_code_if_first(user, enrolment)
     key = WebAuthnCredential.objects.create(
         user=user,
         name=_device_name(name, "Security key"),
@@ -339,9 +361,9 @@ def mfa_device_remove(
 @service
 def mfa_reset(*, actor: Any, user: Any) -> int:
     """An administrator's reset for a user who lost their devices: remove them all and lift any
-    pause. The user adds a device at their next sign-in."""
+    pause. The user adds a new first device with an enrolment code issued for them."""
     removed = 0
-    for model in (TOTPDevice, WebAuthnCredential):
+    for model in (AuthenticatorApp, WebAuthnCredential):
         count, _ = model.objects.filter(user=user).delete()
         removed += count
     MfaLockout.objects.filter(user=user).update(failures=0, lockouts=0, locked_until=None)
@@ -368,3 +390,165 @@ def mfa_unlock(*, actor: Any, user: Any) -> bool:
         changes={"paused": [lifted, False]},
     )
     return lifted
+
+
+# --- Enrolment codes: the first device -------------------------------------------------------
+# docs/decisions/0015-first-mfa-enrolment-and-secrets.md. A password alone never adds a device:
+# the first one also needs a code issued for that user. Only a keyed hash of the code is kept;
+# wrong codes count towards the same per-user pause as wrong second-step codes.
+
+ENROLMENT_CODE_HOURS = 72
+#: Crockford's base32 (no I, L, O, U): 12 characters, 60 bits, typed in three groups of four.
+ENROLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ENROLMENT_CODE_LENGTH = 12
+_ENROLMENT_HMAC_SALT = "pathways.accounts.enrolment_code"
+
+
+def normalise_enrolment_code(value: str) -> str:
+    """A code as people type it: case, spaces and dashes do not matter, and O, I and L are read
+    as 0, 1 and 1 (Crockford's base32)."""
+    text = value.upper().replace(" ", "").replace("-", "")
+    return text.translate(str.maketrans("OIL", "011"))
+
+
+def _enrolment_hash(user: Any, code: str) -> str:
+    return salted_hmac(
+        _ENROLMENT_HMAC_SALT, f"{user.pk}:{normalise_enrolment_code(code)}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _new_enrolment_code() -> str:
+    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, ENROLMENT_CODE_LENGTH, 4))
+
+
+@dataclass(frozen=True)
+class IssuedEnrolmentCode:
+    """A code just issued: `code` is shown once and never stored."""
+
+    code: str
+    record: EnrolmentCode
+
+
+@service
+def enrolment_code_issue(*, actor: Any, user: Any, on_server: bool = False) -> IssuedEnrolmentCode:
+    """Issue a one-time code with which `user` adds their first second-step device, replacing
+    any code of theirs still open. `actor` is an administrator or coordinator of the user's
+    program; with `on_server` (a command run on the server, whose operator is trusted) anyone
+    named as the actor, or None."""
+    if not on_server and (actor is None or not may_issue_enrolment_code(actor, user)):
+        raise PermissionDenied("You can issue enrolment codes only for staff of your program.")
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError(
+            "You cannot issue an enrolment code for yourself. Ask another administrator or "
+            "program coordinator."
+        )
+    if not user.is_active:
+        raise ValidationError(f"The account {user.username} is switched off; switch it on first.")
+    if mfa_devices(user):
+        raise ValidationError(
+            f"{user.username} already has a two-step sign-in device; an enrolment code is only "
+            "for the first one. They add more themselves. If they lost every device, reset "
+            "their two-step sign-in first (manage.py mfa_reset)."
+        )
+    now = clock.now()
+    replaced = EnrolmentCode.objects.filter(
+        user=user, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now, updated_at=now)
+    code = _new_enrolment_code()
+    record = EnrolmentCode.objects.create(
+        user=user,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+        code_hash=_enrolment_hash(user, code),
+        expires_at=now + dt.timedelta(hours=ENROLMENT_CODE_HOURS),
+    )
+    _record(
+        actor=actor,
+        event_type="auth.enrolment_code_issued",
+        object_id=str(user.pk),
+        outcome="success",
+        changes={
+            "enrolment_code": [None, str(record.pk)],
+            "expires_at": [None, record.expires_at.isoformat()],
+            "replaced": [None, replaced],
+        },
+    )
+    return IssuedEnrolmentCode(code=code, record=record)
+
+
+@dataclass(frozen=True)
+class EnrolmentCheck:
+    """The answer to a typed enrolment code: the open code it matched, or why not."""
+
+    record: EnrolmentCode | None = None
+    problem: str = ""  # "wrong", "used", "revoked", "expired", "locked"
+    locked_until: dt.datetime | None = None
+    failures_left: int = MFA_FAILURE_LIMIT
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+
+@service
+def enrolment_code_check(*, user: Any, code: str) -> EnrolmentCheck:
+    """Check a code the user typed to add their first device. Nothing is spent here: the code
+    is spent with the device it adds (`mfa_enrol_totp`, `mfa_enrol_key`). A code matching none
+    of the user's counts as a wrong second-step code (5 pause the user's second step); one that
+    matches a used, replaced or expired code of theirs says so and counts nothing."""
+    lockout = _lockout_for_update(user)
+    if lockout.locked_until is not None and lockout.locked_until > clock.now():
+        return EnrolmentCheck(problem="locked", locked_until=lockout.locked_until, failures_left=0)
+    digest = _enrolment_hash(user, code)
+    match = None
+    for candidate in EnrolmentCode.objects.filter(user=user, code_hash=digest):
+        if constant_time_compare(candidate.code_hash, digest):
+            match = candidate
+    if match is not None and match.state(clock.now()) != "open":
+        state = match.state(clock.now())
+        _mfa_event(user, "auth.enrolment_code_refused", "failure", reason=state)
+        return EnrolmentCheck(problem=state)
+    check = _check(
+        user=user,
+        method="enrolment_code",
+        purpose="enrol",
+        verify=lambda: match,
+        success_event="auth.enrolment_code_accepted",
+    )
+    if check.ok:
+        return EnrolmentCheck(record=match)
+    if check.locked_until is not None:
+        return EnrolmentCheck(problem="locked", locked_until=check.locked_until, failures_left=0)
+    return EnrolmentCheck(problem="wrong", failures_left=check.failures_left)
+
+
+def enrolment_code_usable(user: Any, enrolment: Any) -> bool:
+    """Whether the enrolment code `enrolment` (an id) is the user's, open and not expired."""
+    if not enrolment:
+        return False
+    record = EnrolmentCode.objects.filter(pk=enrolment, user=user).first()
+    return record is not None and record.state(clock.now()) == "open"
+
+
+ENROLMENT_CODE_GONE = (
+    "Your enrolment code can no longer be used: it expired, was replaced by a newer one, or "
+    "has been used. Nothing was added. Ask your administrator or program coordinator for a "
+    "new code."
+)
+
+
+def _spend_enrolment_code_if_first(user: Any, enrolment: Any) -> None:
+    """For a user with no device yet, spend their open enrolment code `enrolment` (an id) in the
+    transaction that adds the device; refuse (nothing added) when there is none."""
+    if mfa_devices(user):
+        return
+    record = (
+        EnrolmentCode.objects.select_for_update().filter(pk=enrolment, user=user).first()
+        if enrolment
+        else None
+    )
+    if record is None or record.state(clock.now()) != "open":
+        raise ValidationError({NON_FIELD_ERRORS: ENROLMENT_CODE_GONE})
+    record.used_at = clock.now()
+    record.save(update_fields=["used_at"])
+    _mfa_event(user, "auth.enrolment_code_used", enrolment_code=str(record.pk))

@@ -10,18 +10,19 @@ from typing import Any
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pathways.accounts.models import AuthenticatorApp
 
 
-def totp_device(user: Any) -> TOTPDevice:
+def totp_device(user: Any) -> AuthenticatorApp:
     """The user's authenticator app (one is added, confirmed, when they have none)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+        device = AuthenticatorApp.objects.create(user=user, name="Test phone", confirmed=True)
     return device
 
 
-def totp_code(device: TOTPDevice) -> str:
+def totp_code(device: AuthenticatorApp) -> str:
     """The code the device's app shows now, or, when that time step's code was already used
     (django-otp accepts each step once), the next step's, which the one-step tolerance allows;
     waits for the clock when even that one is used."""
@@ -45,7 +46,7 @@ def user_code(user: Any) -> str:
     return totp_code(totp_device(user))
 
 
-def verify_session(client: Client, user: Any) -> TOTPDevice:
+def verify_session(client: Client, user: Any) -> AuthenticatorApp:
     """Mark the client's signed-in session as having passed the second step with the user's
     device, as `django_otp.login` does."""
     device = totp_device(user)

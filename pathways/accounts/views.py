@@ -1,5 +1,7 @@
-"""Two-step sign-in pages: the second step after the password, adding a device (an
-authenticator app or a security key), and managing one's devices. docs/decisions/0011-mfa.md."""
+"""Two-step sign-in pages: the second step after the password, the enrolment code that lets a
+user add their first device, adding a device (an authenticator app or a security key), managing
+one's devices, and the page where administrators and coordinators issue enrolment codes.
+docs/decisions/0011-mfa.md, 0015-first-mfa-enrolment-and-secrets.md."""
 
 from __future__ import annotations
 
@@ -20,39 +22,57 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pathways.accounts import passkeys
 from pathways.accounts.forms import (
     CodeForm,
     DeviceRemoveForm,
+    EnrolmentCodeForm,
     KeyAssertionForm,
     KeyEnrolForm,
     TotpEnrolForm,
 )
+from pathways.accounts.models import AuthenticatorApp
 from pathways.accounts.selectors import (
+    ENROLMENT_ISSUER_ROLES,
     device_kind,
+    enrolment_candidate,
+    has_role,
     mfa_device,
     mfa_devices,
     mfa_locked_until,
+    staff_without_device,
     totp_devices,
     webauthn_credentials,
 )
 from pathways.accounts.services import (
+    ENROLMENT_CODE_GONE,
+    ENROLMENT_CODE_HOURS,
     MFA_FAILURE_LIMIT,
     MFA_LOCK_MINUTES,
+    EnrolmentCheck,
     MfaCheck,
+    enrolment_code_check,
+    enrolment_code_issue,
+    enrolment_code_usable,
     mfa_device_remove,
     mfa_enrol_key,
     mfa_enrol_totp,
     mfa_verify_code,
     mfa_verify_key,
 )
+from pathways.core.access import role_required
+from pathways.core.crypto import FieldDecryptionError, decrypt_text, encrypt_text
 
-#: The secret of an authenticator app being added, kept in the (server-side) session until the
-#: app's first code confirms it; never in a page after the setup page, never in a log.
+#: The secret of an authenticator app being added, kept encrypted in the (server-side) session
+#: until the app's first code confirms it; never in a page after the setup page, never in a log.
 PENDING_TOTP_SESSION_KEY = "mfa_pending_totp_key"
+#: The associated data that binds the encrypted pending secret to its place (pathways.core.crypto).
+PENDING_TOTP_AAD = "accounts.session.mfa_pending_totp_key"
+#: The id of the enrolment code this session typed (checked, not yet spent): it lets the session
+#: add the user's first device, and is spent with it.
+ENROLMENT_SESSION_KEY = "mfa_enrolment_code"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -78,10 +98,33 @@ def _verified(request: HttpRequest) -> bool:
     return bool(request.user.is_verified())  # type: ignore[union-attr]
 
 
+def _session_enrolment(request: HttpRequest) -> str | None:
+    """The enrolment code this session typed, while it is still open and unexpired."""
+    value = request.session.get(ENROLMENT_SESSION_KEY)
+    if isinstance(value, str) and enrolment_code_usable(request.user, value):
+        return value
+    return None
+
+
 def _may_add_device(request: HttpRequest) -> bool:
-    """A device is added by someone who passed the second step, or who has none yet (their first,
-    right after the password). A password alone never adds a second device."""
-    return _verified(request) or not mfa_devices(request.user)
+    """A device is added by someone who passed the second step, or, for their first one, who
+    typed an enrolment code issued for them. A password alone never adds a device."""
+    if _verified(request):
+        return True
+    if mfa_devices(request.user):
+        return False
+    return _session_enrolment(request) is not None
+
+
+def _not_allowed_to_add(request: HttpRequest) -> HttpResponse:
+    """Where a session that may not add a device goes: the second step when the user has a
+    device, else the page asking for their enrolment code (saying so when the session's code
+    has stopped working meanwhile)."""
+    if mfa_devices(request.user):
+        return redirect(_with_next("mfa_verify", request))
+    if request.session.pop(ENROLMENT_SESSION_KEY, None):
+        messages.error(request, ENROLMENT_CODE_GONE)
+    return redirect(_with_next("mfa_enrol", request))
 
 
 def _step_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -148,7 +191,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if _verified(request):
         return HttpResponseRedirect(_safe_next(request))
     if not mfa_devices(request.user):
-        return redirect(_with_next("mfa_setup", request))
+        return redirect(_with_next("mfa_enrol", request))
     until = mfa_locked_until(request.user)
     if until is not None:
         return _paused(request, until)
@@ -212,10 +255,64 @@ def mfa_webauthn_options(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
 
 
+# --- the enrolment code (the first device) ----------------------------------------------------
+
+ENROLMENT_PROBLEMS = {
+    "used": "That enrolment code was already used. Nothing was changed. Ask your administrator "
+    "or program coordinator for a new one.",
+    "revoked": "That enrolment code was replaced by a newer one. Nothing was changed. Type the "
+    "newest code you were given, or ask for a new one.",
+    "expired": f"That enrolment code has expired (a code lasts {ENROLMENT_CODE_HOURS} hours). "
+    "Nothing was changed. Ask your administrator or program coordinator for a new one.",
+}
+
+
+def _enrolment_problem(check: EnrolmentCheck) -> str:
+    if check.problem in ENROLMENT_PROBLEMS:
+        return ENROLMENT_PROBLEMS[check.problem]
+    tries = "try" if check.failures_left == 1 else "tries"
+    return (
+        f"That enrolment code is not right. {check.failures_left} {tries} left before two-step "
+        f"sign-in is paused for at least {MFA_LOCK_MINUTES} minutes."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_enrol(request: HttpRequest) -> HttpResponse:
+    """Before the first device: the one-time code an administrator or coordinator issued."""
+    if _may_add_device(request):
+        return redirect(_with_next("mfa_setup", request))
+    if mfa_devices(request.user):
+        return redirect(_with_next("mfa_verify", request))
+    until = mfa_locked_until(request.user)
+    if until is not None:
+        return _paused(request, until)
+    form = EnrolmentCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            check = enrolment_code_check(user=request.user, code=form.cleaned_data["code"])
+            if check.ok and check.record is not None:
+                request.session[ENROLMENT_SESSION_KEY] = str(check.record.pk)
+                return redirect(_with_next("mfa_setup", request))
+            if check.locked_until is not None:
+                return _paused(request, check.locked_until)
+            form.add_error("code", _enrolment_problem(check))
+    return render(
+        request,
+        "accounts/mfa_enrol.html",
+        _step_context(request, form=form, hours=ENROLMENT_CODE_HOURS),
+        status=status,
+    )
+
+
 # --- adding a device --------------------------------------------------------------------------
 
 
 def _added(request: HttpRequest, device: Any, what: str) -> HttpResponse:
+    request.session.pop(ENROLMENT_SESSION_KEY, None)
     if not _verified(request):
         messages.success(request, f"Two-step sign-in is set up with your {what}.")
         return _complete(request, device)
@@ -227,7 +324,7 @@ def _added(request: HttpRequest, device: Any, what: str) -> HttpResponse:
 @require_GET
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     if not _may_add_device(request):
-        return redirect(_with_next("mfa_verify", request))
+        return _not_allowed_to_add(request)
     return render(request, "accounts/mfa_setup.html", _step_context(request))
 
 
@@ -243,15 +340,28 @@ def _qr_image(uri: str) -> dict[str, Any]:
     }
 
 
+def _pending_totp_key(request: HttpRequest) -> str:
+    """The secret of the app being added (hex), kept encrypted in the session between the setup
+    page and the code that confirms it; a new one when there is none (or it does not decrypt)."""
+    stored = request.session.get(PENDING_TOTP_SESSION_KEY)
+    if isinstance(stored, str):
+        try:
+            key_hex = decrypt_text(stored, aad=PENDING_TOTP_AAD)
+        except FieldDecryptionError:
+            key_hex = ""
+        if len(key_hex) == 40:
+            return key_hex
+    key_hex = random_hex(20)
+    request.session[PENDING_TOTP_SESSION_KEY] = encrypt_text(key_hex, aad=PENDING_TOTP_AAD)
+    return key_hex
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
     if not _may_add_device(request):
-        return redirect(_with_next("mfa_verify", request))
-    key_hex = request.session.get(PENDING_TOTP_SESSION_KEY)
-    if not isinstance(key_hex, str) or len(key_hex) != 40:
-        key_hex = random_hex(20)
-        request.session[PENDING_TOTP_SESSION_KEY] = key_hex
+        return _not_allowed_to_add(request)
+    key_hex = _pending_totp_key(request)
     form = TotpEnrolForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -263,6 +373,7 @@ def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
                     key_hex=key_hex,
                     code=form.cleaned_data["code"],
                     name=form.cleaned_data["name"],
+                    enrolment=_session_enrolment(request),
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -270,7 +381,7 @@ def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(PENDING_TOTP_SESSION_KEY, None)
                 return _added(request, device, "authenticator app")
-    uri = TOTPDevice(user=request.user, key=key_hex).config_url
+    uri = AuthenticatorApp(user=request.user, key=key_hex).config_url
     secret = base64.b32encode(unhexlify(key_hex)).decode()
     context = _step_context(
         request,
@@ -285,7 +396,7 @@ def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_setup_key(request: HttpRequest) -> HttpResponse:
     if not _may_add_device(request):
-        return redirect(_with_next("mfa_verify", request))
+        return _not_allowed_to_add(request)
     form = KeyEnrolForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -297,6 +408,7 @@ def mfa_setup_key(request: HttpRequest) -> HttpResponse:
                     credential=form.cleaned_data["credential"],
                     context=passkeys.take_context(request, passkeys.REGISTER),
                     name=form.cleaned_data["name"],
+                    enrolment=_session_enrolment(request),
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -334,6 +446,7 @@ def _devices_page(
         has_totp=any(d.kind == "totp" for d in devices),
         has_key=has_key,
         required=bool(getattr(settings, "PATHWAYS_MFA_REQUIRED", True)),
+        issues_codes=has_role(request.user, *ENROLMENT_ISSUER_ROLES),
     )
     return render(
         request, "accounts/mfa_devices.html", context, status=400 if failed is not None else 200
@@ -343,7 +456,7 @@ def _devices_page(
 @login_required
 @require_GET
 def mfa_devices_view(request: HttpRequest) -> HttpResponse:
-    if not _may_add_device(request):
+    if not _verified(request) and mfa_devices(request.user):
         return redirect(_with_next("mfa_verify", request))
     return _devices_page(request)
 
@@ -383,3 +496,38 @@ def mfa_device_remove_view(request: HttpRequest, kind: str, device_id: int) -> H
         otp_login(request, check.device)  # the session stays verified by the device just used
     messages.success(request, f"“{device.name}” was removed.")
     return redirect("mfa_devices")
+
+
+# --- issuing enrolment codes (administrators and coordinators) ---------------------------------
+
+
+@role_required(*ENROLMENT_ISSUER_ROLES)
+@require_GET
+def enrolment_codes(request: HttpRequest) -> HttpResponse:
+    """The program's staff who have no second-step device yet, each with a button to issue the
+    one-time code they need to add their first one."""
+    return render(
+        request,
+        "accounts/enrolment_codes.html",
+        {"staff": staff_without_device(request.user), "hours": ENROLMENT_CODE_HOURS},
+    )
+
+
+@require_POST
+@role_required(*ENROLMENT_ISSUER_ROLES)
+def enrolment_code_issue_view(request: HttpRequest, user_id: Any) -> HttpResponse:
+    user = enrolment_candidate(request.user, user_id)
+    if user is None:
+        raise Http404("No such user in your program.")
+    try:
+        issued = enrolment_code_issue(actor=request.user, user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("enrolment_codes")
+    response = render(
+        request,
+        "accounts/enrolment_code_issued.html",
+        {"person": user, "code": issued.code, "expires_at": issued.record.expires_at},
+    )
+    response["Cache-Control"] = "no-store"  # the code is shown once: no copy in a cache
+    return response

@@ -14,6 +14,8 @@ from pathways.core import clock
 SECURITY_EVENT_PREFIX = "auth."
 #: Event types of reads of protected records (audit.services.audit_read).
 READ_EVENT_PREFIX = "read."
+#: A search for records (people by name): what for and how many came back, never the text.
+SEARCH_EVENT = f"{READ_EVENT_PREFIX}search"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
-from pathways.audit.models import AuditEvent
+from pathways.audit.models import SEARCH_EVENT, AuditEvent
 
 
 def events_for(obj: Model) -> QuerySet[AuditEvent]:
@@ -45,3 +45,10 @@ def audit_search(
     if object_id:
         events = events.filter(object_id=object_id)
     return events.order_by("-occurred_at")
+
+
+def searches_since(actor: Any, since: Any) -> int:
+    """How many searches `actor` made since `since` (for the search rate limit)."""
+    return AuditEvent.objects.filter(
+        actor_id=actor.pk, event_type=SEARCH_EVENT, occurred_at__gte=since
+    ).count()

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
-from pathways.audit.models import READ_EVENT_PREFIX, AuditEvent
+from pathways.audit.models import READ_EVENT_PREFIX, SEARCH_EVENT, AuditEvent
 from pathways.core.services import insert_at_end
 
 REDACTED = "[redacted]"
@@ -123,6 +123,22 @@ def audit_read(*, actor: Any, obj: models.Model, fields: Iterable[str]) -> Audit
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             changes={"fields": [None, sorted(fields)]},
+        )
+
+
+def record_search(
+    *, actor: Any, object_type: str, purpose: str, results: int, refused: bool = False
+) -> AuditEvent:
+    """Record that `actor` searched for records (people, by name): what for and how many
+    came back, never what was typed. Its own small transaction, like audit_read."""
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor=actor if getattr(actor, "pk", None) else None,
+            event_type=SEARCH_EVENT,
+            object_type=object_type,
+            object_id="",
+            outcome="refused" if refused else "success",
+            changes={"purpose": [None, purpose], "results": [None, results]},
         )
 
 

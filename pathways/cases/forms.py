@@ -18,7 +18,13 @@ from pathways.cases.models import (
     ReviewDeclineReason,
 )
 from pathways.cases.services import ChargeInput, charge_problems
-from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateInput, DateTimeLocalInput, Form
+from pathways.core.forms import (
+    DATETIME_LOCAL_FORMATS,
+    DateInput,
+    DateTimeLocalInput,
+    Form,
+    LocalDateTimeField,
+)
 from pathways.core.validators import validate_clean_text
 
 SELECT = [("", "- Select -")]
@@ -253,7 +259,7 @@ class EventForm(Form):
         choices=[*SELECT, *CaseEventKind.choices],
         error_messages={"required": "Choose what happened."},
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalDateTimeField(
         label="When",
         input_formats=DATETIME_LOCAL_FORMATS,
         widget=DateTimeLocalInput(),

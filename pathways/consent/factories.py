@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 from typing import Any
+
+from PIL import Image, ImageDraw
 
 from pathways.core import clock
 
-#: A stand-in for a drawn signature (a PNG data URL), as the on-screen signature pad sends it.
-SIGNATURE = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(32)).decode()
+
+def drawn_signature(size: tuple[int, int] = (600, 180)) -> str:
+    """A signature as the on-screen pad sends it: a stroke of ink on a transparent 600 by 180
+    canvas, as a PNG data URL (consent.services.signature_png decodes every capture)."""
+    pad = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(pad).line(
+        [(40, 120), (90, 40), (130, 130), (190, 60), (260, 120), (330, 55), (420, 110)],
+        fill=(20, 20, 60, 255),
+        width=5,
+    )
+    out = io.BytesIO()
+    pad.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+#: A drawn signature (a PNG data URL), as the on-screen signature pad sends it.
+SIGNATURE = drawn_signature()
 
 
 def consent_values(

@@ -8,7 +8,7 @@ from django import forms
 
 from pathways.accounts.models import Agency, Role
 from pathways.consent.models import ConsentKind, ExpiryEvent, InfoCategory, SignatureMethod
-from pathways.consent.services import MAX_DOCUMENT_BYTES, ScannedCopy
+from pathways.consent.services import MAX_CONSENT_YEARS, MAX_DOCUMENT_BYTES, ScannedCopy
 from pathways.core.forms import DateInput, Form
 from pathways.core.validators import validate_clean_text
 
@@ -62,13 +62,22 @@ class ConsentForm(Form):
         validators=[validate_clean_text],
     )
     expires_on = forms.DateField(
-        label="Expires on",
+        label="Ends on",
         required=False,
         widget=DateInput(),
-        help_text="A date, an event below, or both (whichever comes first).",
+        help_text=(
+            "The date the person chooses: one year after signing is suggested, at most "
+            f"{MAX_CONSENT_YEARS} years."
+        ),
     )
     expiry_event = forms.ChoiceField(
-        label="Or expires", choices=ExpiryEvent.choices, required=False
+        label="Or ends earlier, at an event (optional)",
+        choices=ExpiryEvent.choices,
+        required=False,
+        help_text=(
+            "Sharing stops the moment the event happens, so the agency it is shared with does "
+            "not learn that outcome (for example that the person completed treatment)."
+        ),
     )
     revocable_after = forms.DateField(
         label="Criminal-justice consent: cannot be revoked before",

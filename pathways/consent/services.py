@@ -4,12 +4,19 @@ revoke it, and record each disclosure made under it."""
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
+import io
+import struct
+import zlib
+import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from PIL import Image, UnidentifiedImageError
 
 from pathways.accounts.models import Agency, AgencyKind, Role
 from pathways.audit.services import audit_log, created, diff, snapshot
@@ -27,6 +34,9 @@ from pathways.core.services import service
 from pathways.core.validators import text_problem
 from pathways.people.models import Person
 
+if TYPE_CHECKING:
+    from pathways.consent.selectors import ReferralShown
+
 #: Agencies that hold Part 2 records and may be named as the discloser.
 HOLDER_KINDS = (AgencyKind.TREATMENT, AgencyKind.RECOVERY_SUPPORT, AgencyKind.PROGRAM_OFFICE)
 #: Staff of the discloser who may record or revoke a consent for it.
@@ -40,7 +50,16 @@ DOCUMENT_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
 }
 PNG_DATA_URL = "data:image/png;base64,"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_CHARS = 400_000
+#: The drawn signature's size in pixels, smallest and largest: the pad draws 600 by 180 (a
+#: sharper pad may draw it two or three times as large); anything else did not come from it.
+SIGNATURE_MIN_SIZE = (60, 20)
+SIGNATURE_MAX_SIZE = (2400, 1200)
+#: A pixel darker than this (0 black, 255 white), laid over white paper, is ink.
+SIGNATURE_INK_BELOW = 240
+#: A consent ends at most this many years after it was signed (the form suggests one year).
+MAX_CONSENT_YEARS = 3
 
 CONSENT_FIELDS = [
     "person",
@@ -64,6 +83,68 @@ CONSENT_FIELDS = [
 class ScannedCopy:
     content: bytes
     file_name: str = ""
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (Feb 29 becomes Feb 28 in a year without it)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def signature_png(data_url: str) -> tuple[str, str]:
+    """(the drawn signature re-encoded as a clean PNG data URL, "") or ("", what is wrong).
+
+    The capture is decoded, not only sniffed: it must be a PNG that decodes whole, of a size the
+    signature pad draws, with ink on it (not all transparent or white). Only its pixels are
+    kept: whatever else the file carried (text chunks, bytes after its end) is dropped."""
+    image_url = (data_url or "").strip()
+    if not image_url:
+        return "", "Capture the signature on screen before saving."
+    if not image_url.startswith(PNG_DATA_URL) or len(image_url) > MAX_SIGNATURE_CHARS:
+        return "", (
+            "The signature capture is not a drawing from the signature pad: clear it and sign "
+            "again."
+        )
+    not_an_image = "The signature capture is not an image: clear it and sign again."
+    try:
+        raw = base64.b64decode(image_url.removeprefix(PNG_DATA_URL), validate=True)
+    except (binascii.Error, ValueError):
+        return "", not_an_image
+    if not raw.startswith(PNG_MAGIC):
+        return "", not_an_image
+    (min_w, min_h), (max_w, max_h) = SIGNATURE_MIN_SIZE, SIGNATURE_MAX_SIZE
+    try:
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as probe:
+            width, height = probe.size
+            if not (min_w <= width <= max_w and min_h <= height <= max_h):
+                return "", (
+                    f"The signature capture is {width} by {height} pixels, not a drawing from "
+                    "the signature pad: clear it and sign again."
+                )
+            probe.verify()  # every chunk's checksum
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
+            image.load()  # decodes every pixel: a truncated or corrupt image fails here
+            drawing = image.convert("RGBA")
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+    ):
+        return "", not_an_image
+    paper = Image.new("RGBA", drawing.size, (255, 255, 255, 255))
+    darkest = Image.alpha_composite(paper, drawing).convert("L").getextrema()[0]
+    if not isinstance(darkest, int) or darkest >= SIGNATURE_INK_BELOW:
+        return "", "The signature box is empty: the person signs in the box, then save."
+    clean = io.BytesIO()
+    drawing.save(clean, "PNG", optimize=True)
+    return PNG_DATA_URL + base64.b64encode(clean.getvalue()).decode(), ""
 
 
 def _text(
@@ -178,8 +259,20 @@ def consent_record(
         errors.setdefault("signed_on", []).append("The consent must carry the date it was signed.")
     elif signed_on > today:
         errors.setdefault("signed_on", []).append("The date signed cannot be in the future.")
-    elif expires_on is not None and expires_on <= signed_on:
-        errors.setdefault("expiry", []).append("The consent must expire after the date signed.")
+    elif expires_on is not None:
+        latest = years_after(signed_on, MAX_CONSENT_YEARS)
+        if expires_on <= signed_on:
+            errors.setdefault("expiry", []).append("The consent must expire after the date signed.")
+        elif expires_on < today:
+            errors.setdefault("expiry", []).append(
+                f"The end date, {expires_on:%b %-d, %Y}, has already passed: choose a later "
+                "date (the form suggests one year after signing)."
+            )
+        elif expires_on > latest:
+            errors.setdefault("expiry", []).append(
+                f"The end date, {expires_on:%b %-d, %Y}, is more than {MAX_CONSENT_YEARS} "
+                f"years after the date signed: choose a date on or before {latest:%b %-d, %Y}."
+            )
     if kind == ConsentKind.CRIMINAL_JUSTICE:
         if revocable_after is None and not revocable_after_event:
             errors.setdefault("revocable_after", []).append(
@@ -198,18 +291,9 @@ def consent_record(
     document: tuple[str, bytes] | None = None
     image = ""
     if signature_method == SignatureMethod.ON_SCREEN:
-        image = (signature_image or "").strip()
-        if not image.startswith(PNG_DATA_URL) or len(image) > MAX_SIGNATURE_CHARS:
-            errors.setdefault("signature", []).append(
-                "Capture the signature on screen before saving."
-            )
-        else:
-            try:
-                raw = base64.b64decode(image.removeprefix(PNG_DATA_URL), validate=True)
-            except ValueError:
-                raw = b""
-            if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-                errors.setdefault("signature", []).append("The signature capture is not an image.")
+        image, problem = signature_png(signature_image)
+        if problem:
+            errors.setdefault("signature", []).append(problem)
     elif signature_method == SignatureMethod.PAPER:
         content = scanned_copy.content if scanned_copy else b""
         content_type = next(
@@ -355,13 +439,13 @@ def disclosure_record(
     )
 
 
-def referral_for_viewer(viewer: Any, referral: Any, history: list[Any]) -> Any:
+def referral_for_viewer(viewer: Any, referral: Any, history: list[Any]) -> ReferralShown:
     """A referral's progress as `viewer` may see it (consent.selectors.referral_shown), with the
     disclosure recorded for the accounting when it is shown under the person's consent."""
     from pathways.consent.selectors import referral_shown
 
     shown = referral_shown(viewer, referral, history)
-    consent = shown.decision.consent if shown.decision else None
+    consent = shown.decision.consent if shown.decision and shown.decision.allowed else None
     if consent is not None:
         disclosure_record(
             viewer=viewer,
@@ -369,4 +453,53 @@ def referral_for_viewer(viewer: Any, referral: Any, history: list[Any]) -> Any:
             recipient_agency=consent.recipient_agency,
             categories=["referral_status"],
         )
+    return shown
+
+
+@service
+def referrals_for_viewer(viewer: Any, referrals: Iterable[Any]) -> dict[Any, ReferralShown]:
+    """What each of `referrals` shows `viewer` in a list, keyed by referral pk
+    (consent.selectors.referrals_shown: .status, .label, .history, .decision), with the
+    disclosures accounted for: a list that shows a status under the person's consent is a
+    disclosure, recorded once per consent, viewer and day (the program's day) however often
+    the list is opened. A fixed number of queries whatever the number of referrals: the
+    selector's, then one to find today's entries and one to add the missing ones."""
+    from pathways.consent.selectors import referrals_shown
+
+    shown = referrals_shown(viewer, referrals)
+    used: dict[Any, Consent] = {}
+    for item in shown.values():
+        if item.decision is not None and item.decision.allowed and item.decision.consent:
+            used.setdefault(item.decision.consent.pk, item.decision.consent)
+    if not used:
+        return shown
+    now = clock.now()
+    zones = {pk: zoneinfo.ZoneInfo(c.program.time_zone) for pk, c in used.items()}
+    since = min(
+        dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
+        for zone in zones.values()
+    )
+    already = {
+        consent_id
+        for consent_id, disclosed_at in Disclosure.objects.filter(
+            recipient_user=viewer, consent_id__in=list(used), disclosed_at__gte=since
+        ).values_list("consent_id", "disclosed_at")
+        if disclosed_at.astimezone(zones[consent_id]).date()
+        == now.astimezone(zones[consent_id]).date()
+    }
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                consent=consent,
+                person_id=consent.person_id,
+                recipient_agency=consent.recipient_agency,
+                recipient_user=viewer,
+                categories=["referral_status"],
+                purpose=consent.purpose,
+                disclosed_at=now,
+            )
+            for pk, consent in used.items()
+            if pk not in already
+        ]
+    )
     return shown

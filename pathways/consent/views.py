@@ -28,7 +28,12 @@ from pathways.consent.selectors import (
     disclosures_of,
     manages_consents,
 )
-from pathways.consent.services import consent_export, consent_record, consent_revoke
+from pathways.consent.services import (
+    consent_export,
+    consent_record,
+    consent_revoke,
+    years_after,
+)
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.referrals.models import Referral
@@ -112,6 +117,7 @@ def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
         .exclude(pk=referral.receiving_agency_id)
         .order_by("name")
     )
+    today = clock.local_date(program.time_zone)
     initial: dict[str, Any] = {
         "kind": ConsentKind.GENERAL,
         "categories": ["referral_status"],
@@ -120,9 +126,13 @@ def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
         "intermediary": DEFAULT_INTERMEDIARY.format(program=program.name),
         "purpose": DEFAULT_PURPOSE,
         "revocation_statement": DEFAULT_REVOCATION,
-        "expiry_event": ExpiryEvent.TREATMENT_ENDED,
+        # The person chooses the end date (a year is suggested): a consent that ends when
+        # the referral is completed would stop sharing at the very outcome it was given to
+        # share (docs/decisions/0018). The event stays available.
+        "expires_on": years_after(today, 1),
+        "expiry_event": ExpiryEvent.NONE,
         "signature_method": SignatureMethod.ON_SCREEN,
-        "signed_on": clock.local_date(program.time_zone),
+        "signed_on": today,
     }
     form = ConsentForm(
         request.POST or None, request.FILES or None, initial=initial, agencies=agencies

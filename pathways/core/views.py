@@ -13,12 +13,18 @@ from pathways.accounts.selectors import has_role
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on the page it works from."""
     user = request.user
-    if has_role(user, Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR):
+    if has_role(user, Role.COORDINATOR, Role.ADMIN):
         return redirect("outcomes:dashboard")
     if has_role(user, Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH):
         return redirect("encounters:start")
-    if has_role(user, Role.PROVIDER_INTAKE, Role.CASE_MANAGER):
+    if has_role(user, Role.PROVIDER_INTAKE):
         return redirect("referrals:queue")
+    if has_role(user, Role.CASE_MANAGER):
+        return redirect("cases:list")
+    if has_role(user, Role.PROSECUTOR):
+        return redirect("cases:review_queue")
+    if has_role(user, Role.RESEARCHER):
+        return redirect("outcomes:report_index")
     return render(request, "core/no_role.html", status=403)
 
 

@@ -1780,11 +1780,21 @@ def _seed_casework(county: County, *, seed: int) -> dict[str, int]:
     return {"cases": cases, "outreach_entries": entries, "consents": _seed_consents(county, rng)}
 
 
-#: A drawn signature stand-in for the demo's on-screen consents (a 1x1 PNG).
-DEMO_SIGNATURE = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8"
-    "AAAAASUVORK5CYII="
-)
+@functools.cache
+def demo_signature() -> str:
+    """A drawn signature stand-in for the demo's on-screen consents: a squiggle on a 600 by 180
+    pad, as the signature pad draws it (the consent service decodes every capture)."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    pad = Image.new("RGBA", (600, 180), (255, 255, 255, 0))
+    points = [(40 + i * 12, 110 - int(35 * math.sin(i / 2.2))) for i in range(42)]
+    ImageDraw.Draw(pad).line(points, fill=(20, 20, 60, 255), width=4)
+    out = io.BytesIO()
+    pad.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _seed_consents(county: County, rng: random.Random) -> int:
@@ -1840,7 +1850,7 @@ def _seed_consents(county: County, rng: random.Random) -> int:
                 signature_method="on_screen",
                 signed_by=f"{referral.person.first_name} {referral.person.last_name}",
                 signed_on=local,
-                signature_image=DEMO_SIGNATURE,
+                signature_image=demo_signature(),
             )
         made += 1
         if made >= 15:

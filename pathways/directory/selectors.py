@@ -29,28 +29,32 @@ def services_for_needs(
 ) -> list[Service]:
     """Services that answer the needs, those with open capacity first (most open first).
     With no needs given, every service of the program, ranked the same way. `only` (a pathway's
-    partner services, when its configuration names some) limits the choice to those."""
+    partner services, when its configuration names some) puts those first, each marked
+    `partner`; the program's other services that answer the needs follow, so a responder is
+    never left without a service while any matching one exists."""
     qs = services_in_program(program).select_related("organization")
-    only = list(only or [])
-    if only:
-        qs = qs.filter(pk__in=only)
+    partners = [str(pk) for pk in (only or [])]
     types = service_types_for(needs)
     if types:
         qs = qs.filter(service_type__in=types)
     qs = qs.annotate(
+        partner=Case(
+            When(pk__in=partners, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        if partners
+        else Value(False, output_field=BooleanField()),
         open_now=Case(
             When(capacity_open__gt=0, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
-        )
+        ),
     )
-    return list(qs.order_by("-open_now", "-capacity_open", "name"))
+    return list(qs.order_by("-partner", "-open_now", "-capacity_open", "name"))
 
 
-def service_for_program(
-    program: Program, service_id: uuid.UUID | str, *, only: Iterable[str] | None = None
-) -> Service | None:
-    only = list(only or [])
-    if only and str(service_id) not in only:
-        return None
+def service_for_program(program: Program, service_id: uuid.UUID | str) -> Service | None:
+    """An active service of the program (a pathway's partner services come first in the lists,
+    but any of the program's services may be chosen)."""
     return services_in_program(program).select_related("organization").filter(pk=service_id).first()

@@ -10,7 +10,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from pathways.core import clock
-from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateInput, DateTimeLocalInput, Form
+from pathways.core.forms import (
+    DATETIME_LOCAL_FORMATS,
+    DateInput,
+    DateTimeLocalInput,
+    Form,
+    LocalDateTimeField,
+)
 from pathways.core.validators import (
     validate_birth_date,
     validate_clean_text,
@@ -37,11 +43,12 @@ from pathways.encounters.sections import (
     section_forms,
     validate_sections,
 )
-from pathways.people.models import Person
+from pathways.people.models import Identity, Language, Person
 from pathways.people.selectors import Candidate, people_active, person_duplicates
+from pathways.people.services import contact_details_problems, unnamed_person_problems
 from pathways.programs.models import Pathway, PathwayConfig, Program
 from pathways.programs.vocabulary import Need
-from pathways.workflow.services import PathwayDetails
+from pathways.workflow.services import ContactInput, NewPerson, PathwayDetails
 
 NEW_PERSON = "new"
 
@@ -56,21 +63,80 @@ FIELD_DISPOSITIONS = [
 class FieldEntryForm(Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    identity = forms.ChoiceField(
+        label="Is the person's name known?",
+        choices=Identity.choices,
+        required=False,
+        initial=Identity.KNOWN,
+        widget=forms.RadioSelect,
+    )
     first_name = forms.CharField(
         label="First name",
+        required=False,
         validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 80}),
     )
     last_name = forms.CharField(
         label="Last name",
+        required=False,
         validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 80}),
     )
     date_of_birth = forms.DateField(
         label="Date of birth",
+        required=False,
         validators=[validate_birth_date],
         widget=DateInput(),
         error_messages={"invalid": "Enter the date of birth as a real date, e.g. 1985-03-14."},
+    )
+    approximate_age = forms.IntegerField(
+        label="Approximate age",
+        required=False,
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Give the age as a number of years.",
+            "min_value": "Give an age between 0 and 120.",
+            "max_value": "Give an age between 0 and 120.",
+        },
+    )
+    description = forms.CharField(
+        label="Description",
+        help_text="So the team can recognise them: apparent age, build, hair, clothing, marks",
+        required=False,
+        max_length=500,
+        validators=[validate_clean_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    contact_phone = forms.CharField(
+        label="Phone",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+    contact_texts_ok = forms.BooleanField(label="Texts are OK", required=False)
+    contact_voicemail_ok = forms.BooleanField(label="A voicemail may be left", required=False)
+    contact_best_time = forms.CharField(
+        label="Best time to reach them",
+        help_text="e.g. weekday mornings",
+        required=False,
+        max_length=100,
+    )
+    contact_other_way = forms.CharField(
+        label="Another way to reach them",
+        help_text="e.g. through the Main St shelter, a case worker or a relative",
+        required=False,
+        max_length=200,
+    )
+    contact_language = forms.ChoiceField(
+        label="Preferred language",
+        choices=[("", "- Select -"), *Language.choices],
+        required=False,
+    )
+    contact_share = forms.BooleanField(
+        label="The person agrees that the service they are referred to may contact them this way",
+        required=False,
     )
     presenting_needs = forms.MultipleChoiceField(
         label="What does the person need?",
@@ -98,7 +164,7 @@ class FieldEntryForm(Form):
         max_length=300,
         validators=[validate_clean_text],
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalDateTimeField(
         label="When",
         help_text="Leave empty for now",
         required=False,
@@ -150,6 +216,22 @@ class FieldEntryForm(Form):
             self.fields[name] = fact_field(fact)
             self.fact_names.append(name)
 
+    summary_targets = {
+        "person_choice": ("duplicates", "Person"),
+        "identity": ("id_identity_0", "Is the person's name known?"),
+        "presenting_needs": ("need-" + Need.values[0], "What does the person need?"),
+        "service": ("services", "Refer to"),
+        "contact_share": ("id_contact_share", "Sharing with the service"),
+    }
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """The form's own fields, then each pathway section's (the charge, the overdose...)."""
+        entries = super().error_summary()
+        for section in self.sections.values():
+            if section.is_bound and hasattr(section, "error_summary") and section.errors:
+                entries.extend(section.error_summary())
+        return entries
+
     @property
     def fact_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fact_names]
@@ -159,19 +241,54 @@ class FieldEntryForm(Form):
         if choice in ("", NEW_PERSON):
             return choice
         try:
-            person_id = uuid.UUID(choice)
+            uuid.UUID(choice)
         except ValueError as exc:
             raise ValidationError("Choose a person from the list or enter a new one.") from exc
-        self.person = people_active().filter(pk=person_id).first()
-        if self.person is None:
-            raise ValidationError("That person is no longer in Pathways. Enter them again.")
         return choice
+
+    @property
+    def named(self) -> bool:
+        return self.data.get("identity", "") in ("", Identity.KNOWN)
+
+    def new_person(self) -> NewPerson | None:
+        """The person to record, when the officer did not choose someone already in Pathways."""
+        if self.person is not None:
+            return None
+        data = self.cleaned_data
+        if not self.named:
+            age = data.get("approximate_age")
+            return NewPerson(
+                first_name="",
+                last_name="",
+                date_of_birth=None,
+                identity=data["identity"],
+                estimated_birth_year=data["occurred_at"].year - age if age is not None else None,
+                description=data.get("description", ""),
+            )
+        return NewPerson(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+        )
+
+    def contact(self) -> ContactInput:
+        data = self.cleaned_data
+        return ContactInput(
+            phone=data.get("contact_phone", ""),
+            texts_ok=data.get("contact_texts_ok", False),
+            voicemail_ok=data.get("contact_voicemail_ok", False),
+            best_time=data.get("contact_best_time", ""),
+            other_way=data.get("contact_other_way", ""),
+            language=data.get("contact_language", ""),
+            share_with_provider=data.get("contact_share", False),
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("occurred_at") and "occurred_at" not in self.errors:
             data["occurred_at"] = clock.now()
         self._clean_person(data)
+        self._clean_contact(data)
         self._clean_sections(data)
         self._clean_eligibility(data)
         self._clean_service(data)
@@ -263,20 +380,68 @@ class FieldEntryForm(Form):
             )
 
     def _clean_person(self, data: dict[str, Any]) -> None:
-        if self.person is not None or "person_choice" in self.errors:
+        """A named person is matched against the people already in Pathways: the officer
+        chooses one of the candidates the check offers (never any other person), or confirms
+        a new one. A person without a name is recorded with a description instead."""
+        identity = data.get("identity") or Identity.KNOWN
+        data["identity"] = identity
+        if identity != Identity.KNOWN:
+            problems = unnamed_person_problems(
+                identity=identity,
+                first_name="",
+                last_name="",
+                estimated_birth_year=None,
+                description=data.get("description", ""),
+            )
+            for name, message in problems.items():
+                self.add_error(name if name in self.fields else None, message)
             return
+        for name, message in (
+            ("first_name", "Enter the first name."),
+            ("last_name", "Enter the last name."),
+            ("date_of_birth", "Enter the date of birth."),
+        ):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, message)
         first, last = data.get("first_name"), data.get("last_name")
         if not first or not last or "date_of_birth" in self.errors:
             return
         self.candidates = person_duplicates(
             first_name=first, last_name=last, date_of_birth=data.get("date_of_birth")
         )
-        if self.candidates and data.get("person_choice") != NEW_PERSON:
+        choice = data.get("person_choice", "")
+        if "person_choice" in self.errors or choice in ("", NEW_PERSON):
+            if self.candidates and choice != NEW_PERSON:
+                self.add_error(
+                    None,
+                    "This may be someone already in Pathways. Choose the matching person "
+                    "below, or confirm that this is a new person.",
+                )
+            return
+        offered = {str(c.person.pk) for c in self.candidates}
+        if choice not in offered:
+            # only a person the duplicate check offered for these names can be chosen
             self.add_error(
-                None,
-                "This may be someone already in Pathways. Choose the matching person below, "
-                "or confirm that this is a new person.",
+                "person_choice",
+                "That person does not match the name and birth date typed. Choose a person "
+                "from the list or enter a new one.",
             )
+            return
+        self.person = people_active().filter(pk=choice).first()
+        if self.person is None:
+            self.add_error("person_choice", "That person is no longer in Pathways.")
+
+    def _clean_contact(self, data: dict[str, Any]) -> None:
+        problems = contact_details_problems(
+            phone=data.get("contact_phone", ""),
+            best_time=data.get("contact_best_time", ""),
+            other_way=data.get("contact_other_way", ""),
+            language=data.get("contact_language", ""),
+            share_with_provider=data.get("contact_share", False),
+        )
+        for name, message in problems.items():
+            field = "contact_share" if name == "share_with_provider" else f"contact_{name}"
+            self.add_error(field if field in self.fields else None, message)
 
     def _clean_service(self, data: dict[str, Any]) -> None:
         raw = (data.get("service") or "").strip()
@@ -292,15 +457,9 @@ class FieldEntryForm(Form):
         except ValueError:
             self.add_error("service", "Choose a service from the list.")
             return
-        partners = self.config.partner_service_ids if self.config else []
-        self.service_obj = service_for_program(self.program, service_id, only=partners)
+        self.service_obj = service_for_program(self.program, service_id)
         if self.service_obj is None:
-            self.add_error(
-                "service",
-                "That service is not one of this pathway's partner services."
-                if partners
-                else "That service is not available in this program.",
-            )
+            self.add_error("service", "That service is not available in this program.")
             return
         problem = capacity_override_problem(
             self.service_obj, data.get("capacity_override_reason", "")
@@ -323,3 +482,42 @@ class EligibilityReviewForm(Form):
         validators=[validate_clean_text],
         error_messages={"required": "Give the reason for the decision."},
     )
+
+
+class ContactFilterForm(Form):
+    """Filters of the "Our contacts" list (GET): name, pathway, dates, outcome, mine only."""
+
+    q = forms.CharField(label="Name", max_length=80, required=False)
+    pathway = forms.ChoiceField(label="Pathway", required=False)
+    since = forms.DateField(
+        label="From",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the first day as a real date, e.g. 2026-11-01."},
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the last day as a real date, e.g. 2026-11-30."},
+    )
+    disposition = forms.ChoiceField(label="Outcome", required=False)
+    mine = forms.BooleanField(label="Only my contacts", required=False)
+
+    def __init__(self, *args: Any, pathways: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pathway"].choices = [("", "Any pathway"), *pathways]  # type: ignore[attr-defined]
+        self.fields["disposition"].choices = [  # type: ignore[attr-defined]
+            ("", "Any outcome"),
+            *Disposition.choices,
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The last day cannot be before the first day.")
+        q = (data.get("q") or "").strip()
+        if q and len([c for c in q if c.isalpha()]) < 2:
+            self.add_error("q", "Type at least two letters of the name.")
+        return data

@@ -78,6 +78,14 @@ class Encounter(ArchivableModel):
         related_name="+",
         help_text="The volunteer or peer ('angel') paired with the person",
     )
+    contact_details = models.ForeignKey(
+        "people.ContactDetails",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="encounters",
+        help_text="How to reach the person, as they gave it at this contact",
+    )
     idempotency_key = models.UUIDField(
         null=True, blank=True, help_text="Sent by the field form; a resubmission is recognised"
     )

@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from pathways.accounts.models import Role, User
-from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form
+from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form, LocalDateTimeField
 from pathways.core.validators import validate_clean_text, validate_not_future
 from pathways.encounters.eligibility import YesNoField
 from pathways.encounters.models import CrisisOutcome, CrisisTeamMember, SurrenderedKind
@@ -178,7 +178,7 @@ class CrisisForm(Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Say who responded."},
     )
-    arrived_at = forms.DateTimeField(
+    arrived_at = LocalDateTimeField(
         label="Team arrived",
         help_text="Leave empty if the same as the contact time",
         required=False,

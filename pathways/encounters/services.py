@@ -39,6 +39,7 @@ ENCOUNTER_FIELDS = [
     "config",
     "eligibility_outcome",
     "companion",
+    "contact_details",
 ]
 
 
@@ -62,6 +63,7 @@ def encounter_create(
     config: PathwayConfig | None = None,
     eligibility_answers: dict[str, Any] | None = None,
     companion: Any = None,
+    contact_details: Any = None,
 ) -> Encounter:
     """Record a contact. `pathway_checked` says the caller already resolved the pathway through
     startable_pathways() for this actor and agency (the field form does).
@@ -101,6 +103,7 @@ def encounter_create(
         idempotency_digest=idempotency_digest,
         config=config,
         companion=companion,
+        contact_details=contact_details,
         eligibility_answers=answers if rules else {},
         eligibility_outcome=str(decision.outcome) if decision else "",
         eligibility_reasons=list(decision.reasons) if decision else [],

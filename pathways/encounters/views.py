@@ -7,32 +7,36 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.models import Role
-from pathways.accounts.selectors import agency_ids_for
-from pathways.audit.services import audit_read
-from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_see_referral_progress
-from pathways.consent.services import referral_for_viewer
+from pathways.accounts.selectors import agency_ids_for, has_role
+from pathways.audit.services import audit_read, record_search
+from pathways.consent.selectors import REDISCLOSURE_NOTICE
+from pathways.consent.services import referral_for_viewer, referrals_for_viewer
 from pathways.core import clock
-from pathways.core.access import is_htmx, role_required
+from pathways.core.access import role_required
 from pathways.core.idempotency import body_digest
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
-from pathways.encounters.forms import EligibilityReviewForm, FieldEntryForm
+from pathways.encounters.forms import ContactFilterForm, EligibilityReviewForm, FieldEntryForm
 from pathways.encounters.models import CrisisResponse, EligibilityReview, Encounter
 from pathways.encounters.selectors import (
+    contacts_filtered,
     encounter_for_user,
     encounters_visible_to,
     find_by_idempotency_key,
 )
 from pathways.followups.clocks import describe_due
 from pathways.followups.selectors import work_items_of_contact
+from pathways.people.selectors import SEARCH_ROLES
 from pathways.programs.models import ProgramPathway
 from pathways.programs.selectors import (
+    enabled_pathways,
     program_for_user,
     startable_pathway,
     startable_pathways,
@@ -42,9 +46,9 @@ from pathways.programs.vocabulary import Need
 from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
 from pathways.surveillance.selectors import overdoses_of_person
+from pathways.workflow.selectors import may_identify
 from pathways.workflow.services import (
     KEY_REUSED,
-    NewPerson,
     eligibility_review_decide,
     field_entry_submit,
     key_reused,
@@ -114,20 +118,13 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         form.decision = form.decision_before_answers(clock.now())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        new_person = None
-        if form.person is None:
-            new_person = NewPerson(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"],
-            )
         try:
             result = field_entry_submit(
                 actor=request.user,
                 agency=agency,
                 pathway=pp.pathway,
                 person=form.person,
-                new_person=new_person,
+                new_person=form.new_person(),
                 occurred_at=data["occurred_at"],
                 call_source=data["call_source"],
                 presenting_needs=data["presenting_needs"],
@@ -145,6 +142,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 config=pp.current_config,
                 eligibility_answers=form.answers,
                 details=form.details(),
+                contact=form.contact(),
             )
             encounter = result.encounter
             if result.created:
@@ -247,7 +245,7 @@ def detail(
     now = clock.now()
     clocks = [
         (item, describe_due(item.due_at, now, encounter.program.time_zone))
-        for item in work_items_of_contact(encounter)
+        for item in work_items_of_contact(encounter, viewer=request.user)
     ]
     overdose = OverdoseEvent.objects.filter(encounter=encounter).first()
     review = (
@@ -273,6 +271,8 @@ def detail(
             "surrendered": list(encounter.surrendered_items.all()),
             "crisis": CrisisResponse.objects.filter(encounter=encounter).first(),
             "notice": REDISCLOSURE_NOTICE,
+            "may_open_person": has_role(request.user, *SEARCH_ROLES),
+            "may_identify": may_identify(request.user, encounter.person),
         },
     )
 
@@ -301,16 +301,50 @@ def eligibility_review(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRes
     return response
 
 
+#: Contacts per page of "Our contacts".
+CONTACTS_PER_PAGE = 25
+
+
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
 def encounter_list(request: HttpRequest) -> HttpResponse:
-    encounters = list(encounters_visible_to(request.user).prefetch_related("referrals")[:50])
-    template = "encounters/list.html#rows" if is_htmx(request) else "encounters/list.html"
-    # The list shows a referral's progress only to its provider and the program office; others
-    # see that it was sent, and its progress (under the person's consent) on the contact page.
-    progress = {
-        r.pk
-        for e in encounters
-        for r in e.referrals.all()
-        if may_see_referral_progress(request.user, r)
-    }
-    return render(request, template, {"encounters": encounters, "progress": progress})
+    """The contacts the user may see, 25 a page, with a name search and filters. A referral
+    shows its progress where the person's consent (or the viewer's work) allows it."""
+    program = program_for_user(request.user)
+    if program is None:
+        raise Http404
+    choices = [
+        (pp.pathway.code, pp.local_name or pp.pathway.name) for pp in enabled_pathways(program)
+    ]
+    form = ContactFilterForm(request.GET or None, pathways=choices)
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    qs = contacts_filtered(request.user, time_zone=program.time_zone, **filters)
+    page = Paginator(qs.prefetch_related("referrals"), CONTACTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    if filters.get("q"):
+        record_search(
+            actor=request.user,
+            object_type="encounters.encounter",
+            purpose="contact_list",
+            results=page.paginator.count,
+        )
+    encounters = list(page.object_list)
+    shown = referrals_for_viewer(request.user, [r for e in encounters for r in e.referrals.all()])
+    for e in encounters:
+        e.shown_referrals = [shown[r.pk] for r in e.referrals.all()]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "encounters/list.html",
+        {
+            "form": form,
+            "page": page,
+            "encounters": encounters,
+            "filtered": bool(filters),
+            "query": query.urlencode(),
+        },
+        status=422 if form.errors else 200,
+    )

@@ -83,10 +83,12 @@ def _span(delta: dt.timedelta) -> str:
 
 
 def describe_due(due_at: dt.datetime, now: dt.datetime, tz: str) -> str:
-    """Plain text for a deadline: "overdue by 3 h", "due in 45 min", "due Tue Nov 24, 2:00 PM".
+    """Plain text for a deadline: "overdue by 3 h", "due in 45 min", "due Tue Nov 24, 2026,
+    2:00 PM".
 
-    Within the next 24 hours the time left is given; further out, the local date and time
-    (with the year when it is not this year); past due, how long ago."""
+    Within the next 24 hours the time left is given; further out, the local date and time,
+    always with the year (a date read without one is misread near the turn of the year); past
+    due, how long ago."""
     _require_aware(due_at, "due_at")
     _require_aware(now, "now")
     if due_at < now:
@@ -98,5 +100,4 @@ def describe_due(due_at: dt.datetime, now: dt.datetime, tz: str) -> str:
         return f"due in {_span(left)}"
     zone = zoneinfo.ZoneInfo(tz)
     local = due_at.astimezone(zone)
-    pattern = "D M j, g:i A" if local.year == now.astimezone(zone).year else "D M j, Y, g:i A"
-    return f"due {dateformat.format(local, pattern)}"
+    return f"due {dateformat.format(local, 'D M j, Y, g:i A')}"

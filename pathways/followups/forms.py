@@ -213,10 +213,18 @@ class OutreachEntryForm(Form):
         error_messages={"invalid_choice": "Choose a member of the team."},
     )
 
-    def __init__(self, *args: Any, members: list[Any] | None, **kwargs: Any) -> None:
-        """`members`: the team's members to choose a lead from; None hides the choice."""
+    def __init__(
+        self,
+        *args: Any,
+        members: list[Any] | None,
+        offered: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`members`: the team's members to choose a lead from; None hides the choice.
+        `offered`: the people the search found (only one of them can be chosen)."""
         super().__init__(*args, **kwargs)
         self.person_obj: Any = None
+        self.offered = {str(p.pk): p for p in offered or []}
         self.members = {str(u.pk): u for u in members or []}
         if members is None:
             del self.fields["assigned_to"]
@@ -227,16 +235,13 @@ class OutreachEntryForm(Form):
             ]
 
     def clean_person(self) -> str:
-        from pathways.people.selectors import people_active
-
         raw = (self.cleaned_data.get("person") or "").strip()
         try:
-            person_id = uuid.UUID(raw)
+            person_id = str(uuid.UUID(raw))
         except ValueError:
-            person_id = None
-        self.person_obj = (
-            people_active().filter(pk=person_id).first() if person_id is not None else None
-        )
+            person_id = ""
+        # only a person the scoped search found for what was typed: any other id is refused
+        self.person_obj = self.offered.get(person_id)
         if self.person_obj is None:
             raise forms.ValidationError(
                 "We could not find that person. Search by name and choose from the results."

@@ -53,6 +53,12 @@ TITLE_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 300
 
 
+def with_article(phrase: str) -> str:
+    """“an outreach”, “a self-referral”: the indefinite article a title's phrase takes (by its
+    first letter, which is right for every pathway's short name)."""
+    return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
+
+
 class WorkItemQuerySet(models.QuerySet["WorkItem"]):
     def open(self) -> WorkItemQuerySet:
         return self.filter(completed_at__isnull=True, cancelled_at__isnull=True)
@@ -154,6 +160,9 @@ class WorkItem(BaseModel):
     #: Kinds about a diversion case; the worklist sets `case_id_for_link` for them.
     CASE_KINDS = ("prosecutor_review", "intake_due", "completion_due", "requirement_due")
     case_id_for_link: Any = None
+    #: Set by selectors.work_items_of_contact: the disclosure decision a provider's item is
+    #: shown under (None: the viewer's own, or the program office's, record).
+    disclosure: Any = None
 
     @property
     def subject_url(self) -> str | None:

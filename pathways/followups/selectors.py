@@ -25,7 +25,7 @@ from pathways.followups.models import (
     WorkKind,
 )
 from pathways.programs.models import PathwayCode, ProgramPathway
-from pathways.programs.selectors import program_for_user
+from pathways.programs.selectors import VISIT_ROLES, program_for_user
 
 DUE_SOON = dt.timedelta(hours=24)
 #: The page shows at most this many open items; a team with more needs a triage, not a scroll.
@@ -65,11 +65,28 @@ def can_complete(user: Any, item: WorkItem) -> bool:
     return item.team_id in agency_ids_for(user)
 
 
+def can_record_visit(user: Any, item: WorkItem) -> bool:
+    """The team's staff who go on visits (programs.selectors.VISIT_ROLES) record them on the
+    team's follow-up and outreach items (followups.services checks the team's authority)."""
+    from pathways.followups.services import VISIT_KINDS
+
+    return (
+        item.kind in VISIT_KINDS
+        and item.person_id is not None
+        and item.team_id in agency_ids_for(user, *VISIT_ROLES)
+    )
+
+
 def worklist_for(user: Any, *, now: dt.datetime | None = None) -> Worklist:
     """The user's open items split into overdue, due in the next 24 hours, and later; each list
     soonest due first."""
     now = now or clock.now()
-    rows = list(work_items_visible_to(user).open().order_by("due_at", "id")[: WORKLIST_LIMIT + 1])
+    rows = list(
+        work_items_visible_to(user)
+        .open()
+        .select_related("person")
+        .order_by("due_at", "id")[: WORKLIST_LIMIT + 1]
+    )
     worklist = Worklist(truncated=len(rows) > WORKLIST_LIMIT, now=now)
     for item in rows[:WORKLIST_LIMIT]:
         if item.due_at < now:
@@ -108,6 +125,108 @@ class VisitContext:
     attempts: list[Visit]
 
 
+#: Who gave naloxone, as the visit page says it ("Naloxone given by EMS").
+ADMINISTERED_BY_PHRASE: dict[str, str] = {
+    "bystander": "by a bystander, friend or family member",
+    "police": "by police",
+    "fire": "by the fire service",
+    "ems": "by EMS",
+    "self": "by the person themselves",
+    "unknown": "(who gave it is not known)",
+}
+
+
+def administered_by_phrase(overdose: Any) -> str:
+    return ADMINISTERED_BY_PHRASE.get(overdose.administered_by, "")
+
+
+#: The order services are offered in at a visit when the pathway states none (it was not
+#: started from a program template): crisis-level treatment first, medication for opioid use
+#: disorder before everything else (the Naloxone Plus definition).
+DEFAULT_SERVICE_PRIORITY: tuple[str, ...] = (
+    "moud",
+    "detox",
+    "medical",
+    "mh_crisis",
+    "residential",
+    "outpatient",
+    "mh_outpatient",
+    "peer_support",
+    "case_management",
+    "housing",
+    "basic_needs",
+)
+#: Service types a person starts only with a prescriber or clinician: the visit form says so
+#: next to each such service, before the team sends the referral.
+PRESCRIBER_SERVICE_TYPES = frozenset({"moud"})
+PRESCRIBER_HINT = "Needs a prescriber or clinician to start"
+
+
+def service_priority(program: Any, pathway: Any) -> list[str]:
+    """The service types in the pathway's stated priority order: the order of the program
+    template the pathway was started from (e.g. the Quick Response Team's MOUD, detox,
+    residential, ...), then the default order for the types it does not name."""
+    from pathways.programs.program_templates import program_template
+
+    stated: list[str] = []
+    pp = (
+        ProgramPathway.objects.filter(program=program, pathway=pathway).first()
+        if pathway is not None
+        else None
+    )
+    template = program_template(pp.template_code) if pp is not None and pp.template_code else None
+    if template is not None:
+        part = next((p for p in template.pathways if p.pathway == pathway.code), None)
+        stated = list(part.service_types) if part is not None else []
+    return stated + [t for t in DEFAULT_SERVICE_PRIORITY if t not in stated]
+
+
+def visit_services(item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
+    """The services offered at a visit for the needs: in the pathway's priority order of
+    service types (service_priority), then those with open capacity first (most open first),
+    then by name."""
+    from pathways.directory.selectors import services_for_needs
+
+    order = service_priority(item.program, pathway)
+    rank = {service_type: n for n, service_type in enumerate(order)}
+    services = services_for_needs(item.program, needs)
+    services.sort(
+        key=lambda s: (
+            rank.get(s.service_type, len(rank)),
+            s.capacity_open <= 0,
+            -s.capacity_open,
+            s.name,
+        )
+    )
+    return services
+
+
+def visit_config(item: WorkItem, pathway: Any = None) -> Any:
+    """The configuration a visit on the item is checked against (services.visit_record): the
+    pathway's in force when given (an outreach visit), else the index contact's."""
+    from pathways.programs.selectors import current_config
+
+    if pathway is not None:
+        return current_config(item.program_id, pathway)
+    return item.encounter.config if item.encounter is not None else None
+
+
+def visit_team_rule(config: Any) -> str:
+    """The program's rule on who goes on a visit, said on the form before it is sent ("" when
+    there is none); services.visit_record refuses a met visit without them."""
+    if config is None:
+        return ""
+    if config.requires_clinician and config.requires_peer:
+        needed = "a clinician or social worker and a peer recovery coach"
+    elif config.requires_clinician:
+        needed = "a clinician or social worker"
+    elif config.requires_peer:
+        needed = "a peer recovery coach"
+    else:
+        return ""
+    return f"This program's visits include {needed} when the team meets the person."
+
+
 def visit_context(item: WorkItem) -> VisitContext:
     from pathways.surveillance.models import OverdoseEvent
     from pathways.surveillance.selectors import overdoses_of_person
@@ -122,14 +241,61 @@ def visit_context(item: WorkItem) -> VisitContext:
     )
 
 
-def work_items_of_contact(encounter: Any) -> list[WorkItem]:
-    """The deadlines a contact opened (open and closed), with their visits, for its page."""
-    return list(
+#: The kind of protected information a provider's work item tells (consent.InfoCategory): that
+#: a referral was answered or a placement made, that an intake assessment was done, that a
+#: requirement was attended, how the person is doing.
+KIND_CATEGORY: dict[str, str] = {
+    WorkKind.REFERRAL_RESPONSE: "referral_status",
+    WorkKind.PLACEMENT: "referral_status",
+    WorkKind.INTAKE_DUE: "assessment",
+    WorkKind.REQUIREMENT_DUE: "attendance",
+}
+#: Every other kind (visits, completion, reviews) tells how the person responded: progress.
+DEFAULT_CATEGORY = "progress"
+#: Notes the system once wrote when a placement target was met; they named the provider that
+#: accepted the person. Shown as the neutral note (services.PLACEMENT_MET_NOTE).
+LEGACY_PLACEMENT_NOTE = "Placed: referral accepted by "
+
+
+def work_items_of_contact(encounter: Any, *, viewer: Any) -> list[WorkItem]:
+    """The deadlines a contact opened (open and closed), with their visits, as `viewer` may see
+    them on the contact's page: the items held by the viewer's own agencies or by the program
+    office (program-wide staff see every item), and a provider's items only when the one
+    disclosure check (consent.selectors.may_disclose) allows it for the kind of information
+    the item tells. Everything else, its note and visits included, is left out.
+
+    It records nothing: an item shown under the person's consent carries the decision as
+    `item.disclosure`, for the caller to account for (services.work_items_disclosures_record).
+    """
+    from pathways.accounts.models import PROVIDER_KINDS, AgencyKind
+    from pathways.consent.selectors import may_disclose
+    from pathways.followups.services import PLACEMENT_MET_NOTE
+
+    items = list(
         WorkItem.objects.filter(encounter=encounter)
         .select_related("team", "completed_by")
         .prefetch_related("visits")
         .order_by("due_at")
     )
+    wide = is_program_wide(viewer)
+    own = agency_ids_for(viewer)
+    shown = []
+    for item in items:
+        item.disclosure = None
+        if wide or item.team_id in own or item.team.kind == AgencyKind.PROGRAM_OFFICE:
+            pass
+        elif item.team.kind in PROVIDER_KINDS:
+            category = KIND_CATEGORY.get(item.kind, DEFAULT_CATEGORY)
+            decision = may_disclose(viewer, encounter.person_id, category, item.team_id)
+            if not decision.allowed:
+                continue
+            item.disclosure = decision
+        else:
+            continue
+        if item.kind == WorkKind.PLACEMENT and item.outcome_note.startswith(LEGACY_PLACEMENT_NOTE):
+            item.outcome_note = PLACEMENT_MET_NOTE  # for display only: never saved from here
+        shown.append(item)
+    return shown
 
 
 # --- Active Outreach ---------------------------------------------------------------------------

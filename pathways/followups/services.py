@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 
 from pathways.accounts.models import Agency, Membership
+from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import REDACTED, audit_log, created, diff, snapshot
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
@@ -38,7 +39,7 @@ from pathways.followups.selectors import active_outreach_pathway
 from pathways.people.models import Person
 from pathways.programs.deadlines import DEADLINES
 from pathways.programs.models import Pathway, Program, ProgramPathway
-from pathways.programs.selectors import current_config
+from pathways.programs.selectors import VISIT_ROLES, current_config
 from pathways.referrals.models import Referral
 
 WORK_ITEM_FIELDS = ["program", "team", "kind", "title", "person", "encounter", "referral", "due_at"]
@@ -203,6 +204,48 @@ VISIT_CALL_SOURCE = {
 VISIT_KINDS = tuple(VISIT_CALL_SOURCE)
 
 
+def followup_team_ids(item: WorkItem, pathway: Pathway | None = None) -> set[Any]:
+    """The teams whose visits the item may carry: the follow-up team of the pathway under the
+    configuration the item was opened with (the index contact's) and under the one in force
+    (empty: the agency of the responder who recorded the contact), and for an outreach visit
+    the team of the outreach list it belongs to."""
+    index = item.encounter
+    pathway = pathway or (index.pathway if index is not None else None)
+    configs = [index.config if index is not None else None]
+    if pathway is not None:
+        configs.append(current_config(item.program_id, pathway))
+    teams: set[Any] = set()
+    for config in configs:
+        if config is None:
+            continue
+        if config.followup_team_id is not None:
+            teams.add(config.followup_team_id)
+        elif index is not None:
+            teams.add(index.agency_id)
+    if item.kind == WorkKind.OUTREACH_VISIT:
+        teams.update(
+            OutreachEntry.objects.filter(work_item=item).values_list(
+                "outreach_list__team_id", flat=True
+            )
+        )
+    return teams
+
+
+def _visit_refusal(item: WorkItem, *, actor: Any, pathway: Pathway | None) -> str:
+    """Why `actor` may not record a visit on the item ("" when they may). The authority is the
+    team's: the item's team must be the program's follow-up team for the pathway (or the list's
+    outreach team), and the actor one of its staff with a visit role. The pathway's starting
+    roles do not apply: a follow-up visit does not start the pathway (docs/decisions/0017)."""
+    if item.team_id not in followup_team_ids(item, pathway):
+        return (
+            f"{item.team} is not the follow-up team for this item under the program's "
+            "configuration, so it cannot record visits on it. Nothing was changed."
+        )
+    if item.team_id not in agency_ids_for(actor, *VISIT_ROLES):
+        return f"Only the staff of {item.team} who go on visits record them. Nothing was changed."
+    return ""
+
+
 @dataclass(frozen=True)
 class VisitReferral:
     service: Any
@@ -259,6 +302,8 @@ def visit_record(
     else:
         config = item.encounter.config if item.encounter_id and item.encounter else None
     met = outcome in MET_OUTCOMES
+    if refusal := _visit_refusal(item, actor=actor, pathway=pathway):
+        raise ValidationError(refusal)
     if config is not None and met and not errors.get("members"):
         if config.requires_clinician and TeamMember.CLINICIAN not in members:
             errors["members"] = "This program's visits include a clinician or social worker."
@@ -286,10 +331,13 @@ def visit_record(
             VisitOutcome.REFERRED: Disposition.REFERRED,
             VisitOutcome.DECLINED: Disposition.DECLINED,
         }.get(VisitOutcome(outcome), Disposition.INFORMATION)
+        # The team's authority was checked above (_visit_refusal): a visit is not the start of
+        # a pathway, so the pathway's starting roles and kinds of agency do not apply.
         contact = encounter_create(
             actor=actor,
             agency=item.team,
             pathway=pathway,
+            pathway_checked=True,
             person=item.person,
             occurred_at=visited_at,
             call_source=VISIT_CALL_SOURCE[WorkKind(item.kind)],
@@ -333,6 +381,12 @@ def visit_record(
     return visit
 
 
+#: The note a met placement target closes with. Neutral: the item is the follow-up team's and
+#: is shown on the contact's page, where which provider took the person, or that a provider
+#: accepted them, is the provider's record (42 CFR Part 2) shown only with the person's consent.
+PLACEMENT_MET_NOTE = "Placement target met"
+
+
 @service
 def placement_meet(*, actor: Any, referral: Referral) -> list[WorkItem]:
     """Close the open placement target of the referral's contact: the person has a place."""
@@ -344,11 +398,38 @@ def placement_meet(*, actor: Any, referral: Referral) -> list[WorkItem]:
             work_item_complete(
                 item,
                 actor=actor,
-                outcome_note=f"Placed: referral accepted by {referral.receiving_agency}"[:200],
+                outcome_note=PLACEMENT_MET_NOTE,
                 expected_open=False,
             )
         )
     return closed
+
+
+@service
+def work_items_disclosures_record(*, viewer: Any, items: list[WorkItem]) -> int:
+    """Account for the providers' work items a page showed `viewer` under the person's consent
+    (selectors.work_items_of_contact sets `item.disclosure`): one disclosure per consent, with
+    the categories it was shown for. Returns how many were recorded."""
+    from pathways.consent.services import disclosure_record
+    from pathways.followups.selectors import DEFAULT_CATEGORY, KIND_CATEGORY
+
+    used: dict[Any, tuple[Any, list[str]]] = {}
+    for item in items:
+        decision = item.disclosure
+        if decision is None or decision.consent is None or not decision.allowed:
+            continue
+        consent, categories = used.setdefault(decision.consent.pk, (decision.consent, []))
+        category = KIND_CATEGORY.get(item.kind, DEFAULT_CATEGORY)
+        if category not in categories:
+            categories.append(category)
+    for consent, categories in used.values():
+        disclosure_record(
+            viewer=viewer,
+            consent=consent,
+            recipient_agency=consent.recipient_agency,
+            categories=categories,
+        )
+    return len(used)
 
 
 # --- Active Outreach: lists, entries, visits ---------------------------------------------------

@@ -3,6 +3,7 @@ the Active Outreach lists."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from pathways.consent.selectors import may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.access import role_required
-from pathways.directory.selectors import services_for_needs
+from pathways.directory.models import ServiceType
 from pathways.followups.clocks import describe_due
 from pathways.followups.forms import (
     CompleteForm,
@@ -40,6 +41,8 @@ from pathways.followups.models import (
 )
 from pathways.followups.selectors import (
     OUTREACH_ROLES,
+    PRESCRIBER_HINT,
+    PRESCRIBER_SERVICE_TYPES,
     PROTECTED_STATUSES,
     REACHED_DESCRIPTION,
     REACHED_LABEL,
@@ -47,7 +50,10 @@ from pathways.followups.selectors import (
     WORKLIST_LIMIT,
     EntryRow,
     OutreachAccess,
+    active_outreach_pathway,
+    administered_by_phrase,
     can_complete,
+    can_record_visit,
     entries_of,
     masked_summary,
     outreach_access,
@@ -60,12 +66,14 @@ from pathways.followups.selectors import (
     status_counts,
     status_counts_of,
     team_members,
+    visit_config,
     visit_context,
+    visit_services,
+    visit_team_rule,
     work_item_for_user,
     worklist_for,
 )
 from pathways.followups.services import (
-    VISIT_KINDS,
     OutreachVisitResult,
     VisitReferral,
     outreach_entry_add,
@@ -76,7 +84,7 @@ from pathways.followups.services import (
     visit_record,
     work_item_complete,
 )
-from pathways.people.selectors import person_search
+from pathways.people.selectors import PeopleSearch, find_people
 from pathways.programs.selectors import program_for_user
 
 #: Any role: every team may have work due (and a role without items sees an empty list).
@@ -131,7 +139,7 @@ def _render(
             due_text = describe_due(item.due_at, now, item.program.time_zone)
             visit_url = (
                 reverse("followups:visit", kwargs={"item_id": item.pk})
-                if form is not None and item.kind in VISIT_KINDS and item.person_id
+                if can_record_visit(user, item)
                 else None
             )
             result.append(
@@ -223,7 +231,7 @@ def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     """Record a follow-up or outreach visit on an item of the user's team."""
     item = _get_item_for_user(request, item_id)
-    if not can_complete(request.user, item) or item.kind not in VISIT_KINDS:
+    if not can_record_visit(request.user, item):
         raise PermissionDenied("Only the item's team records visits on it.")
     context = visit_context(item)
     # An outreach list's visit also moves the person's outreach status.
@@ -275,12 +283,20 @@ def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             if recorded.outcome == VisitOutcome.NOT_FOUND:
                 messages.info(request, "Visit recorded. The item stays open for another attempt.")
             else:
-                messages.success(request, f"Visit recorded; done: {item.title}.")
+                messages.success(request, "Visit recorded. The item is done.")
             return redirect("followups:list")
     if context.index is not None:
         needs = context.index.presenting_needs
     else:
         needs = ["substance_use"] if entry is not None else ["opioid_use"]
+    pathway = (
+        outreach_pathway.pathway
+        if entry is not None and (outreach_pathway := active_outreach_pathway(item.program))
+        else (context.index.pathway if context.index is not None else None)
+    )
+    services = visit_services(item, needs, pathway)
+    labels = dict(ServiceType.choices)
+    shown_types = list(dict.fromkeys(s.service_type for s in services))
     return render(
         request,
         "followups/visit.html",
@@ -288,7 +304,12 @@ def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             "item": item,
             "ctx": context,
             "form": form,
-            "services": services_for_needs(item.program, needs),
+            "services": services,
+            "service_order": [str(labels.get(t, t)) for t in shown_types],
+            "naloxone_by": administered_by_phrase(context.overdose) if context.overdose else "",
+            "team_rule": visit_team_rule(visit_config(item, pathway if entry else None)),
+            "prescriber_hint": PRESCRIBER_HINT,
+            "prescriber_types": sorted(PRESCRIBER_SERVICE_TYPES),
             "chosen_service": form.data.get("service", "") if form.is_bound else "",
             "due_text": describe_due(item.due_at, clock.now(), item.program.time_zone),
             "outreach_entry": entry,
@@ -298,12 +319,12 @@ def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 
 
 def _outreach_visit_message(request: HttpRequest, result: OutreachVisitResult) -> None:
+    """Messages name no one (they may be read over a shoulder): the list shows who it was."""
     entry = result.entry
-    name = entry.person.display_name
-    said = f"Visit recorded. {name}: {entry.status_description}."
+    said = f"Visit recorded. Outreach status: {entry.status_description.lower()}."
     if result.visit.outcome == VisitOutcome.NOT_FOUND:
         messages.info(
-            request, f"Visit recorded. {name} was not reached this time; the visit stays open."
+            request, "Visit recorded. The person was not reached this time; the visit stays open."
         )
     elif result.next_item is not None:
         item = result.next_item
@@ -440,6 +461,7 @@ def _render_list(
     *,
     add_form: OutreachEntryForm | None = None,
     query: str = "",
+    search: PeopleSearch | None = None,
     bound: dict[Any, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -484,7 +506,8 @@ def _render_list(
 
     if add_form is None:
         add_form = OutreachEntryForm(members=members if manage else None)
-    results = person_search(query) if query else []
+    search = search or PeopleSearch()
+    results = search.people
     on_list = set(
         OutreachEntry.objects.filter(
             outreach_list=outreach_list, person__in=[p.pk for p in results]
@@ -507,6 +530,8 @@ def _render_list(
             "closed": views(entries_of(outreach_list, closed=True), closed=True),
             "add_form": add_form,
             "query": query,
+            "search_dob": request.GET.get("dob", request.POST.get("dob", ""))[:10],
+            "search_refused": search.refused,
             "results": [(p, p.pk in on_list) for p in results],
             "chosen_person": add_form.data.get("person", "") if add_form.is_bound else "",
             "field_form_url": reverse("encounters:new", kwargs={"code": "active_outreach"}),
@@ -520,7 +545,27 @@ def outreach_list(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
     """A list's people with their status and next visit; find a person to add."""
     outreach_list, access = _get_list_for_user(request, list_id)
     query = request.GET.get("q", "").strip()[:100]
-    return _render_list(request, outreach_list, access, query=query)
+    search = _outreach_search(request, query, request.GET.get("dob", ""))
+    status = 422 if search.refused else 200
+    return _render_list(request, outreach_list, access, query=query, search=search, status=status)
+
+
+def _outreach_search(request: HttpRequest, query: str, dob: str) -> PeopleSearch:
+    """People of the program to put on a list: scoped, audited and limited in rate; a
+    responder types the birth date too (find_people)."""
+    if not query:
+        return PeopleSearch()
+    try:
+        date_of_birth = dt.date.fromisoformat(dob) if dob else None
+    except ValueError:
+        return PeopleSearch(refused="Enter the date of birth as a real date, e.g. 1985-03-14.")
+    return find_people(
+        request.user,
+        query=query,
+        date_of_birth=date_of_birth,
+        purpose="outreach_add",
+        program_wide=True,
+    )
 
 
 @require_POST
@@ -528,10 +573,13 @@ def outreach_list(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
 def outreach_entry_add_view(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
     outreach_list, access = _get_list_for_user(request, list_id)
     manage = access in MANAGERS
-    form = OutreachEntryForm(
-        request.POST, members=team_members(outreach_list.team) if manage else None
-    )
     query = request.POST.get("q", "").strip()[:100]
+    search = _outreach_search(request, query, request.POST.get("dob", ""))
+    form = OutreachEntryForm(
+        request.POST,
+        members=team_members(outreach_list.team) if manage else None,
+        offered=search.people,
+    )
     if form.is_valid():
         try:
             outreach_entry_add(
@@ -546,12 +594,12 @@ def outreach_entry_add_view(request: HttpRequest, list_id: uuid.UUID) -> HttpRes
             _add_service_errors(form, exc)
         else:
             messages.success(
-                request,
-                f"{form.person_obj.display_name} is on the list; the visit is on "
-                f"{outreach_list.team}'s worklist.",
+                request, f"Added to the list; the visit is on {outreach_list.team}'s worklist."
             )
             return redirect("followups:outreach_list", list_id=outreach_list.pk)
-    return _render_list(request, outreach_list, access, add_form=form, query=query, status=422)
+    return _render_list(
+        request, outreach_list, access, add_form=form, query=query, search=search, status=422
+    )
 
 
 @require_POST

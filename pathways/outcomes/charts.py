@@ -13,7 +13,9 @@ fpdf2 draws SVG text with the PDF core font (Helvetica), which has Latin-1 glyph
 on anything else (an en dash, an ellipsis). So the text a chart draws is Latin-1: "–" becomes
 "-", "…" becomes "...", other characters their unaccented letter or "?". Where that or the
 ellipsis of a long label changes a text, the full text is kept in a `<title>` inside the `<text>`
-(a tooltip in the browser; fpdf2 skips it), and the page's table has it anyway. fpdf2 logs a
+(a tooltip in the browser; fpdf2 skips it), and the page's table has it anyway. Row labels
+(bars, forest plot rows) are never cut: a label too long for its column wraps onto more lines
+(`<tspan>`s, which fpdf2 draws too) and its row grows to hold them. fpdf2 logs a
 warning for the chart's own `<title>` and `<desc>`, which it does not draw:
 `render_svg(..., for_pdf=True)` leaves them out."""
 
@@ -49,6 +51,8 @@ FONT_FAMILY = "Source Sans Pro, Helvetica, Arial, sans-serif"
 FONT_SIZE = 15
 SMALL_FONT_SIZE = 13
 CHAR_EM = 0.55  # a generous average glyph width, in em, to guess how much text fits
+LINE_HEIGHT = 18  # between the lines of a wrapped label
+ROW_HEIGHT = 28  # a row of the bar chart or forest plot with a one-line label
 
 PRIMARY = "#005ea2"
 ALERT = "#d54309"
@@ -204,6 +208,55 @@ class _Drawing:
         }
         self.parts.append(f"<text{_attrs(props)}>{inner}</text>")
 
+    def label_lines(self, content: str, width: float, size: int = FONT_SIZE) -> list[str]:
+        """A row label as drawn: Latin-1, wrapped to lines of about `width` units."""
+        return _wrap(self.visible(content), width, size)
+
+    def wrapped(
+        self,
+        x: float,
+        mid: float,
+        content: str,
+        lines: Sequence[str],
+        *,
+        anchor: str = "start",
+        fill: str = INK,
+        bold: bool = False,
+        size: int = FONT_SIZE,
+    ) -> None:
+        """A label on one line or several (`lines`, from `label_lines`), centred on `mid`; the
+        full text in a `<title>` only when making it Latin-1 changed it."""
+        if len(lines) <= 1:
+            self.text(
+                x,
+                mid + 4.5,
+                content,
+                shown=lines[0] if lines else "",
+                anchor=anchor,
+                fill=fill,
+                bold=bold,
+                size=size,
+            )
+            return
+        full = _clean(content)
+        first = mid + 4.5 - (len(lines) - 1) * LINE_HEIGHT / 2
+        inner = "".join(
+            f"<tspan{_attrs({'x': x, 'dy': 0 if n == 0 else LINE_HEIGHT})}>{escape(line)}</tspan>"
+            for n, line in enumerate(lines)
+        )
+        if " ".join(lines) != full and not self.for_pdf:
+            inner += f"<title>{escape(full)}</title>"
+        props: dict[str, _Attr] = {
+            "x": x,
+            "y": first,
+            "font-size": size,
+            "fill": fill,
+            "text-anchor": None if anchor == "start" else anchor,
+            "font-weight": "bold" if bold else None,
+            "data-lines": len(lines),
+        }
+        self.parts.append(f"<text{_attrs(props)}>{inner}</text>")
+
     def legend(
         self, items: Sequence[tuple[str, str, str | None]], top: float, left: float
     ) -> float:
@@ -214,7 +267,7 @@ class _Drawing:
         x, y = left, top
         row_height = 20
         for label, colour, dash in items:
-            text = self.visible(label, 200, SMALL_FONT_SIZE)
+            text = self.visible(label, self.width - left - 48, SMALL_FONT_SIZE)
             item_width = 30 + _text_width(text, SMALL_FONT_SIZE) + 18
             if x > left and x + item_width > self.width:
                 x, y = left, y + row_height
@@ -275,6 +328,43 @@ def _text_width(s: str, size: float) -> float:
     return len(s) * size * CHAR_EM
 
 
+def _wrap(s: str, width: float, size: float) -> list[str]:
+    """`s` in lines of about `width` units at `size`, broken between words (a word longer than
+    a line is broken inside it); nothing is left out."""
+    limit = max(3, int(width / (size * CHAR_EM)))
+    lines: list[str] = []
+    current = ""
+    for word in s.split():
+        while len(word) > limit:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:limit])
+            word = word[limit:]
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= limit:
+            current = f"{current} {word}"
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def _row_tops(heights: Sequence[float], top: float) -> list[float]:
+    tops = []
+    for h in heights:
+        tops.append(top)
+        top += h
+    return tops
+
+
+def _row_height(lines: int) -> float:
+    return max(ROW_HEIGHT, lines * LINE_HEIGHT + 10)
+
+
 def _fit(s: str, width: float, size: float) -> str:
     """`s` cut with "..." (about two characters wide) to fit about `width` units at `size`."""
     limit = max(3, int(width / (size * CHAR_EM)))
@@ -320,14 +410,17 @@ def _kind_of(values: Sequence[Value]) -> Kind:
 def _draw_bar_chart(d: _Drawing, chart: BarChart) -> float:
     if not chart.bars:
         return _empty(d)
-    top, row, bar_height = 8, 28, 18
+    top, bar_height = 8, 18
     x0 = d.label_width + 6
     plot_width = d.width - x0 - 170  # room after the bars for the value and its note
     largest = max((_finite(b.value) or 0 for b in chart.bars), default=0)
-    for i, bar in enumerate(chart.bars):
-        mid = top + i * row + row / 2
-        _draw_bar(d, bar, mid, x0, plot_width, largest, bar_height)
-    bottom = top + len(chart.bars) * row
+    labels = [d.label_lines(b.label, d.label_width - 4) for b in chart.bars]
+    heights = [_row_height(len(lines)) for lines in labels]
+    for bar, lines, row_top, height in zip(
+        chart.bars, labels, _row_tops(heights, top), heights, strict=True
+    ):
+        _draw_bar(d, bar, row_top + height / 2, x0, plot_width, largest, bar_height, lines)
+    bottom = top + sum(heights)
     d.line(x0, top, x0, bottom, stroke=AXIS, stroke_width=1)
     if chart.unit:
         d.text(x0, bottom + 16, chart.unit, size=SMALL_FONT_SIZE, fill=AXIS, width=d.width - x0)
@@ -336,7 +429,14 @@ def _draw_bar_chart(d: _Drawing, chart: BarChart) -> float:
 
 
 def _draw_bar(
-    d: _Drawing, bar: Bar, mid: float, x0: float, plot_width: float, largest: float, height: float
+    d: _Drawing,
+    bar: Bar,
+    mid: float,
+    x0: float,
+    plot_width: float,
+    largest: float,
+    height: float,
+    lines: Sequence[str],
 ) -> None:
     colour = ALERT if bar.flagged else PRIMARY
     shown = _finite(bar.value)
@@ -348,7 +448,7 @@ def _draw_bar(
             "data-flagged": "true" if bar.flagged else None,
         },
     )
-    d.text(x0 - 10, mid + 4.5, bar.label, width=d.label_width - 4, anchor="end", bold=bar.flagged)
+    d.wrapped(x0 - 10, mid, bar.label, lines, anchor="end", bold=bar.flagged)
     width = 0.0
     if shown is not None:
         width = shown / largest * plot_width if shown > 0 and largest > 0 else 0.0
@@ -499,7 +599,9 @@ def _draw_forest_plot(d: _Drawing, chart: ForestPlot) -> float:
         return _empty(d)
     left, right = d.label_width + 12, d.width - 170
     value_x = right + 10
-    top, row = 26, 28
+    top = 26
+    labels = [d.label_lines(i.label, d.label_width - 4) for i in chart.intervals]
+    heights = [_row_height(len(lines)) for lines in labels]
     low_exp, high_exp, step = _forest_exponents(chart)
     axis_min, axis_max = 2.0**low_exp, 2.0**high_exp
 
@@ -507,7 +609,7 @@ def _draw_forest_plot(d: _Drawing, chart: ForestPlot) -> float:
         v = min(max(v, axis_min), axis_max)
         return left + (math.log2(v) - low_exp) / (high_exp - low_exp) * (right - left)
 
-    bottom = top + len(chart.intervals) * row
+    bottom = top + sum(heights)
     for exponent in range(low_exp, high_exp + 1, step):
         x = x_of(2.0**exponent)
         d.line(
@@ -540,9 +642,11 @@ def _draw_forest_plot(d: _Drawing, chart: ForestPlot) -> float:
             size=SMALL_FONT_SIZE,
             anchor="middle",
         )
-    for i, interval in enumerate(chart.intervals):
-        mid = top + i * row + row / 2
-        _draw_interval(d, interval, mid, x_of, (axis_min, axis_max), (left, right, value_x))
+    for interval, lines, row_top, height in zip(
+        chart.intervals, labels, _row_tops(heights, top), heights, strict=True
+    ):
+        mid = row_top + height / 2
+        _draw_interval(d, interval, mid, x_of, (axis_min, axis_max), (left, right, value_x), lines)
     return bottom + 30
 
 
@@ -553,6 +657,7 @@ def _draw_interval(
     x_of: _Scale,
     axis: tuple[float, float],
     columns: tuple[float, float, float],
+    lines: Sequence[str],
 ) -> None:
     axis_min, axis_max = axis
     left, right, value_x = columns
@@ -566,14 +671,8 @@ def _draw_interval(
             "data-flagged": "true" if interval.flagged else None,
         },
     )
-    d.text(
-        d.label_width - 4,
-        mid + 4.5,
-        interval.label,
-        width=d.label_width - 4,
-        anchor="end",
-        fill=ink,
-        bold=interval.flagged,
+    d.wrapped(
+        d.label_width - 4, mid, interval.label, lines, anchor="end", fill=ink, bold=interval.flagged
     )
     if interval.flagged:
         # A small triangle between the label and the plot: flagged without relying on colour.

@@ -2,10 +2,14 @@
 incrementally from the database, so heavy aggregations never loop over ORM rows.
 
 Only coded, non-free-text columns are copied: no names, notes, locations or anything encrypted
-at rest. The extract lives in one DuckDB file under PATHWAYS_ANALYTICS_DIR. A refresh works on a
-copy and swaps it in with an atomic rename, so report pages (read-only connections, in any
-process) never wait for it and never see half a refresh; a file lock lets one refresh run at a
-time.
+at rest, and no more of a person than the reports group by: no date of birth (each contact and
+imported arrest carries the person's age band at that moment, worked out by the database as it
+is copied) and no ZIP code (no report groups people by theirs; contacts keep their recorded
+area, which the reports filter on). The extract lives in one DuckDB file under
+PATHWAYS_ANALYTICS_DIR, readable by the app's user only (the file 0600, its folder 0700). A
+refresh works on a copy and swaps it in with an atomic rename, so report pages (read-only
+connections, in any process) never wait for it and never see half a refresh; a file lock lets
+one refresh run at a time.
 
 Incremental refresh: each large table is copied again only where its rows changed since the last
 refresh (by `updated_at`, with an overlap for transactions that committed late); a referral that
@@ -47,7 +51,7 @@ from pathways.referrals.models import Referral, ReferralStatusChange
 
 Read = TypeVar("Read")
 
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -69,8 +73,13 @@ EVENT_HORIZON_DAYS = 365
 @dataclass(frozen=True)
 class Col:
     name: str  # in the extract
-    source: str  # the model field
+    source: str  # the model field, or AGE_BAND (worked out from the person's date of birth)
     kind: str  # uuid, text, ts, date, bool, int, json
+
+
+#: The source of a column holding the person's age band at the row's moment (`occurred_at`'s
+#: source field), computed by the database from the date of birth, which is never copied.
+AGE_BAND = "@age_band"
 
 
 @dataclass(frozen=True)
@@ -128,8 +137,6 @@ MIRRORS: tuple[Mirror, ...] = (
             Col("sex", "sex", T),
             Col("races", "races", J),
             Col("ethnicity", "ethnicity", T),
-            Col("date_of_birth", "date_of_birth", D),
-            Col("postal_code", "postal_code", T),
             Col("archived_at", "archived_at", TS),
             Col("updated_at", "updated_at", TS),
         ),
@@ -150,6 +157,7 @@ MIRRORS: tuple[Mirror, ...] = (
             Col("call_source", "call_source", T),
             Col("disposition", "disposition", T),
             Col("eligibility_outcome", "eligibility_outcome", T),
+            Col("age_band", AGE_BAND, T),
             Col("archived_at", "archived_at", TS),
             Col("updated_at", "updated_at", TS),
         ),
@@ -199,7 +207,7 @@ MIRRORS: tuple[Mirror, ...] = (
             Col("occurred_at", "arrested_at", TS),
             Col("area", "area", T),
             Col("charge_level", "charge_level", T),
-            Col("date_of_birth", "date_of_birth", D),
+            Col("age_band", AGE_BAND, T),
             Col("sex", "sex", T),
             Col("race", "race", T),
             Col("ethnicity", "ethnicity", T),
@@ -237,8 +245,56 @@ def _column(model: Any, field_name: str) -> str:
     return str(model._meta.get_field(field_name).column)
 
 
+#: (lowest age, band) of the reports' age bands (equity.AGE_BANDS), youngest first.
+AGE_BANDS: tuple[tuple[int, str], ...] = (
+    (0, "under 18"),
+    (18, "18-25"),
+    (26, "26-35"),
+    (36, "36-45"),
+    (46, "46-55"),
+    (56, "56-65"),
+    (66, "66+"),
+)
+
+
+def _age_sql(born: str, moment: str) -> str:
+    """Whole years from the date `born` to the UTC date of the timestamp `moment`, in the
+    source database's SQL (NULL when `born` is)."""
+    if connection.vendor == "postgresql":
+        day = f"CAST({moment} AT TIME ZONE 'UTC' AS date)"
+        return f"CAST(date_part('year', age({day}, {born})) AS integer)"
+    return (
+        f"(CAST(strftime('%Y', {moment}) AS INTEGER) - CAST(strftime('%Y', {born}) AS INTEGER)"
+        f" - (strftime('%m%d', {moment}) < strftime('%m%d', {born})))"
+    )
+
+
+def _age_band_sql(model: Any, alias: str) -> str:
+    """The person's age band at the row's moment: the linked person's date of birth, or for an
+    imported arrest not linked to anyone, the record's own."""
+    quote = connection.ops.quote_name
+    people = quote(Person._meta.db_table)
+    person_id = f"{alias}{quote(_column(model, 'person'))}"
+    born = (
+        f"(SELECT pp.{quote(_column(Person, 'date_of_birth'))} FROM {people} pp "  # noqa: S608
+        f"WHERE pp.{quote(_column(Person, 'id'))} = {person_id})"
+    )
+    if model is ArrestRecord:
+        own = f"{alias}{quote(_column(model, 'date_of_birth'))}"
+        born = f"(CASE WHEN {person_id} IS NULL THEN {own} ELSE {born} END)"
+    moment_field = "arrested_at" if model is ArrestRecord else "occurred_at"
+    age = _age_sql(born, f"{alias}{quote(_column(model, moment_field))}")
+    bands = " ".join(
+        f"WHEN {age} < {AGE_BANDS[i + 1][0]} THEN '{band}'"
+        for i, (_, band) in enumerate(AGE_BANDS[:-1])
+    )
+    return f"(CASE WHEN {born} IS NULL THEN 'unknown' {bands} ELSE '{AGE_BANDS[-1][1]}' END)"
+
+
 def _select(model: Any, col: Col, alias: str = "") -> str:
     """A source column as text (or 0/1) in the same shape on SQLite and PostgreSQL."""
+    if col.source == AGE_BAND:
+        return _age_band_sql(model, alias)
     ref = f"{alias}{connection.ops.quote_name(_column(model, col.source))}"
     postgres = connection.vendor == "postgresql"
     if col.source in PRESENCE_ONLY:
@@ -355,6 +411,22 @@ def _source_since(model: Any) -> str:
     return _column(model, "updated_at")
 
 
+def _changed_since(mirror: Mirror) -> tuple[str, int]:
+    """The condition for a mirror's rows changed since a moment (`%s`, once per placeholder):
+    the row itself, or for rows with the person's age band, the person (a corrected date of
+    birth changes the band)."""
+    own = _source_since(mirror.model)
+    if not any(c.source == AGE_BAND for c in mirror.cols):
+        return f"{own} >= %s", 1
+    quote = connection.ops.quote_name
+    changed_people = (
+        f"SELECT {quote(_column(Person, 'id'))} FROM {quote(Person._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(_source_since(Person))} >= %s"
+    )
+    person = quote(_column(mirror.model, "person"))
+    return f"({own} >= %s OR {person} IN ({changed_people}))", 2
+
+
 def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -> int:
     table = connection.ops.quote_name(mirror.model._meta.db_table)
     select = ", ".join(_select(mirror.model, c) for c in mirror.cols)
@@ -364,8 +436,9 @@ def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -
         sql = f"SELECT {select} FROM {table}"  # noqa: S608
         params: list[Any] = []
     else:
-        sql = f"SELECT {select} FROM {table} WHERE {_source_since(mirror.model)} >= %s"  # noqa: S608
-        params = [_since(since)]
+        condition, placeholders = _changed_since(mirror)
+        sql = f"SELECT {select} FROM {table} WHERE {condition}"  # noqa: S608
+        params = [_since(since)] * placeholders
     fresh = f"fresh_{mirror.table}"
     db.execute(f"CREATE TEMP TABLE {fresh} AS SELECT * FROM {mirror.table} LIMIT 0")  # noqa: S608
     rows = _load(db, fresh, mirror.cols, sql, params)
@@ -410,9 +483,17 @@ def _refresh_history(db: duckdb.DuckDBPyConnection, since: dt.datetime | None) -
 # --- where the extract lives, and refreshing it -------------------------------------------
 
 
+#: The extract's folder and file are the app user's alone: it holds every contact's groups and
+#: treatment timeline.
+DIRECTORY_MODE = 0o700
+FILE_MODE = 0o600
+
+
 def directory() -> Path:
     path = Path(settings.PATHWAYS_ANALYTICS_DIR)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != DIRECTORY_MODE:  # made before, or by hand, more open
+        path.chmod(DIRECTORY_MODE)
     return path
 
 
@@ -429,7 +510,10 @@ class RefreshResult:
 
 @contextlib.contextmanager
 def _refresh_lock() -> Iterator[None]:
-    with open(directory() / "refresh.lock", "w") as handle:
+    lock = directory() / "refresh.lock"
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    os.chmod(lock, FILE_MODE)  # one made before, more open
+    with os.fdopen(fd, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -447,12 +531,12 @@ def refresh(*, full: bool = False) -> RefreshResult:
         rebuild = full or not current.exists()
         if not rebuild:
             shutil.copyfile(current, work)
-        db = duckdb.connect(str(work))
+        db = _open_private(work)
         try:
             if not rebuild and _meta(db, "schema") != SCHEMA_VERSION:
                 db.close()
                 work.unlink()
-                db = duckdb.connect(str(work))
+                db = _open_private(work)
                 rebuild = True
             if rebuild:
                 _create(db)
@@ -465,8 +549,18 @@ def refresh(*, full: bool = False) -> RefreshResult:
             db.execute("CHECKPOINT")
         finally:
             db.close()
+        work.chmod(FILE_MODE)
         os.replace(work, current)
     return RefreshResult(rebuild, rows, time.perf_counter() - started)
+
+
+def _open_private(work: Path) -> duckdb.DuckDBPyConnection:
+    """The work file (new, or a copy of the current one), made readable and writable by the
+    app's user only before anything is written to it (the 0700 folder keeps others out of the
+    moment between)."""
+    db = duckdb.connect(str(work))
+    work.chmod(FILE_MODE)
+    return db
 
 
 def refreshed_at() -> dt.datetime | None:
@@ -533,7 +627,7 @@ def connect() -> Iterator[duckdb.DuckDBPyConnection]:
 #: The person's groups, read when the contacts' facts are built.
 VIEWS = """
 CREATE VIEW person_facts AS
-SELECT person_id, sex, date_of_birth, postal_code,
+SELECT person_id, sex,
        CASE
          WHEN ethnicity = 'hispanic' THEN 'hispanic'
          WHEN races IS NULL OR races = '[]' OR races LIKE '%declined%' THEN 'unknown'
@@ -541,21 +635,6 @@ SELECT person_id, sex, date_of_birth, postal_code,
          ELSE json_extract_string(races, '$[0]')
        END AS race_group
 FROM people;
-CREATE MACRO age_at(born, moment) AS
-    date_diff('year', born, CAST(moment AS DATE))
-    - CASE WHEN strftime(CAST(moment AS DATE), '%m%d') < strftime(born, '%m%d')
-      THEN 1 ELSE 0 END;
-CREATE MACRO age_band(age) AS
-    CASE
-      WHEN age IS NULL THEN 'unknown'
-      WHEN age < 18 THEN 'under 18'
-      WHEN age <= 25 THEN '18-25'
-      WHEN age <= 35 THEN '26-35'
-      WHEN age <= 45 THEN '36-45'
-      WHEN age <= 55 THEN '46-55'
-      WHEN age <= 65 THEN '56-65'
-      ELSE '66+'
-    END;
 """
 
 #: One row per imported arrest, with the person's groups (the linked person's, else the
@@ -570,8 +649,7 @@ SELECT a.arrest_id, a.program_id, a.person_id, a.agency_id, a.area, a.occurred_a
          WHEN coalesce(a.race, '') = '' THEN 'unknown'
          ELSE a.race
        END) AS race_group,
-       age_band(age_at(CASE WHEN pf.person_id IS NULL THEN a.date_of_birth
-                            ELSE pf.date_of_birth END, a.occurred_at)) AS age_band,
+       a.age_band,
        a.charge_level IN {divertible_levels} AS divertible,
        NOT EXISTS (
            SELECT 1 FROM encounters e
@@ -628,7 +706,7 @@ WHERE r.archived_at IS NULL {referral_scope}
 ENCOUNTER_FACTS = """
 SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurred_at,
        e.call_source, e.disposition, p.code AS pathway, pf.sex, pf.race_group,
-       age_band(e.age) AS age_band,
+       e.age_band,
        CASE
          WHEN rv.decision IS NOT NULL THEN rv.decision = 'eligible'
          ELSE e.eligibility_outcome IN ('', 'eligible')
@@ -642,7 +720,7 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        e.next_contact_at, e.next_overdose_at, e.next_arrest_at, e.first_contact_at,
        e.prev_index_at, e.prev_contact_at, e.prev_pathway_index_at, e.prev_pathway_contact_at
 FROM (
-    SELECT e.*, age_at(pf.date_of_birth, e.occurred_at) AS age,
+    SELECT e.*,
            -- the person's next contact, overdose response and arrest (at a contact, or in
            -- the imported records), strictly later (the outcomes report's events)
            min(CASE WHEN e.is_contact THEN e.occurred_at END) OVER later AS next_contact_at,

@@ -209,9 +209,10 @@ def _pseudonym_column(name: str, table: str, what: str) -> Column:
     return Column(
         name,
         ColumnType.PSEUDONYM,
-        f"Study pseudonym of the {what}: the same {what} has the same value in every table "
-        "(and in every extract made with the same key). Not reversible without the program's "
-        "secret key.",
+        f"Study pseudonym of the {what}: the same {what} has the same value in every table of "
+        "this extract, and another value in every other extract (each is made under its own "
+        "secret key, never kept), so two extracts cannot be joined by pseudonym. Not "
+        "reversible.",
         format=f'"{prefix}" and {PSEUDONYM_LENGTH} letters from "{PSEUDONYM_LETTERS}"',
         prefix=prefix,
     )
@@ -485,7 +486,9 @@ class ResearchExtract:
                 "PSEUDONYMS: study_id, study_encounter_id and study_referral_id are keyed hashes "
                 "(HMAC-SHA256) of the records' random database keys under a secret key the "
                 "program keeps and never discloses; they are derived from nothing about the "
-                "person (164.514(c)). Extracts made with the same key share pseudonyms.",
+                "person (164.514(c)). Each extract is made under a key of its own, never kept: "
+                "the same person has other pseudonyms in every other extract, of either kind, "
+                "so extracts cannot be joined by them.",
                 "",
                 "AGES: birth_year and age_band_first_contact group every age over 89 (and every "
                 'birth year that could show one) as "90 or older".',
@@ -602,13 +605,21 @@ def _check_arguments(dates: str, key: bytes) -> None:
         raise ValueError(f"The pseudonym key must be at least {MIN_KEY_BYTES} random bytes.")
 
 
-def build_extract(program: Program, *, dates: str = YEAR, key: bytes) -> ResearchExtract:
+def build_extract(
+    program: Program, *, dates: str = YEAR, key: bytes, shift_key: bytes | None = None
+) -> ResearchExtract:
     """The de-identified extract of the program's non-archived people, contacts and referrals.
+
+    `key` makes the pseudonyms (the export uses a new one for each extract, so two extracts
+    never share them) and, unless `shift_key` is given, the per-person date shifts (the export
+    keeps those the same from one extract to the next, so they cannot be averaged away).
 
     A person is in the extract when they (and at least one of their contacts in this program)
     are not archived; a referral when it, its contact and its person are not archived. Free-text
     and encrypted columns are never loaded."""
     _check_arguments(dates, key)
+    if shift_key is not None:
+        _check_arguments(dates, shift_key)
     tz = zoneinfo.ZoneInfo(program.time_zone)
     created_at = clock.now()
     today = created_at.astimezone(tz).date()
@@ -658,7 +669,8 @@ def build_extract(program: Program, *, dates: str = YEAR, key: bytes) -> Researc
         )
     people_rows.sort(key=lambda r: str(r["study_id"]))
 
-    shifts = {p: shift_days(key, p) for p in first_contact} if dates == SHIFT else {}
+    shift_by = key if shift_key is None else shift_key
+    shifts = {p: shift_days(shift_by, p) for p in first_contact} if dates == SHIFT else {}
     eid = {e.pk: pseudonym(key, "encounters", e.pk) for e in encounters}
     encounter_rows: list[Row] = []
     for e in encounters:
@@ -1189,10 +1201,12 @@ def _check_cell(
     return found
 
 
-def export_or_refuse(program: Program, *, dates: str = YEAR, key: bytes) -> ResearchExtract:
+def export_or_refuse(
+    program: Program, *, dates: str = YEAR, key: bytes, shift_key: bytes | None = None
+) -> ResearchExtract:
     """Build the extract and check it; raise ExtractRefused instead of returning one that fails
     the check."""
-    extract = build_extract(program, dates=dates, key=key)
+    extract = build_extract(program, dates=dates, key=key, shift_key=shift_key)
     problems = check_extract(extract, known_identifiers=identifiers_for(program))
     if problems:
         raise ExtractRefused(problems)

@@ -1,4 +1,8 @@
-"""Program-level counts for the coordinator's home page. Read-only."""
+"""Program-level counts for the program's home page. Read-only.
+
+The program office (coordinator, admin) sees the pipeline live and exact. Everyone else sees it
+as of the last refresh of the analytics extract, suppressed and rounded (decision 0016): a live
+count lets a viewer watch one intake happen (200, then 201)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.db.models import Count, Max
 from pathways.encounters.models import Encounter
 from pathways.outcomes import extract
 from pathways.outcomes.models import CostSettings, PopulationFigures
-from pathways.outcomes.suppression import Line, suppress, table_lines
+from pathways.outcomes.suppression import Line, rounded, suppress, table_lines
 from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
 from pathways.referrals.models import Referral, ReferralStatus
 
@@ -72,6 +76,42 @@ def program_pipeline(program: Program) -> Pipeline:
     return Pipeline(list(rows.values()), list(ReferralStatus.choices))
 
 
+def extract_pipeline(program: Program) -> Pipeline:
+    """The same counts as `program_pipeline`, from the analytics extract as of its last refresh
+    (for viewers outside the program office), not from the live records."""
+    enabled = set(
+        program.program_pathways.filter(is_enabled=True).values_list("pathway_id", flat=True)
+    )
+    rows = {p.pk: PathwayRow(p, p.pk in enabled) for p in Pathway.objects.order_by("display_order")}
+    by_id = {str(pk): row for pk, row in rows.items()}
+
+    def read(db: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        params = {"program": str(program.pk)}
+        encounters = db.execute(
+            "SELECT CAST(pathway_id AS VARCHAR), count(*) FROM encounters "
+            "WHERE program_id = $program AND archived_at IS NULL GROUP BY ALL",
+            params,
+        ).fetchall()
+        referrals = db.execute(
+            "SELECT CAST(e.pathway_id AS VARCHAR), r.status, count(*) FROM referrals r "
+            "JOIN encounters e USING (encounter_id) "
+            "WHERE e.program_id = $program AND r.archived_at IS NULL GROUP BY ALL",
+            params,
+        ).fetchall()
+        return encounters, referrals
+
+    counted = extract.remembered(f"pipeline:{program.pk}", read) or ([], [])
+    for pathway_id, n in counted[0]:
+        if pathway_id in by_id:
+            by_id[pathway_id].encounters = int(n)
+    for pathway_id, status, n in counted[1]:
+        if pathway_id in by_id:
+            target = by_id[pathway_id]
+            target.by_status[str(status)] = target.by_status.get(str(status), 0) + int(n)
+            target.referrals += int(n)
+    return Pipeline(list(rows.values()), list(ReferralStatus.choices))
+
+
 @dataclass(frozen=True)
 class Shown:
     """One published count: its value, or hidden (small-cell suppression)."""
@@ -97,6 +137,12 @@ class PublishedPipeline:
     suppressed: bool
 
     @property
+    def max_encounters(self) -> int:
+        """The longest bar's count, from the counts as published (a bar's length must not
+        give a rounded or hidden count away)."""
+        return max([r.encounters.value for r in self.rows if not r.encounters.hidden] + [1])
+
+    @property
     def any_hidden(self) -> bool:
         return any(
             c.hidden
@@ -113,7 +159,8 @@ def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> Published
     """The pipeline as a viewer may see it. Outside the program office (for researchers and
     prosecutors) counts of 1-10, and the cells that would reveal them, are hidden
     (outcomes.suppression): the referrals by status table with its margins, and the encounters
-    by pathway with their total."""
+    by pathway with their total; and the counts shown are rounded to the nearest ten, so two
+    views a refresh apart do not show one new contact."""
     statuses = list(ReferralStatus.values)
     values: dict[Any, int] = {}
     for row in pipeline.rows:
@@ -134,7 +181,9 @@ def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> Published
     hidden = suppress(values, lines) if suppress_small else set()
 
     def shown(cell: Any) -> Shown:
-        return Shown(values[cell], cell in hidden)
+        if cell in hidden:
+            return Shown(values[cell], True)
+        return Shown(rounded(values[cell]) if suppress_small else values[cell])
 
     return PublishedPipeline(
         rows=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Any
 
 from django.db import transaction
@@ -25,14 +26,21 @@ def record_export(*, actor: Any, program: Program, report: str, fmt: str, filter
         )
 
 
-def research_key(program: Program) -> bytes:
-    """The key of a program's research pseudonyms and date shifts: the same across exports (so
-    a researcher can follow a study id over time), different per program, and never stored in an
-    extract. Derived from the deployment's secret key; changing that key changes every
-    pseudonym."""
+def research_pseudonym_key() -> bytes:
+    """A new key for one extract's pseudonyms, never stored: every extract (of either kind, and
+    the same kind made again) gives each person other pseudonyms, so extracts cannot be joined.
+    A years-only and a shifted-dates extract joined by study id would pin each person's date
+    shift (the shifted date against the true year), and with it their real dates."""
+    return secrets.token_bytes(32)
+
+
+def research_shift_key(program: Program) -> bytes:
+    """The key of a program's per-person date shifts: the same across exports, so several
+    shifted extracts cannot be averaged towards the real dates; different per program and never
+    stored in an extract. Derived from the deployment's secret key."""
     from django.conf import settings
 
-    label = f"pathways research extract {program.pk}".encode()
+    label = f"pathways research date shift {program.pk}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), label, hashlib.sha256).digest()
 
 
@@ -40,7 +48,12 @@ def research_export(*, actor: Any, program: Program, dates: str) -> ResearchExtr
     """Build the de-identified extract, check it, and audit the export. A failed check raises
     ExtractRefused (audited as refused, nothing offered)."""
     try:
-        extract = export_or_refuse(program, dates=dates, key=research_key(program))
+        extract = export_or_refuse(
+            program,
+            dates=dates,
+            key=research_pseudonym_key(),
+            shift_key=research_shift_key(program),
+        )
     except ExtractRefused as refused:
         with transaction.atomic():
             audit_log(

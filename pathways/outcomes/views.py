@@ -27,6 +27,7 @@ from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.reports.equity import DIMENSIONS
 from pathways.outcomes.research import SHIFT, YEAR, ExtractRefused
 from pathways.outcomes.selectors import (
+    extract_pipeline,
     population_figures,
     program_pipeline,
     published_pipeline,
@@ -34,10 +35,17 @@ from pathways.outcomes.selectors import (
     rows_behind,
 )
 from pathways.outcomes.services import record_export, research_export
-from pathways.outcomes.tables import SUPPRESSION_NOTE, Report, Section
+from pathways.outcomes.tables import (
+    SUPPRESSION_NOTE,
+    Bar,
+    BarChart,
+    Kind,
+    Report,
+    Section,
+    Value,
+)
 from pathways.programs.selectors import program_for_user
 
-BAR_HEIGHT = 28
 REPORT_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER)
 EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
 
@@ -45,26 +53,31 @@ EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The program at a glance: encounters and referrals by pathway and status. The program
-    office sees exact counts; researchers and prosecutors see small counts suppressed."""
+    office sees live, exact counts; researchers and prosecutors see the counts as of the last
+    refresh of the analytics extract, small ones suppressed and the rest rounded to ten."""
     program = program_for_user(request.user)
     if program is None:
         raise Http404
-    pipeline = program_pipeline(program)
     office = has_role(request.user, Role.COORDINATOR, Role.ADMIN)
+    as_of = None
+    if office:
+        pipeline = program_pipeline(program)
+    else:
+        as_of = extract.ensure_fresh()
+        pipeline = extract_pipeline(program)
     published = published_pipeline(pipeline, suppress_small=not office)
     quarter = quarter_report(program, suppress_small=not office)
-    bars = [
-        {
-            "label": row.row.pathway.short_name,
-            "value": row.encounters.value,
-            "hidden": row.encounters.hidden,
-            "y": i * BAR_HEIGHT,
-            "width": 0
-            if row.encounters.hidden
-            else round(400 * row.encounters.value / pipeline.max_encounters, 1),
-        }
-        for i, row in enumerate(published.rows)
-    ]
+    # drawn like the reports' charts: long pathway names wrap instead of running into the bars
+    encounter_chart = BarChart(
+        "Encounters by pathway",
+        [
+            Bar(
+                row.row.pathway.short_name,
+                Value(row.encounters.value, Kind.COUNT, hidden=row.encounters.hidden),
+            )
+            for row in published.rows
+        ],
+    )
     return render(
         request,
         "outcomes/dashboard.html",
@@ -72,9 +85,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "program": program,
             "pipeline": pipeline,
             "published": published,
+            "pipeline_as_of": as_of,
             "statuses": pipeline.statuses,
-            "bars": bars,
-            "chart_height": BAR_HEIGHT * len(bars),
+            "encounter_chart": Drawn(
+                mark_safe(render_svg(encounter_chart, chart_id="enc-chart")),  # noqa: S308
+                mark_safe(  # noqa: S308
+                    render_svg(encounter_chart, chart_id="enc-chart-narrow", narrow=True)
+                ),
+            ),
             "reports": CATALOG.values(),
             "quarter": quarter,
             "quarter_sections": _drawn([quarter.sections[0], quarter.sections[-1]]),

@@ -3,10 +3,16 @@ are kept in separate, normalised fields so probabilistic record linkage can use 
 
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
 
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pathways.core import clock
+from pathways.core.fields import EncryptedCharField, EncryptedTextField
 from pathways.core.models import ArchivableModel, BaseModel
-from pathways.core.validators import validate_person_name
+from pathways.core.validators import validate_clean_text, validate_person_name
 
 
 class Sex(models.TextChoices):
@@ -35,10 +41,21 @@ class Ethnicity(models.TextChoices):
     UNKNOWN = "unknown", "Not recorded"
 
 
+class Identity(models.TextChoices):
+    """Whether the person's name is known. A person who cannot be identified (unconscious after
+    an overdose) or will not give a name is still recorded, with an approximate age and a
+    description, and linked to a named person later."""
+
+    KNOWN = "known", "Named person"
+    UNKNOWN = "unknown", "Cannot be identified (e.g. unconscious)"
+    WITHHELD = "withheld", "Will not give a name"
+
+
 class Person(ArchivableModel):
-    first_name = models.CharField(max_length=80, validators=[validate_person_name])
+    identity = models.CharField(max_length=10, choices=Identity.choices, default=Identity.KNOWN)
+    first_name = models.CharField(max_length=80, blank=True, validators=[validate_person_name])
     middle_name = models.CharField(max_length=80, blank=True, validators=[validate_person_name])
-    last_name = models.CharField(max_length=80, validators=[validate_person_name])
+    last_name = models.CharField(max_length=80, blank=True, validators=[validate_person_name])
     suffix = models.CharField(max_length=10, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -50,6 +67,23 @@ class Person(ArchivableModel):
         default=False, help_text="True when the person told us; False when not asked yet"
     )
     postal_code = models.CharField(max_length=10, blank=True)
+    estimated_birth_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="From an approximate age, when the birth date is unknown"
+    )
+    description = EncryptedTextField(
+        blank=True,
+        max_length=500,
+        validators=[validate_clean_text],
+        help_text="How to recognise a person without a name: build, clothing, marks",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The named person this unidentified record was found to be",
+    )
     # Normalised keys for matching (filled by the service, never typed).
     first_name_key = models.CharField(max_length=80, editable=False, default="")
     last_name_key = models.CharField(max_length=80, editable=False, default="")
@@ -61,6 +95,16 @@ class Person(ArchivableModel):
     class Meta:
         verbose_name_plural = "people"
         ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(identity="known") | (~Q(first_name="") & ~Q(last_name="")),
+                name="person_named_has_names",
+            ),
+            models.CheckConstraint(
+                condition=Q(identity__in=["known", "unknown", "withheld"]),
+                name="person_identity_valid",
+            ),
+        ]
         indexes = [
             # duplicate check and person search: same birth date
             models.Index(fields=["date_of_birth"], name="person_dob_idx"),
@@ -74,7 +118,21 @@ class Person(ArchivableModel):
         return self.display_name
 
     @property
+    def is_named(self) -> bool:
+        return self.identity == Identity.KNOWN
+
+    @property
+    def approximate_age(self) -> int | None:
+        if self.estimated_birth_year is None:
+            return None
+        return clock.now().year - self.estimated_birth_year
+
+    @property
     def display_name(self) -> str:
+        if not self.is_named:
+            label = "Unknown person" if self.identity == Identity.UNKNOWN else "Name not given"
+            age = self.approximate_age
+            return f"{label}, about {age}" if age is not None else label
         parts = [
             self.first_name,
             self.middle_name[:1] + "." if self.middle_name else "",
@@ -138,3 +196,69 @@ class ExternalIdentifier(BaseModel):
             # linking an imported record to a person by its number
             models.Index(fields=["system", "value"], name="identifier_lookup_idx"),
         ]
+
+
+class Language(models.TextChoices):
+    """Languages a person may prefer to be reached in (ISO 639-1), the county's most common
+    first; 'other' with the language typed in how to reach them."""
+
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish / Español"
+    CHINESE = "zh", "Chinese"
+    VIETNAMESE = "vi", "Vietnamese"
+    ARABIC = "ar", "Arabic"
+    RUSSIAN = "ru", "Russian"
+    HAITIAN_CREOLE = "ht", "Haitian Creole"
+    KOREAN = "ko", "Korean"
+    FRENCH = "fr", "French"
+    PORTUGUESE = "pt", "Portuguese"
+    ASL = "sgn", "American Sign Language"
+    OTHER = "other", "Another language"
+
+
+class ContactDetails(BaseModel):
+    """How to reach the person, as they gave it at a contact (append-only: a newer row is the
+    current one; the contact that collected them points to them). The phone and the notes are
+    encrypted at rest. The service the person is referred to sees them only when the person
+    agreed to that (`share_with_provider`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_details")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    phone = EncryptedCharField(max_length=40, blank=True)
+    texts_ok = models.BooleanField(default=False, help_text="The person is happy to get texts")
+    voicemail_ok = models.BooleanField(default=False, help_text="A message may be left")
+    best_time = EncryptedCharField(max_length=100, blank=True, validators=[validate_clean_text])
+    other_way = EncryptedCharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_clean_text],
+        help_text="Another way to reach them: a shelter, a case worker, a relative",
+    )
+    language = models.CharField(max_length=5, choices=Language.choices, blank=True)
+    share_with_provider = models.BooleanField(
+        default=False,
+        help_text="The person agreed that the service they are referred to may contact them",
+    )
+
+    class Meta:
+        verbose_name_plural = "contact details"
+        ordering = ["-created_at"]
+        indexes = [
+            # the person's current details, and the ones a contact's referral carries
+            models.Index(fields=["person", "-created_at"], name="contact_details_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return "Contact details"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Contact details are recorded anew, never changed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.phone or self.best_time or self.other_way or self.language)

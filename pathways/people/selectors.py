@@ -1,14 +1,32 @@
-"""Reads for people: search and the likely-duplicate check."""
+"""Reads for people: who a user may see, the scoped and audited search, the likely-duplicate
+check."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from pathways.accounts.models import Role
+from pathways.accounts.selectors import agency_ids_for, has_role, is_program_wide
+from pathways.audit.selectors import searches_since
+from pathways.audit.services import record_search
+from pathways.core import clock
 from pathways.people.matching import MatchScore, name_key, name_sound, score_pair
-from pathways.people.models import Person, PersonAlias
+from pathways.people.models import ContactDetails, Identity, Person, PersonAlias
+from pathways.programs.selectors import program_for_user
+
+FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+PROVIDER_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER)
+#: Who may search for people and open a person's page: the program's staff who work with
+#: people (not prosecutors, who work from their cases, nor researchers, who see no records).
+SEARCH_ROLES = (*FIELD_ROLES, *PROVIDER_ROLES, Role.COORDINATOR, Role.ADMIN)
+#: At most this many searches per user in SEARCH_WINDOW (counted from the audit events).
+SEARCH_LIMIT = 30
+SEARCH_WINDOW = dt.timedelta(minutes=10)
+SEARCH_RESULTS = 20
 
 MAX_CANDIDATES = 50
 PERSON_COLUMNS = ("id", "first_name", "middle_name", "last_name", "suffix", "date_of_birth")
@@ -22,6 +40,113 @@ class Candidate:
 
 def people_active() -> QuerySet[Person]:
     return Person.objects.active()
+
+
+def people_of_program(program: Any) -> QuerySet[Person]:
+    """Active people of the program: recorded by one of its agencies or met at its contacts."""
+    in_program = Person.objects.filter(
+        Q(created_by_agency__program=program) | Q(encounters__program=program)
+    ).values("pk")
+    return people_active().filter(pk__in=in_program)
+
+
+def people_visible_to(user: Any) -> QuerySet[Person]:
+    """The people a user may see: program-wide staff, everyone in the program; field staff,
+    the people their agency met, follows up or seeks out; a provider's staff, the people
+    referred to it, on its cases or on its worklist. Nobody else sees anyone."""
+    if not has_role(user, *SEARCH_ROLES):
+        return Person.objects.none()
+    if is_program_wide(user):
+        program = program_for_user(user)
+        return people_of_program(program) if program is not None else Person.objects.none()
+    visible = Q(pk__in=[])
+    if field_ids := agency_ids_for(user, *FIELD_ROLES):
+        visible |= Q(pk__in=Person.objects.filter(encounters__agency_id__in=field_ids).values("pk"))
+        visible |= Q(
+            pk__in=Person.objects.filter(
+                outreach_entries__outreach_list__team_id__in=field_ids
+            ).values("pk")
+        )
+    if provider_ids := agency_ids_for(user, *PROVIDER_ROLES):
+        visible |= Q(
+            pk__in=Person.objects.filter(referrals__receiving_agency_id__in=provider_ids).values(
+                "pk"
+            )
+        )
+        visible |= Q(
+            pk__in=Person.objects.filter(cases__case_agency_id__in=provider_ids).values("pk")
+        )
+    if team_ids := agency_ids_for(user, *FIELD_ROLES, *PROVIDER_ROLES):
+        visible |= Q(pk__in=Person.objects.filter(work_items__team_id__in=team_ids).values("pk"))
+    return people_active().filter(visible)
+
+
+def person_for_user(user: Any, person_id: Any) -> Person | None:
+    return people_visible_to(user).filter(pk=person_id).first()
+
+
+def current_contact_details(person: Person, *, agency_ids: set[Any] | None = None) -> Any:
+    """The person's latest contact details (recorded by one of `agency_ids`, when given)."""
+    qs = ContactDetails.objects.filter(person=person)
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    return qs.order_by("-created_at").first()
+
+
+@dataclass(frozen=True)
+class PeopleSearch:
+    """What a person search gave: the people found, or why it was refused."""
+
+    people: list[Person] = field(default_factory=list)
+    refused: str = ""
+    searched: bool = False
+
+
+def find_people(
+    viewer: Any,
+    *,
+    query: str,
+    date_of_birth: dt.date | None = None,
+    purpose: str = "person_search",
+    program_wide: bool = False,
+) -> PeopleSearch:
+    """Search people by name for `viewer`, scoped, limited in rate and audited (what for and
+    how many were found, never the text typed).
+
+    By default the search looks among the people the viewer may see (people_visible_to).
+    `program_wide` searches the whole program (to put someone on an outreach list): responders
+    must then type a birth date too, and only people born that day are found."""
+    query = query.strip()[:80]
+    if not has_role(viewer, *SEARCH_ROLES):
+        return PeopleSearch(refused="Your role does not search for people.")
+    if not query:
+        return PeopleSearch()
+    if len([c for c in query if c.isalpha()]) < 2:
+        return PeopleSearch(refused="Type at least two letters of the name.")
+    responder = not is_program_wide(viewer)
+    if program_wide and responder and date_of_birth is None:
+        return PeopleSearch(
+            refused="Type the person's date of birth as well as the name to find them."
+        )
+    if searches_since(viewer, clock.now() - SEARCH_WINDOW) >= SEARCH_LIMIT:
+        record_search(
+            actor=viewer, object_type="people.person", purpose=purpose, results=0, refused=True
+        )
+        minutes = int(SEARCH_WINDOW.total_seconds() // 60)
+        return PeopleSearch(
+            refused=f"You have searched {SEARCH_LIMIT} times in {minutes} minutes. "
+            "Wait a few minutes and search again."
+        )
+    if program_wide:
+        program = program_for_user(viewer)
+        scope = people_of_program(program) if program is not None else Person.objects.none()
+    else:
+        scope = people_visible_to(viewer)
+    if date_of_birth is not None:
+        scope = scope.filter(date_of_birth=date_of_birth)
+    found = person_search(query, within=scope)
+    record_search(actor=viewer, object_type="people.person", purpose=purpose, results=len(found))
+    return PeopleSearch(people=found, searched=True)
 
 
 def person_duplicates(
@@ -49,7 +174,8 @@ def person_duplicates(
         block |= Q(pk__in=aliased) & same_year
     # Plain rows, not model instances: this runs on every field submit, and building up to
     # fifty Person objects with a prefetch cost more than the query itself.
-    rows = list(people_active().filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
+    named = people_active().filter(identity=Identity.KNOWN)
+    rows = list(named.filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
     if not rows:
         return []
     alias_names: dict[object, list[tuple[str, str]]] = {}
@@ -77,19 +203,28 @@ def person_duplicates(
     return found[:limit]
 
 
-def person_search(query: str, *, limit: int = 20) -> list[Person]:
-    """People whose last name starts with the typed text (and first name, after a comma or
-    space): 'smi', 'smith, jo', 'jo smith'."""
+def person_search(
+    query: str, *, within: QuerySet[Person] | None = None, limit: int = SEARCH_RESULTS
+) -> list[Person]:
+    """People (of `within`, else everyone active) whose last name starts with the typed text
+    (and first name, after a comma or space): 'smi', 'smith, jo', 'jo smith'. Not scoped:
+    pages search through find_people()."""
+    condition = name_condition(query)
+    if condition is None:
+        return []
+    qs = (within if within is not None else people_active()).filter(identity=Identity.KNOWN)
+    return list(qs.filter(condition).order_by("last_name_key", "first_name_key")[:limit])
+
+
+def name_condition(query: str, prefix: str = "") -> Q | None:
+    """The condition for people whose last name starts with the typed text (and first name,
+    after a comma or space), on Person or, with `prefix` ("person__"), through a relation.
+    None when the text holds no name."""
     parts = [name_key(p) for p in query.replace(",", " ").split() if name_key(p)]
     if not parts:
-        return []
-    qs = people_active()
+        return None
+    last, first = f"{prefix}last_name_key__startswith", f"{prefix}first_name_key__startswith"
     if len(parts) == 1:
-        qs = qs.filter(last_name_key__startswith=parts[0])
-    else:
-        a, b = parts[0], parts[-1]
-        qs = qs.filter(
-            Q(last_name_key__startswith=a, first_name_key__startswith=b)
-            | Q(first_name_key__startswith=a, last_name_key__startswith=b)
-        )
-    return list(qs.order_by("last_name_key", "first_name_key")[:limit])
+        return Q(**{last: parts[0]})
+    a, b = parts[0], parts[-1]
+    return Q(**{last: a, first: b}) | Q(**{first: a, last: b})

@@ -19,9 +19,10 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         dob = dt.date.fromisoformat(request.GET.get("date_of_birth", ""))
     except ValueError:
         dob = None
+    # a name alone finds no one: the check answers only for a name with its birth date
     candidates = (
         person_duplicates(first_name=first, last_name=last, date_of_birth=dob)
-        if first and last
+        if first and last and dob is not None
         else []
     )
     chosen = request.GET.get("person_choice", "")[:40]

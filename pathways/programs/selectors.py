@@ -85,6 +85,45 @@ def can_start(user: Any, pathway: Pathway, agency: Any) -> bool:
     )
 
 
+#: Kinds of agency whose staff never go on follow-up visits: none of them may be a pathway's
+#: follow-up team (its visits, placements and follow-ups would land where nobody can act).
+NO_VISIT_AGENCY_KINDS = frozenset({"prosecutor", "program_office", "research_partner"})
+#: Roles that record follow-up and outreach visits for their own team (accounts.Role values).
+#: A visit's authority is the team's: it is the program's follow-up team (docs/decisions/0017),
+#: whatever roles the pathway lets start a contact.
+VISIT_ROLES = ("officer", "supervisor", "outreach", "case_manager", "provider_intake")
+
+
+def followup_team_refusal(agency: Any) -> str:
+    """Why `agency` cannot be a follow-up team ("" when it can): its staff never go on visits."""
+    if agency.kind in NO_VISIT_AGENCY_KINDS:
+        return (
+            f"{agency.name} is a {agency.get_kind_display().lower()}: its staff do not go on "
+            "follow-up visits. Choose the agency whose staff visit (police, fire or EMS, an "
+            "outreach, recovery-support, treatment or community response team)."
+        )
+    return ""
+
+
+def followup_team_warning(agency: Any) -> str:
+    """A warning for the coordinator ("" when none): nobody at the follow-up team can record a
+    visit yet (no active member with a visit role), so its visits would wait on its worklist."""
+    from pathways.accounts.models import Membership, Role
+
+    if agency is None:
+        return ""
+    has_staff = Membership.objects.filter(
+        agency=agency, is_active=True, user__is_active=True, role__in=VISIT_ROLES
+    ).exists()
+    if has_staff:
+        return ""
+    roles = ", ".join(str(Role(r).label).lower() for r in VISIT_ROLES)
+    return (
+        f"Nobody at {agency.name} can record follow-up visits yet: give someone there one of "
+        f"these roles: {roles}. Until then its follow-ups wait on its worklist."
+    )
+
+
 def program_pathways(program: Program) -> list[ProgramPathway]:
     """Every pathway of the catalog with the program's row for it (enabled or not)."""
     return list(

@@ -256,6 +256,7 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
     """Check a whole configuration; raise ValidationError naming every field at fault."""
     from pathways.accounts.models import Agency
     from pathways.directory.selectors import services_in_program
+    from pathways.programs.selectors import followup_team_refusal
 
     clean, errors = config_problems(pp.pathway, values)
     team_id = values["followup_team_id"] or None
@@ -267,6 +268,8 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
             errors.setdefault("followup_team_id", []).append(
                 "Choose an active agency of this program as the follow-up team."
             )
+        elif refusal := followup_team_refusal(team):
+            errors.setdefault("followup_team_id", []).append(refusal)
         else:
             team_id = team.pk
     service_ids = [str(s) for s in dict.fromkeys(values["partner_service_ids"])]
@@ -497,6 +500,12 @@ def program_template_apply(
                 },
             )
         except ValidationError as exc:
+            by_field = exc.message_dict if hasattr(exc, "error_dict") else {}
+            if team_problems := by_field.get("followup_team_id"):
+                # shown at the pathway's own follow-up team choice of the template form
+                raise ValidationError(
+                    {f"followup_team_{part.pathway}": [f"{pathway.name}: {team_problems[0]}"]}
+                ) from exc
             raise ValidationError(
                 {f"{part.pathway}": [f"{pathway.name}: {m}" for m in exc.messages]}
             ) from exc

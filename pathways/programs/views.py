@@ -26,6 +26,7 @@ from pathways.programs.models import ProgramPathway
 from pathways.programs.program_templates import program_template, template_catalog
 from pathways.programs.selectors import (
     config_history_with_changes,
+    followup_team_warning,
     program_for_user,
     program_pathways,
     template_preview,
@@ -135,6 +136,8 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
                     messages.success(
                         request, f"Saved as version {saved.version}; it applies from now on."
                     )
+                if warning := followup_team_warning(saved.followup_team):
+                    messages.warning(request, warning)
                 return redirect("programs:pathway_edit", code=code)
     return render(
         request,
@@ -147,6 +150,7 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
             "formset": formset,
             "plan": plan if has_plan else None,
             "example": example,
+            "team_warning": followup_team_warning(config.followup_team),
             "examples": examples_for_pathway(pp.pathway.code),
             "facts": list(FACTS.values()),
         },
@@ -231,6 +235,10 @@ def template_detail(request: HttpRequest, code: str) -> HttpResponse:
                 f"Started {names} from the template {template.name}. It applies to new "
                 "contacts from now on; review each pathway below and adjust it to your program.",
             )
+            for pp in started:
+                team = pp.current_config.followup_team if pp.current_config else None
+                if warning := followup_team_warning(team):
+                    messages.warning(request, f"{pp.local_name}: {warning}")
             return redirect("programs:pathway_list")
     return render(
         request,

@@ -19,7 +19,11 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     """The receiving provider's staff, the referring agency's field staff, and program-wide
     staff see a referral; nobody else does."""
     qs = Referral.objects.active().select_related(
-        "service", "person", "referring_agency", "receiving_agency", "encounter__pathway"
+        "service__organization",  # the detail page's tap-to-call falls back to its number
+        "person",
+        "referring_agency",
+        "receiving_agency",
+        "encounter__pathway",
     )
     if is_program_wide(user):
         program = program_for_user(user)
@@ -60,3 +64,16 @@ def status_counts(referrals: QuerySet[Referral]) -> dict[str, int]:
         row["status"]: row["n"]
         for row in referrals.values("status").annotate(n=Count("id")).order_by()
     }
+
+
+def reach_for_provider(user: Any, referral: Referral) -> Any:
+    """How to reach the person, for the receiving provider's staff, when the person agreed at
+    the contact that the service may contact them (None otherwise)."""
+    details = (
+        getattr(referral.encounter, "contact_details", None) if referral.encounter_id else None
+    )
+    if details is None or not details.share_with_provider:
+        return None
+    if referral.receiving_agency_id not in agency_ids_for(user, *PROVIDER_ROLES):
+        return None
+    return details

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from pathways.accounts.models import Role
 from pathways.audit.services import audit_read
 from pathways.consent.selectors import REDISCLOSURE_NOTICE, manages_consents
-from pathways.consent.services import referral_for_viewer
+from pathways.consent.services import referral_for_viewer, referrals_for_viewer
 from pathways.core import clock
 from pathways.core.access import role_required
 from pathways.core.conflicts import StaleEdit, conflict_response
@@ -29,7 +29,13 @@ from pathways.referrals.forms import (
     ScheduleIntakeForm,
 )
 from pathways.referrals.models import STATUS_DESCRIPTIONS, Referral, ReferralStatus
-from pathways.referrals.selectors import can_act_on, history_of, intake_queue, referral_for_user
+from pathways.referrals.selectors import (
+    can_act_on,
+    history_of,
+    intake_queue,
+    reach_for_provider,
+    referral_for_user,
+)
 
 PROVIDER_ROLES = (Role.PROVIDER_INTAKE, Role.CASE_MANAGER)
 VIEW_ROLES = (
@@ -78,8 +84,12 @@ def _get_referral_for_user(request: HttpRequest, referral_id: uuid.UUID) -> Refe
 @role_required(*PROVIDER_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
     referrals = list(intake_queue(request.user)[:200])
-    new = [r for r in referrals if r.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED)]
-    working = [r for r in referrals if r not in new]
+    # The status each viewer may see, for the whole list in a fixed number of queries (the
+    # provider's own staff see their record; anyone else only under the person's consent).
+    shown = referrals_for_viewer(request.user, referrals)
+    fresh = (ReferralStatus.SENT, ReferralStatus.RECEIVED)
+    new = [(r, shown[r.pk]) for r in referrals if r.status in fresh]
+    working = [(r, shown[r.pk]) for r in referrals if r.status not in fresh]
     return render(request, "referrals/queue.html", {"new": new, "working": working})
 
 
@@ -125,6 +135,7 @@ def detail(
             "forms": _forms_for(referral, bound) if acting else {},
             "status_help": STATUS_DESCRIPTIONS[shown.status],
             "manages_consents": manages_consents(request.user, referral.receiving_agency_id),
+            "reach": reach_for_provider(request.user, referral),
         },
         status=422 if bound else 200,
     )

@@ -23,10 +23,10 @@ from pathways.encounters.services import (
     surrendered_items_log,
 )
 from pathways.followups.clocks import due_after_hours
-from pathways.followups.models import WorkItem, WorkKind
+from pathways.followups.models import WorkItem, WorkKind, with_article
 from pathways.followups.services import placement_meet, work_item_complete, work_item_open
 from pathways.people.models import Person
-from pathways.people.services import person_create
+from pathways.people.services import contact_details_record, person_create
 from pathways.programs.models import PathwayCode, PathwayConfig
 from pathways.referrals.models import Referral
 from pathways.referrals.services import referral_send
@@ -41,6 +41,22 @@ class NewPerson:
     sex: str = "unknown"
     races: tuple[str, ...] = ()
     ethnicity: str = "unknown"
+    identity: str = "known"  # people.models.Identity: unknown or withheld have no name
+    estimated_birth_year: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """How to reach the person, as they gave it at the contact."""
+
+    phone: str = ""
+    texts_ok: bool = False
+    voicemail_ok: bool = False
+    best_time: str = ""
+    other_way: str = ""
+    language: str = ""
+    share_with_provider: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,7 @@ def field_entry_submit(
     config: PathwayConfig | None = None,
     eligibility_answers: dict[str, Any] | None = None,
     details: PathwayDetails | None = None,
+    contact: ContactInput | None = None,
 ) -> FieldEntryResult:
     """Record a contact under a pathway, with the pathway's own details, send the referral when
     a service was chosen, and open the deadlines the configuration sets.
@@ -139,8 +156,27 @@ def field_entry_submit(
             sex=new_person.sex,
             races=list(new_person.races),
             ethnicity=new_person.ethnicity,
+            identity=new_person.identity,
+            estimated_birth_year=new_person.estimated_birth_year,
+            description=new_person.description,
         )
     assert person is not None
+    reach = (
+        contact_details_record(
+            actor=actor,
+            agency=agency,
+            person=person,
+            phone=contact.phone,
+            texts_ok=contact.texts_ok,
+            voicemail_ok=contact.voicemail_ok,
+            best_time=contact.best_time,
+            other_way=contact.other_way,
+            language=contact.language,
+            share_with_provider=contact.share_with_provider,
+        )
+        if contact is not None
+        else None
+    )
     encounter = encounter_create(
         actor=actor,
         agency=agency,
@@ -158,6 +194,7 @@ def field_entry_submit(
         config=config,
         eligibility_answers=eligibility_answers,
         companion=details.companion,
+        contact_details=reach,
     )
     if details.overdose is not None:
         overdose_record(
@@ -302,7 +339,7 @@ def referral_response_open(*, actor: Any, referral: Referral) -> WorkItem | None
         program=encounter.program,
         team=referral.receiving_agency,
         kind=WorkKind.REFERRAL_RESPONSE,
-        title=f"Respond to a {encounter.pathway.short_name.lower()} referral sent "
+        title=f"Respond to {with_article(encounter.pathway.short_name.lower())} referral sent "
         f"{_local_day(referral.created_at, encounter.program)}",
         due_at=due_after_hours(referral.created_at, hours),
         person=encounter.person,
@@ -338,7 +375,8 @@ def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
         program=encounter.program,
         team=encounter.agency,
         kind=WorkKind.ELIGIBILITY_REVIEW,
-        title=f"Eligibility decision for a {encounter.pathway.short_name.lower()} contact on "
+        title="Eligibility decision for "
+        f"{with_article(encounter.pathway.short_name.lower())} contact on "
         f"{_local_day(encounter.occurred_at, encounter.program)}",
         due_at=due_after_hours(encounter.occurred_at, ELIGIBILITY_REVIEW_HOURS),
         person=encounter.person,

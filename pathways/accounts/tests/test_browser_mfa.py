@@ -1,7 +1,8 @@
-"""Two-step sign-in in Debian's Chromium: a security key added and then used (Chrome's virtual
-authenticator, driven over the DevTools protocol), and an authenticator app added by typing the
-key shown on the page; no page breaks the Content-Security-Policy. Screenshots of the pages at
-390x844 and 1280x800 go to $PATHWAYS_SCREENSHOTS (default: screenshots/)."""
+"""Two-step sign-in in Debian's Chromium: after the enrolment code issued for the user, a
+security key added and then used (Chrome's virtual authenticator, driven over the DevTools
+protocol), and an authenticator app added by typing the key shown on the page; no page breaks
+the Content-Security-Policy. Screenshots of the pages at 390x844 and 1280x800 go to
+$PATHWAYS_SCREENSHOTS (default: screenshots/)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, ViewportSize, expect
 
 from pathways.accounts.factories import TEST_PASSWORD
+from pathways.accounts.models import AuthenticatorApp as TOTPDevice
 from pathways.accounts.models import WebAuthnCredential
+from pathways.accounts.services import enrolment_code_issue
 from pathways.core.browser import DESKTOP, PHONE, shoot, type_code, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,6 +30,19 @@ def sign_in_with_password(page: Any, base: str, username: str) -> None:
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/mfa/" in url)
+
+
+def type_enrolment_code(page: Any, user: Any, shot: str = "") -> None:
+    """On the enrolment-code page, type a code issued for `user` (as an administrator would)."""
+    expect(page.get_by_label("Enrolment code")).to_be_visible()
+    if shot:
+        page.get_by_label("Enrolment code").fill("0000-0000-0000")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator("#id_code-error")).to_contain_text("That enrolment code is not right")
+        shoot(page, shot)
+    code = enrolment_code_issue(actor=None, user=user, on_server=True).code
+    page.get_by_label("Enrolment code").fill(code)
+    page.get_by_role("button", name="Continue").click()
 
 
 def sign_out(page: Any) -> None:
@@ -64,6 +79,8 @@ def test_a_security_key_is_added_and_then_signs_in(
 
     sign_in_with_password(page, base, "intake_p")
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    type_enrolment_code(page, cast.intake_p, shot="mfa-00-enrolment-code-wrong")
+    expect(page.get_by_role("link", name="Security key or passkey")).to_be_visible()
     shoot(page, "mfa-01-setup-choice")
     page.get_by_role("link", name="Security key or passkey").click()
     expect(page.get_by_role("heading", name="Add a security key or passkey")).to_be_visible()
@@ -98,6 +115,7 @@ def test_an_authenticator_app_is_added_then_its_code_signs_in(
     ).new_page()
     problems = watch(page)
     sign_in_with_password(page, base, "officer_a")
+    type_enrolment_code(page, cast.officer_a)
     page.get_by_role("link", name="Authenticator app on your phone").click()
     expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
     expect(page.get_by_role("img", name="QR code")).to_be_visible()
@@ -108,7 +126,7 @@ def test_an_authenticator_app_is_added_then_its_code_signs_in(
     totp.time = time.time()
     page.get_by_label("6-digit code").fill("000000" if totp.token() != 0 else "111111")
     page.get_by_role("button", name="Turn on").click()
-    expect(page.get_by_text("That code does not match")).to_be_visible()
+    expect(page.locator("#id_code-error")).to_contain_text("That code does not match")
     shoot(page, "mfa-05-setup-app-wrong-code")
     totp.time = time.time()
     page.get_by_label("6-digit code").fill(f"{totp.token():06d}")

@@ -22,20 +22,23 @@ from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import passkeys
 from pathways.accounts.factories import TEST_PASSWORD
+from pathways.accounts.models import AuthenticatorApp as TOTPDevice
 from pathways.accounts.models import MfaLockout, WebAuthnCredential
-from pathways.accounts.services import mfa_verify_code
+from pathways.accounts.services import enrolment_code_issue, mfa_verify_code
 from pathways.accounts.testing import totp_code, totp_device, user_code, verified_client
 from pathways.accounts.tests.soft_authenticator import SoftAuthenticator
+from pathways.accounts.views import PENDING_TOTP_AAD
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.core.checks import production_requires_mfa
+from pathways.core.crypto import decrypt_text
 from pathways.core.tests.test_routes import PUBLIC, ROUTES, World, request
 
 VERIFY = reverse("mfa_verify")
+ENROL = reverse("mfa_enrol")
 SETUP_APP = reverse("mfa_setup_totp")
 SETUP_KEY = reverse("mfa_setup_key")
 DEVICES = reverse("mfa_devices")
@@ -48,6 +51,25 @@ def password_only(user: Any, address: str = "127.0.0.1") -> Client:
     client = Client(REMOTE_ADDR=address)
     client.force_login(user)
     return client
+
+
+def enrolment_code(user: Any, by: Any = None) -> str:
+    """A fresh enrolment code for `user`, issued by `by` (default: on the server)."""
+    return enrolment_code_issue(actor=by, user=user, on_server=by is None).code
+
+
+def enrolling(user: Any, client: Client | None = None) -> Client:
+    """A password-only client that typed an enrolment code issued for `user`: it may add the
+    user's first device."""
+    client = client or password_only(user)
+    response = client.post(ENROL, {"code": enrolment_code(user)})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def pending_key(client: Client) -> str:
+    """The secret of the app being added, as the setup page keeps it (encrypted) in the session."""
+    return decrypt_text(client.session["mfa_pending_totp_key"], aad=PENDING_TOTP_AAD)
 
 
 def is_verified(client: Client) -> bool:
@@ -87,7 +109,17 @@ def test_password_sign_in_without_a_device_leads_to_setup_and_an_app_is_added(ca
     assert response.status_code == 302 and response["Location"] == "/cases/"
     step = client.get("/cases/")
     assert step.status_code == 302 and step["Location"] == f"{VERIFY}?next=%2Fcases%2F"
-    setup = client.get(step["Location"])
+    enrol = client.get(step["Location"])
+    assert enrol.status_code == 302 and enrol["Location"].startswith(ENROL)
+    assert "next=%2Fcases%2F" in enrol["Location"]
+    # a password alone adds nothing: the setup pages send the session to the enrolment code
+    for url in (reverse("mfa_setup"), SETUP_APP, SETUP_KEY):
+        assert client.get(url)["Location"].startswith(ENROL), url
+    assert client.post(OPTIONS, {"purpose": "register"}).status_code == 403
+    page = client.get(enrol["Location"])
+    assert page.status_code == 200 and b"Enrolment code" in page.content
+    code = enrolment_code(cast.officer_a, by=cast.coordinator)
+    setup = client.post(ENROL + "?next=/cases/", {"code": code.lower(), "next": "/cases/"})
     assert setup.status_code == 302 and setup["Location"].startswith(reverse("mfa_setup"))
     assert "next=%2Fcases%2F" in setup["Location"]
     choose = client.get(setup["Location"])
@@ -100,7 +132,8 @@ def test_password_sign_in_without_a_device_leads_to_setup_and_an_app_is_added(ca
     assert qr is not None  # the QR code, drawn on the server
     assert "xmlns='http://www.w3.org/2000/svg'" in unquote(qr.group(1))  # a standalone SVG
     assert "style=" not in html  # the Content-Security-Policy allows no inline style
-    key_hex = client.session["mfa_pending_totp_key"]
+    key_hex = pending_key(client)
+    assert key_hex not in str(dict(client.session))  # kept encrypted in the session
     secret = base64.b32encode(bytes.fromhex(key_hex)).decode()
     assert secret[:4] in html and secret[-4:] in html  # the key to type when scanning fails
     totp = TOTP(bytes.fromhex(key_hex))
@@ -120,17 +153,22 @@ def test_password_sign_in_without_a_device_leads_to_setup_and_an_app_is_added(ca
     assert device.confirmed and device.name == "Work phone" and device.key == key_hex
     assert is_verified(client) and client.session.session_key != before
     assert "mfa_pending_totp_key" not in client.session
+    assert "mfa_enrolment_code" not in client.session
     assert client.get("/cases/").status_code == 200
     [enrolled] = events("auth.mfa_enrolled")
     assert enrolled.actor == cast.officer_a and enrolled.changes["method"] == [None, "totp"]
-    no_secret_in_audit(key_hex, secret, f"{totp.token():06d}")
+    no_secret_in_audit(key_hex, secret, f"{totp.token():06d}", code)
+    [issued] = events("auth.enrolment_code_issued")
+    assert issued.actor == cast.coordinator and issued.object_id == str(cast.officer_a.pk)
+    assert len(events("auth.enrolment_code_accepted")) == len(events("auth.enrolment_code_used"))
+    assert len(events("auth.enrolment_code_used")) == 1
     # the code that confirmed the app is spent: it does not also pass a second step
     assert not mfa_verify_code(user=cast.officer_a, code=f"{totp.token():06d}").ok
 
 
 @pytest.mark.parametrize("code", ["", "   ", "abcdef", "1" * 20, "12\x003456", "12345", "١٢٣٤٥٦"])
 def test_bad_input_at_setup_gives_a_message_and_adds_nothing(cast: Any, code: str) -> None:
-    client = password_only(cast.officer_a)
+    client = enrolling(cast.officer_a)
     client.get(SETUP_APP)
     response = client.post(SETUP_APP, {"code": code})
     assert response.status_code == 400
@@ -408,8 +446,11 @@ def test_when_not_required_pages_open_and_an_added_device_is_then_asked_for(
     client = password_only(cast.officer_a)
     assert client.get("/cases/").status_code == 200
     assert client.get(DEVICES).status_code == 200
+    # even optional, the first device needs an enrolment code
+    assert client.get(SETUP_APP)["Location"].startswith(ENROL)
+    enrolling(cast.officer_a, client)
     client.get(SETUP_APP)
-    totp = TOTP(bytes.fromhex(client.session["mfa_pending_totp_key"]))
+    totp = TOTP(bytes.fromhex(pending_key(client)))
     assert client.post(SETUP_APP, {"code": f"{totp.token():06d}"}).status_code == 302
     assert is_verified(client)
     # the next sign-in asks for it: a user who chose two-step sign-in keeps it
@@ -454,8 +495,8 @@ def test_mfa_reset_removes_a_users_devices_and_is_audited(cast: Any) -> None:
     [reset] = events("auth.mfa_reset")
     assert reset.actor == admin_user and reset.object_id == str(cast.officer_a.pk)
     assert [e.actor for e in events("auth.mfa_unlocked")] == [admin_user]
-    # the user adds a new device at their next sign-in
-    assert password_only(cast.officer_a).get(VERIFY)["Location"].startswith(reverse("mfa_setup"))
+    # the user adds a new device at their next sign-in, with an enrolment code
+    assert password_only(cast.officer_a).get(VERIFY)["Location"].startswith(ENROL)
     with pytest.raises(CommandError, match="No user is called 'nobody'"):
         call_command("mfa_reset", "nobody")
 
@@ -476,7 +517,7 @@ def add_key(client: Client, key: SoftAuthenticator, name: str = "Blue key") -> A
 
 
 def test_a_security_key_is_added_at_first_sign_in_and_then_signs_in(cast: Any) -> None:
-    client = password_only(cast.intake_p)
+    client = enrolling(cast.intake_p)
     creation = options(client, "register")
     assert creation["rp"] == {"id": "testserver", "name": "Pathways"}
     assert creation["user"]["name"] == "intake_p"
@@ -510,7 +551,7 @@ def test_a_security_key_is_added_at_first_sign_in_and_then_signs_in(cast: Any) -
 
 def test_a_key_answer_for_another_site_or_another_key_is_refused(cast: Any) -> None:
     key = SoftAuthenticator()
-    add_key(password_only(cast.intake_p), key)
+    add_key(enrolling(cast.intake_p), key)
     cases = [
         lambda o: key.assert_(o, origin="https://evil.example"),  # a phishing site's page
         lambda o: key.assert_(o, rp_id="evil.example"),  # a key answering for another site
@@ -530,7 +571,7 @@ def test_a_key_answer_for_another_site_or_another_key_is_refused(cast: Any) -> N
 
 
 def test_a_registration_answer_that_does_not_check_out_adds_nothing(cast: Any) -> None:
-    client = password_only(cast.intake_p)
+    client = enrolling(cast.intake_p)
     key = SoftAuthenticator()
     wrong_origin = key.register(options(client, "register"), origin="https://evil.example")
     response = client.post(SETUP_KEY, {"credential": wrong_origin})
@@ -549,6 +590,7 @@ def test_the_relying_party_comes_from_settings_or_the_request_host(
 ) -> None:
     client = Client(HTTP_HOST="localhost:8000")
     client.force_login(cast.intake_p)
+    enrolling(cast.intake_p, client)
     creation = options(client, "register")
     assert creation["rp"]["id"] == "localhost"
     key = SoftAuthenticator(rp_id="localhost", origin="http://localhost:8000")
@@ -565,7 +607,7 @@ def test_the_relying_party_comes_from_settings_or_the_request_host(
 
 def test_removing_a_key_with_only_keys_needs_a_key_answer(cast: Any) -> None:
     key, spare = SoftAuthenticator(), SoftAuthenticator()
-    client = password_only(cast.intake_p)
+    client = enrolling(cast.intake_p)
     add_key(client, key, "Blue key")
     add_key(client, spare, "Spare key")
     page = client.get(DEVICES)

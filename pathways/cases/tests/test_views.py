@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import dateformat
+from django.utils.html import escape
 
 from pathways.cases import services
 from pathways.cases.factories import LEON_PLAN, intervention_config, open_case
 from pathways.cases.models import Case, PlanRequirement
 from pathways.cases.tests.helpers import NOW, state, unchanged
+from pathways.consent.selectors import NOT_SHARED
 from pathways.core import clock
 
 STATUS_ACTIONS = {"accept", "decline", "complete", "refer", "withdraw"}
@@ -526,7 +528,7 @@ def test_without_consent_the_prosecutor_and_officer_see_no_treatment_state(
     for user in (cast.prosecutor, cast.officer_a):
         states = _states(cast, user, treated)
         assert "Not shared" in states["Treatment"] and "Done" not in states["Treatment"]
-        assert "No consent from the person" in states["Treatment"]
+        assert escape(NOT_SHARED) in states["Treatment"]  # the one refusal (consent 0018)
         assert "Not shared" in states["Intake assessment"]
         assert "Not shared" not in states["Community service"]  # not treatment information
     # nor does the intake deadline or an "overdue" tag tell whether the assessment happened
@@ -555,7 +557,7 @@ def test_a_criminal_justice_consent_shows_the_prosecutor_treatment_with_the_noti
     assert 'data-testid="part2-notice"' in page
     states = _states(cast, cast.prosecutor, treated)
     assert "Done" in states["Treatment"]
-    assert "does not cover assessment results" in states["Intake assessment"]
+    assert escape(NOT_SHARED) in states["Intake assessment"]  # the one refusal
     disclosure = Disclosure.objects.filter(consent=consent).latest("disclosed_at")
     assert disclosure.recipient_user == cast.prosecutor
     assert disclosure.categories == ["progress"]

@@ -48,11 +48,16 @@ ROUTES: dict[str, Route] = {
     "mfa_verify": Route(None),
     "mfa_verify_key": Route(None, "POST"),
     "mfa_webauthn_options": Route(None, "POST"),
+    "mfa_enrol": Route(None),
     "mfa_setup": Route(None),
     "mfa_setup_totp": Route(None),
     "mfa_setup_key": Route(None),
     "mfa_devices": Route(None),
     "mfa_device_remove": Route(None, "POST", lambda w: {"kind": "totp", "device_id": 1}),
+    "enrolment_codes": Route({R.COORDINATOR, R.ADMIN}),
+    "enrolment_code_issue": Route(
+        {R.COORDINATOR, R.ADMIN}, "POST", lambda w: {"user_id": w.cast.officer_a.pk}
+    ),
     "home": Route(None),
     "directory:services": Route(None),
     "directory:capacity": Route(
@@ -144,6 +149,17 @@ ROUTES: dict[str, Route] = {
         ("outsider_officer",),
     ),
     "people:duplicates": Route({R.OFFICER, R.SUPERVISOR, R.OUTREACH}),
+    "people:search": Route(FIELD | {R.PROVIDER_INTAKE, R.CASE_MANAGER, R.COORDINATOR, R.ADMIN}),
+    "people:detail": Route(
+        FIELD | {R.PROVIDER_INTAKE, R.CASE_MANAGER, R.COORDINATOR, R.ADMIN},
+        kwargs=lambda w: {"person_id": w.encounter.person_id},
+        other_agency=("officer_b",),
+    ),
+    "people:identify": Route(
+        FIELD | {R.PROVIDER_INTAKE, R.CASE_MANAGER, R.COORDINATOR, R.ADMIN},
+        kwargs=lambda w: {"person_id": w.encounter.person_id},
+        other_agency=("officer_b",),
+    ),
     "outcomes:dashboard": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER, R.PROSECUTOR}),
     "outcomes:report_index": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),
     "outcomes:research": Route({R.COORDINATOR, R.ADMIN, R.RESEARCHER}),

@@ -63,3 +63,12 @@ def test_directory_lists_services_with_capacity(cast: Any) -> None:
     assert "Update capacity" not in html  # officers do not edit
     own = cast.client_for(cast.intake_p).get(reverse("directory:services")).content.decode()
     assert own.count("Update capacity") == 2  # the two services of provider P
+
+
+def test_directory_has_each_services_number_to_tap(cast: Any) -> None:
+    Service.objects.filter(pk=cast.detox_p.pk).update(phone="555-010-2000")
+    html = cast.client_for(cast.officer_a).get(reverse("directory:services")).content.decode()
+    card = html.split(cast.detox_p.name, 1)[1].split("usa-card__body", 1)[0]
+    assert 'href="tel:5550102000"' in card and "Call 555-010-2000" in card
+    # a service with no number, nor its organisation, shows no link
+    assert html.count('href="tel:') == 1

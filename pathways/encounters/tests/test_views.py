@@ -91,7 +91,21 @@ def test_services_partial_ranks_matching_services_open_first(cast: Any) -> None:
 
 
 BAD_INPUT = [
-    ({"first_name": ""}, "first_name", "This field is required."),
+    ({"first_name": ""}, "first_name", "Enter the first name."),
+    ({"date_of_birth": ""}, "date_of_birth", "Enter the date of birth."),
+    ({"identity": "unknown"}, "description", "Describe the person"),
+    ({"identity": "martian"}, "identity", "not one of the available"),
+    (
+        {"identity": "withheld", "description": "Tall", "approximate_age": "130"},
+        "approximate_age",
+        "between 0 and 120",
+    ),
+    ({"contact_phone": "call me"}, "contact_phone", "7 to 15 digits"),
+    ({"contact_phone": "12345"}, "contact_phone", "7 to 15 digits"),
+    ({"contact_share": "on"}, "contact_share", "Give a phone number or another way"),
+    ({"contact_language": "xx"}, "contact_language", "not one of the available"),
+    ({"contact_best_time": "m" * 101}, "contact_best_time", "at most 100"),
+    ({"person_choice": "not-a-uuid"}, "person_choice", "Choose a person from the list"),
     ({"presenting_needs": None}, "presenting_needs", "Choose at least one need."),
     ({"location_text": ""}, "location_text", "This field is required."),
     ({"date_of_birth": "2999-01-01"}, "date_of_birth", "cannot be in the future"),
@@ -238,7 +252,8 @@ def test_archived_person_cannot_be_chosen(cast: Any) -> None:
         NEW_URL, entry(cast, person_choice=str(gone.pk))
     )
     assert response.status_code == 422
-    assert "no longer in Pathways" in response.context["form"].errors["person_choice"][0]
+    # an archived person is never among the candidates the duplicate check offers
+    assert "Choose a person from the list" in response.context["form"].errors["person_choice"][0]
 
 
 def test_provider_staff_cannot_record_field_contacts(cast: Any) -> None:

@@ -56,7 +56,9 @@ def outreach(cast: Any) -> Outreach:
             team=team,
             description="People with two or more overdoses east of the river",
         ),
-        person=PersonFactory.create(first_name="Casey", last_name="Vandermolen"),
+        person=PersonFactory.create(
+            first_name="Casey", last_name="Vandermolen", created_by_agency=team
+        ),
         elsewhere_coordinator=member(office, "coordinator", "coordinator_elsewhere"),
         elsewhere_officer=member(police, "officer", "officer_elsewhere"),
     )

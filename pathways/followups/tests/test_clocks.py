@@ -175,7 +175,7 @@ NOW = utc(2026, 11, 20, 18, 0)  # Fri Nov 20, 12:00 CST
         (NOW + dt.timedelta(minutes=45), "due in 45 min"),
         (NOW + dt.timedelta(hours=2, minutes=30), "due in 2 h 30 min"),
         (NOW + dt.timedelta(hours=23, minutes=59), "due in 23 h 59 min"),
-        (utc(2026, 11, 24, 20, 0), "due Tue Nov 24, 2:00 PM"),
+        (utc(2026, 11, 24, 20, 0), "due Tue Nov 24, 2026, 2:00 PM"),  # always the year
         (utc(2027, 1, 5, 15, 30), "due Tue Jan 5, 2027, 9:30 AM"),
     ],
 )
@@ -186,4 +186,4 @@ def test_describe_due(due: dt.datetime, text: str) -> None:
 
 def test_describe_due_shows_the_local_wall_time_across_the_clock_change() -> None:
     now = local(2026, 10, 30, 9, 0)  # CDT
-    assert describe(local(2026, 11, 2, 9, 0), now, TZ) == "due Mon Nov 2, 9:00 AM"
+    assert describe(local(2026, 11, 2, 9, 0), now, TZ) == "due Mon Nov 2, 2026, 9:00 AM"

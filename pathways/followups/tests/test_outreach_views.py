@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from pathways.audit.models import AuditEvent
+from pathways.consent.factories import SIGNATURE
 from pathways.consent.models import Disclosure
 from pathways.consent.services import consent_record
 from pathways.core import clock
@@ -203,7 +204,7 @@ def test_the_team_sees_people_status_lead_attempts_and_next_visit(
     assert "Attempting" in html and "Visits under way" in html
     assert "1 visit<" in html
     assert "Lead: nobody yet" in html
-    assert "Next visit <strong>due Fri Nov 27, 11:59 PM</strong>" in html
+    assert "Next visit <strong>due Fri Nov 27, 2026, 11:59 PM</strong>" in html
     assert "Left a card at the door" in html
     assert "Two overdoses in October" in html
     assert visit_url(entry) in html  # Record visit
@@ -270,9 +271,32 @@ def test_another_team_and_another_program_get_404_everywhere(cast: Any, outreach
 # --- Adding a person ---------------------------------------------------------------------------
 
 
+DOB = "1988-04-12"  # PersonFactory's birth date
+
+
+def test_a_person_the_search_did_not_offer_cannot_be_added(cast: Any, outreach: Outreach) -> None:
+    """Issue 18: any person's id posted was put on the list, showing their name and birth date."""
+    stranger = PersonFactory.create(first_name="Sam", last_name="Okoro")
+    with clock.frozen(NOW):
+        response = cast.client_for(outreach.worker).post(
+            add_url(outreach),
+            {"q": "vander", "dob": DOB, "person": str(stranger.pk), "reason": "repeat_overdose"},
+        )
+    assert response.status_code == 422
+    assert "We could not find that person." in response.content.decode()
+    assert "Okoro" not in response.content.decode()
+    assert not OutreachEntry.objects.exists()
+
+
 def test_search_then_add_a_person(cast: Any, outreach: Outreach) -> None:
     client = cast.client_for(cast.officer_a)
-    page = client.get(list_url(outreach) + "?q=vander").content.decode()
+    # a responder types the birth date as well as the name (issue 18: the search once gave
+    # anyone in the system, name and birth date, to any officer)
+    refused = client.get(list_url(outreach) + "?q=vander")
+    assert refused.status_code == 422
+    assert "date of birth as well as the name" in refused.content.decode()
+    assert "Casey Vandermolen" not in refused.content.decode()
+    page = client.get(list_url(outreach) + f"?q=vander&dob={DOB}").content.decode()
     assert f'value="{outreach.person.pk}"' in page
     assert "Casey Vandermolen" in page
     assert "cannot be added here" in page
@@ -281,14 +305,19 @@ def test_search_then_add_a_person(cast: Any, outreach: Outreach) -> None:
     with clock.frozen(NOW):
         response = client.post(
             add_url(outreach),
-            {"q": "vander", "person": str(outreach.person.pk), "reason": "repeat_overdose"},
+            {
+                "q": "vander",
+                "dob": DOB,
+                "person": str(outreach.person.pk),
+                "reason": "repeat_overdose",
+            },
         )
     assert response.status_code == 302
     entry = OutreachEntry.objects.get()
     assert entry.person == outreach.person
     assert entry.added_by == cast.officer_a
     assert entry.status == OutreachStatus.IDENTIFIED
-    again = client.get(list_url(outreach) + "?q=vander").content.decode()
+    again = client.get(list_url(outreach) + f"?q=vander&dob={DOB}").content.decode()
     assert "(already on the list)" in again
 
 
@@ -298,6 +327,8 @@ def test_the_team_adds_with_a_lead(cast: Any, outreach: Outreach) -> None:
         response = client.post(
             add_url(outreach),
             {
+                "q": "vandermolen",
+                "dob": DOB,
                 "person": str(outreach.person.pk),
                 "reason": "family_request",
                 "assigned_to": str(outreach.peer.pk),
@@ -316,7 +347,7 @@ def test_bad_additions_get_a_message_at_the_field_and_change_nothing(
     cast: Any, outreach: Outreach
 ) -> None:
     put_on_list(cast, outreach)
-    other = PersonFactory.create()
+    other = PersonFactory.create(last_name="Vanderbilt", created_by_agency=outreach.team)
     client = cast.client_for(outreach.worker)
     before = counts()
     for data, message in [
@@ -334,7 +365,7 @@ def test_bad_additions_get_a_message_at_the_field_and_change_nothing(
             "Choose a member of the team.",
         ),
     ]:
-        post = {"reason": "repeat_overdose", "q": "vander", **data}
+        post = {"reason": "repeat_overdose", "q": "vander", "dob": DOB, **data}
         response = client.post(add_url(outreach), post)
         assert response.status_code == 422, data
         html = response.content.decode()
@@ -473,7 +504,7 @@ def test_with_the_persons_consent_the_officer_sees_the_status_and_it_is_accounte
             signature_method="on_screen",
             signed_by="The person",
             signed_on=dt.date(2026, 11, 20),
-            signature_image="data:image/png;base64,iVBORw0KGgoAAAAA",
+            signature_image=SIGNATURE,
         )
     page = cast.client_for(cast.officer_a).get(list_url(outreach)).content.decode()
     assert 'data-testid="entry-status">Engaged</span>' in page

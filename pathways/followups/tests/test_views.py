@@ -59,10 +59,11 @@ def test_page_shows_the_three_sections_with_local_times_and_descriptions(cast: A
     assert "Follow-up after overdose on Nov 17" in overdue
     assert "Overdose follow-up visit" in overdue
     assert "Overdue by 3 h" in overdue
-    assert "Fri Nov 20, 9:00 AM" in overdue  # 15:00 UTC shown in Chicago time
+    assert "Fri Nov 20, 2026, 9:00 AM" in overdue  # 15:00 UTC shown in Chicago time
     assert "bg-secondary-dark" in overdue
     assert f'href="/encounters/{encounter.pk}/"' in overdue
-    assert encounter.person.last_name not in html
+    # the team's own page names whom to visit (titles and e-mails never do)
+    assert encounter.person.display_name in overdue
 
     soon = section(html, "due-soon")
     assert "Due in the next 24 hours" in soon
@@ -72,7 +73,7 @@ def test_page_shows_the_three_sections_with_local_times_and_descriptions(cast: A
     later = section(html, "later")
     assert "Held charge review" in later
     assert "Prosecutor review" in later
-    assert "Due Tue Nov 24, 2:00 PM" in later
+    assert "Due Tue Nov 24, 2026, 2:00 PM" in later
 
     assert "Southside only" not in html
     assert "Team:" not in html  # one team: no team label
@@ -183,3 +184,84 @@ def test_coordinator_may_not_mark_another_teams_item_done(cast: Any) -> None:
 def test_done_needs_post(cast: Any) -> None:
     item = WorkItemFactory.create(team=cast.police_a)
     assert cast.client_for(cast.officer_a).get(done_url(item)).status_code == 405
+
+
+# --- Reading the worklist: whom, when, in plain words -----------------------------------------
+
+
+def test_each_item_names_the_person_and_gives_its_due_date_once_with_the_year(cast: Any) -> None:
+    encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
+    WorkItemFactory.create(
+        team=cast.police_a,
+        kind=WorkKind.OVERDOSE_FOLLOWUP,
+        title="Follow-up after an overdose on Nov 20",
+        due_at=NOW + dt.timedelta(hours=5),
+        encounter=encounter,
+        person=encounter.person,
+    )
+    WorkItemFactory.create(
+        team=cast.police_a,
+        kind=WorkKind.PROSECUTOR_REVIEW,
+        title="Held charge review",
+        due_at=dt.datetime(2026, 12, 7, 20, 0, tzinfo=dt.UTC),
+        person=encounter.person,
+    )
+    with clock.frozen(NOW):
+        html = cast.client_for(cast.officer_a).get(LIST_URL).content.decode()
+    soon = section(html, "due-soon")
+    assert f'data-testid="item-person">{encounter.person.display_name}</span>' in soon
+    assert "Due in 5 h" in soon
+    assert soon.count("Fri Nov 20, 2026, 5:00 PM") == 1
+    due = soon[soon.index('data-testid="item-due"') :].split("</p>", 1)[0]
+    assert due.lower().count("due ") == 1  # the time left, then the date: "due" is said once
+    later = section(html, "later")
+    assert later.count("Dec 7, 2026") == 1
+    assert encounter.person.display_name in later
+
+
+def test_titles_take_the_right_article(cast: Any) -> None:
+    from pathways.encounters.factories import EncounterFactory as Contact
+    from pathways.programs.models import Pathway, ProgramPathway
+    from pathways.referrals.factories import make_referral
+    from pathways.workflow.services import eligibility_review_open, referral_response_open
+
+    pathway = Pathway.objects.get(code="active_outreach")
+    pp = ProgramPathway.objects.get(program=cast.program, pathway=pathway)
+    encounter = Contact.create(
+        agency=cast.police_a,
+        responder=cast.officer_a,
+        pathway=pathway,
+        config=pp.current_config,
+        presenting_needs=["substance_use"],
+    )
+    with clock.frozen(NOW):
+        referral = make_referral(actor=cast.officer_a, encounter=encounter, service=cast.detox_p)
+        response = referral_response_open(actor=cast.officer_a, referral=referral)
+        review = eligibility_review_open(actor=cast.officer_a, encounter=encounter)
+    assert response is not None
+    assert response.title.startswith("Respond to an outreach referral sent")
+    assert review.title.startswith("Eligibility decision for an outreach contact on")
+
+
+def test_an_outreach_visit_message_names_no_one(cast: Any) -> None:
+    from pathways.followups.factories import outreach_team
+    from pathways.followups.services import outreach_entry_add, outreach_list_create
+    from pathways.people.factories import PersonFactory
+
+    team, worker = outreach_team(cast.program, name="Harbor Peer Outreach", username="ow")
+    outreach_list = outreach_list_create(
+        actor=cast.coordinator, program=cast.program, name="East side", team=team
+    )
+    person = PersonFactory.create(first_name="Casey", last_name="Vandermolen")
+    with clock.frozen(NOW):
+        entry = outreach_entry_add(
+            actor=worker, outreach_list=outreach_list, person=person, reason="repeat_overdose"
+        )
+        response = cast.client_for(worker).post(
+            reverse("followups:visit", kwargs={"item_id": entry.work_item_id}),
+            {"members": ["peer"], "outcome": "engaged"},
+        )
+    assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said and said[0].startswith("Visit recorded. Outreach status: engaged")
+    assert not any("Vandermolen" in m or "Casey" in m for m in said)

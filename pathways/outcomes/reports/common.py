@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from pathways.outcomes.filters import ReportFilters
-from pathways.outcomes.suppression import SMALL_MAX, Line, suppress
+from pathways.outcomes.suppression import SMALL_MAX, Line, rounded, suppress
 from pathways.outcomes.tables import Kind, Value
 
 
@@ -41,15 +41,28 @@ def publish(
     lines: Iterable[Line],
     *,
     suppress_small: bool,
+    linked: Iterable[Sequence[Hashable]] = (),
 ) -> dict[Hashable, Value]:
     """Counts as Values, with small cells and their complements hidden when `suppress_small`.
 
     `values` may hold cells that are never shown but tie shown ones together, such as the people
     lost between two funnel stages (the difference of two shown counts). They are suppressed like
     any cell: a small one is hidden with a complement on its line, so it cannot be worked out;
-    hiding one that is never shown anyway is real protection too, as the reader cannot see it."""
-    hidden = suppress(values, lines) if suppress_small else set()
-    return {cell: Value(n, Kind.COUNT, cell in hidden) for cell, n in values.items()}
+    hiding one that is never shown anyway is real protection too, as the reader cannot see it.
+    Each group of `linked` cells (the same count in two tables, or near enough) is hidden
+    together (suppression.suppress).
+
+    When suppressed, the counts shown are also rounded to the nearest ten
+    (suppression.rounded), and rates, shares and costs worked out from these Values use the
+    rounded numbers: two overlapping selections (a date range and the same range a day longer)
+    cannot be subtracted to find a small count."""
+    hidden = suppress(values, lines, linked) if suppress_small else set()
+    return {
+        cell: Value(
+            rounded(n) if suppress_small and cell not in hidden else n, Kind.COUNT, cell in hidden
+        )
+        for cell, n in values.items()
+    }
 
 
 def rate(part: Value, whole: Value) -> Value:

@@ -415,7 +415,7 @@ def _assumption_table(settings: CostSettings, time_zone: str) -> Table:
     notes = [f"Source: {source_text(settings)}"]
     if not settings.is_placeholder:
         saved = settings.updated_at.astimezone(zoneinfo.ZoneInfo(time_zone))
-        by = f" by {settings.updated_by.username}" if settings.updated_by else ""
+        by = f" by {settings.updated_by}" if settings.updated_by else ""  # the name
         notes.append(f"Last changed {saved:%Y-%m-%d %H:%M %Z}{by}.")
     notes.append(
         "Shares are of the diverted contacts (percent); unit costs are in US dollars, rounded "

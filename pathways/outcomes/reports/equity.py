@@ -59,6 +59,15 @@ STAGES: dict[str, str] = {
     "diverted": "offered",
 }
 
+
+def linked_cells(groups: list[str]) -> list[tuple[tuple[str, str], ...]]:
+    """Cells of different sections a reader can take one from the other, hidden together:
+    "Diverted" (contacts offered services, eligible or not) and "Offered" (the eligible ones
+    offered) are the same count wherever no ineligible person was offered services, so a
+    diverted count shown beside a hidden offered count would give it away."""
+    return [(("offered", g), ("diverted", g)) for g in [*groups, "all"]]
+
+
 #: The stage imported arrests are counted in.
 IMPORTED_BASE = "diversion_base"
 
@@ -182,7 +191,7 @@ def build(
             lines.append(Line(((decision.event, group), lost), (decision.base, group)))
     for stage in STAGES:
         lines.append(Line(tuple((stage, g) for g in groups), (stage, "all")))
-    published = publish(values, lines, suppress_small=suppress_small)
+    published = publish(values, lines, suppress_small=suppress_small, linked=linked_cells(groups))
 
     sections = []
     flagged_any: list[str] = []

@@ -18,7 +18,6 @@ from pathways.outcomes.charts import (
     AXIS,
     FONT_FAMILY,
     FONT_SIZE,
-    LABEL_WIDTH,
     PRIMARY,
     SERIES_COLOURS,
     SMALL_FONT_SIZE,
@@ -292,17 +291,48 @@ def test_labels_are_escaped_and_the_svg_still_parses() -> None:
     one(root, "bar", label="x'y")
 
 
-def test_a_long_label_is_cut_with_an_ellipsis_and_kept_whole_in_a_title() -> None:
+def test_a_long_label_wraps_whole_inside_the_view_box() -> None:
+    """A label too long for the label column is never cut: it wraps onto more lines, each
+    inside the column (none starting left of the viewBox), its row grows, and the drawing
+    is tall enough for every line; in the bar chart and the forest plot, wide and narrow."""
     long = "Medication for opioid use disorder started within seven days of referral"
-    root = parse(render_svg(BarChart("t", [Bar(long, Value(10))]), chart_id="c"))
+    charts = [
+        (BarChart("t", [Bar(long, Value(10)), Bar("Short", Value(4))]), "bar"),
+        (
+            ForestPlot(
+                "t",
+                [
+                    Interval(long, Value(2.0, Kind.RATIO), 1.5, 3.0),
+                    Interval("Short", Value(1.0, Kind.RATIO), None, None),
+                ],
+            ),
+            "interval",
+        ),
+    ]
+    for chart, testid in charts:
+        for narrow in (False, True):
+            root = parse(render_svg(chart, chart_id="c", narrow=narrow))
+            _, _, width, height = (float(x) for x in root.get("viewBox", "").split())
+            label = children(one(root, testid, label=long), "text")[0]
+            lines = [t.text or "" for t in label.iter(SVG + "tspan")]
+            assert len(lines) >= 2
+            assert " ".join(lines) == long  # every word, none cut
+            assert "..." not in all_text(root)
+            x = f(label, "x")  # anchored at the end of the label column
+            for line in lines:
+                assert x - len(line) * FONT_SIZE * 0.55 >= 0, line
+                assert x <= width
+            last = f(label, "y") + (len(lines) - 1) * 18
+            assert last + 4 <= height
+            short = children(one(root, testid, label="Short"), "text")[0]
+            assert f(short, "y") > last  # the next row starts below the wrapped one
 
-    label = children(one(root, "bar", label=long), "text")[0]
-    cut = shown_text(label)
-    assert cut.endswith("...")
-    assert long.startswith(cut[:-3])
-    assert (len(cut) - 1) * FONT_SIZE * 0.55 <= LABEL_WIDTH  # "..." is about two characters wide
-    tooltip = label.find(SVG + "title")
-    assert tooltip is not None and tooltip.text == long
+
+def test_a_long_legend_label_is_not_cut_at_a_fixed_width() -> None:
+    name = "Referred and engaged within the pathway's target"
+    chart = ColumnChart("t", ["Q1", "Q2"], [(name, [Value(3), Value(4)])])
+    root = parse(render_svg(chart, chart_id="c"))
+    assert name in all_text(one(root, "legend-item"))
 
 
 def test_an_empty_chart_says_so() -> None:

@@ -188,3 +188,120 @@ def test_page_and_its_refusals(county: Any) -> None:
     unknown = client.get(URL, {"start": "2026-01-01", "end": "2026-12-31", "compare": "shoe_size"})
     assert unknown.status_code == 400
     assert "valid choice" in str(unknown.context["form"].errors["compare"])
+
+
+# --- no hidden count can be worked out from the other sections or the totals ---------------
+
+
+def _determined(
+    equations: list[tuple[dict[Any, int], int]], known: dict[Any, float], hidden: set[Any]
+) -> set[Any]:
+    """The hidden cells a reader can solve exactly from linear equations (sum of coefficient
+    times cell = constant) given the shown cells: Gaussian elimination over the fractions;
+    a hidden cell is determined when its pivot row has no other unknown."""
+    from fractions import Fraction
+
+    unknowns = sorted({c for eq, _ in equations for c in eq if c not in known}, key=repr)
+    index = {c: n for n, c in enumerate(unknowns)}
+    rows: list[list[Fraction]] = []
+    for eq, constant in equations:
+        row = [Fraction(0)] * (len(unknowns) + 1)
+        rest = Fraction(constant)
+        for cell, coefficient in eq.items():
+            if cell in known:
+                rest -= Fraction(coefficient) * Fraction(known[cell])
+            else:
+                row[index[cell]] += coefficient
+        row[-1] = rest
+        rows.append(row)
+    pivots: dict[int, int] = {}
+    r = 0
+    for col in range(len(unknowns)):
+        pivot = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[r], rows[pivot] = rows[pivot], rows[r]
+        lead = rows[r][col]
+        rows[r] = [x / lead for x in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][col] != 0:
+                factor = rows[i][col]
+                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots[col] = r
+        r += 1
+    solved = set()
+    for cell in hidden:
+        col = index.get(cell)
+        if col is None or col not in pivots:
+            continue
+        row = rows[pivots[col]]
+        if all(x == 0 for n, x in enumerate(row[:-1]) if n != col):
+            solved.add(cell)
+    return solved
+
+
+@pytest.fixture
+def linked_county(cast: Any) -> dict[str, int]:
+    """Four groups, everyone eligible except some of the Hispanic people offered services, 20
+    arrests each. Offered (the eligible ones): Black 3 (small), Hispanic 12, Asian 15, White
+    40; diverted (offered, eligible or not): 3, 32, 15, 40. Returns, per group, how many
+    ineligible people were offered services (what a reader may know: often none)."""
+    groups = {
+        "black": ({"races": ["black"], "ethnicity": "not_hispanic"}, 3, 0),
+        "hispanic": ({"races": ["white"], "ethnicity": "hispanic"}, 12, 20),
+        "asian": ({"races": ["asian"], "ethnicity": "not_hispanic"}, 15, 0),
+        "white": ({"races": ["white"], "ethnicity": "not_hispanic"}, 40, 0),
+    }
+    for fields, offered, ineligible in groups.values():
+        for n in range(offered):
+            contact(cast, who=person(**fields), disposition="referred" if n % 2 else "declined")
+        for _ in range(ineligible):
+            contact(cast, who=person(**fields), eligibility_outcome="ineligible")
+        for _ in range(20):
+            contact(
+                cast, who=person(**fields), pathway="officer_intervention", disposition="arrested"
+            )
+    ineligible_offers = {g: x for g, (_, _, x) in groups.items()}
+    ineligible_offers["all"] = sum(ineligible_offers.values())
+    return ineligible_offers
+
+
+def test_no_hidden_count_can_be_recovered_from_another_section_or_the_totals(
+    cast: Any, linked_county: dict[str, int]
+) -> None:
+    """The reader knows every shown count, that each section's base is its events plus those
+    lost, that the groups add up to "all groups", and how many ineligible people were offered
+    services (diverted = offered + that): no hidden count solves out of all of it together."""
+    extract.refresh()
+    with extract.connect() as db:
+        report = equity.build(db, report_filters(cast), as_of=T0, suppress_small=True)
+    known: dict[Any, float] = {}
+    hidden: set[Any] = set()
+    groups: set[str] = set()
+    for decision in equity.DECISIONS:
+        section = next(s for s in report.sections if s.heading == decision.label)
+        for row in section.table.rows:
+            groups.add(row.key)
+            for stage, value in ((decision.base, row.values[0]), (decision.event, row.values[1])):
+                cell = (stage, row.key)
+                if value.hidden:
+                    hidden.add(cell)
+                    assert cell not in known, f"{cell} shown in one section, hidden in another"
+                else:
+                    known[cell] = value.number or 0
+                    assert cell not in hidden, f"{cell} hidden in one section, shown in another"
+    members = sorted(groups - {"all"})
+    equations: list[tuple[dict[Any, int], int]] = []
+    for decision in equity.DECISIONS:
+        for g in groups:
+            lost = (f"lost:{decision.code}", g)
+            equations.append(({(decision.base, g): 1, (decision.event, g): -1, lost: -1}, 0))
+    stages = {s for d in equity.DECISIONS for s in (d.base, d.event)}
+    for stage in stages:
+        equation = {(stage, g): 1 for g in members}
+        equation[(stage, "all")] = -1
+        equations.append((equation, 0))
+    for g in groups:
+        equations.append(({("diverted", g): 1, ("offered", g): -1}, linked_county[g]))
+    assert ("offered", "black") in hidden  # 3 offers: hidden
+    assert _determined(equations, known, hidden) == set()

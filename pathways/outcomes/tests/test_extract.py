@@ -64,8 +64,9 @@ def test_an_incremental_refresh_equals_a_full_rebuild(cast: Any) -> None:
     assert not result.full
     assert result.rows["arrests"] == 1
     # only the rows changed since the last refresh (less the overlap) were read again: the new
-    # contact and the archived one, not the two from two hours before
-    assert result.rows["encounters"] == 2
+    # contact, the archived one and the contact of the person whose record changed (it carries
+    # their age band), not the other one from two hours before
+    assert result.rows["encounters"] == 3
     incremental = _facts()
     # the referral accepted before the first refresh and engaged since is no longer open
     assert str(referral.pk) not in {str(r[0]) for r in incremental["open_referral_facts"]}
@@ -186,3 +187,59 @@ def test_the_index_condition_on_stored_flags_picks_the_index_dispositions(cast: 
             f"SELECT disposition FROM encounter_facts WHERE {extract.INDEX_CONTACT}"  # noqa: S608
         ).fetchall()
     assert sorted(d for (d,) in picked) == sorted(extract.INDEX_DISPOSITIONS)
+
+
+def test_the_extract_is_readable_by_the_app_user_only(cast: Any, tmp_path: Path) -> None:
+    """The extract holds every contact's groups and treatment timeline: the file is 0600 in a
+    0700 folder, also when the folder was made before, more open, and after a refresh swaps a
+    new file in."""
+    import os
+    import stat
+
+    folder = tmp_path / "analytics"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    contact(cast, steps=[("accepted", 1)])
+    with override_settings(PATHWAYS_ANALYTICS_DIR=str(folder)):
+        for full in (True, False):
+            extract.refresh(full=full)
+            assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+            assert stat.S_IMODE(os.stat(extract.path()).st_mode) == 0o600
+            for left in folder.iterdir():  # the lock file, nothing else readable either
+                assert stat.S_IMODE(os.stat(left).st_mode) & 0o077 == 0, left.name
+
+
+def test_no_date_of_birth_or_zip_code_is_kept_only_age_bands(cast: Any) -> None:
+    """The reports group people by age band at the contact: that is what the extract keeps,
+    never the date of birth (or the ZIP code, which no report uses)."""
+    who = person(date_of_birth=dt.date(1987, 6, 19), postal_code="47401")
+    encounter = contact(cast, who=who)  # T0 is 2 March 2026: 38 years old
+    arrest(cast, who=who, at=T0 + dt.timedelta(days=3))
+    arrest(cast, at=T0, date_of_birth=dt.date(2009, 3, 3))  # unlinked, its own: 16 at T0
+    extract.refresh()
+    data = Path(extract.path()).read_bytes()
+    for secret in (b"1987-06-19", b"47401", b"2009-03-03"):
+        assert secret not in data
+    with extract.connect() as db:
+        columns = {
+            row[0]
+            for row in db.execute("SELECT column_name FROM information_schema.columns").fetchall()
+        }
+        assert not columns & {"date_of_birth", "postal_code", "zip", "birth_year"}
+        assert db.execute(
+            "SELECT age_band FROM encounter_facts WHERE encounter_id = $id",
+            {"id": str(encounter.pk)},
+        ).fetchone() == ("36-45",)
+        assert sorted(db.execute("SELECT age_band FROM arrest_facts").fetchall()) == [
+            ("36-45",),
+            ("under 18",),
+        ]
+    # a corrected date of birth reaches the contact's band at the next (incremental) refresh
+    who.date_of_birth = dt.date(2000, 3, 3)  # 25 on T0
+    who.save()
+    assert not extract.refresh().full
+    with extract.connect() as db:
+        assert db.execute(
+            "SELECT age_band FROM encounter_facts WHERE encounter_id = $id",
+            {"id": str(encounter.pk)},
+        ).fetchone() == ("18-25",)

@@ -68,3 +68,41 @@ def test_an_extract_that_fails_the_check_is_not_offered(cast: Any, monkeypatch: 
 
 def test_field_staff_cannot_reach_it(cast: Any) -> None:
     assert cast.client_for(cast.officer_a).post(URL, {"dates": "year"}).status_code == 403
+
+
+def _study_ids(response: Any) -> dict[str, str]:
+    """The people's study ids in an extract ZIP, by sex (one person of each in the test)."""
+    import csv
+
+    files = zipfile.ZipFile(io.BytesIO(response.content))
+    rows = list(csv.DictReader(io.StringIO(files.read("people.csv").decode("utf-8-sig"))))
+    return {row["sex"]: row["study_id"] for row in rows}
+
+
+def test_every_extract_has_its_own_pseudonyms(cast: Any) -> None:
+    """A years-only and a shifted-dates extract joined by study id would pin each person's
+    date shift (the shifted date against the true year): the same person has other pseudonyms
+    in every extract, of either kind and of the same kind made again. The date shift stays the
+    same from one shifted extract to the next (it cannot be averaged away)."""
+    import csv
+
+    contact(cast, who=person(sex="female"), steps=[("accepted", 2)])
+    contact(cast, who=person(sex="male"))
+    client = cast.client_for(cast.researcher)
+    year = client.post(URL, {"dates": "year"})
+    shifted = client.post(URL, {"dates": "shift"})
+    shifted_again = client.post(URL, {"dates": "shift"})
+    year_again = client.post(URL, {"dates": "year"})
+    extracts = [_study_ids(r) for r in (year, shifted, shifted_again, year_again)]
+    for sex in ("female", "male"):
+        ids = [e[sex] for e in extracts]
+        assert len(set(ids)) == len(ids), ids
+
+    def shifted_dates(response: Any) -> set[str]:
+        files = zipfile.ZipFile(io.BytesIO(response.content))
+        rows = csv.DictReader(io.StringIO(files.read("encounters.csv").decode("utf-8-sig")))
+        return {row["contact_date_shifted"] for row in rows}
+
+    assert shifted_dates(shifted) == shifted_dates(shifted_again)
+    readme = zipfile.ZipFile(io.BytesIO(year.content)).read("README.txt").decode()
+    assert "cannot be joined" in readme

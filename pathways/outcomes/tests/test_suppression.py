@@ -82,3 +82,42 @@ def test_zeros_are_not_hidden_while_the_total_can_be() -> None:
     values = {("a", "x"): 5, ("a", "y"): 0, ("a", "total"): 5}
     hidden = suppress(values, [Line((("a", "x"), ("a", "y")), ("a", "total"))])
     assert hidden == {("a", "x"), ("a", "total")}
+
+
+def test_linked_cells_are_hidden_together_with_their_complements() -> None:
+    """Two tables holding the same counts by group ("offered" and "diverted"): a cell hidden as
+    a complement in one table is hidden in the other too, and that table gets the complements
+    it then needs."""
+    offered = {"a": 3, "b": 12, "c": 15, "d": 40}
+    diverted = {"a": 3, "b": 32, "c": 15, "d": 40}
+    values: dict[Any, int] = {}
+    lines = []
+    for name, table in (("offered", offered), ("diverted", diverted)):
+        values.update({(name, g): n for g, n in table.items()})
+        values[(name, "all")] = sum(table.values())
+        lines.append(Line(tuple((name, g) for g in table), (name, "all")))
+    alone = suppress(values, lines)
+    assert ("offered", "b") in alone and ("diverted", "b") not in alone  # the gap
+    linked = [(("offered", g), ("diverted", g)) for g in [*offered, "all"]]
+    hidden = suppress(values, lines, linked)
+    for g in [*offered, "all"]:
+        assert (("offered", g) in hidden) == (("diverted", g) in hidden)
+    assert {("offered", "a"), ("offered", "b"), ("offered", "c")} <= hidden
+
+
+def test_two_rounded_counts_never_give_a_small_difference_away() -> None:
+    """Whatever the two counts (a selection and the same one a day longer), the difference of
+    their published values is a multiple of ten, and a true difference of 1 to 10 always hides
+    behind a published difference that a difference of 0 or of more than 10 also gives."""
+    from pathways.outcomes.suppression import rounded
+
+    seen: dict[int, set[int]] = {}  # published difference -> true differences behind it
+    for n in range(0, 400):
+        for d in range(0, 40):
+            seen.setdefault(rounded(n + d) - rounded(n), set()).add(d)
+    for n in range(11, 400):
+        for d in range(1, 11):
+            published = rounded(n + d) - rounded(n)
+            assert published % 10 == 0
+            assert published != d or d == 10
+            assert seen[published] - set(range(1, 11)), (n, d, published)

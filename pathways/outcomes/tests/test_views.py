@@ -85,7 +85,7 @@ def test_researchers_and_prosecutors_see_small_counts_suppressed(cast: Any) -> N
             for c in (r.encounters, r.referrals, *r.cells)
             if not c.hidden
         ]
-        assert not [v for v in shown if 1 <= v <= 10]
+        assert all(v % 10 == 0 for v in shown)  # rounded to ten: 12 encounters show as 10
         html = response.content.decode()
         assert 'data-testid="suppression-note"' in html
         assert '<span class="usa-sr-only"> suppressed</span>' in html
@@ -112,4 +112,51 @@ def test_dashboard_shows_this_quarters_figures_and_trend(cast: Any) -> None:
         for r in research.context["quarter"].sections[0].table.rows
         if r.label.startswith("Contacts")
     )
-    assert row.values[0].display() == "12"
+    assert row.values[0].display() == "10"  # outside the office: rounded to the nearest ten
+
+
+def test_outside_the_office_the_page_shows_the_last_refresh_rounded(cast: Any) -> None:
+    """A prosecutor must not watch one intake happen (200, then 201): outside the program
+    office the counts are the extract's as of its last refresh (with the time, and the year),
+    rounded to ten, so a new contact shows neither at once nor, alone, after the refresh. The
+    program office keeps live exact counts."""
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from pathways.core import clock
+    from pathways.outcomes.testing import contact
+
+    url = reverse("outcomes:dashboard")
+    for _ in range(24):
+        contact(cast, at=clock.now())
+    with override_settings(PATHWAYS_ANALYTICS_MAX_AGE=300):
+        before = cast.client_for(cast.prosecutor).get(url)
+        html = before.content.decode()
+        assert before.context["published"].total_encounters.value == 20  # 24, rounded
+        assert 'data-testid="total-encounters">20<' in html
+        as_of = before.context["pipeline_as_of"]
+        assert as_of is not None
+        year = clock.local_date(cast.program.time_zone).year
+        for testid in ("pipeline-as-of", "quarter-as-of"):  # local time, with the year
+            line = html.split(f'data-testid="{testid}">', 1)[1].split("</p>", 1)[0]
+            assert "figures as of" in line and f", {year} " in line, line
+        contact(cast, at=clock.now())  # the 25th contact
+        office = cast.client_for(cast.coordinator).get(url)
+        assert 'data-testid="total-encounters">25<' in office.content.decode()  # live
+        assert office.context["pipeline_as_of"] is None
+        same = cast.client_for(cast.prosecutor).get(url)
+        assert same.context["published"].total_encounters.value == 20  # not refreshed yet
+        with clock.frozen(clock.now() + dt.timedelta(minutes=6)):
+            later = cast.client_for(cast.prosecutor).get(url)
+        assert later.context["pipeline_as_of"] > as_of
+        assert later.context["published"].total_encounters.value == 30  # 25, rounded
+        for user in (cast.researcher, cast.prosecutor):
+            shown = cast.client_for(user).get(url).context["published"]
+            values = [
+                c.value
+                for r in shown.rows
+                for c in (r.encounters, r.referrals, *r.cells)
+                if not c.hidden
+            ]
+            assert all(v % 10 == 0 for v in values)

@@ -49,7 +49,7 @@ def test_coordinator_configures_and_officer_sees_the_reasons(
     officer.get_by_role("link", name=re.compile("Angel Program")).click()
     officer.get_by_label("First name").fill("Jesse")
     officer.get_by_label("Last name").fill("Marchetti")
-    officer.get_by_label("Date of birth").fill("1992-09-30")
+    officer.get_by_label("Date of birth", exact=True).fill("1992-09-30")
     officer.get_by_label("Where").fill("Station 2 lobby")
     warrant = officer.get_by_role("group", name=re.compile("outstanding warrant", re.I))
     warrant.locator("label", has_text="Yes").click()  # USWDS hides the radio itself

@@ -232,7 +232,13 @@ def add_to_list(cast: Cast, user: User, outreach_list: OutreachList, person: Per
     with clock.frozen(NOW):
         return cast.client_for(user).post(
             reverse("followups:outreach_add", kwargs={"list_id": outreach_list.pk}),
-            {"person": str(person.pk), "reason": "referred_by_responder"},
+            {
+                # the person as the team finds them: name and birth date (issue 18)
+                "q": person.last_name,
+                "dob": person.date_of_birth.isoformat() if person.date_of_birth else "",
+                "person": str(person.pk),
+                "reason": "referred_by_responder",
+            },
         )
 
 
@@ -578,12 +584,10 @@ def test_hope_initiative_refers_any_substance_use_to_its_partner_services_only(
         "notes": "Methamphetamine and alcohol; no opioids.",
         **surrendered("paraphernalia"),
     }
-    assert_refused(
-        officer,
-        "self_referral",
-        contact("jordan", **meth, **referred_to(cast.crisis_q)),
-        "That service is not one of this pathway's partner services.",
-    )
+    # the partners come first; the program's other services would follow them (issue 18:
+    # before, a service outside the partners was refused)
+    page = text(officer.get(form_url("self_referral")))
+    assert page.index("This pathway's partner services") < page.index("Harbor Detox")
 
     helped = submit(
         officer, "self_referral", contact("jordan", **meth, **referred_to(cast.detox_p))
@@ -806,7 +810,9 @@ def test_arlington_outreach_visits_need_the_clinician_and_fall_due_within_7_days
     start(cast, "arlington_opiate_outreach")
     known = outreach_list_named(cast, "Known to use opioids")
     assert known.team == cast.police_a
-    person = PersonFactory.create(first_name="Casey", last_name="Vandermolen")
+    person = PersonFactory.create(
+        first_name="Casey", last_name="Vandermolen", created_by_agency=cast.police_a
+    )
     added = add_to_list(cast, cast.officer_a, known, person)
     assert added.status_code == 302, text(added)[:2000]
     entry = OutreachEntry.objects.get(outreach_list=known)
@@ -888,11 +894,10 @@ def test_cit_officer_records_the_crisis_outcome_and_offers_mental_health_service
         "call_source": "dispatched",
         **crisis("officer", outcome="crisis_center"),
     }
-    assert_refused(
-        officer,
-        "officer_prevention",
-        contact("jordan", **call, **referred_to(cast.detox_p)),
-        "That service is not one of this pathway's partner services.",
+    # the crisis unit is the partner and comes first (issue 18: other services follow it and
+    # may be chosen; before, they were refused)
+    assert page.index("This pathway's partner services") < page.index(
+        "Lakeside Crisis Stabilization"
     )
 
     ok = submit(

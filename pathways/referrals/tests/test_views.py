@@ -6,13 +6,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pathways.accounts.models import Agency
+from pathways.consent.factories import SIGNATURE
 from pathways.consent.services import consent_record
 from pathways.core import clock
+from pathways.directory.models import Service
 from pathways.encounters.factories import EncounterFactory
 from pathways.referrals.factories import make_referral
 from pathways.referrals.models import Referral, ReferralStatusChange
+from pathways.referrals.services import referral_send
 
 
 @pytest.fixture
@@ -78,7 +84,7 @@ def test_officer_agency_sees_status_under_consent_other_agency_gets_404(
         signature_method="on_screen",
         signed_by="The person",
         signed_on=clock.local_date("America/Chicago"),
-        signature_image="data:image/png;base64,iVBORw0KGgoAAAAA",
+        signature_image=SIGNATURE,
     )
     page = cast.client_for(cast.officer_a).get(url)
     assert b'data-testid="referral-status">Accepted' in page.content
@@ -124,3 +130,42 @@ def test_unknown_action_and_get_are_refused(cast: Any, referral: Referral) -> No
     client = cast.client_for(cast.intake_p)
     assert client.post(reverse("referrals:act", args=[referral.pk, "teleport"])).status_code == 404
     assert client.get(reverse("referrals:act", args=[referral.pk, "accept"])).status_code == 405
+
+
+def test_the_referral_page_has_the_services_number_to_tap(cast: Any, referral: Referral) -> None:
+    Service.objects.filter(pk=cast.detox_p.pk).update(phone="(555) 010-2000 ext. 4")
+    page = cast.client_for(cast.officer_a).get(reverse("referrals:detail", args=[referral.pk]))
+    call = page.content.decode().split('data-testid="service-call">', 1)[1].split("</p>", 1)[0]
+    assert 'href="tel:5550102000,4"' in call and "Call (555) 010-2000 ext. 4" in call
+    # without its own number, the service's organisation's
+    Service.objects.filter(pk=cast.detox_p.pk).update(phone="")
+    Agency.objects.filter(pk=cast.provider_p.pk).update(phone="+1 555 010 3000")
+    page = cast.client_for(cast.officer_a).get(reverse("referrals:detail", args=[referral.pk]))
+    assert 'href="tel:+15550103000"' in page.content.decode()
+
+
+def test_the_queue_shows_each_status_in_a_fixed_number_of_queries(
+    cast: Any, referral: Referral
+) -> None:
+    client = cast.client_for(cast.intake_p)
+    client.get(reverse("referrals:queue"))  # the session's first request
+    act(cast, cast.intake_p, referral, "accept")
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(reverse("referrals:queue")).content.decode()
+    assert 'data-testid="queue-status">Accepted' in page
+    for _ in range(4):
+        encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
+        referral_send(
+            actor=cast.officer_a,
+            encounter=encounter,
+            service=cast.detox_p,
+            warm_handoff=True,
+            capacity_override_reason="The provider confirmed a bed by phone.",
+        )
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("referrals:queue")).content.decode()
+    assert page.count('data-testid="queue-status">') == 5
+    assert page.count('data-testid="queue-status">Sent') == 4
+    assert len(five) == len(one), [q["sql"][:80] for q in five.captured_queries]
+    sent = page.split('data-label="Sent">', 1)[1].split("</td>", 1)[0]
+    assert f"{referral.created_at.astimezone(ZoneInfo('America/Chicago')):%b %-d, %Y}" in sent

@@ -31,7 +31,7 @@ def pick(page: Page, group: str, option: str) -> None:
 def person(page: Page, first: str, last: str, born: str) -> None:
     page.get_by_label("First name").fill(first)
     page.get_by_label("Last name").fill(last)
-    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Date of birth", exact=True).fill(born)
 
 
 def test_naloxone_plus_overdose_to_follow_up_visit(
@@ -47,7 +47,7 @@ def test_naloxone_plus_overdose_to_follow_up_visit(
     officer.get_by_label("Who gave the naloxone").select_option("police")
     pick(officer, "Was the overdose fatal", "No")
     pick(officer, "Was the person transported", "No")
-    officer.locator("details summary").click()
+    officer.get_by_text("More details (time, how it began").click()
     officer.get_by_label("Outcome of the contact").select_option("information")
     shoot(officer, "20-naloxone-field")
     officer.get_by_role("button", name=re.compile("Record contact")).click()
@@ -109,7 +109,7 @@ def test_community_response_call(cast: Any, live_server: Any, browser: Browser) 
     pick(clinician, "Who responded", "Behavioral health clinician")
     pick(clinician, "Who responded", "Peer or credible messenger")
     pick(clinician, "How it ended", "De-escalated and resolved on scene")
-    clinician.locator("details summary").click()
+    clinician.get_by_text("More details (time, how it began").click()
     clinician.get_by_label("Outcome of the contact").select_option("information")
     shoot(clinician, "25-community-response-field")
     clinician.get_by_role("button", name=re.compile("Record contact")).click()

@@ -295,30 +295,54 @@ def test_recovery_window_counts_elapsed_hours_across_the_fall_back(cast: Any) ->
     assert item.title == "Follow-up after an overdose on Oct 31"  # the local date of the event
 
 
-def test_partner_services_limit_the_choice(cast: Any) -> None:
+def test_partner_services_come_first_and_the_others_follow(cast: Any) -> None:
+    """A pathway's partner services are listed first; the program's other matching services
+    follow and may be chosen (issue 18: never a dead end while a matching service exists).
+    Before, the partners were the only choice and other services were refused."""
     pp = ProgramPathway.objects.get(program=cast.program, pathway__code="self_referral")
     pathway_config_save(
         actor=cast.coordinator,
         program_pathway=pp,
-        note="Only the detox unit takes walk-ins",
-        partner_service_ids=[str(cast.detox_p.pk)],
+        note="The outpatient clinic is our partner for walk-ins",
+        partner_service_ids=[str(cast.outpatient_p_full.pk)],
     )
     client = cast.client_for(cast.officer_a)
     page = client.get(url("self_referral")).content.decode()
-    assert "Harbor Detox" in page and "Harbor Outpatient" not in page
-    before = counts()
-    refused = client.post(
-        url("self_referral"),
-        walk_in(cast, service=str(cast.outpatient_p_full.pk), capacity_override_reason="phoned"),
-    )
-    assert refused.status_code == 422
-    assert "partner services" in refused.content.decode()
-    assert counts() == before
+    partners = page.index("This pathway's partner services")
+    others = page.index("Other services in the directory")
+    # the partner (no open capacity) comes before the open detox unit, which follows
+    assert partners < page.index("Harbor Outpatient") < others < page.index("Harbor Detox")
     partial = client.get(
         reverse("encounters:services"),
-        {"presenting_needs": ["opioid_use"], "pathway_code": "self_referral"},
+        {"presenting_needs": ["substance_use"], "pathway_code": "self_referral"},
     ).content.decode()
-    assert "Harbor Detox" in partial and "Harbor Outpatient" not in partial
+    assert partial.index("Harbor Outpatient") < partial.index("Harbor Detox")
+    sent = client.post(url("self_referral"), walk_in(cast, service=str(cast.detox_p.pk)))
+    assert sent.status_code == 302
+    assert Referral.objects.get().service == cast.detox_p
+
+
+def test_officer_prevention_with_only_a_mental_health_need_is_never_a_dead_end(
+    cast: Any,
+) -> None:
+    """The pathway's partners answer substance use only; a person whose only need is mental
+    health is offered the program's mental-health services after them, not 'no service'."""
+    pp = ProgramPathway.objects.get(program=cast.program, pathway__code="officer_prevention")
+    pathway_config_save(
+        actor=cast.coordinator,
+        program_pathway=pp,
+        note="Detox partner",
+        partner_service_ids=[str(cast.detox_p.pk)],
+    )
+    client = cast.client_for(cast.officer_a)
+    partial = client.get(
+        reverse("encounters:services"),
+        {"presenting_needs": ["mental_health"], "pathway_code": "officer_prevention"},
+    ).content.decode()
+    assert "No service in the directory answers these needs" not in partial
+    assert "Lakeside Crisis Stabilization" in partial
+    assert "Harbor Detox" not in partial  # it does not answer a mental-health need
+    assert "Other services in the directory" not in partial  # no partner heading to follow
 
 
 def test_the_providers_response_deadline_closes_when_they_decline(cast: Any) -> None:

@@ -3,11 +3,12 @@
     python manage.py mfa_reset jsmith --by admin.lee        # remove every device, lift any pause
     python manage.py mfa_reset jsmith --unlock --by admin.lee   # only lift a pause; devices stay
 
-After a reset the user is asked to add a device right after their next password sign-in, so
-whoever signs in first with the password adds it: confirm who is asking (in person or by a call
-back to a number on file) and, unless the password is surely theirs alone, set a new one too
-(``manage.py changepassword``). Both are audited (auth.mfa_reset, auth.mfa_unlocked), with the
-administrator named by ``--by`` as the actor. See docs/operations.md.
+After a reset the user adds a new device at their next sign-in with their password and an
+enrolment code issued for them (``manage.py mfa_enrolment_code``, or the Enrolment codes page):
+confirm who is asking (in person or by a call back to a number on file) before giving it and,
+unless the password is surely theirs alone, set a new one too (``manage.py changepassword``).
+Both are audited (auth.mfa_reset, auth.mfa_unlocked), with the administrator named by ``--by``
+as the actor. See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -52,5 +53,6 @@ class Command(BaseCommand):
         removed = mfa_reset(actor=actor, user=user)
         self.stdout.write(
             f"Removed {removed} two-step sign-in device{'s' if removed != 1 else ''} of "
-            f"{user.username}; they add a new one at their next sign-in."
+            f"{user.username}; they add a new one at their next sign-in with an enrolment code "
+            "(manage.py mfa_enrolment_code)."
         )
