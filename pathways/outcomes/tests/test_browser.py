@@ -172,7 +172,9 @@ def test_every_report_on_a_phone_and_a_desktop(
     hidden = sum(v.hidden for s in report.sections for r in s.table.rows for v in r.values)
     cells = phone.get_by_test_id("report-table").locator("td").count()
     expect(phone.get_by_test_id("suppressed")).to_have_count(hidden)
-    assert hidden < cells / 2, (hidden, cells)
+    # at most half (the equity report hides its linked offered and diverted cells together,
+    # decision 0016, and reaches half on this county)
+    assert hidden <= cells / 2, (hidden, cells)
     expect(phone.get_by_test_id("suppression-note")).to_have_count(1 if hidden else 0)
     shoot(phone, f"60-report-{slug}")
     # the research partner on a desktop
@@ -327,13 +329,13 @@ def test_coordinator_enters_population_figures_and_sees_contact_rates(
     page.get_by_role("link", name="Back to the report").click()
     page.goto(f"{live_server.url}/program/reports/equity/?{WINDOW}")
     table = contact_rates.get_by_test_id("report-table")
-    # the residents as entered; 55 contacts over 25,000 residents is 2.20 per 1,000. The groups'
-    # own counts are hidden here (one group's is the total less the other's, and the equity
+    # the residents as entered; 55 contacts, published as 60 (rounded to ten), over 25,000
+    # residents is 2.40 per 1,000. The groups' own counts are hidden here (one group's is the total less the other's, and the equity
     # report suppresses all its sections together), and their rates with them: the worked
     # ratios are in test_population.
     expect(table.locator('tr[data-key="white"] td').first).to_have_text("20,000")
     expect(table.locator('tr[data-key="black"] td').first).to_have_text("5,000")
-    expect(table.locator('tr[data-key="all"] td').nth(2)).to_have_text("2.20")
+    expect(table.locator('tr[data-key="all"] td').nth(2)).to_have_text("2.40")
     shown = {
         row.key: [v.display() for v in row.values]
         for row in next(

@@ -296,7 +296,7 @@ def test_a_long_label_wraps_whole_inside_the_view_box() -> None:
     inside the column (none starting left of the viewBox), its row grows, and the drawing
     is tall enough for every line; in the bar chart and the forest plot, wide and narrow."""
     long = "Medication for opioid use disorder started within seven days of referral"
-    charts = [
+    charts: list[tuple[Chart, str]] = [
         (BarChart("t", [Bar(long, Value(10)), Bar("Short", Value(4))]), "bar"),
         (
             ForestPlot(

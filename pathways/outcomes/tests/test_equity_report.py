@@ -231,9 +231,10 @@ def _determined(
         r += 1
     solved = set()
     for cell in hidden:
-        col = index.get(cell)
-        if col is None or col not in pivots:
+        found = index.get(cell)
+        if found is None or found not in pivots:
             continue
+        col = found
         row = rows[pivots[col]]
         if all(x == 0 for n, x in enumerate(row[:-1]) if n != col):
             solved.add(cell)

@@ -284,8 +284,8 @@ def test_two_overlapping_date_ranges_do_not_isolate_one_days_contacts(cast: Any)
 
     from pathways.outcomes import extract
     from pathways.outcomes.reports.catalog import CATALOG
-    from pathways.outcomes.testing import T0, contact, report_filters
     from pathways.outcomes.tables import Kind
+    from pathways.outcomes.testing import T0, contact, report_filters
 
     for n in range(23):
         contact(

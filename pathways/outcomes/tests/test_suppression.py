@@ -112,8 +112,8 @@ def test_two_rounded_counts_never_give_a_small_difference_away() -> None:
     from pathways.outcomes.suppression import rounded
 
     seen: dict[int, set[int]] = {}  # published difference -> true differences behind it
-    for n in range(0, 400):
-        for d in range(0, 40):
+    for n in range(400):
+        for d in range(40):
             seen.setdefault(rounded(n + d) - rounded(n), set()).add(d)
     for n in range(11, 400):
         for d in range(1, 11):
