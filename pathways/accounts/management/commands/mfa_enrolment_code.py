@@ -15,11 +15,11 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from pathways.accounts.management.users import user_and_actor
 from pathways.accounts.services import enrolment_code_issue
 
 
@@ -31,15 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="", help="the administrator doing it (audit actor)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = get_user_model().objects
-        user = users.filter(username=options["username"]).first()
-        if user is None:
-            raise CommandError(f"No user is called {options['username']!r}.")
-        actor = None
-        if options["by"]:
-            actor = users.filter(username=options["by"]).first()
-            if actor is None:
-                raise CommandError(f"No user is called {options['by']!r} (--by).")
+        user, actor = user_and_actor(options)
         try:
             issued = enrolment_code_issue(actor=actor, user=user, on_server=True)
         except ValidationError as exc:

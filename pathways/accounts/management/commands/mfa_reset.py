@@ -16,9 +16,9 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from pathways.accounts.management.users import user_and_actor
 from pathways.accounts.services import mfa_reset, mfa_unlock
 
 
@@ -33,15 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="", help="the administrator doing it (audit actor)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = get_user_model().objects
-        user = users.filter(username=options["username"]).first()
-        if user is None:
-            raise CommandError(f"No user is called {options['username']!r}.")
-        actor = None
-        if options["by"]:
-            actor = users.filter(username=options["by"]).first()
-            if actor is None:
-                raise CommandError(f"No user is called {options['by']!r} (--by).")
+        user, actor = user_and_actor(options)
         if options["unlock"]:
             lifted = mfa_unlock(actor=actor, user=user)
             self.stdout.write(
