@@ -330,9 +330,9 @@ def test_coordinator_enters_population_figures_and_sees_contact_rates(
     page.goto(f"{live_server.url}/program/reports/equity/?{WINDOW}")
     table = contact_rates.get_by_test_id("report-table")
     # the residents as entered; 55 contacts, published as 60 (rounded to ten), over 25,000
-    # residents is 2.40 per 1,000. The groups' own counts are hidden here (one group's is the total less the other's, and the equity
-    # report suppresses all its sections together), and their rates with them: the worked
-    # ratios are in test_population.
+    # residents is 2.40 per 1,000. The groups' own counts are hidden here (one group's is the
+    # total less the other's, and the equity report suppresses all its sections together), and
+    # their rates with them: the worked ratios are in test_population.
     expect(table.locator('tr[data-key="white"] td').first).to_have_text("20,000")
     expect(table.locator('tr[data-key="black"] td').first).to_have_text("5,000")
     expect(table.locator('tr[data-key="all"] td').nth(2)).to_have_text("2.40")
