@@ -33,6 +33,7 @@ from pathways.encounters.selectors import (
 )
 from pathways.followups.clocks import describe_due
 from pathways.followups.selectors import work_items_of_contact
+from pathways.followups.services import work_items_disclosures_record
 from pathways.people.selectors import SEARCH_ROLES
 from pathways.programs.models import ProgramPathway
 from pathways.programs.selectors import (
@@ -243,10 +244,10 @@ def detail(
         for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
     now = clock.now()
-    clocks = [
-        (item, describe_due(item.due_at, now, encounter.program.time_zone))
-        for item in work_items_of_contact(encounter, viewer=request.user)
-    ]
+    items = work_items_of_contact(encounter, viewer=request.user)
+    # a provider's work item shown under the person's consent is a disclosure (42 CFR 2.24)
+    work_items_disclosures_record(viewer=request.user, items=items)
+    clocks = [(item, describe_due(item.due_at, now, encounter.program.time_zone)) for item in items]
     overdose = OverdoseEvent.objects.filter(encounter=encounter).first()
     review = (
         EligibilityReview.objects.filter(encounter=encounter).select_related("decided_by").first()

@@ -151,6 +151,29 @@ def test_with_the_persons_consent_the_officer_sees_what_it_covers_and_it_is_acco
     assert disclosure.categories == ["referral_status"]
 
 
+def test_the_contact_page_accounts_for_what_it_shows_under_consent(cast: Any, contact: Any) -> None:
+    encounter, items = contact
+    with clock.frozen(NOW):
+        consent_record(
+            **consent_values(
+                actor=cast.intake_p,
+                person=encounter.person,
+                disclosing_agency=cast.provider_p,
+                recipient_agency=cast.police_a,
+                categories=["assessment"],
+                signature_image=drawn_signature(),
+            )
+        )
+    page = (
+        cast.client_for(cast.officer_a)
+        .get(reverse("encounters:detail", args=[encounter.pk]))
+        .content.decode()
+    )
+    assert items["intake"].get_kind_display() in page
+    disclosure = Disclosure.objects.get(categories=["assessment"], recipient_user=cast.officer_a)
+    assert disclosure.person_id == encounter.person_id
+
+
 def test_the_officers_contact_page_shows_no_provider_work_item(cast: Any, contact: Any) -> None:
     encounter, _ = contact
     page = (
