@@ -91,7 +91,11 @@ def test_coordinator_starts_a_program_from_a_template_on_a_phone(
     name = coordinator.get_by_label("What your program calls its Naloxone Plus pathway")
     name.fill("")
     coordinator.get_by_role("button", name=re.compile("^Start Quick Response Team")).click()
-    expect(coordinator.get_by_text("Enter the name your program uses.")).to_be_visible()
+    # at the field, and in the summary at the top naming the field (issue 18)
+    expect(coordinator.get_by_text("Enter the name your program uses.", exact=True)).to_be_visible()
+    expect(coordinator.locator("[data-error-summary]")).to_contain_text(
+        "What your program calls its Naloxone Plus pathway: Enter the name your program uses."
+    )
     pp = ProgramPathway.objects.get(program=cast.program, pathway__code="naloxone_plus")
     assert pp.template_code == ""
     name.fill("Test County QRT")
