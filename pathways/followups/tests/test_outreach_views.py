@@ -288,6 +288,16 @@ def test_a_person_the_search_did_not_offer_cannot_be_added(cast: Any, outreach: 
     assert not OutreachEntry.objects.exists()
 
 
+def test_a_search_with_a_birth_date_that_is_no_date_is_refused(
+    cast: Any, outreach: Outreach
+) -> None:
+    response = cast.client_for(cast.officer_a).get(list_url(outreach) + "?q=vander&dob=1988-02-31")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Enter the date of birth as a real date" in html
+    assert "Casey Vandermolen" not in html
+
+
 def test_search_then_add_a_person(cast: Any, outreach: Outreach) -> None:
     client = cast.client_for(cast.officer_a)
     # a responder types the birth date as well as the name (issue 18: the search once gave
