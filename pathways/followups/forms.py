@@ -53,7 +53,7 @@ class CompleteForm(Form):
 class VisitForm(Form):
     visited_at = forms.DateTimeField(
         label="When",
-        help_text="Leave empty for now",
+        help_text="Leave empty if it is happening now.",
         required=False,
         input_formats=DATETIME_LOCAL_FORMATS,
         widget=DateTimeLocalInput(),
@@ -77,7 +77,7 @@ class VisitForm(Form):
         label="Warm hand-off: we connected the person with the provider", required=False
     )
     capacity_override_reason = forms.CharField(
-        label="Why refer to a service with no open capacity?",
+        label="Only if the chosen service has no open capacity: why refer there anyway?",
         required=False,
         max_length=300,
         validators=[validate_clean_text],
