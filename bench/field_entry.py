@@ -200,7 +200,7 @@ def count_officer_interactions(port: int, env: dict[str, str]) -> tuple[int, flo
     """A scripted officer does the Officer Prevention flow in Chromium; count what they do."""
     from playwright.sync_api import sync_playwright
 
-    from pathways.core.browser import launch_chromium
+    from pathways.accounts.browser import launch_chromium
 
     actions = 0
     base = f"http://127.0.0.1:{port}"

@@ -135,7 +135,7 @@ def _chromium() -> Iterator[Any]:
     """One headless Debian Chromium for every browser test of the run."""
     from playwright.sync_api import sync_playwright
 
-    from pathways.core.browser import launch_chromium
+    from pathways.accounts.browser import launch_chromium
 
     with sync_playwright() as p:
         b = launch_chromium(p)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pathways.consent",
     "pathways.outcomes",
     "pathways.linkage",
+    "pathways.oversight",
     "pathways.demo",
     "axes",
     "csp",
@@ -138,7 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pathways.core.context_processors.pathways",
+                "pathways.accounts.context_processors.pathways",
             ],
         },
     }

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pathways.accounts import views as accounts_views
 from pathways.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", accounts_views.home, name="home"),
     path("accounts/", include("pathways.accounts.urls")),
     path("encounters/", include("pathways.encounters.urls")),
     path("referrals/", include("pathways.referrals.urls")),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
     path("consent/", include("pathways.consent.urls")),
-    path("audit/", include("pathways.audit.urls")),
+    path("audit/", include("pathways.oversight.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

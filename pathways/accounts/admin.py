@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Membership, User
-from pathways.core.admin import AuditedAdmin
+from pathways.audit.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):

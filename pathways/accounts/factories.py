@@ -5,7 +5,6 @@ from typing import Any
 import factory
 
 from pathways.accounts.models import Agency, AgencyKind, Membership, User
-from pathways.programs.factories import ProgramFactory
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -14,7 +13,7 @@ class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
-    program = factory.SubFactory(ProgramFactory)
+    program = factory.SubFactory("pathways.programs.factories.ProgramFactory")
     name = factory.Sequence(lambda n: f"Agency {n}")
     kind = AgencyKind.LAW_ENFORCEMENT
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -20,6 +20,9 @@ from pathways.accounts.models import (
 )
 from pathways.core import clock
 
+if TYPE_CHECKING:
+    from pathways.programs.models import Program
+
 
 def _memberships(user: Any) -> list[Membership]:
     cached = getattr(user, "_pathways_memberships", None)
@@ -31,6 +34,12 @@ def _memberships(user: Any) -> list[Membership]:
         )
         user._pathways_memberships = cached
     return cached
+
+
+def program_for_user(user: Any) -> Program | None:
+    """The program the user works in (every membership is in one program's agency)."""
+    memberships = _memberships(user)
+    return memberships[0].agency.program if memberships else None
 
 
 def roles_for(user: Any) -> frozenset[str]:

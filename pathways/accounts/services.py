@@ -9,7 +9,7 @@ import time
 from binascii import unhexlify
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -37,7 +37,9 @@ from pathways.audit.services import audit_log, created
 from pathways.core import clock
 from pathways.core.services import service
 from pathways.core.validators import clean_text_field
-from pathways.programs.models import Program
+
+if TYPE_CHECKING:
+    from pathways.programs.models import Program
 
 AGENCY_FIELDS = ["program", "name", "kind"]
 

@@ -25,6 +25,7 @@ from django_otp import login as otp_login
 from django_otp.util import random_hex
 
 from pathways.accounts import passkeys
+from pathways.accounts.access import role_required
 from pathways.accounts.forms import (
     CodeForm,
     DeviceRemoveForm,
@@ -33,7 +34,7 @@ from pathways.accounts.forms import (
     KeyEnrolForm,
     TotpEnrolForm,
 )
-from pathways.accounts.models import AuthenticatorApp
+from pathways.accounts.models import AuthenticatorApp, Role
 from pathways.accounts.selectors import (
     ENROLMENT_ISSUER_ROLES,
     device_kind,
@@ -62,7 +63,6 @@ from pathways.accounts.services import (
     mfa_verify_code,
     mfa_verify_key,
 )
-from pathways.core.access import role_required
 from pathways.core.crypto import FieldDecryptionError, decrypt_text, encrypt_text
 
 #: The secret of an authenticator app being added, kept encrypted in the (server-side) session
@@ -531,3 +531,22 @@ def enrolment_code_issue_view(request: HttpRequest, user_id: Any) -> HttpRespons
     )
     response["Cache-Control"] = "no-store"  # the code is shown once: no copy in a cache
     return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on the page it works from."""
+    user = request.user
+    if has_role(user, Role.COORDINATOR, Role.ADMIN):
+        return redirect("outcomes:dashboard")
+    if has_role(user, Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH):
+        return redirect("encounters:start")
+    if has_role(user, Role.PROVIDER_INTAKE):
+        return redirect("referrals:queue")
+    if has_role(user, Role.CASE_MANAGER):
+        return redirect("cases:list")
+    if has_role(user, Role.PROSECUTOR):
+        return redirect("cases:review_queue")
+    if has_role(user, Role.RESEARCHER):
+        return redirect("outcomes:report_index")
+    return render(request, "core/no_role.html", status=403)

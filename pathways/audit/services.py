@@ -12,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from pathways.audit.models import READ_EVENT_PREFIX, SEARCH_EVENT, AuditEvent
+from pathways.core.fields import is_encrypted
 from pathways.core.services import insert_at_end
 
 REDACTED = "[redacted]"
@@ -65,7 +66,6 @@ def _hide_encrypted_value(value: Any) -> Any:
 
 def seal(obj: models.Model, changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
     """`changes` with the values of `obj`'s encrypted fields replaced by ENCRYPTED."""
-    from pathways.core.fields import is_encrypted
 
     sealed: dict[str, list[Any]] = {}
     for name, values in changes.items():

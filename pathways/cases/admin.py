@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from pathways.audit.admin import ReadOnlyAdmin
 from pathways.cases.models import Case, HeldCharge, PlanRequirement, ProsecutorReview
-from pathways.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Case)

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
 from pathways.audit.services import audit_read
 from pathways.cases import services
@@ -54,7 +55,6 @@ from pathways.consent.models import InfoCategory
 from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
-from pathways.core.access import role_required
 from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.followups.clocks import describe_due
 from pathways.followups.models import WorkKind

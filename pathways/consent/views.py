@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Agency, Role
 from pathways.audit.services import audit_read
 from pathways.consent.forms import (
@@ -35,7 +36,6 @@ from pathways.consent.services import (
     years_after,
 )
 from pathways.core import clock
-from pathways.core.access import role_required
 from pathways.referrals.models import Referral
 from pathways.referrals.selectors import referral_for_user
 

@@ -22,6 +22,7 @@ from pathways.accounts.models import AgencyKind
 from pathways.encounters.models import Encounter
 from pathways.linkage.imports import ArrestRow
 from pathways.linkage.models import ChargeLevel
+from pathways.linkage.services import arrest_records_import
 from pathways.outcomes.extract import INDEX_DISPOSITIONS
 from pathways.people.models import ExternalIdentifier
 
@@ -62,7 +63,6 @@ def _pick(rng: random.Random, pairs: tuple[tuple[object, float], ...]) -> object
 
 def seed_arrests(county: County, *, seed: int) -> int:
     """Import the county's arrest records through `arrest_records_import`; returns how many."""
-    from pathways.linkage.services import arrest_records_import
 
     program = county.program
     rng = random.Random(f"{seed}-arrests")

@@ -41,6 +41,9 @@ from tqdm import tqdm
 from pathways.accounts.models import Agency, Membership, User
 from pathways.audit.models import AuditEvent
 from pathways.audit.services import audit_log
+from pathways.cases.models import Case
+from pathways.cases.services import ChargeInput, case_open, prosecutor_review_decide
+from pathways.consent.services import consent_record
 from pathways.core import clock
 from pathways.core.fields import is_encrypted
 from pathways.demo import cast
@@ -54,8 +57,10 @@ from pathways.directory.models import (
 )
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import WorkItem, WorkKind
+from pathways.followups.services import outreach_entry_add, outreach_list_create
 from pathways.linkage.models import ArrestRecord
 from pathways.linkage.services import ROW_FIELDS as ARREST_FIELDS
+from pathways.outcomes.population import population_save
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
 from pathways.programs.models import (
@@ -671,7 +676,6 @@ DEMO_POPULATION_SOURCE = "Synthetic demo figures for Riverbend County (not a rea
 
 
 def _seed_population(program: Program) -> int:
-    from pathways.outcomes.population import population_save
 
     for dimension, residents in DEMO_POPULATION.items():
         population_save(
@@ -1690,10 +1694,6 @@ def _seed_casework(county: County, *, seed: int) -> dict[str, int]:
     overdoses, made through the same services staff use, at the county's end time."""
     from django.db.models import Count
 
-    from pathways.cases.models import Case
-    from pathways.cases.services import ChargeInput, case_open, prosecutor_review_decide
-    from pathways.followups.services import outreach_entry_add, outreach_list_create
-
     rng = random.Random(seed * 7919 + 1)
     program = county.program
     cases = entries = 0
@@ -1801,8 +1801,6 @@ def _seed_consents(county: County, rng: random.Random) -> int:
     """Some people referred by the Riverbend police to Harbor signed a consent at intake for
     the police to learn whether they connected with treatment (42 CFR Part 2); the others'
     referrals show the police only "Sent"."""
-    from pathways.consent.services import consent_record
-    from pathways.referrals.models import Referral
 
     intake = (
         User.objects.filter(

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from pathways.core.models import ArchivableModel, BaseModel
-from pathways.programs.vocabulary import Need
+from pathways.directory.vocabulary import Need
 
 
 class ServiceType(models.TextChoices):

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from pathways.directory.models import SERVICE_TYPES_FOR_NEED, Service
-from pathways.programs.models import Program
+
+if TYPE_CHECKING:
+    from pathways.programs.models import Program
 
 
 def services_in_program(program: Program) -> QuerySet[Service]:

@@ -9,14 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
-from pathways.accounts.selectors import agency_ids_for
-from pathways.core.access import role_required
+from pathways.accounts.selectors import agency_ids_for, program_for_user
 from pathways.directory.forms import CapacityForm
 from pathways.directory.models import Service
 from pathways.directory.selectors import services_in_program
 from pathways.directory.services import service_capacity_set
-from pathways.programs.selectors import program_for_user
 
 
 def _get_own_service_for_user(request: HttpRequest, service_id: uuid.UUID) -> Service:

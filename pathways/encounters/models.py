@@ -10,7 +10,8 @@ from django.db import models
 from pathways.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
-from pathways.programs.vocabulary import Need
+from pathways.directory.vocabulary import Need
+from pathways.eligibility.rules import Outcome
 
 
 class CallSource(models.TextChoices):
@@ -114,7 +115,6 @@ class Encounter(ArchivableModel):
 
     @property
     def eligibility_label(self) -> str:
-        from pathways.eligibility.rules import Outcome
 
         try:
             return Outcome(self.eligibility_outcome).label

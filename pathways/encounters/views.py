@@ -13,13 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, has_role
 from pathways.audit.services import audit_read, record_search
 from pathways.consent.selectors import REDISCLOSURE_NOTICE
 from pathways.consent.services import referral_for_viewer, referrals_for_viewer
 from pathways.core import clock
-from pathways.core.access import role_required
 from pathways.core.idempotency import body_digest
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of

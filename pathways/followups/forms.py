@@ -9,6 +9,7 @@ from pathways.core import clock
 from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form
 from pathways.core.validators import validate_clean_text, validate_not_future
 from pathways.directory.forms import capacity_override_problem
+from pathways.directory.selectors import service_for_program
 from pathways.followups.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
     LIST_NAME_MAX_LENGTH,
@@ -100,7 +101,6 @@ class VisitForm(Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        from pathways.directory.selectors import service_for_program
 
         data = super().clean() or {}
         if not data.get("visited_at") and "visited_at" not in self.errors:

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from pathways.accounts.models import Agency, Membership, Role, User
+from pathways.accounts.models import PROVIDER_KINDS, Agency, AgencyKind, Membership, Role, User
 from pathways.accounts.selectors import agencies_for, agency_ids_for, has_role, is_program_wide
+from pathways.consent.selectors import may_disclose
 from pathways.core import clock
+from pathways.directory.selectors import services_for_needs
 from pathways.followups.models import (
     OUTREACH_STATUS_DESCRIPTIONS,
     OutreachEntry,
@@ -25,7 +27,10 @@ from pathways.followups.models import (
     WorkKind,
 )
 from pathways.programs.models import PathwayCode, ProgramPathway
-from pathways.programs.selectors import VISIT_ROLES, program_for_user
+from pathways.programs.program_templates import program_template
+from pathways.programs.selectors import VISIT_ROLES, current_config, program_for_user
+from pathways.surveillance.models import OverdoseEvent
+from pathways.surveillance.selectors import overdoses_of_person
 
 DUE_SOON = dt.timedelta(hours=24)
 #: The page shows at most this many open items; a team with more needs a triage, not a scroll.
@@ -166,7 +171,6 @@ def service_priority(program: Any, pathway: Any) -> list[str]:
     """The service types in the pathway's stated priority order: the order of the program
     template the pathway was started from (e.g. the Quick Response Team's MOUD, detox,
     residential, ...), then the default order for the types it does not name."""
-    from pathways.programs.program_templates import program_template
 
     stated: list[str] = []
     pp = (
@@ -185,7 +189,6 @@ def visit_services(item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
     """The services offered at a visit for the needs: in the pathway's priority order of
     service types (service_priority), then those with open capacity first (most open first),
     then by name."""
-    from pathways.directory.selectors import services_for_needs
 
     order = service_priority(item.program, pathway)
     rank = {service_type: n for n, service_type in enumerate(order)}
@@ -204,7 +207,6 @@ def visit_services(item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
 def visit_config(item: WorkItem, pathway: Any = None) -> Any:
     """The configuration a visit on the item is checked against (services.visit_record): the
     pathway's in force when given (an outreach visit), else the index contact's."""
-    from pathways.programs.selectors import current_config
 
     if pathway is not None:
         return current_config(item.program_id, pathway)
@@ -228,8 +230,6 @@ def visit_team_rule(config: Any) -> str:
 
 
 def visit_context(item: WorkItem) -> VisitContext:
-    from pathways.surveillance.models import OverdoseEvent
-    from pathways.surveillance.selectors import overdoses_of_person
 
     index = item.encounter
     overdose = OverdoseEvent.objects.filter(encounter=index).first() if index is not None else None
@@ -267,8 +267,6 @@ def work_items_of_contact(encounter: Any, *, viewer: Any) -> list[WorkItem]:
     It records nothing: an item shown under the person's consent carries the decision as
     `item.disclosure`, for the caller to account for (services.work_items_disclosures_record).
     """
-    from pathways.accounts.models import PROVIDER_KINDS, AgencyKind
-    from pathways.consent.selectors import may_disclose
     from pathways.followups.services import PLACEMENT_MET_NOTE
 
     items = list(

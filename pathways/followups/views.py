@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.consent.selectors import may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
-from pathways.core.access import role_required
 from pathways.directory.models import ServiceType
 from pathways.followups.clocks import describe_due
 from pathways.followups.forms import (

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
-from pathways.core.access import role_required
 from pathways.core.forms import show_service_errors
 from pathways.linkage.forms import ArrestImportForm
 from pathways.linkage.imports import COLUMNS, MAX_BYTES, ParsedFile, read_file, template_csv

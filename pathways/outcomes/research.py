@@ -57,11 +57,11 @@ from pathways.accounts.models import AgencyKind
 from pathways.core import clock
 from pathways.core.exports import safe_cell
 from pathways.directory.models import ServiceType
+from pathways.directory.vocabulary import Need
 from pathways.eligibility.rules import Outcome
 from pathways.encounters.models import CallSource, Disposition, Encounter
 from pathways.people.models import Ethnicity, ExternalIdentifier, Person, PersonAlias, Race, Sex
 from pathways.programs.models import PathwayCode, Program
-from pathways.programs.vocabulary import Need
 from pathways.referrals.models import (
     DeclineReason,
     Referral,

@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
-from pathways.core.access import role_required
 from pathways.core.exports import csv_response
 from pathways.core.forms import show_service_errors
 from pathways.outcomes import extract

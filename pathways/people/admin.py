@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pathways.core.admin import ReadOnlyAdmin
+from pathways.audit.admin import ReadOnlyAdmin
 from pathways.people.models import Person
 
 

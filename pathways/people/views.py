@@ -5,8 +5,8 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
-from pathways.core.access import role_required
 from pathways.people.selectors import person_duplicates
 
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from pathways.core.admin import AuditedAdmin, ReadOnlyAdmin
+from pathways.audit.admin import AuditedAdmin, ReadOnlyAdmin
 from pathways.programs.models import Pathway, Program, ProgramPathway
 
 

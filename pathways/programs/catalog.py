@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pathways.directory.vocabulary import Need
 from pathways.programs.models import ChargeHandling, PathwayCode
-from pathways.programs.vocabulary import Need
 
 FIELD_ROLES = ["officer", "supervisor"]
 FIRST_RESPONDERS = ["law_enforcement", "fire", "ems"]

@@ -18,6 +18,10 @@ from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
+from pathways.accounts.models import AgencyKind
+from pathways.directory.models import ServiceType
+from pathways.eligibility.examples import example_rule_sets
+
 DATA_PACKAGE = "pathways.programs"
 DATA_DIRECTORY = "program_templates_data"
 
@@ -130,9 +134,6 @@ def _checked_fields(data: Any, fields: dict[str, Any], where: str, fail: Any) ->
 
 def parse_template(file_name: str, data: Any) -> ProgramTemplate:
     """Check one template file's content; raise TemplateError naming the first problem."""
-    from pathways.accounts.models import AgencyKind
-    from pathways.directory.models import ServiceType
-    from pathways.eligibility.examples import example_rule_sets
     from pathways.programs.catalog import catalog_rows
     from pathways.programs.services import config_problems
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pathways.accounts.models import Agency, AgencyKind, Membership, Role
 from pathways.accounts.selectors import _memberships
+
+# the viewer's program is a question for accounts; re-exported for the layers above programs
+from pathways.accounts.selectors import program_for_user as program_for_user
+from pathways.directory.selectors import services_in_program
+from pathways.eligibility.rules import Outcome
 from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
-
-
-def program_for_user(user: Any) -> Program | None:
-    """The program the user works in (every membership is in one program's agency)."""
-    memberships = _memberships(user)
-    return memberships[0].agency.program if memberships else None
 
 
 def enabled_pathways(program: Program) -> list[ProgramPathway]:
@@ -108,7 +108,6 @@ def followup_team_refusal(agency: Any) -> str:
 def followup_team_warning(agency: Any) -> str:
     """A warning for the coordinator ("" when none): nobody at the follow-up team can record a
     visit yet (no active member with a visit role), so its visits would wait on its worklist."""
-    from pathways.accounts.models import Membership, Role
 
     if agency is None:
         return ""
@@ -248,9 +247,6 @@ class TemplatePreview:
 
 def template_preview(program: Program, template: Any) -> TemplatePreview:
     """What starting `template` would set up in `program`, against what it runs now."""
-    from pathways.accounts.models import Agency, AgencyKind, Role
-    from pathways.directory.selectors import services_in_program
-    from pathways.eligibility.rules import Outcome
     from pathways.programs.deadlines import DEADLINES
     from pathways.programs.form_sections import FORM_SECTIONS
 

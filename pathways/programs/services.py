@@ -7,9 +7,12 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
+from pathways.accounts.models import Agency, AgencyKind, Role
 from pathways.audit.services import audit_log, created, diff, snapshot
 from pathways.core.services import service
-from pathways.core.validators import clean_text_field
+from pathways.core.validators import clean_text_field, validate_clean_text
+from pathways.directory.selectors import services_in_program
+from pathways.eligibility.rules import RuleError, validate_rules
 from pathways.programs.catalog import catalog_rows
 from pathways.programs.deadlines import deadlines_for, default_deadlines
 from pathways.programs.form_sections import checked_sections, default_sections
@@ -173,8 +176,6 @@ def config_problems(
     """Check the parts of a configuration that do not depend on a program's agencies and
     services (program templates are checked with this when loaded). Returns the cleaned values
     and the problems by field."""
-    from pathways.accounts.models import AgencyKind, Role
-    from pathways.eligibility.rules import RuleError, validate_rules
 
     errors: dict[str, list[str]] = {}
     code = pathway.code
@@ -254,8 +255,6 @@ def config_problems(
 
 def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, Any]:
     """Check a whole configuration; raise ValidationError naming every field at fault."""
-    from pathways.accounts.models import Agency
-    from pathways.directory.selectors import services_in_program
     from pathways.programs.selectors import followup_team_refusal
 
     clean, errors = config_problems(pp.pathway, values)
@@ -376,7 +375,6 @@ MAX_PLAN_AMOUNT = 100_000
 def validated_requirements(raw: Any) -> list[dict[str, Any]]:
     """A service-plan template: up to 12 requirements, each {kind, description, hours or amount}.
     Refuses anything else with a message naming the requirement (1-based)."""
-    from pathways.core.validators import validate_clean_text
     from pathways.programs.vocabulary import PlanRequirementKind
 
     if not isinstance(raw, list):
@@ -448,8 +446,6 @@ def program_template_apply(
     responder's own agency; for a pathway it does not name, the first agency of the kind the
     template names follows up (none of that kind: the responder's agency).
     Partner services are the program's services of the template's types (none: every service)."""
-    from pathways.accounts.models import Agency
-    from pathways.directory.selectors import services_in_program
     from pathways.followups.models import OutreachList
     from pathways.followups.services import outreach_list_create
 
@@ -549,6 +545,5 @@ TEMPLATE_FIELDS = ["local_name", "template_code", "template_name", "template_ver
 
 
 def _kind_label(kind: str) -> str:
-    from pathways.accounts.models import AgencyKind
 
     return str(AgencyKind(kind).label).lower()

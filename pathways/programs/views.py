@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Agency, Role
-from pathways.core.access import role_required
 from pathways.directory.selectors import services_in_program
 from pathways.eligibility.examples import example_rule_sets, examples_for_pathway
 from pathways.eligibility.facts import FACTS

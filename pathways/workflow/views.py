@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from pathways.accounts.access import role_required
 from pathways.accounts.selectors import agencies_for, primary_agency
 from pathways.audit.services import audit_read
 from pathways.consent.services import referrals_for_viewer
-from pathways.core.access import role_required
 from pathways.people.forms import PersonNameForm, PersonSearchForm
 from pathways.people.models import Person
 from pathways.people.selectors import (

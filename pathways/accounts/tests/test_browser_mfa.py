@@ -14,11 +14,11 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, ViewportSize, expect
 
+from pathways.accounts.browser import DESKTOP, PHONE, shoot, type_code, watch
 from pathways.accounts.factories import TEST_PASSWORD
 from pathways.accounts.models import AuthenticatorApp as TOTPDevice
 from pathways.accounts.models import WebAuthnCredential
 from pathways.accounts.services import enrolment_code_issue
-from pathways.core.browser import DESKTOP, PHONE, shoot, type_code, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from pathways.accounts.browser import DESKTOP, PHONE, open_as, shoot
 from pathways.cases.factories import intervention_config, open_case
 from pathways.cases.models import Case
-from pathways.core.browser import DESKTOP, PHONE, open_as, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from pathways.core.browser import DESKTOP, PHONE, open_as, tick_need, watch
+from pathways.accounts.browser import DESKTOP, PHONE, open_as, tick_need, watch
 from pathways.encounters.factories import EncounterFactory
 from pathways.referrals.services import referral_send
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from pathways.core.browser import DESKTOP, PHONE, open_as, shoot
+from pathways.accounts.browser import DESKTOP, PHONE, open_as, shoot
 from pathways.encounters.models import Encounter
 from pathways.people.factories import PersonFactory
 from pathways.referrals.models import Referral

@@ -211,7 +211,7 @@ def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin":
-                continue  # Django's admin: staff-only by Django, audited by core.admin
+                continue  # Django's admin: staff-only by Django, audited by audit.admin
             inner = pattern.namespace or ""
             yield from _walk(
                 pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner

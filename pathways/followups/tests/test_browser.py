@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from pathways.accounts.browser import PHONE, open_as, screenshots_dir, shoot
 from pathways.core import clock
-from pathways.core.browser import PHONE, open_as, screenshots_dir, shoot
 from pathways.followups.factories import WorkItemFactory
 from pathways.followups.models import WorkItem, WorkKind
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from pathways.accounts.browser import PHONE, open_as, shoot
 from pathways.accounts.factories import AgencyFactory, member
-from pathways.core.browser import PHONE, open_as, shoot
 from pathways.followups.models import OutreachEntry, OutreachStatus, Visit
 from pathways.people.factories import PersonFactory
 

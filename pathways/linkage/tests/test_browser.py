@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from pathways.accounts.browser import PHONE, open_as, shoot, watch
 from pathways.core import clock
-from pathways.core.browser import PHONE, open_as, shoot, watch
 from pathways.linkage.models import ArrestRecord, RecordImport
 from pathways.people.factories import PersonFactory
 from pathways.people.models import ExternalIdentifier

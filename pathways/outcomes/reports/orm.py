@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Min
 
+from pathways.accounts.models import Agency
 from pathways.encounters.models import Encounter
 from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
 from pathways.outcomes.filters import ReportFilters
@@ -349,7 +350,6 @@ def imported_arrests(f: ReportFilters) -> Iterator[dict[str, str]]:
 
 def treatment_figures(f: ReportFilters) -> dict[tuple[str, str], dict[str, Any]]:
     """(dimension, key) -> n, within target and percentiles, as treatment.treatment_times."""
-    from pathways.accounts.models import Agency
 
     goals = treatment.targets(f.program_id)
     names = dict(Agency.objects.values_list("pk", "name"))

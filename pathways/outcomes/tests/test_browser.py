@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from pathways.accounts.browser import DESKTOP, PHONE, open_as, shoot, watch
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
-from pathways.core.browser import DESKTOP, PHONE, open_as, shoot, watch
 from pathways.outcomes import extract
 from pathways.outcomes.reports.catalog import CATALOG
 from pathways.outcomes.selectors import report_areas

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from pathways.core.browser import DESKTOP, PHONE, choose_service, open_as, shoot, tick_need
+from pathways.accounts.browser import DESKTOP, PHONE, choose_service, open_as, shoot, tick_need
 from pathways.encounters.models import Encounter
 from pathways.programs.models import ProgramPathway
 

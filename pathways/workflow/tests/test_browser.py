@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from pathways.accounts.browser import PHONE, choose_service, open_as, shoot, tick_need
 from pathways.accounts.factories import member
-from pathways.core.browser import PHONE, choose_service, open_as, shoot, tick_need
 from pathways.encounters.models import CrisisResponse, Encounter, SurrenderedItem
 from pathways.followups.models import Visit, WorkItem, WorkKind
 from pathways.referrals.models import Referral

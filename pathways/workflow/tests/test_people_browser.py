@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from pathways.core.browser import PHONE, open_as, shoot, tick_need
+from pathways.accounts.browser import PHONE, open_as, shoot, tick_need
 from pathways.encounters.models import Encounter
 from pathways.people.models import Identity, Person
 

@@ -28,7 +28,3 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return login_required(wrapped)
 
     return decorator
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"

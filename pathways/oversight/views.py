@@ -9,13 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
-from pathways.audit.forms import AuditSearchForm
-from pathways.audit.selectors import audit_search
+from pathways.accounts.selectors import program_for_user
 from pathways.audit.services import audit_log
-from pathways.core.access import role_required
 from pathways.core.exports import csv_response
-from pathways.programs.selectors import program_for_user
+from pathways.oversight.forms import AuditSearchForm
+from pathways.oversight.selectors import audit_search
 
 PAGE = 200
 EXPORT_LIMIT = 50_000
@@ -59,7 +59,7 @@ def search(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "audit/search.html",
+        "oversight/search.html",
         {
             "form": form,
             "events": list(events[:PAGE]),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.audit import views
+from pathways.oversight import views
 
 app_name = "audit"
 urlpatterns = [path("", views.search, name="search")]

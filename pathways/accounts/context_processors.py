@@ -1,3 +1,5 @@
+"""What every page's template needs to know of the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,12 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from pathways.accounts.selectors import mfa_is_needed, roles_for
+
 
 def pathways(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's roles for the navigation. Before the second step of signing in the
     navigation offers nothing but signing out (every page would lead back to the second step)."""
-    from pathways.accounts.selectors import mfa_is_needed, roles_for
-
     zone = timezone.get_current_timezone_name()
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -9,6 +9,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from pathways.accounts.factories import TEST_PASSWORD
+from pathways.accounts.testing import totp_code, totp_device, verified_client
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -54,12 +60,6 @@ def open_as(
     form), and going through them for every page of every test cost seconds each.
     With `via_form`, the user signs in through the form with the test cast's password and types
     the code their authenticator app shows now (an app device is added when they have none)."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-
-    from pathways.accounts.factories import TEST_PASSWORD
-    from pathways.accounts.testing import totp_device, verified_client
-
     user = get_user_model().objects.get(username=username)
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -84,8 +84,6 @@ def open_as(
 
 def type_code(page: Any, device: Any) -> None:
     """On the second-step page, type the code `device` (an authenticator app) shows now."""
-    from pathways.accounts.testing import totp_code
-
     page.get_by_label("6-digit code").fill(totp_code(device))
     page.get_by_role("button", name="Verify").click()
 
