@@ -2,7 +2,7 @@
 """Set up and run Pathways with one command each.
 
     python3 dev.py demo    # venv, install, migrate, load the synthetic county, serve on :8000
-    python3 dev.py test    # venv, install dev tools, ruff + mypy + the whole pytest suite
+    python3 dev.py test    # venv, install dev tools, ruff + mypy + import contracts + pytest
                            # (on every core; extra arguments go to pytest, e.g. -n 0 -k funnel)
 
 Both are idempotent. The database is chosen by DATABASE_URL (SQLite by default).
@@ -106,6 +106,8 @@ def test(pytest_args: list[str]) -> None:
     run(PY, "-m", "ruff", "check", ".")
     run(PY, "-m", "ruff", "format", "--check", ".")
     run(PY, "-m", "mypy", "pathways", "bench", "dev.py")
+    # the dependency picture (.importlinter; docs/ARCHITECTURE.md): a broken layer stops here
+    run(VENV / "bin" / "lint-imports", "--no-cache")
     # the suite on every core (pytest-xdist: a database and a browser per worker; idle workers
     # take tests queued for busy ones), unless the arguments say how to run it
     parallel = not any(a.startswith(("-n", "--numprocesses")) for a in pytest_args)
