@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from pathways.core.constraints import one_of
 from pathways.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from pathways.core.models import ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
@@ -69,7 +70,12 @@ class Encounter(ArchivableModel):
     eligibility_answers = EncryptedJSONField(
         default=dict, blank=True, help_text="Answers to the eligibility questions the rules use"
     )
-    eligibility_outcome = models.CharField(max_length=30, blank=True)
+    eligibility_outcome = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=[("", "Not screened"), *((o.value, o.label) for o in Outcome)],
+        help_text="What the pathway's eligibility rules decided; empty when none apply",
+    )
     eligibility_reasons = models.JSONField(default=list, blank=True)
     companion = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -99,7 +105,10 @@ class Encounter(ArchivableModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["responder", "idempotency_key"], name="encounter_idempotent_submit"
-            )
+            ),
+            one_of(
+                "eligibility_outcome", ["", *Outcome], name="encounter_eligibility_outcome_known"
+            ),
         ]
         indexes = [
             # the agency's encounter list, newest first
@@ -115,7 +124,6 @@ class Encounter(ArchivableModel):
 
     @property
     def eligibility_label(self) -> str:
-
         try:
             return Outcome(self.eligibility_outcome).label
         except ValueError:

@@ -9,7 +9,7 @@ from pathways.programs.models import Pathway, Program, ProgramPathway
 
 @admin.register(Pathway)
 class PathwayAdmin(ReadOnlyAdmin):
-    list_display = ["name", "code", "charges"]
+    list_display = ["name", "code", "holds_charges"]
 
 
 class ProgramPathwayInline(admin.TabularInline):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pathways.directory.vocabulary import Need
-from pathways.programs.models import ChargeHandling, PathwayCode
+from pathways.programs.models import PathwayCode
 
 FIELD_ROLES = ["officer", "supervisor"]
 FIRST_RESPONDERS = ["law_enforcement", "fire", "ems"]
@@ -25,7 +25,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "The person, walking in or calling a participating station at any hour.",
         "starter_agency_kinds": FIRST_RESPONDERS,
         "starter_roles": FIELD_ROLES,
-        "charges": ChargeHandling.NONE,
+        "holds_charges": False,
         "target_populations": "People with a substance use disorder.",
         "typical_needs": [Need.SUBSTANCE_USE, Need.OPIOID_USE],
         "questions": ["presenting_needs", "location_text", "surrendered_items", "companion"],
@@ -42,7 +42,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "A first responder or the outreach team, from an outreach list.",
         "starter_agency_kinds": [*FIRST_RESPONDERS, "treatment", "recovery_support"],
         "starter_roles": [*FIELD_ROLES, "outreach"],
-        "charges": ChargeHandling.NONE,
+        "holds_charges": False,
         "target_populations": "People with a substance use disorder.",
         "typical_needs": [Need.SUBSTANCE_USE],
         "questions": ["presenting_needs", "location_text"],
@@ -60,7 +60,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "An overdose response by EMS, fire or police.",
         "starter_agency_kinds": [*FIRST_RESPONDERS, "treatment", "recovery_support"],
         "starter_roles": [*FIELD_ROLES, "outreach"],
-        "charges": ChargeHandling.NONE,
+        "holds_charges": False,
         "target_populations": "People with an opioid use disorder who recently overdosed.",
         "typical_needs": [Need.OPIOID_USE, Need.SUBSTANCE_USE],
         "questions": ["presenting_needs", "location_text", "overdose"],
@@ -78,7 +78,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "A responder on patrol or answering a call for service.",
         "starter_agency_kinds": FIRST_RESPONDERS,
         "starter_roles": FIELD_ROLES,
-        "charges": ChargeHandling.NONE,
+        "holds_charges": False,
         "target_populations": (
             "People in crisis, with mental health or substance use disorders, experiencing "
             "homelessness, or involved in sex work."
@@ -100,7 +100,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "A law enforcement officer (only law enforcement).",
         "starter_agency_kinds": ["law_enforcement"],
         "starter_roles": FIELD_ROLES,
-        "charges": ChargeHandling.HELD,
+        "holds_charges": True,
         "target_populations": (
             "People facing low-level, nonviolent charges who are at low to moderate risk of "
             "reoffending."
@@ -122,7 +122,7 @@ CATALOG: list[dict[str, Any]] = [
         "initiated_by": "A call for service routed to a community response team.",
         "starter_agency_kinds": ["community_response"],
         "starter_roles": [*FIELD_ROLES, "outreach"],
-        "charges": ChargeHandling.NONE,
+        "holds_charges": False,
         "target_populations": "People in crisis, in low-level conflicts or quality-of-life calls.",
         "typical_needs": [Need.CRISIS, Need.MENTAL_HEALTH, Need.CONFLICT],
         "questions": ["presenting_needs", "location_text", "crisis_team"],

@@ -160,7 +160,7 @@ class PathwayConfigForm(Form):
         super().__init__(*args, **kwargs)
         self.program_pathway = program_pathway
         pathway = program_pathway.pathway
-        if pathway.charges == "held":
+        if pathway.holds_charges:
             allowed = [ChargeMode.ABEYANCE, ChargeMode.CIVIL_CITATION]
         else:
             allowed = [ChargeMode.NONE]

@@ -8,17 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from pathways.core.constraints import one_of
 from pathways.core.models import BaseModel
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (e.g. America/Chicago).")
-
-
-class ChargeHandling(models.TextChoices):
-    NONE = "none", "No charges: no arrest and nothing filed"
-    HELD = "held", "Charges held in abeyance or a non-criminal citation until the plan is done"
 
 
 class PathwayCode(models.TextChoices):
@@ -41,7 +37,11 @@ class Pathway(BaseModel):
     initiated_by = models.TextField(help_text="Who starts an encounter under this pathway")
     starter_agency_kinds = models.JSONField(default=list)
     starter_roles = models.JSONField(default=list)
-    charges = models.CharField(max_length=10, choices=ChargeHandling.choices)
+    holds_charges = models.BooleanField(
+        default=False,
+        help_text="A charge is diverted under this pathway (held in abeyance or a civil citation "
+        "until the plan is done); every other pathway involves no charge at all",
+    )
     target_populations = models.TextField()
     typical_needs = models.JSONField(default=list)
     questions = models.JSONField(
@@ -154,7 +154,8 @@ class PathwayConfig(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["program_pathway", "version"], name="pathway_config_version_unique"
-            )
+            ),
+            one_of("charges", ChargeMode.values, name="pathway_config_charges_known"),
         ]
 
     def __str__(self) -> str:

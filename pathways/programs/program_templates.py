@@ -21,6 +21,7 @@ from typing import Any
 from pathways.accounts.models import AgencyKind
 from pathways.directory.models import ServiceType
 from pathways.eligibility.examples import example_rule_sets
+from pathways.programs.models import ChargeMode
 
 DATA_PACKAGE = "pathways.programs"
 DATA_DIRECTORY = "program_templates_data"
@@ -199,9 +200,9 @@ def parse_template(file_name: str, data: Any) -> ProgramTemplate:
         if problems:
             field, messages = next(iter(problems.items()))
             raise fail(f"{where}.{field}: {messages[0]}")
-        if requirements and entry["charges"] == "none":
+        if requirements and entry["charges"] == ChargeMode.NONE:
             raise fail(f"{where}.requirements: a service plan needs a charge held or cited.")
-        if entry["prosecutor_review"] and entry["charges"] == "none":
+        if entry["prosecutor_review"] and entry["charges"] == ChargeMode.NONE:
             raise fail(f"{where}.prosecutor_review: only a held or cited charge goes for review.")
         pathways.append(
             TemplatePathway(

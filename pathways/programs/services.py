@@ -33,7 +33,7 @@ PATHWAY_FIELDS = [
     "initiated_by",
     "starter_agency_kinds",
     "starter_roles",
-    "charges",
+    "holds_charges",
     "target_populations",
     "typical_needs",
     "questions",
@@ -150,7 +150,7 @@ def _initial_config_values(pathway: Pathway) -> dict[str, Any]:
     return {
         "starter_roles": list(pathway.starter_roles),
         "starter_agency_kinds": list(pathway.starter_agency_kinds),
-        "charges": ChargeMode.ABEYANCE if pathway.charges == "held" else ChargeMode.NONE,
+        "charges": ChargeMode.ABEYANCE if pathway.holds_charges else ChargeMode.NONE,
         "prosecutor_review": False,
         "requires_clinician": False,
         "requires_peer": False,
@@ -167,7 +167,7 @@ def _initial_config_values(pathway: Pathway) -> dict[str, Any]:
 class PathwayLike(Protocol):
     code: str
     name: str
-    charges: str
+    holds_charges: bool
 
 
 def config_problems(
@@ -200,11 +200,11 @@ def config_problems(
     charges = values["charges"]
     if charges not in ChargeMode.values:
         errors.setdefault("charges", []).append("Choose how charges are handled.")
-    elif pathway.charges == "held" and charges == ChargeMode.NONE:
+    elif pathway.holds_charges and charges == ChargeMode.NONE:
         errors.setdefault("charges", []).append(
             "This pathway diverts a charge: choose held in abeyance or a civil citation."
         )
-    elif pathway.charges != "held" and charges != ChargeMode.NONE:
+    elif not pathway.holds_charges and charges != ChargeMode.NONE:
         errors.setdefault("charges", []).append(
             f"{pathway.name} involves no charges: a person is never charged for coming "
             "forward or being referred."

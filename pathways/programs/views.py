@@ -104,7 +104,7 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
         data, initial=initial, program_pathway=pp, services=services, agencies=agencies
     )
     formset = RuleFormSet(data, initial=rules_initial, prefix="rules")
-    has_plan = pp.pathway.charges == "held"
+    has_plan = pp.pathway.holds_charges
     plan = RequirementFormSet(data, initial=plan_initial if has_plan else [], prefix="plan")
     if request.method == "POST":
         form_ok = form.is_valid()

@@ -8,6 +8,10 @@ def load_catalog(apps, schema_editor):
 
     Pathway = apps.get_model("programs", "Pathway")
     for row in catalog_rows():
+        # the catalog today says `holds_charges`; the pathway row of this migration's time kept
+        # the same fact as `charges` ("held" or "none"), until 0007
+        row = dict(row)
+        row["charges"] = "held" if row.pop("holds_charges") else "none"
         Pathway.objects.update_or_create(code=row["code"], defaults=row)
 
 
