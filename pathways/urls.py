@@ -7,7 +7,8 @@ from pathways.core import views as core_views
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("accounts/", include("pathways.accounts.urls")),
-    path("encounters/", include("pathways.encounters.urls")),
+    # the contact pages compose several apps: the workflow layer serves them
+    path("encounters/", include("pathways.workflow.contact_urls")),
     path("referrals/", include("pathways.referrals.urls")),
     path("cases/", include("pathways.cases.urls")),
     path("worklist/", include("pathways.followups.urls")),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("program/records/", include("pathways.linkage.urls")),
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
-    path("consent/", include("pathways.consent.urls")),
+    path("consent/", include("pathways.referrals.consent_urls")),
     path("audit/", include("pathways.oversight.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from pathways.accounts.models import Role
 from pathways.core.fields import EncryptedBinaryField, EncryptedCharField, EncryptedTextField
 from pathways.core.models import BaseModel
 
@@ -113,8 +114,6 @@ class Consent(BaseModel):
         return category_labels(self.categories)
 
     def recipient_role_labels(self) -> list[str]:
-        from pathways.accounts.models import Role
-
         labels = dict(Role.choices)
         return [str(labels.get(r, r)) for r in self.recipient_roles]
 

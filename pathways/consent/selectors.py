@@ -10,14 +10,14 @@ own staff see why on the consents page (consent_state)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q
-
 from pathways.accounts.selectors import _memberships, agency_ids_for, is_program_wide
-from pathways.consent.models import Consent, Disclosure, ExpiryEvent
+from pathways.consent.events import end_event_source
+from pathways.consent.models import Consent, Disclosure
 from pathways.core import clock
 
 #: The 42 CFR 2.32 notice that accompanies every disclosure made with the person's consent.
@@ -36,9 +36,6 @@ REDISCLOSURE_NOTICE = (
 NOT_SHARED = "Treatment information is shared only with the person's written consent."
 
 ACCOUNTING_YEARS = 3
-#: Referral statuses that end a consent "when the referral is completed or the person
-#: disengages".
-TREATMENT_END_STATUSES = ("completed", "disengaged")
 
 
 @dataclass(frozen=True)
@@ -52,60 +49,29 @@ class DisclosureDecision:
 
 
 class _EventTimes:
-    """When each consent's end (or revocability) event happened, for a set of consents, in at
-    most two queries whatever their number. Only what happens after the consent was recorded
-    counts (a referral completed, or a case closed, before it does not end it):
+    """When each consent's end (or revocability) event happened, for a set of consents, in one
+    query per event whatever their number (at most two: there are two events). Each event's
+    source is registered by the app that records it (consent.events): only what happens after
+    the consent was recorded counts (a referral completed, or a case closed, before it does not
+    end it):
 
     - treatment ended: the first time after the consent that a referral of the person to the
-      disclosing agency was completed or disengaged;
+      disclosing agency was completed or disengaged (referrals);
     - case closed: when the person's last case closed, if it closed after the consent and no
-      case of theirs is open."""
+      case of theirs is open (cases)."""
 
     def __init__(self, consents: Iterable[Consent], events: Iterable[str] | None = None) -> None:
-        from pathways.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
-        from pathways.cases.models import Case
-        from pathways.referrals.models import ReferralStatusChange
-
         consents = list(consents)
         wanted = set(events) if events is not None else {c.expiry_event for c in consents}
-        self.treatment_ended: dict[tuple[Any, Any], list[dt.datetime]] = {}
-        self.case_closed: dict[Any, dt.datetime] = {}
-        if ExpiryEvent.TREATMENT_ENDED in wanted and consents:
-            rows = (
-                ReferralStatusChange.objects.filter(
-                    referral__person_id__in={c.person_id for c in consents},
-                    referral__receiving_agency_id__in={c.disclosing_agency_id for c in consents},
-                    to_status__in=TREATMENT_END_STATUSES,
-                    changed_at__gte=min(c.created_at for c in consents),
-                )
-                .values_list("referral__person_id", "referral__receiving_agency_id", "changed_at")
-                .order_by("changed_at")
-            )
-            for person_id, agency_id, changed_at in rows:
-                self.treatment_ended.setdefault((person_id, agency_id), []).append(changed_at)
-        if ExpiryEvent.CASE_CLOSED in wanted and consents:
-            rows = (
-                Case.objects.filter(person_id__in={c.person_id for c in consents})
-                .values("person_id")
-                .annotate(
-                    open=Count("id", filter=Q(status__in=OPEN_CASE_STATUSES)),
-                    last=Max("closed_at"),
-                )
-                .order_by()
-            )
-            for row in rows:
-                if not row["open"] and row["last"] is not None:
-                    self.case_closed[row["person_id"]] = row["last"]
+        self.times: dict[str, Mapping[uuid.UUID, dt.datetime]] = {}
+        if consents:
+            for event in sorted(e for e in wanted if e):
+                self.times[event] = end_event_source(event)(consents)
 
     def at(self, consent: Consent, event: str) -> dt.datetime | None:
         """When `event` happened for the consent, after it was recorded (None: it has not)."""
-        if event == ExpiryEvent.TREATMENT_ENDED:
-            times = self.treatment_ended.get((consent.person_id, consent.disclosing_agency_id), [])
-            return next((t for t in times if t >= consent.created_at), None)
-        if event == ExpiryEvent.CASE_CLOSED:
-            closed = self.case_closed.get(consent.person_id)
-            return closed if closed is not None and closed >= consent.created_at else None
-        return None
+        when = self.times.get(event, {}).get(consent.pk)
+        return when if when is not None and when >= consent.created_at else None
 
 
 def event_happened(consent: Consent, event: str, at: dt.datetime | None = None) -> bool:
@@ -146,11 +112,12 @@ def _zone(consent: Consent) -> Any:
     return zoneinfo.ZoneInfo(consent.program.time_zone)
 
 
-class _Consents:
+class ViewerConsents:
     """The consents that could let `viewer` see what some holders hold about some people (those
     naming one of the viewer's agencies), with their events, loaded in a fixed number of
     queries: the viewer's memberships (once per request), the consents, and at most two for
-    the end events."""
+    the end events. For pages that decide many records at once (referrals.disclosure); one
+    record at a time: may_disclose."""
 
     def __init__(
         self, viewer: Any, pairs: Iterable[tuple[Any, Any]], at: dt.datetime | None = None
@@ -197,88 +164,14 @@ def may_disclose(
       naming the viewer's agency and one of the viewer's roles there, and covering the category.
       A refusal's reason is always NOT_SHARED, whatever the reason.
     """
-    if own := _holder_or_office(viewer, holder_id):
+    if own := holder_or_office(viewer, holder_id):
         return DisclosureDecision(True, own)
-    return _Consents(viewer, [(person_id, holder_id)], at).decide(person_id, category, holder_id)
-
-
-@dataclass(frozen=True)
-class ReferralShown:
-    """A referral as a viewer may see it: the real status and history, or only that it was
-    sent."""
-
-    status: str
-    status_label: str
-    history: list[Any] = field(default_factory=list)
-    decision: DisclosureDecision | None = None
-
-    @property
-    def label(self) -> str:
-        """The status's label as the viewer may see it ("Sent" when withheld)."""
-        return self.status_label
-
-    @property
-    def withheld(self) -> bool:
-        return self.decision is not None and not self.decision.allowed
-
-
-def _shown(viewer: Any, referral: Any, history: list[Any], consents: _Consents) -> ReferralShown:
-    """The one rule of referral_shown and referrals_shown (`consents` covers the referral)."""
-    holder = referral.receiving_agency_id
-    if own := _holder_or_office(viewer, holder):
-        decision = DisclosureDecision(True, own)
-    else:
-        decision = consents.decide(referral.person_id, "referral_status", holder)
-    if decision.allowed:
-        return ReferralShown(referral.status, referral.get_status_display(), history, decision)
-    sent = [change for change in history if change.to_status == "sent"]
-    return ReferralShown("sent", "Sent", sent, decision)
-
-
-def referral_shown(viewer: Any, referral: Any, history: list[Any]) -> ReferralShown:
-    """What of a referral's progress a viewer may see (the provider's record under Part 2):
-    without consent, only that it was sent. `history` is the referral's status changes, oldest
-    first (referrals.selectors.history_of)."""
-    pairs = (
-        []
-        if _holder_or_office(viewer, referral.receiving_agency_id)
-        else [(referral.person_id, referral.receiving_agency_id)]
+    return ViewerConsents(viewer, [(person_id, holder_id)], at).decide(
+        person_id, category, holder_id
     )
-    return _shown(viewer, referral, history, _Consents(viewer, pairs))
 
 
-def referrals_shown(viewer: Any, referrals: Iterable[Any]) -> dict[Any, ReferralShown]:
-    """What each of `referrals` shows `viewer`, keyed by referral pk: for each, exactly what
-    referral_shown(viewer, referral, its history) gives (status, label, the history the viewer
-    may see, and the decision), for a list of any length.
-
-    At most five queries whatever the number of referrals: the viewer's memberships (none when
-    already loaded this request), the status history of all of them, and, when the viewer is
-    neither the holder nor the program office, the consents naming the viewer's agencies and
-    at most two for the consents' end events. It records nothing: a page that shows a status
-    under consent records the disclosure through consent.services.referrals_for_viewer."""
-    from pathways.referrals.models import ReferralStatusChange
-
-    referrals = list(referrals)
-    if not referrals:
-        return {}
-    histories: dict[Any, list[Any]] = {r.pk: [] for r in referrals}
-    for change in (
-        ReferralStatusChange.objects.filter(referral_id__in=list(histories))
-        .select_related("changed_by")
-        .order_by("changed_at", "id")
-    ):
-        histories[change.referral_id].append(change)
-    pairs = [
-        (r.person_id, r.receiving_agency_id)
-        for r in referrals
-        if not _holder_or_office(viewer, r.receiving_agency_id)
-    ]
-    consents = _Consents(viewer, pairs)
-    return {r.pk: _shown(viewer, r, histories[r.pk], consents) for r in referrals}
-
-
-def _holder_or_office(viewer: Any, holder_id: Any) -> str:
+def holder_or_office(viewer: Any, holder_id: Any) -> str:
     """Why the viewer sees the holder's record without a consent ("" when they do not): they
     work for the holder, or for the program office. No query beyond the viewer's memberships."""
     if any(m.agency_id == holder_id for m in _memberships(viewer)):
@@ -286,12 +179,6 @@ def _holder_or_office(viewer: Any, holder_id: Any) -> str:
     if is_program_wide(viewer):
         return "The program office (the intermediary)."
     return ""
-
-
-def may_see_referral_progress(viewer: Any, referral: Any) -> bool:
-    """The receiving provider's staff and program-wide staff (they see every referral's progress
-    without a consent; others see it under the person's consent: referrals_shown)."""
-    return bool(_holder_or_office(viewer, referral.receiving_agency_id))
 
 
 def manages_consents(user: Any, agency_id: Any) -> bool:
@@ -318,4 +205,14 @@ def consents_of(person_id: Any) -> list[Consent]:
         Consent.objects.filter(person_id=person_id).select_related(
             "disclosing_agency", "recipient_agency", "program", "attested_by", "revoked_by"
         )
+    )
+
+
+def consent_held(consent_id: Any, *, person_id: Any, holder_id: Any) -> Consent | None:
+    """The consent, when it is one of the person's consents to the holder (None otherwise), with
+    what its screens and its printout show."""
+    return (
+        Consent.objects.filter(pk=consent_id, person_id=person_id, disclosing_agency_id=holder_id)
+        .select_related("program", "person", "disclosing_agency", "recipient_agency", "attested_by")
+        .first()
     )

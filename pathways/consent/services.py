@@ -13,7 +13,7 @@ import zlib
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image, UnidentifiedImageError
@@ -33,9 +33,6 @@ from pathways.core import clock
 from pathways.core.services import service
 from pathways.core.validators import text_problem
 from pathways.people.models import Person
-
-if TYPE_CHECKING:
-    from pathways.consent.selectors import ReferralShown
 
 #: Agencies that hold Part 2 records and may be named as the discloser.
 HOLDER_KINDS = (AgencyKind.TREATMENT, AgencyKind.RECOVERY_SUPPORT, AgencyKind.PROGRAM_OFFICE)
@@ -439,40 +436,17 @@ def disclosure_record(
     )
 
 
-def referral_for_viewer(viewer: Any, referral: Any, history: list[Any]) -> ReferralShown:
-    """A referral's progress as `viewer` may see it (consent.selectors.referral_shown), with the
-    disclosure recorded for the accounting when it is shown under the person's consent."""
-    from pathways.consent.selectors import referral_shown
-
-    shown = referral_shown(viewer, referral, history)
-    consent = shown.decision.consent if shown.decision and shown.decision.allowed else None
-    if consent is not None:
-        disclosure_record(
-            viewer=viewer,
-            consent=consent,
-            recipient_agency=consent.recipient_agency,
-            categories=["referral_status"],
-        )
-    return shown
-
-
 @service
-def referrals_for_viewer(viewer: Any, referrals: Iterable[Any]) -> dict[Any, ReferralShown]:
-    """What each of `referrals` shows `viewer` in a list, keyed by referral pk
-    (consent.selectors.referrals_shown: .status, .label, .history, .decision), with the
-    disclosures accounted for: a list that shows a status under the person's consent is a
-    disclosure, recorded once per consent, viewer and day (the program's day) however often
-    the list is opened. A fixed number of queries whatever the number of referrals: the
-    selector's, then one to find today's entries and one to add the missing ones."""
-    from pathways.consent.selectors import referrals_shown
-
-    shown = referrals_shown(viewer, referrals)
-    used: dict[Any, Consent] = {}
-    for item in shown.values():
-        if item.decision is not None and item.decision.allowed and item.decision.consent:
-            used.setdefault(item.decision.consent.pk, item.decision.consent)
+def disclosures_record_daily(
+    *, viewer: Any, consents: Iterable[Consent], categories: list[str]
+) -> None:
+    """Record that a list showed `viewer` protected information under each of `consents`
+    (accounting of disclosures): once per consent, viewer and day (the program's day) however
+    often the list is opened. Two queries whatever the number of consents (none for none): one
+    to find today's entries and one to add the missing ones."""
+    used = {consent.pk: consent for consent in consents}
     if not used:
-        return shown
+        return
     now = clock.now()
     zones = {pk: zoneinfo.ZoneInfo(c.program.time_zone) for pk, c in used.items()}
     since = min(
@@ -494,7 +468,7 @@ def referrals_for_viewer(viewer: Any, referrals: Iterable[Any]) -> dict[Any, Ref
                 person_id=consent.person_id,
                 recipient_agency=consent.recipient_agency,
                 recipient_user=viewer,
-                categories=["referral_status"],
+                categories=categories,
                 purpose=consent.purpose,
                 disclosed_at=now,
             )
@@ -502,4 +476,3 @@ def referrals_for_viewer(viewer: Any, referrals: Iterable[Any]) -> dict[Any, Ref
             if pk not in already
         ]
     )
-    return shown

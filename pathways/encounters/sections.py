@@ -1,6 +1,7 @@
 """The field-form sections a pathway adds, named in the pathway catalog's `questions`:
 an overdose (Naloxone Plus), items handed in and the paired companion (Self-Referral), the
-crisis team (Community Response). Each section is a small form with its own prefix."""
+crisis team (Community Response). Each section is a small form with its own prefix; the field
+form composes them, with the held charge of cases, in pathways.workflow.sections."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from pathways.accounts.models import Role, User
 from pathways.core.forms import DATETIME_LOCAL_FORMATS, DateTimeLocalInput, Form, LocalDateTimeField
@@ -197,41 +197,3 @@ class CrisisForm(Form):
     def crisis(self) -> CrisisInput:
         data = self.cleaned_data
         return CrisisInput(data["team_members"], data["arrived_at"], data["outcome"])
-
-
-#: Section name in the pathway catalog -> its form.
-SECTION_FORMS: dict[str, type[Form]] = {
-    "overdose": OverdoseForm,
-    "surrendered_items": SurrenderForm,
-    "companion": CompanionForm,
-    "crisis_team": CrisisForm,
-}
-
-
-def section_forms(
-    questions: list[str], data: Any, *, program: Any, config: Any = None
-) -> dict[str, Form]:
-    forms_: dict[str, Form] = {}
-    for name in questions:
-        if name == "charge":
-            # The held charge's form belongs to cases (which builds on encounters), hence the
-            # local import; see decision 0008.
-            from pathways.cases.forms import ChargeForm
-
-            charges = config.charges if config is not None else None
-            if charges and charges != "none":
-                forms_[name] = ChargeForm(data, prefix=name, mode=charges)
-            continue
-        form_class = SECTION_FORMS.get(name)
-        if form_class is None:
-            continue
-        kwargs: dict[str, Any] = {"prefix": name}
-        if form_class is CompanionForm:
-            kwargs["program"] = program
-        forms_[name] = form_class(data, **kwargs)
-    return forms_
-
-
-def validate_sections(sections: dict[str, Form]) -> None:
-    if any(not form.is_valid() for form in sections.values()):
-        raise ValidationError("Check the answers marked below.")

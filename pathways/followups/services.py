@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from pathways.accounts.models import Agency, Membership
 from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import REDACTED, audit_log, created, diff, snapshot
+from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.core.validators import clean_text_field
-from pathways.encounters.models import Encounter
+from pathways.encounters.models import Disposition, Encounter
+from pathways.encounters.services import encounter_create
 from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
@@ -41,6 +43,7 @@ from pathways.programs.deadlines import DEADLINES
 from pathways.programs.models import Pathway, Program, ProgramPathway
 from pathways.programs.selectors import VISIT_ROLES, current_config
 from pathways.referrals.models import Referral
+from pathways.referrals.services import referral_send
 
 WORK_ITEM_FIELDS = ["program", "team", "kind", "title", "person", "encounter", "referral", "due_at"]
 CLOSE_FIELDS = ["completed_at", "completed_by", "outcome_note", "cancelled_at", "cancel_reason"]
@@ -274,10 +277,6 @@ def visit_record(
     `pathway` records the contact under that pathway instead (an outreach visit is an Active
     Outreach contact whatever the person's last contact was); the team the visit needs is then
     that pathway's current configuration, and the item needs no index contact."""
-    from pathways.encounters.models import Disposition
-    from pathways.encounters.services import encounter_create
-    from pathways.referrals.services import referral_send
-
     item = (
         WorkItem.objects.select_for_update(of=("self",))
         .select_related("encounter", "program")
@@ -410,7 +409,6 @@ def work_items_disclosures_record(*, viewer: Any, items: list[WorkItem]) -> int:
     """Account for the providers' work items a page showed `viewer` under the person's consent
     (selectors.work_items_of_contact sets `item.disclosure`): one disclosure per consent, with
     the categories it was shown for. Returns how many were recorded."""
-    from pathways.consent.services import disclosure_record
     from pathways.followups.selectors import DEFAULT_CATEGORY, KIND_CATEGORY
 
     used: dict[Any, tuple[Any, list[str]]] = {}

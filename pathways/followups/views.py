@@ -22,6 +22,7 @@ from pathways.consent.selectors import may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.directory.models import ServiceType
+from pathways.followups import hooks
 from pathways.followups.clocks import describe_due
 from pathways.followups.forms import (
     CompleteForm,
@@ -184,20 +185,14 @@ def _render(
 
 
 def _link_cases(items: list[WorkItem]) -> None:
-    """Point case deadlines (review, intake, completion) at the case page, in one query. The
-    import is local: cases builds on followups."""
-    from pathways.cases.models import Case
-
+    """Point case deadlines (review, intake, completion) at the case page, in one query. Cases
+    builds on followups: it answers through the hook it fills (followups.hooks)."""
     wanted = {i.encounter_id for i in items if i.kind in WorkItem.CASE_KINDS and i.encounter_id}
     if not wanted:
         return
-    by_encounter = dict(
-        Case.objects.filter(encounter_id__in=wanted)
-        .order_by("opened_at")
-        .values_list("encounter_id", "pk")
-    )
+    by_encounter = hooks.cases_of_contacts.function(wanted)
     for item in items:
-        if item.kind in WorkItem.CASE_KINDS:
+        if item.kind in WorkItem.CASE_KINDS and item.encounter_id is not None:
             item.case_id_for_link = by_encounter.get(item.encounter_id)
 
 

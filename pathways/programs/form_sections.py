@@ -1,6 +1,7 @@
 """The sections a pathway's field form can add to the common part (person, needs, place,
 disposition, service): what each collects, which pathways may use it, and which must.
-The chosen sections live in each PathwayConfig version; the forms are in encounters.sections."""
+The chosen sections live in each PathwayConfig version; their forms are composed in
+workflow.sections."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from pathways.core.services import service
 from pathways.core.validators import clean_text_field, validate_clean_text
 from pathways.directory.selectors import services_in_program
 from pathways.eligibility.rules import RuleError, validate_rules
+from pathways.programs import hooks
 from pathways.programs.catalog import catalog_rows
 from pathways.programs.deadlines import deadlines_for, default_deadlines
 from pathways.programs.form_sections import checked_sections, default_sections
@@ -439,16 +440,14 @@ def program_template_apply(
 ) -> list[ProgramPathway]:
     """Start a program from a template: enable each of the template's pathways under its local
     name and save the template's configuration as a new version, with the program's own follow-up
-    team and partner services; create the template's outreach lists. All or nothing: a problem
-    with any pathway leaves the program exactly as it was.
+    team and partner services; the workflow then creates the template's outreach lists (the
+    `template_applied` hook: they belong to followups, above programs). All or nothing: a
+    problem with any pathway or list leaves the program exactly as it was.
 
     `followup_teams` maps a pathway code to an agency id of this program, or None for the
     responder's own agency; for a pathway it does not name, the first agency of the kind the
     template names follows up (none of that kind: the responder's agency).
     Partner services are the program's services of the template's types (none: every service)."""
-    from pathways.followups.models import OutreachList
-    from pathways.followups.services import outreach_list_create
-
     local_names = local_names or {}
     followup_teams = followup_teams or {}
     agencies = list(
@@ -516,34 +515,9 @@ def program_template_apply(
             pp.save(update_fields=[*TEMPLATE_FIELDS, "updated_at"])
             audit_log(actor=actor, event_type="program_pathway.template", obj=pp, changes=changes)
         result.append(pp)
-    for wanted in template.outreach_lists:
-        if OutreachList.objects.active().filter(program=program, name__iexact=wanted.name).exists():
-            continue
-        outreach_pp = next(pp for pp in result if pp.pathway.code == PathwayCode.ACTIVE_OUTREACH)
-        assert outreach_pp.current_config is not None
-        team = next(
-            (a for a in agencies if a.pk == outreach_pp.current_config.followup_team_id), None
-        ) or next((a for a in agencies if a.kind == wanted.team_kind), None)
-        if team is None:
-            raise ValidationError(
-                {
-                    "outreach_lists": f"The list “{wanted.name}” needs an outreach team: add "
-                    f"a {_kind_label(wanted.team_kind)} agency to the program first."
-                }
-            )
-        outreach_list_create(
-            actor=actor,
-            program=program,
-            name=wanted.name,
-            team=team,
-            description=wanted.description,
-        )
+    # the outreach lists belong to followups, above programs: the workflow creates them
+    hooks.template_applied.function(actor=actor, program=program, template=template, started=result)
     return result
 
 
 TEMPLATE_FIELDS = ["local_name", "template_code", "template_name", "template_version"]
-
-
-def _kind_label(kind: str) -> str:
-
-    return str(AgencyKind(kind).label).lower()

@@ -15,6 +15,7 @@ from pathways.core.services import service
 from pathways.directory.models import Service
 from pathways.directory.services import service_capacity_take
 from pathways.encounters.models import Encounter
+from pathways.referrals import hooks
 from pathways.referrals.models import (
     TRANSITIONS,
     DeclineReason,
@@ -200,12 +201,10 @@ def referral_decline(
 
 
 def _answered(*, actor: Any, referral: Referral, accepted: bool) -> None:
-    """Close the provider's response deadline, and on acceptance the contact's placement target.
-    The import is local: the workflow builds on referrals, not the other way round
-    (decision 0008)."""
-    from pathways.workflow.services import referral_answered
-
-    referral_answered(actor=actor, referral=referral, accepted=accepted)
+    """Close the provider's response deadline, and on acceptance the contact's placement target:
+    the workflow does it, through the `answered` hook it fills (decision 0023). Unfilled, the
+    hook raises and the answer rolls back: no answered referral misses its follow-up."""
+    hooks.answered.function(actor=actor, referral=referral, accepted=accepted)
 
 
 @service

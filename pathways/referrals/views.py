@@ -17,10 +17,10 @@ from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
 from pathways.audit.services import audit_read
 from pathways.consent.selectors import REDISCLOSURE_NOTICE, manages_consents
-from pathways.consent.services import referral_for_viewer, referrals_for_viewer
 from pathways.core import clock
 from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.referrals import services
+from pathways.referrals.disclosure import referral_for_viewer, referrals_for_viewer
 from pathways.referrals.forms import (
     AcceptForm,
     CloseForm,

@@ -10,7 +10,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from pathways.accounts.models import Agency, AgencyKind, Role
+from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import audit_log, created
+from pathways.cases.services import case_open
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
@@ -23,11 +26,17 @@ from pathways.encounters.services import (
     surrendered_items_log,
 )
 from pathways.followups.clocks import due_after_hours
-from pathways.followups.models import WorkItem, WorkKind, with_article
-from pathways.followups.services import placement_meet, work_item_complete, work_item_open
+from pathways.followups.models import OutreachList, WorkItem, WorkKind, with_article
+from pathways.followups.services import (
+    outreach_list_create,
+    placement_meet,
+    work_item_complete,
+    work_item_open,
+)
 from pathways.people.models import Person
 from pathways.people.services import contact_details_record, person_create
-from pathways.programs.models import PathwayCode, PathwayConfig
+from pathways.programs.models import PathwayCode, PathwayConfig, Program, ProgramPathway
+from pathways.programs.program_templates import ProgramTemplate
 from pathways.referrals.models import Referral
 from pathways.referrals.services import referral_send
 from pathways.surveillance.services import OverdoseFacts, overdose_record
@@ -233,8 +242,6 @@ def field_entry_submit(
         )
     case = None
     if details.charges and _diverted(encounter):
-        from pathways.cases.services import case_open
-
         case = case_open(
             actor=actor,
             encounter=encounter,
@@ -390,9 +397,6 @@ def eligibility_review_decide(
 ) -> EligibilityReview:
     """A supervisor of the contact's agency decides what the rules left to a supervisor. The
     decision and its reason are recorded once; the agency's worklist item is done."""
-    from pathways.accounts.models import Role
-    from pathways.accounts.selectors import agency_ids_for
-
     if encounter.agency_id not in agency_ids_for(actor, Role.SUPERVISOR):
         raise PermissionDenied("Only a supervisor of the contact's agency decides eligibility.")
     locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
@@ -432,3 +436,51 @@ def eligibility_review_decide(
             expected_open=False,
         )
     return review
+
+
+@service
+def template_outreach_lists_create(
+    *,
+    actor: Any,
+    program: Program,
+    template: ProgramTemplate,
+    started: list[ProgramPathway],
+) -> list[OutreachList]:
+    """Create the Active Outreach lists a program template names, once its pathways are
+    started (programs.services.program_template_apply calls it through the
+    `programs.template_applied` hook, in the same transaction: a refusal here leaves the
+    program as it was). A list the program already has under that name is kept. The team is
+    the Active Outreach pathway's follow-up team, else the program's first agency of the kind
+    the template names."""
+    if not template.outreach_lists:
+        return []
+    agencies = list(
+        Agency.objects.filter(program=program, archived_at__isnull=True).order_by("name")
+    )
+    outreach_pp = next(pp for pp in started if pp.pathway.code == PathwayCode.ACTIVE_OUTREACH)
+    assert outreach_pp.current_config is not None
+    made: list[OutreachList] = []
+    for wanted in template.outreach_lists:
+        if OutreachList.objects.active().filter(program=program, name__iexact=wanted.name).exists():
+            continue
+        team = next(
+            (a for a in agencies if a.pk == outreach_pp.current_config.followup_team_id), None
+        ) or next((a for a in agencies if a.kind == wanted.team_kind), None)
+        if team is None:
+            kind = str(AgencyKind(wanted.team_kind).label).lower()
+            raise ValidationError(
+                {
+                    "outreach_lists": f"The list “{wanted.name}” needs an outreach team: add "
+                    f"a {kind} agency to the program first."
+                }
+            )
+        made.append(
+            outreach_list_create(
+                actor=actor,
+                program=program,
+                name=wanted.name,
+                team=team,
+                description=wanted.description,
+            )
+        )
+    return made

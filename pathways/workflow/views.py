@@ -15,7 +15,6 @@ from django.urls import reverse
 from pathways.accounts.access import role_required
 from pathways.accounts.selectors import agencies_for, primary_agency
 from pathways.audit.services import audit_read
-from pathways.consent.services import referrals_for_viewer
 from pathways.people.forms import PersonNameForm, PersonSearchForm
 from pathways.people.models import Person
 from pathways.people.selectors import (
@@ -30,6 +29,7 @@ from pathways.people.selectors import (
 )
 from pathways.people.services import person_link, person_name
 from pathways.programs.selectors import program_for_user
+from pathways.referrals.disclosure import referrals_for_viewer
 from pathways.workflow.selectors import may_identify, person_history
 
 #: What the person page shows (audited as a read of the person).

@@ -23,18 +23,18 @@ from pathways.accounts.factories import AgencyFactory, member
 from pathways.audit.models import AuditEvent
 from pathways.consent.factories import SIGNATURE, consent_values, drawn_signature
 from pathways.consent.models import Consent, ConsentDocument, Disclosure
-from pathways.consent.selectors import NOT_SHARED, may_disclose, referrals_shown
+from pathways.consent.selectors import NOT_SHARED, may_disclose
 from pathways.consent.services import (
     ScannedCopy,
     consent_record,
     consent_revoke,
-    referrals_for_viewer,
     signature_png,
     years_after,
 )
 from pathways.core import clock
 from pathways.encounters.factories import EncounterFactory
 from pathways.programs.factories import ProgramFactory
+from pathways.referrals.disclosure import referrals_for_viewer, referrals_shown
 from pathways.referrals.models import Referral
 from pathways.referrals.services import (
     referral_accept,

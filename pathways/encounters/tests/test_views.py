@@ -336,7 +336,7 @@ def test_a_submission_racing_its_twin_past_the_key_check_saves_nothing_twice(
     first = client.post(NEW_URL, data)
     assert first.status_code == 302
     before = counts()
-    from pathways.encounters import views
+    from pathways.workflow import contact_views as views
 
     real = views.find_by_idempotency_key
     calls: list[int] = []

@@ -1,6 +1,10 @@
+"""The consent screens of a referral, under the consent namespace (consent:referral_consents,
+consent:consent_new, consent:revoke, consent:pdf): the views are the referral's
+(consent_views), the names and paths are unchanged."""
+
 from django.urls import path
 
-from pathways.consent import views
+from pathways.referrals import consent_views as views
 
 app_name = "consent"
 urlpatterns = [

@@ -1,5 +1,9 @@
 """The provider's consent screens, reached from a referral: the person's consents to this
-provider's disclosures, the accounting of disclosures, recording and revoking a consent."""
+provider's disclosures, the accounting of disclosures, recording and revoking a consent.
+
+They live with referrals (above consent) because a referral is what they are reached from and
+who may open them: the receiving provider's staff; the URLs keep the consent namespace
+(consent_urls) and the templates stay with consent (docs/decisions/0022)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from pathways.consent.forms import (
 from pathways.consent.models import Consent, ConsentKind, ExpiryEvent, SignatureMethod
 from pathways.consent.pdf import LANGUAGES
 from pathways.consent.selectors import (
+    consent_held,
     consent_state,
     consents_of,
     disclosures_of,
@@ -68,14 +73,8 @@ def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referr
 
 def _consent_of(referral: Referral, consent_id: uuid.UUID) -> Consent:
     """One of the person's consents to the referral's provider (404 for any other)."""
-    consent = (
-        Consent.objects.filter(
-            pk=consent_id,
-            person_id=referral.person_id,
-            disclosing_agency_id=referral.receiving_agency_id,
-        )
-        .select_related("program", "person", "disclosing_agency", "recipient_agency", "attested_by")
-        .first()
+    consent = consent_held(
+        consent_id, person_id=referral.person_id, holder_id=referral.receiving_agency_id
     )
     if consent is None:
         raise Http404("No such consent.")

@@ -1,4 +1,8 @@
-"""Field entry: pick a pathway, record the contact, send the referral."""
+"""The contact pages: start a contact, the field form (and the two parts of it the browser
+refreshes), a contact's page with the supervisor's eligibility decision, and "Our contacts".
+They compose encounters with people, referrals, followups, surveillance and consent, so they
+live in the workflow layer (docs/decisions/0023). Their URLs keep the "encounters" namespace
+(contact_urls.py) and their templates stay in encounters/templates."""
 
 from __future__ import annotations
 
@@ -14,16 +18,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pathways.accounts.access import role_required
-from pathways.accounts.models import Role
-from pathways.accounts.selectors import agency_ids_for, has_role
+from pathways.accounts.models import Agency, Role
+from pathways.accounts.selectors import agency_ids_for, has_role, program_for_user
 from pathways.audit.services import audit_read, record_search
 from pathways.consent.selectors import REDISCLOSURE_NOTICE
-from pathways.consent.services import referral_for_viewer, referrals_for_viewer
 from pathways.core import clock
 from pathways.core.idempotency import body_digest
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
-from pathways.encounters.forms import ContactFilterForm, EligibilityReviewForm, FieldEntryForm
+from pathways.encounters.forms import ContactFilterForm, EligibilityReviewForm
 from pathways.encounters.models import CrisisResponse, EligibilityReview, Encounter
 from pathways.encounters.selectors import (
     contacts_filtered,
@@ -38,18 +41,20 @@ from pathways.people.selectors import SEARCH_ROLES
 from pathways.programs.models import ProgramPathway
 from pathways.programs.selectors import (
     enabled_pathways,
-    program_for_user,
     startable_pathway,
     startable_pathways,
     starting_agency,
 )
 from pathways.programs.vocabulary import Need
+from pathways.referrals.disclosure import referral_for_viewer, referrals_for_viewer
 from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
 from pathways.surveillance.selectors import overdoses_of_person
+from pathways.workflow.forms import FieldEntryForm
 from pathways.workflow.selectors import may_identify
 from pathways.workflow.services import (
     KEY_REUSED,
+    FieldEntryResult,
     eligibility_review_decide,
     field_entry_submit,
     key_reused,
@@ -58,6 +63,7 @@ from pathways.workflow.services import (
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
 #: What the contact page shows of the person and the contact (audited as a read).
 ENCOUNTER_READ_FIELDS = ("person", "presenting_needs", "notes", "eligibility", "referrals")
+ALREADY_RECORDED = "This contact was already recorded; nothing new was saved."
 
 
 def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
@@ -93,8 +99,9 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FIELD_ROLES)
 def new(request: HttpRequest, code: str) -> HttpResponse:
+    """The field form of a pathway; a valid submission records the contact (field_entry_submit)
+    and lands on its page."""
     pp = _get_program_pathway_for_user(request, code)
-    program = pp.program
     agency = starting_agency(request.user, pp)
     digest = body_digest(request.POST) if request.method == "POST" else ""
     reused = False
@@ -105,11 +112,11 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         if already is not None and key_reused(already, digest):
             reused = True  # the same key with another body: refused, and a fresh form
         elif already is not None:
-            messages.info(request, "This contact was already recorded; nothing new was saved.")
+            messages.info(request, ALREADY_RECORDED)
             return redirect("encounters:detail", encounter_id=already.pk)
     form = FieldEntryForm(
         None if reused else request.POST or None,
-        program=program,
+        program=pp.program,
         pathway=pp.pathway,
         config=pp.current_config,
     )
@@ -118,64 +125,79 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "GET":
         form.decision = form.decision_before_answers(clock.now())
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = field_entry_submit(
-                actor=request.user,
-                agency=agency,
-                pathway=pp.pathway,
-                person=form.person,
-                new_person=form.new_person(),
-                occurred_at=data["occurred_at"],
-                call_source=data["call_source"],
-                presenting_needs=data["presenting_needs"],
-                disposition=data["disposition"],
-                location_text=data["location_text"],
-                service=form.service_obj,
-                warm_handoff=data["warm_handoff"],
-                capacity_override_reason=data["capacity_override_reason"],
-                notes=data["notes"],
-                idempotency_key=data["idempotency_key"],
-                idempotency_digest=digest,
-                pathway_checked=True,  # resolved by _get_program_pathway_for_user
-                service_checked=True,  # read by the form as one of this program's services
-                key_checked=True,  # looked up above, before the form
-                config=pp.current_config,
-                eligibility_answers=form.answers,
-                details=form.details(),
-                contact=form.contact(),
-            )
-            encounter = result.encounter
-            if result.created:
-                messages.success(
-                    request,
-                    "Contact recorded."
-                    + (" Referral sent." if result.referral else "")
-                    + (" Diversion case opened." if result.case else "")
-                    + "".join(
-                        f" {item.get_kind_display()} is on the worklist."
-                        for item in result.work_items
-                    ),
-                )
-            else:
-                messages.info(request, "This contact was already recorded; nothing new was saved.")
-        except IntegrityError:
-            # The same submission arrived twice at once; the first one won.
-            found = find_by_idempotency_key(request.user, data["idempotency_key"])
-            if found is None:
-                raise
-            if key_reused(found, digest):
-                form.add_service_error(ValidationError(KEY_REUSED))
-            else:
-                messages.info(request, "This contact was already recorded; nothing new was saved.")
-                return redirect("encounters:detail", encounter_id=found.pk)
-        except ValidationError as exc:
-            form.add_service_error(exc)
+        recorded = _submit(request, form, pp, agency, digest)
+        if recorded is not None:
+            return redirect("encounters:detail", encounter_id=recorded.pk)
+    status = 409 if reused else 422 if form.is_bound else 200
+    return _field_form(request, form, pp, agency, status=status)
+
+
+def _submit(
+    request: HttpRequest, form: FieldEntryForm, pp: ProgramPathway, agency: Agency, digest: str
+) -> Encounter | None:
+    """Record the valid form's contact: the contact to show, or None with the refusal on the
+    form. The same submission twice at once: the first one wins, the second lands on it."""
+    data = form.cleaned_data
+    try:
+        result = field_entry_submit(
+            actor=request.user,
+            agency=agency,
+            pathway=pp.pathway,
+            person=form.person,
+            new_person=form.new_person(),
+            occurred_at=data["occurred_at"],
+            call_source=data["call_source"],
+            presenting_needs=data["presenting_needs"],
+            disposition=data["disposition"],
+            location_text=data["location_text"],
+            service=form.service_obj,
+            warm_handoff=data["warm_handoff"],
+            capacity_override_reason=data["capacity_override_reason"],
+            notes=data["notes"],
+            idempotency_key=data["idempotency_key"],
+            idempotency_digest=digest,
+            pathway_checked=True,  # resolved by _get_program_pathway_for_user
+            service_checked=True,  # read by the form as one of this program's services
+            key_checked=True,  # looked up by the view, before the form
+            config=pp.current_config,
+            eligibility_answers=form.answers,
+            details=form.details(),
+            contact=form.contact(),
+        )
+    except IntegrityError:
+        # The same submission arrived twice at once; the first one won.
+        found = find_by_idempotency_key(request.user, data["idempotency_key"])
+        if found is None:
+            raise
+        if not key_reused(found, digest):
+            messages.info(request, ALREADY_RECORDED)
+            return found
+        form.add_service_error(ValidationError(KEY_REUSED))
+    except ValidationError as exc:
+        form.add_service_error(exc)
+    else:
+        if result.created:
+            messages.success(request, _recorded_message(result))
         else:
-            return redirect("encounters:detail", encounter_id=encounter.pk)
+            messages.info(request, ALREADY_RECORDED)
+        return result.encounter
+    return None
+
+
+def _recorded_message(result: FieldEntryResult) -> str:
+    return (
+        "Contact recorded."
+        + (" Referral sent." if result.referral else "")
+        + (" Diversion case opened." if result.case else "")
+        + "".join(f" {item.get_kind_display()} is on the worklist." for item in result.work_items)
+    )
+
+
+def _field_form(
+    request: HttpRequest, form: FieldEntryForm, pp: ProgramPathway, agency: Agency, *, status: int
+) -> HttpResponse:
     needs = request.POST.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
     partners = pp.current_config.partner_service_ids if pp.current_config else []
-    services = services_for_needs(program, needs, only=partners)
     return render(
         request,
         "encounters/new.html",
@@ -184,12 +206,12 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             "program_pathway": pp,
             "pathway": pp.pathway,
             "agency": agency,
-            "services": services,
+            "services": services_for_needs(pp.program, needs, only=partners),
             "chosen_service": form.data.get("service", "") if form.is_bound else "",
             "needs_initial": needs,
             "need_choices": Need.choices,
         },
-        status=409 if reused else 422 if form.is_bound else 200,
+        status=status,
     )
 
 

@@ -1,6 +1,9 @@
+"""/encounters/: the contact pages, composed in the workflow layer (contact_views.py). The
+namespace stays "encounters", with every URL name and path it had."""
+
 from django.urls import path
 
-from pathways.encounters import views
+from pathways.workflow import contact_views as views
 
 app_name = "encounters"
 urlpatterns = [
