@@ -47,10 +47,12 @@ def ensure_venv(extras: str) -> None:
 
 def demo() -> None:
     ensure_venv("")
-    run(PY, "manage.py", "migrate", "--no-input")
-    run(PY, "manage.py", "demo_load")
-    run(PY, "manage.py", "demo_logins")
-    env = dict(os.environ)
+    # the synthetic county's app (pathways.demo) is installed only when asked for, never in
+    # production (docs/decisions/0025-house-rules-in-the-repo-and-no-demo-in-production.md)
+    env = {**os.environ, "PATHWAYS_DEMO": "1"}
+    run(PY, "manage.py", "migrate", "--no-input", env=env)
+    run(PY, "manage.py", "demo_load", env=env)
+    run(PY, "manage.py", "demo_logins", env=env)
     if "PATHWAYS_MFA_REQUIRED" not in env:
         # the demo skips two-step sign-in so an evaluator signs in with a password alone;
         # a real installation keeps it on (production refuses to start without it)

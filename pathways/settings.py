@@ -26,6 +26,11 @@ SECRET_KEY = env_str("PATHWAYS_SECRET_KEY", "" if PRODUCTION else "dev-only-not-
 PATHWAYS_FIELD_KEYS = env_str("PATHWAYS_FIELD_KEYS", "")
 ALLOWED_HOSTS = env_list("PATHWAYS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("PATHWAYS_CSRF_TRUSTED_ORIGINS", [])
+# The synthetic county (pathways.demo: demo_load, demo_logins) is installed for development, the
+# tests, the benchmarks and `dev.py demo` (which sets PATHWAYS_DEMO=1), never in production:
+# there it is left out whatever the variable says, and PATHWAYS_DEMO=1 is a system-check error
+# (pathways.E006). docs/decisions/0025-house-rules-in-the-repo-and-no-demo-in-production.md
+PATHWAYS_DEMO = env_bool("PATHWAYS_DEMO", not PRODUCTION)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,10 +59,13 @@ INSTALLED_APPS = [
     "pathways.outcomes",
     "pathways.linkage",
     "pathways.oversight",
-    "pathways.demo",
+    # no models: fills the hooks the apps below call up through (docs/decisions/0023)
+    "pathways.workflow",
     "axes",
     "csp",
 ]
+if PATHWAYS_DEMO and not PRODUCTION:
+    INSTALLED_APPS.append("pathways.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -68,14 +76,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "pathways.core.middleware.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, reading the session's device in one short statement
+    "pathways.accounts.identity.VerifiedDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "pathways.core.middleware.IdleTimeoutMiddleware",
     # a password-only session reaches nothing but the two-step sign-in pages
     "pathways.accounts.middleware.MfaRequiredMiddleware",
     "pathways.audit.security.DeniedRequestAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pathways.core.middleware.ProgramTimezoneMiddleware",
+    "pathways.accounts.middleware.ProgramTimezoneMiddleware",
     # last, as django-axes requires: it turns a locked-out login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,7 +111,9 @@ CONTENT_SECURITY_POLICY = {
 # the real user (signing in from elsewhere) out, nor every account from that address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend whose per-request user read is one short statement
+    # (docs/decisions/0020-cheap-signed-in-requests.md)
+    "pathways.accounts.identity.UserBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=10)
@@ -218,11 +229,14 @@ DEFAULT_FROM_EMAIL = env_str("PATHWAYS_FROM_EMAIL", "pathways@localhost")
 
 # --- Sessions and security --------------------------------------------------------------------
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# Django's database sessions (sign-out and the idle timeout end them on the server at once),
+# read in one short statement: docs/decisions/0020-cheap-signed-in-requests.md
+SESSION_ENGINE = "pathways.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Flash messages live in the server-side session, never in a cookie of their own (which would
 # carry their text to the browser and back): docs/decisions/0015-first-mfa-enrolment-and-secrets.md
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+MESSAGE_STORAGE = "pathways.accounts.sessions.BoundedSessionStorage"  # the newest 10 unread
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -64,3 +64,29 @@ def production_requires_mfa(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register(Tags.security)
+def production_has_no_demo(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """The synthetic county (pathways.demo) is never installed in production: its commands write
+    made-up people and known passwords. Settings leave it out there; this check refuses a request
+    for it (PATHWAYS_DEMO=1) and settings of another module that add it back."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    errors: list[Error] = []
+    if getattr(settings, "PATHWAYS_DEMO", False):
+        errors.append(
+            Error(
+                "The demo is never installed in production: remove PATHWAYS_DEMO=1 "
+                "(docs/decisions/0025-house-rules-in-the-repo-and-no-demo-in-production.md).",
+                id="pathways.E006",
+            )
+        )
+    if "pathways.demo" in settings.INSTALLED_APPS:
+        errors.append(
+            Error(
+                "pathways.demo is in INSTALLED_APPS in production: remove it from the settings.",
+                id="pathways.E007",
+            )
+        )
+    return errors

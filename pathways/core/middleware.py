@@ -1,35 +1,19 @@
-"""Request middleware: times in the program's own time zone (everything is stored in UTC), and
-the idle sign-out."""
+"""Request middleware: the idle sign-out, and a clear refusal of NUL characters in addresses.
+(Times in the program's own zone: pathways.accounts.middleware.ProgramTimezoneMiddleware.)"""
 
 from __future__ import annotations
 
 import time
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
-
-class ProgramTimezoneMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        from pathways.programs.selectors import program_for_user
-
-        zone = settings.PATHWAYS_DEFAULT_PROGRAM_TZ
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            program = program_for_user(user)
-            if program is not None:
-                zone = program.time_zone
-        timezone.activate(zoneinfo.ZoneInfo(zone))
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+#: The session's copy of the signed-in user's program time zone ("" for none: the default),
+#: kept by pathways.accounts.middleware.ProgramTimezoneMiddleware. The idle timeout drops it
+#: whenever it writes a new activity stamp (at most once a minute), so it is read again from the
+#: memberships in that same session write.
+ZONE_SESSION_KEY = "program_tz"
 
 
 #: Signed-in sessions end after this long without the person doing anything.
@@ -74,6 +58,8 @@ class IdleTimeoutMiddleware:
             not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION_SECONDS
         ):
             request.session["last_activity"] = now
+            # the time zone's copy is read again with this write
+            request.session.pop(ZONE_SESSION_KEY, None)
         return self.get_response(request)
 
 

@@ -81,3 +81,20 @@ def test_tests_without_the_browser_need_no_chromium(
     monkeypatch.setattr(dev, "ensure_venv", lambda extras: None)
     dev.test(["-m", "not browser"])
     assert dev.calls[-1][-2:] == ("-m", "not browser")
+
+
+def test_the_demo_asks_for_the_demo_app_at_every_step(
+    dev: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pathways.demo is installed only when asked for (decision 0025): `dev.py demo` asks for
+    it in the migration, the load, the logins and the server, whatever the shell had set."""
+    monkeypatch.setenv("PATHWAYS_DEMO", "0")
+    monkeypatch.delenv("PATHWAYS_MFA_REQUIRED", raising=False)
+    monkeypatch.setattr(dev, "ensure_venv", lambda extras: None)
+    envs: list[tuple[str, dict[str, str]]] = []
+    monkeypatch.setattr(dev, "run", lambda *args, env=None: envs.append((str(args[2]), env)))
+    monkeypatch.setattr(dev.os, "execve", lambda path, args, env: envs.append((args[2], env)))
+    dev.demo()
+    assert [step for step, _ in envs] == ["migrate", "demo_load", "demo_logins", "runserver"]
+    assert all(env is not None and env["PATHWAYS_DEMO"] == "1" for _, env in envs)
+    assert envs[-1][1]["PATHWAYS_MFA_REQUIRED"] == "0"  # the server's own, as before

@@ -12,7 +12,11 @@ from django.urls import reverse
 
 from pathways.accounts.factories import TEST_PASSWORD
 from pathways.accounts.testing import user_code
-from pathways.core.middleware import BACKGROUND_HEADER, IDLE_LIMIT_SECONDS
+from pathways.core.middleware import (
+    ACTIVITY_RESOLUTION_SECONDS,
+    BACKGROUND_HEADER,
+    IDLE_LIMIT_SECONDS,
+)
 
 HOME = reverse("encounters:list")
 
@@ -75,3 +79,35 @@ def test_background_requests_do_not_keep_a_session_alive(cast: Any) -> None:
     polled = client.get(HOME, headers={BACKGROUND_HEADER: "1", "HX-Request": "true"})
     assert polled.status_code == 204 and polled["HX-Redirect"] == reverse("login")
     assert "_auth_user_id" not in client.session
+
+
+def _session_writes(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(q["sql"].startswith("UPDATE") and "django_session" in q["sql"] for q in queries)
+
+
+def test_the_activity_stamp_is_written_at_most_once_a_minute(cast: Any) -> None:
+    """Reading pages does not write the session on every request: the stamp moves only when
+    it is a minute old (so the idle limit is exact to within a minute)."""
+    client = signed_in_client("officer_a")
+    client.get(HOME)
+    stamped = client.session["last_activity"]
+    assert _session_writes(client, HOME) == 0  # within the minute: nothing written
+    assert client.session["last_activity"] == stamped
+    idle_for(client, ACTIVITY_RESOLUTION_SECONDS)
+    assert _session_writes(client, HOME) == 1  # a minute old: written again
+    assert client.session["last_activity"] >= int(time.time()) - 1
+
+
+def test_an_idle_session_times_out_although_nothing_was_written_since(cast: Any) -> None:
+    client = signed_in_client("officer_a")
+    client.get(HOME)
+    idle_for(client, IDLE_LIMIT_SECONDS - ACTIVITY_RESOLUTION_SECONDS + 1)
+    assert client.get(HOME).status_code == 200  # stamped again ...
+    idle_for(client, IDLE_LIMIT_SECONDS + 1)  # ... then away for longer than the limit
+    response = client.get(HOME)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
