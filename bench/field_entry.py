@@ -63,19 +63,21 @@ def prepare_database(env: dict[str, str], encounters: int) -> None:
 
 SESSION_CODE = """
 import sys
+from importlib import import_module
 import django
 django.setup()
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
 from pathways.accounts.testing import totp_device
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the configured sessions
 users = list(get_user_model().objects.filter(username__in=sys.argv[2].split(",")))
 for i in range(int(sys.argv[1])):
     user = users[i % len(users)]
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the password backend
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id  # the second step, passed
     session.create()
@@ -158,7 +160,6 @@ def form_tokens(port: int, session: str) -> dict[str, str]:
     if not token or not service:
         raise RuntimeError("the form page has no CSRF token or no open service")
     return {
-        "BENCH_SESSION": session,
         "BENCH_CSRF_COOKIE": csrf_cookie,
         "BENCH_CSRF_TOKEN": token.group(1),
         "BENCH_SERVICE": service.group(1),
@@ -173,10 +174,13 @@ TARGETS = {
 }
 
 
-def run_wrk(port: int, users: int, seconds: int, target: str, tokens: dict[str, str]) -> dict:
-    """`users` connections, each a simulated officer submitting as soon as the last answer came."""
+def run_wrk(
+    port: int, users: int, seconds: int, target: str, tokens: dict[str, str], sessions: list[str]
+) -> dict:
+    """`users` connections, each a simulated officer submitting as soon as the last answer came;
+    the requests take the officers' `users` signed-in sessions in turn."""
     path = TARGETS[target]
-    env = {**os.environ, **tokens, "BENCH_PATH": path}
+    env = {**os.environ, **tokens, "BENCH_PATH": path, "BENCH_SESSIONS": ",".join(sessions[:users])}
     if target == "anonymous":
         env["BENCH_ANONYMOUS"] = "1"
     result = subprocess.run(
@@ -255,17 +259,28 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     }
     print(f"\n== {label}: loading the demo county ({args.encounters} encounters)", flush=True)
     prepare_database(env, args.encounters)
-    session = make_sessions(env, 1).read_text().split()[0]
+    # one signed-in session per simulated officer (officers.rivera, sgt.okafor, deputy.hale in
+    # turn), as a login and the second step leave them
+    sessions = make_sessions(env, max(args.users)).read_text().split()
     port = free_port()
     server = serve(env, port, args.workers, args.server)
     rows = []
     try:
-        tokens = form_tokens(port, session)
+        tokens = form_tokens(port, sessions[0])
+        if args.warmup:  # every worker loads its code, templates and connection before timing
+            print(f"   warming up: each target {args.warmup} s, not counted", flush=True)
+            for target in TARGETS:
+                run_wrk(port, min(args.users), args.warmup, target, tokens, sessions)
         for users in args.users:
             for target in TARGETS:
                 print(f"   {target:9} {users:3} officers, {args.duration} s ...", flush=True)
-                result = run_wrk(port, users, args.duration, target, tokens)
+                result = run_wrk(port, users, args.duration, target, tokens, sessions)
                 rows.append({"db": label, "users": users, "target": target, **result})
+                print(  # at once, so a later failure (or Ctrl-C) does not lose the figure
+                    f"   {target:9} {users:3} officers: {result['rps']:.0f}/s, p95 "
+                    f"{result['p95']:.0f} ms, {result['errors']} errors",
+                    flush=True,
+                )
         if label == "sqlite" and not args.skip_browser:
             actions, seconds = count_officer_interactions(port, env)
             print(f"   scripted officer: {actions} interactions, {seconds:.1f} s", flush=True)
@@ -276,10 +291,36 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     return rows
 
 
+def print_targets(rows: list[dict[str, Any]]) -> None:
+    """Issue 19's targets, as ratios within this run: the signed-in bare view >= 0.6x the
+    anonymous one, the submit >= 0.6x the signed-in bare view, and the submit's p95 at 10
+    officers <= 2x the signed-in bare view's."""
+    by = {(r["db"], r["users"], r["target"]): r for r in rows if "target" in r}
+    print("\nTargets (issue 19), ratios in this run:")
+    for db, users in sorted({(d, u) for d, u, _ in by}):
+        anonymous, bare, submit = (by.get((db, users, t)) for t in TARGETS)
+        if not (anonymous and bare and submit):
+            continue
+        signed_in = bare["rps"] / anonymous["rps"]
+        relative = submit["rps"] / bare["rps"]
+        line = (
+            f"  {db:10} {users:3} officers: signed-in/anonymous {signed_in:.2f} "
+            f"({'met' if signed_in >= 0.6 else 'NOT met'}, >= 0.6); submit/signed-in "
+            f"{relative:.2f} ({'met' if relative >= 0.6 else 'NOT met'}, >= 0.6)"
+        )
+        if users == 10:
+            p95 = submit["p95"] / bare["p95"] if bare["p95"] else 0.0
+            line += f"; p95 submit/signed-in {p95:.2f} ({'met' if p95 <= 2 else 'NOT met'}, <= 2)"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per load run")
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="untimed seconds per target first (0: none)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument(
         "--server",
@@ -318,6 +359,7 @@ def main() -> None:
             f"{r['db']:10} {r['users']:8} {r['target']:9} {r['rps']:9.0f} {r['p50']:7.0f} "
             f"{r['p95']:7.0f} {r['p99']:7.0f} {r['errors']:6} {ratio:7.2f}"
         )
+    print_targets(rows)
     for r in rows:
         if "interactions" in r:
             print(

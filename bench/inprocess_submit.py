@@ -41,6 +41,7 @@ def main() -> None:
         "its own time",
     )
     parser.add_argument("--show-sql", action="store_true", help="print each statement's start")
+    parser.add_argument("--profile-out", default="", help="also write the cProfile stats here")
     args = parser.parse_args()
 
     import django
@@ -107,6 +108,8 @@ def main() -> None:
         for _ in range(100):
             submit()
         profile.disable()
+        if args.profile_out:
+            profile.dump_stats(args.profile_out)
         stats = pstats.Stats(profile).sort_stats(args.sort)
         stats.print_stats(*(["pathways/"] if args.sort == "cumulative" else []), 25)
 

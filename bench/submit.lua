@@ -1,10 +1,16 @@
 -- wrk script for bench/field_entry.py: every request is a new Officer Prevention submission
--- (a fresh idempotency key and a new person) with the session and CSRF token the driver got.
--- BENCH_PATH picks the real form or a bare reference view; BENCH_SERVICE is an open service;
--- BENCH_ANONYMOUS=1 sends no cookies (the anonymous reference view).
+-- (a fresh idempotency key and a new person) with the sessions and CSRF token the driver got.
+-- BENCH_SESSIONS holds one signed-in session per simulated officer (comma-separated); requests
+-- take them in turn. BENCH_PATH picks the real form or a bare reference view; BENCH_SERVICE is
+-- an open service; BENCH_ANONYMOUS=1 sends no cookies (the anonymous reference view).
 
 local path = os.getenv("BENCH_PATH")
-local session = os.getenv("BENCH_SESSION")
+local sessions = {}
+for key in string.gmatch(os.getenv("BENCH_SESSIONS") or "", "[^,]+") do
+  sessions[#sessions + 1] = key
+end
+local anonymous = os.getenv("BENCH_ANONYMOUS") == "1"
+local turn = 0
 local csrf_cookie = os.getenv("BENCH_CSRF_COOKIE")
 local csrf_token = os.getenv("BENCH_CSRF_TOKEN")
 local service = os.getenv("BENCH_SERVICE")
@@ -20,11 +26,9 @@ end
 
 function init(args)
   math.randomseed(os.time() * 1000 + number)
+  turn = number  -- the two threads start at different officers
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  if os.getenv("BENCH_ANONYMOUS") ~= "1" then  -- the anonymous reference sends no session
-    wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf_cookie
-  end
 end
 
 local function hex(n)
@@ -49,7 +53,15 @@ function request()
     math.random(100, 9999) .. "+Main+St&presenting_needs=substance_use&service=" .. service ..
     "&warm_handoff=on&call_source=on_view&disposition=referred" ..
     "&capacity_override_reason=confirmed+by+phone"
-  return wrk.format(nil, path, nil, body)
+  local headers = nil
+  if not anonymous then  -- the anonymous reference sends no session and no CSRF cookie
+    turn = turn % #sessions + 1
+    headers = {  -- wrk.format takes these instead of wrk.headers, so the type goes here too
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Cookie"] = "sessionid=" .. sessions[turn] .. "; csrftoken=" .. csrf_cookie,
+    }
+  end
+  return wrk.format(nil, path, headers, body)
 end
 
 function done(summary, latency, requests)

@@ -1,15 +1,22 @@
 """A session signed in with a password only reaches the two-step sign-in pages (and sign-out)
-until the second step is passed. Runs after django-otp's OTPMiddleware, which tells whether the
-session is verified (``request.user.is_verified()``)."""
+until the second step is passed (MfaRequiredMiddleware; it runs after django-otp's middleware,
+which tells whether the session is verified, ``request.user.is_verified()``). And pages show
+times in the signed-in user's program's zone (ProgramTimezoneMiddleware)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
+
+from pathways.accounts.selectors import mfa_is_needed, program_for_user
+from pathways.core.middleware import ZONE_SESSION_KEY
 
 #: Paths a password-only session may reach: the MFA pages, signing in or out, static files and
 #: the health check. Everything else is sent to the second step.
@@ -40,8 +47,6 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from pathways.accounts.selectors import mfa_is_needed
-
         user = getattr(request, "user", None)
         if (
             user is None
@@ -61,3 +66,44 @@ class MfaRequiredMiddleware:
             response["HX-Redirect"] = target
             return response
         return HttpResponseRedirect(target)
+
+
+class ProgramTimezoneMiddleware:
+    """Pages show times in the signed-in user's program's zone. The zone is kept in the session
+    and read again from the memberships at most once a minute (see ZONE_SESSION_KEY), so a
+    request does not read the memberships for it. The zone only displays times: what a user
+    may see or do is always decided from memberships read in that request
+    (docs/decisions/0020-cheap-signed-in-requests.md)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            zone = self._user_zone(request, user)
+        timezone.activate(_zone_or_default(zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    @staticmethod
+    def _user_zone(request: HttpRequest, user: Any) -> str:
+        cached = request.session.get(ZONE_SESSION_KEY)
+        if isinstance(cached, str):
+            return cached
+        program = program_for_user(user)
+        zone = program.time_zone if program is not None else ""
+        request.session[ZONE_SESSION_KEY] = zone
+        return zone
+
+
+def _zone_or_default(zone: str | None) -> zoneinfo.ZoneInfo:
+    if zone:
+        try:
+            return zoneinfo.ZoneInfo(zone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            pass  # a zone no longer known to this server: the default, not an error page
+    return zoneinfo.ZoneInfo(settings.PATHWAYS_DEFAULT_PROGRAM_TZ)
