@@ -150,12 +150,21 @@ def find_people(
 
 
 def person_duplicates(
-    *, first_name: str, last_name: str, date_of_birth: dt.date | None, limit: int = 5
+    *,
+    program: Any,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    limit: int = 5,
 ) -> list[Candidate]:
-    """People who are likely the same as the one being entered, best first.
+    """People of `program` who are likely the same as the one being entered, best first. Only
+    the program's people are candidates: a namesake known only to another program is never
+    offered, so the check tells nobody who is in Pathways elsewhere (CJIS, 42 CFR Part 2).
 
     Blocking keeps it cheap: candidates share the birth date or the surname's sound (Soundex),
     directly or through an alias; each is then scored on names and birth date."""
+    if program is None:
+        return []
     sound = name_sound(last_name)
     initial = name_key(first_name)[:1]
     if not (sound and initial) and date_of_birth is None:
@@ -174,7 +183,7 @@ def person_duplicates(
         block |= Q(pk__in=aliased) & same_year
     # Plain rows, not model instances: this runs on every field submit, and building up to
     # fifty Person objects with a prefetch cost more than the query itself.
-    named = people_active().filter(identity=Identity.KNOWN)
+    named = people_of_program(program).filter(identity=Identity.KNOWN)
     rows = list(named.filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
     if not rows:
         return []

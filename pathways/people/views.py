@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from pathways.accounts.access import role_required
 from pathways.accounts.models import Role
+from pathways.accounts.selectors import program_for_user
 from pathways.people.selectors import person_duplicates
 
 
@@ -21,7 +22,12 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         dob = None
     # a name alone finds no one: the check answers only for a name with its birth date
     candidates = (
-        person_duplicates(first_name=first, last_name=last, date_of_birth=dob)
+        person_duplicates(
+            program=program_for_user(request.user),
+            first_name=first,
+            last_name=last,
+            date_of_birth=dob,
+        )
         if first and last and dob is not None
         else []
     )

@@ -405,7 +405,10 @@ class FieldEntryForm(Form):
         if not first or not last or "date_of_birth" in self.errors:
             return
         self.candidates = person_duplicates(
-            first_name=first, last_name=last, date_of_birth=data.get("date_of_birth")
+            program=self.program,
+            first_name=first,
+            last_name=last,
+            date_of_birth=data.get("date_of_birth"),
         )
         choice = data.get("person_choice", "")
         if "person_choice" in self.errors or choice in ("", NEW_PERSON):

@@ -23,7 +23,6 @@ from pathways.people.selectors import (
     SEARCH_RESULTS,
     SEARCH_ROLES,
     find_people,
-    people_of_program,
     person_duplicates,
     person_for_user,
 )
@@ -110,16 +109,15 @@ def identify(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     candidates: list[Any] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        program = program_for_user(request.user)
-        in_program = set(people_of_program(program).values_list("pk", flat=True) if program else [])
         candidates = [
             c
             for c in person_duplicates(
+                program=program_for_user(request.user),
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 date_of_birth=data["date_of_birth"],
             )
-            if c.person.pk in in_program and c.person.pk != person.pk
+            if c.person.pk != person.pk
         ]
         choice = request.POST.get("person_choice", "")
         offered = {str(c.person.pk): c.person for c in candidates}

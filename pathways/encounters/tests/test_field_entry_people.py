@@ -138,7 +138,10 @@ def test_a_posted_person_id_that_was_not_offered_is_refused(cast: Any) -> None:
 
 def test_an_offered_candidate_can_be_chosen(cast: Any) -> None:
     same = PersonFactory.create(
-        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+        created_by_agency=cast.police_b,
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
     )
     client = cast.client_for(cast.officer_a)
     response = client.post(NEW_URL, entry(cast, person_choice=str(same.pk)))

@@ -205,7 +205,10 @@ def test_the_same_key_with_a_different_body_is_refused_and_changes_nothing(cast:
 
 def test_likely_duplicate_person_is_warned_then_chosen(cast: Any) -> None:
     existing = PersonFactory.create(
-        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+        created_by_agency=cast.police_b,
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
     )
     client = cast.client_for(cast.officer_a)
     warned = client.post(NEW_URL, entry(cast, first_name="Dana", last_name="Whitfeld"))
@@ -231,7 +234,10 @@ def test_duplicate_warning_can_be_overridden_as_a_new_person(cast: Any) -> None:
 
 def test_duplicates_fragment_lists_likely_people(cast: Any) -> None:
     PersonFactory.create(
-        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+        created_by_agency=cast.police_b,
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
     )
     client = cast.client_for(cast.officer_a)
     html = client.get(
@@ -292,7 +298,10 @@ def test_anonymous_users_are_sent_to_sign_in(cast: Any) -> None:
 
 def test_duplicates_fragment_keeps_the_officers_choice(cast: Any) -> None:
     dana = PersonFactory.create(
-        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+        created_by_agency=cast.police_b,
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
     )
     html = (
         cast.client_for(cast.officer_a)

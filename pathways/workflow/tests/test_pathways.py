@@ -136,7 +136,10 @@ def test_bad_overdose_answers_are_refused_and_nothing_is_saved(cast: Any) -> Non
 def test_repeat_overdose_shows_on_the_contact(cast: Any) -> None:
     client = cast.client_for(cast.officer_a)
     person = PersonFactory.create(
-        first_name="Avery", last_name="Nakamura-Cole", date_of_birth=dt.date(1991, 4, 12)
+        created_by_agency=cast.police_b,
+        first_name="Avery",
+        last_name="Nakamura-Cole",
+        date_of_birth=dt.date(1991, 4, 12),
     )
     chosen = {"person_choice": str(person.pk)}
     client.post(url("naloxone_plus"), contact(cast, **chosen))
