@@ -73,72 +73,20 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
     config = pp.current_config
     if config is None:
         raise Http404
-    services = list(services_in_program(pp.program).select_related("organization"))
-    initial = initial_from_config(pp, config)
-    rules_initial: list[dict[str, Any]] = list(config.rules)
-    plan_initial: list[dict[str, Any]] = list(config.requirements)
-    example = None
-    if request.method == "GET" and (wanted := request.GET.get("example")):
-        example = example_rule_sets().get(wanted)
-        if example is None or example.pathway != pp.pathway.code:
-            messages.error(request, "That example rule set is not for this pathway.")
-            example = None
-        else:
-            rules_initial = [
-                {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
-                for r in example.rules
-            ]
-            initial.update(
-                {
-                    "charges": example.charges,
-                    "prosecutor_review": example.prosecutor_final_say,
-                    "rule_set_source": example.code,
-                }
-            )
-            for code_, value in example.deadlines.items():
-                initial[f"deadline_{code_}"] = value
-            plan_initial = list(example.requirements)
+    initial, rules_initial, plan_initial, example = _starting_values(request, pp, config)
     data = request.POST if request.method == "POST" else None
-    agencies = list(Agency.objects.filter(program=pp.program, archived_at__isnull=True))
     form = PathwayConfigForm(
-        data, initial=initial, program_pathway=pp, services=services, agencies=agencies
+        data,
+        initial=initial,
+        program_pathway=pp,
+        services=list(services_in_program(pp.program).select_related("organization")),
+        agencies=list(Agency.objects.filter(program=pp.program, archived_at__isnull=True)),
     )
     formset = RuleFormSet(data, initial=rules_initial, prefix="rules")
     has_plan = pp.pathway.holds_charges
     plan = RequirementFormSet(data, initial=plan_initial if has_plan else [], prefix="plan")
-    if request.method == "POST":
-        form_ok = form.is_valid()
-        rules = rules_from_formset(formset) if formset.is_valid() else None
-        plan_ok = not has_plan or plan.is_valid()
-        requirements = (
-            [r for f in plan.forms if (r := f.requirement()) is not None]
-            if has_plan and plan_ok
-            else []
-        )
-        if form_ok and rules is not None and plan_ok:
-            try:
-                saved = program_pathway_configure(
-                    actor=request.user,
-                    program_pathway=pp,
-                    is_enabled=form.cleaned_data["is_enabled"],
-                    local_name=form.cleaned_data["local_name"],
-                    note=form.cleaned_data["note"],
-                    rules=rules,
-                    **({"requirements": requirements} if has_plan else {}),
-                    **form.config_values(),
-                )
-            except ValidationError as exc:
-                _show_service_errors(form, formset, exc)
-            else:
-                if saved.pk == config.pk:
-                    messages.info(request, "Saved. The configuration itself did not change.")
-                else:
-                    messages.success(
-                        request, f"Saved as version {saved.version}; it applies from now on."
-                    )
-                if warning := followup_team_warning(saved.followup_team):
-                    messages.warning(request, warning)
-                return redirect("programs:pathway_edit", code=code)
+    if request.method == "POST" and _saved(request, pp, config, form, formset, plan):
+        return redirect("programs:pathway_edit", code=code)
     return render(
         request,
         "programs/pathway_edit.html",
@@ -155,6 +103,78 @@ def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
             "facts": list(FACTS.values()),
         },
     )
+
+
+def _starting_values(
+    request: HttpRequest, pp: ProgramPathway, config: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], Any]:
+    """The form's starting values: the current configuration, or an example rule set the
+    coordinator asked to start from (?example=...). Returns the form's initial values, the rules,
+    the service plan and the example (None when none was asked for or it does not fit)."""
+    initial = initial_from_config(pp, config)
+    rules_initial: list[dict[str, Any]] = list(config.rules)
+    plan_initial: list[dict[str, Any]] = list(config.requirements)
+    wanted = request.GET.get("example") if request.method == "GET" else None
+    if not wanted:
+        return initial, rules_initial, plan_initial, None
+    example = example_rule_sets().get(wanted)
+    if example is None or example.pathway != pp.pathway.code:
+        messages.error(request, "That example rule set is not for this pathway.")
+        return initial, rules_initial, plan_initial, None
+    rules_initial = [
+        {"condition": r.condition, "outcome": str(r.outcome), "reason": r.reason}
+        for r in example.rules
+    ]
+    initial.update(
+        {
+            "charges": example.charges,
+            "prosecutor_review": example.prosecutor_final_say,
+            "rule_set_source": example.code,
+        }
+    )
+    for code_, value in example.deadlines.items():
+        initial[f"deadline_{code_}"] = value
+    return initial, rules_initial, list(example.requirements), example
+
+
+def _saved(
+    request: HttpRequest,
+    pp: ProgramPathway,
+    config: Any,
+    form: PathwayConfigForm,
+    formset: Any,
+    plan: Any,
+) -> bool:
+    """Save the posted configuration as a new version when everything is valid (messages say
+    what happened); False, with the errors on the forms, when not."""
+    has_plan = pp.pathway.holds_charges
+    form_ok = form.is_valid()
+    rules = rules_from_formset(formset) if formset.is_valid() else None
+    plan_ok = not has_plan or plan.is_valid()
+    if not (form_ok and rules is not None and plan_ok):
+        return False
+    requirements = [r for f in plan.forms if (r := f.requirement()) is not None] if has_plan else []
+    try:
+        saved = program_pathway_configure(
+            actor=request.user,
+            program_pathway=pp,
+            is_enabled=form.cleaned_data["is_enabled"],
+            local_name=form.cleaned_data["local_name"],
+            note=form.cleaned_data["note"],
+            rules=rules,
+            **({"requirements": requirements} if has_plan else {}),
+            **form.config_values(),
+        )
+    except ValidationError as exc:
+        _show_service_errors(form, formset, exc)
+        return False
+    if saved.pk == config.pk:
+        messages.info(request, "Saved. The configuration itself did not change.")
+    else:
+        messages.success(request, f"Saved as version {saved.version}; it applies from now on.")
+    if warning := followup_team_warning(saved.followup_team):
+        messages.warning(request, warning)
+    return True
 
 
 def _show_service_errors(form: PathwayConfigForm, formset: Any, exc: ValidationError) -> None:
