@@ -7,9 +7,11 @@ fresh database, serves the app with gunicorn sync workers on 127.0.0.1, and runs
 Prevention submit (encounter + referral + history + audit), (b) a bare Django view that
 validates a form and inserts two rows, signed in like the officer, and (c) the same bare view
 with no session (FIELD-NOTES' reference: what Django alone does on this machine).
-It prints submits/s, p50/p95/p99 latency (ms) and errors, and each throughput as a ratio to the
-signed-in bare view's. Then a scripted officer in headless Chromium does the Officer Prevention
-flow and the script counts the interactions (fields filled, taps) and the seconds it took.
+Each simulated officer has their own signed-in session, and every target is first loaded untimed
+for --warmup seconds. It prints submits/s, p50/p95/p99 latency (ms) and errors, each throughput
+as a ratio to the signed-in bare view's, and issue 19's targets as ratios within the run. Then
+a scripted officer in headless Chromium does the Officer Prevention flow and the script counts
+the interactions (fields filled, taps) and the seconds it took.
 
     apt-get install wrk chromium     # the load generator and the scripted officer's browser
     .venv/bin/python bench/field_entry.py --duration 20 \
@@ -259,7 +261,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> list[dict[
     }
     print(f"\n== {label}: loading the demo county ({args.encounters} encounters)", flush=True)
     prepare_database(env, args.encounters)
-    # one signed-in session per simulated officer (officers.rivera, sgt.okafor, deputy.hale in
+    # one signed-in session per simulated officer (officer.rivera, sgt.okafor, deputy.hale in
     # turn), as a login and the second step leave them
     sessions = make_sessions(env, max(args.users)).read_text().split()
     port = free_port()

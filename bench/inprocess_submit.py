@@ -63,7 +63,7 @@ def main() -> None:
     path = "/encounters/new/officer_prevention/"
 
     def submit() -> int:
-        client.cookies.pop("messages", None)  # a browser would read (and drop) them
+        client.cookies.pop("messages", None)  # (messages live in the session: at most 10 kept)
         born = f"19{rng.randint(50, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         response = client.post(
             path,
