@@ -103,7 +103,11 @@ def test_a_namesake_known_only_to_another_program_is_never_offered(cast: Any) ->
         last_name="Whitfield",
         date_of_birth=dt.date(1990, 6, 1),
     )
-    asked = {"first_name": "Dana", "last_name": "Whitfield", "date_of_birth": dt.date(1990, 6, 1)}
+    asked: dict[str, Any] = {
+        "first_name": "Dana",
+        "last_name": "Whitfield",
+        "date_of_birth": dt.date(1990, 6, 1),
+    }
     assert person_duplicates(program=cast.program, **asked) == []
     assert person_duplicates(program=None, **asked) == []
     ours = PersonFactory.create(created_by_agency=cast.police_b, **asked)
