@@ -36,11 +36,13 @@ def function_local_cross_app_imports(path: Path, app: str) -> list[tuple[int, st
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for inner in ast.walk(node):
-            names: list[str] = []
+            names: list[str]
             if isinstance(inner, ast.ImportFrom) and inner.module and inner.level == 0:
                 names = [inner.module]
             elif isinstance(inner, ast.Import):
                 names = [alias.name for alias in inner.names]
+            else:
+                continue
             for name in names:
                 parts = name.split(".")
                 if parts[0] == "pathways" and len(parts) > 1 and parts[1] != app:
