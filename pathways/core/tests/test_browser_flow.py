@@ -28,8 +28,11 @@ expect.set_options(timeout=15_000)
 
 def test_one_diversion_end_to_end(cast: Any, live_server: Any, browser: Browser) -> None:
     base = live_server.url
-    known = PersonFactory.create(
-        first_name="Dana", last_name="Whitfield", date_of_birth=dt.date(1990, 6, 1)
+    known = PersonFactory.create(  # met before by the program's other police agency
+        created_by_agency=cast.police_b,
+        first_name="Dana",
+        last_name="Whitfield",
+        date_of_birth=dt.date(1990, 6, 1),
     )
 
     # --- the officer, on a phone ------------------------------------------------------------
