@@ -107,7 +107,7 @@ def test(pytest_args: list[str]) -> None:
     ensure_venv("dev")
     run(PY, "-m", "ruff", "check", ".")
     run(PY, "-m", "ruff", "format", "--check", ".")
-    run(PY, "-m", "mypy", "pathways", "bench", "dev.py")
+    run(PY, "-m", "mypy", "pathways", "bench", "tests", "conftest.py", "dev.py")
     # the dependency picture (.importlinter; docs/ARCHITECTURE.md): a broken layer stops here
     run(VENV / "bin" / "lint-imports", "--no-cache")
     # the suite on every core (pytest-xdist: a database and a browser per worker; idle workers

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from pathways.core import clock
+from pathways.core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 #: Event types of sign-in, sign-out and refused requests (audit.security), as opposed to writes.
 SECURITY_EVENT_PREFIX = "auth."
@@ -18,15 +18,9 @@ READ_EVENT_PREFIX = "read."
 SEARCH_EVENT = f"{READ_EVENT_PREFIX}search"
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    """Append-only: bulk update and delete are refused here too (and, on PostgreSQL, by the
-    database: audit/migrations/0002)."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Audit events are append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit events are append-only.")
+class AuditEventQuerySet(AppendOnlyQuerySet["AuditEvent"]):
+    """Append-only: bulk update and delete are refused here (AppendOnlyQuerySet) and by the
+    database (the triggers of audit migration 0003)."""
 
     def writes(self) -> AuditEventQuerySet:
         """Events of writes to records (not reads, sign-ins, sign-outs or refused requests)."""
@@ -35,7 +29,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         )
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
+    append_only_message = "Audit events are append-only."
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     occurred_at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
@@ -57,7 +53,7 @@ class AuditEvent(models.Model):
     )
     outcome = models.CharField(max_length=20, default="success")
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()  # type: ignore[misc]  # AppendOnlyModel's, with writes()
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -72,11 +68,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event_type} {self.object_type}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Audit events are append-only.")

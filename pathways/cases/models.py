@@ -26,7 +26,7 @@ from django.db.models import Q
 
 from pathways.core import clock
 from pathways.core.fields import EncryptedCharField
-from pathways.core.models import ArchivableModel, BaseModel
+from pathways.core.models import AppendOnlyModel, ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 from pathways.eligibility.facts import FACTS
 from pathways.programs.models import ChargeMode
@@ -133,21 +133,6 @@ class CaseEventKind(models.TextChoices):
 NOTE_MAX_LENGTH = 500
 
 
-class _AppendOnly(models.Model):
-    """A row that is written once and never changed or deleted."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError(f"{type(self).__name__} rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError(f"{type(self).__name__} rows are append-only.")
-
-
 class _NeverDeleted(models.Model):
     class Meta:
         abstract = True
@@ -241,7 +226,7 @@ class Case(ArchivableModel):
         return STATUS_DESCRIPTIONS[self.status]
 
 
-class CaseStatusChange(_AppendOnly):
+class CaseStatusChange(AppendOnlyModel):
     """One row per status change; never updated or deleted."""
 
     id = models.BigAutoField(primary_key=True)
@@ -329,7 +314,7 @@ class HeldCharge(_NeverDeleted, BaseModel):
         return CHARGE_OUTCOME_DESCRIPTIONS[self.outcome]
 
 
-class ProsecutorReview(_AppendOnly, BaseModel):
+class ProsecutorReview(AppendOnlyModel, BaseModel):
     """The prosecutor's decision on a diversion that needs one (config.prosecutor_review)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews")
@@ -453,7 +438,7 @@ class PlanRequirement(_NeverDeleted, BaseModel):
         return None
 
 
-class RequirementProgress(_AppendOnly):
+class RequirementProgress(AppendOnlyModel):
     """Hours done or an amount paid towards a requirement; the requirement's totals are the sum
     of these rows."""
 
@@ -486,7 +471,7 @@ class RequirementProgress(_AppendOnly):
         return f"Progress on {self.requirement_id} at {self.recorded_at:%Y-%m-%d}"
 
 
-class CaseEvent(_AppendOnly, BaseModel):
+class CaseEvent(AppendOnlyModel, BaseModel):
     """Something that happened during the case. A relapse is recorded here and changes nothing
     by itself: it is part of recovery, not a failure of the program."""
 

@@ -49,11 +49,12 @@ from pathways.cases.models import (
 from pathways.cases.selectors import CASE_WORK_KINDS, can_manage, can_review
 from pathways.core import clock
 from pathways.core.conflicts import StaleEdit, stale_edit
+from pathways.core.deadlines import due_end_of_day
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
+from pathways.core.transitions import transition
 from pathways.core.validators import clean_text_field, text_problem
 from pathways.encounters.models import Encounter
-from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import WorkItem, WorkKind
 from pathways.followups.services import work_item_cancel, work_item_complete, work_item_open
 from pathways.programs.deadlines import DEADLINES
@@ -522,28 +523,20 @@ def _lock(case: Case, expected_status: str) -> Case:
 
 def _transition(*, actor: Any, case: Case, to_status: str, event: str, reason: str = "") -> Case:
     """Move a locked case to `to_status`: a history row, the cached status, one audit event."""
-    if to_status not in TRANSITIONS[case.status]:
-        raise ValidationError(
-            f"A case that is “{case.get_status_display()}” cannot become "
-            f"“{CaseStatus(to_status).label}”."
-        )
-    now = clock.now()
-    change = CaseStatusChange(
-        case=case,
-        from_status=case.status,
-        to_status=to_status,
-        changed_at=now,
-        changed_by=actor if getattr(actor, "pk", None) else None,
-        reason=reason,
-    )
-    clean_fields_only(change)
-    change.save()
     old = snapshot(case, ["status", "closed_at"])
-    case.status = to_status
-    case.status_changed_at = now
-    if to_status not in OPEN_STATUSES:
-        case.closed_at = now
-    case.save(update_fields=["status", "status_changed_at", "closed_at"])
+    now = clock.now()
+    transition(
+        case,
+        actor=actor,
+        to_status=to_status,
+        allowed=TRANSITIONS,
+        statuses=CaseStatus,
+        noun="case",
+        lock=False,  # the caller locked it (_lock) and checked the page's status
+        at=now,
+        history={"reason": reason},
+        also_set={"closed_at": now} if to_status not in OPEN_STATUSES else {},
+    )
     changes = diff(old, snapshot(case, ["status", "closed_at"]))
     if reason:
         changes.update(diff({"reason": ""}, {"reason": reason}, redact=REDACTED))

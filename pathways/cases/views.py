@@ -56,7 +56,7 @@ from pathways.consent.selectors import REDISCLOSURE_NOTICE, may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.conflicts import StaleEdit, conflict_response
-from pathways.followups.clocks import describe_due
+from pathways.core.deadlines import describe_due
 from pathways.followups.models import WorkKind
 
 VIEW_ROLES = (

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from pathways.accounts.models import Role
 from pathways.core.fields import EncryptedBinaryField, EncryptedCharField, EncryptedTextField
-from pathways.core.models import BaseModel
+from pathways.core.models import AppendOnlyModel, BaseModel
 
 
 class InfoCategory(models.TextChoices):
@@ -128,9 +126,11 @@ class ConsentDocument(BaseModel):
     size = models.PositiveIntegerField()
 
 
-class Disclosure(BaseModel):
+class Disclosure(AppendOnlyModel, BaseModel):
     """One disclosure of protected information under a consent, for the accounting of
     disclosures (42 CFR 2.24): when, to whom, what and why. Append-only."""
+
+    append_only_message = "A disclosure is recorded once and never changed."
 
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
@@ -150,8 +150,3 @@ class Disclosure(BaseModel):
 
     def category_labels(self) -> list[str]:
         return category_labels(self.categories)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("A disclosure is recorded once and never changed.")
-        super().save(*args, **kwargs)

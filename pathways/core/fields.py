@@ -40,6 +40,7 @@ from pathways.core.crypto import (
     is_token,
     keyring,
 )
+from pathways.core.migrations_ops import update_allowed
 
 #: Rows per bulk_update in the data migrations and the rotation command.
 BATCH_SIZE = 500
@@ -277,35 +278,12 @@ def raw_values(model: type[models.Model], field: models.Field) -> models.QuerySe
 
 @contextlib.contextmanager
 def _append_only_lifted(model: type[models.Model]) -> Iterator[None]:
-    """On PostgreSQL some history tables refuse UPDATE by trigger (audit migration 0002). A
-    re-encryption rewrites only the stored form of a value, so the trigger is disabled for the
-    rewrite and enabled again in the same transaction (ALTER TABLE is transactional there: a
-    failure rolls the trigger back to enabled). The audit table itself has no encrypted column."""
+    """History tables refuse UPDATE by trigger (core.migrations_ops.AppendOnlyTrigger). A
+    re-encryption rewrites only the stored form of a value, so the UPDATE trigger is lifted for
+    the rewrite and back in the same transaction (a failure rolls the lift back too)."""
     conn = connections[router.db_for_write(model)]
-    table = model._meta.db_table
-    trigger = f"{table}_append_only"
-    if conn.vendor != "postgresql":
+    with update_allowed(conn, model._meta.db_table):
         yield
-        return
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
-            [trigger, table],
-        )
-        present = cursor.fetchone() is not None
-    if not present:
-        yield
-        return
-    if not conn.in_atomic_block:
-        raise RuntimeError(f"{table}: rewrite it inside a transaction")
-    quote = conn.ops.quote_name
-    with conn.cursor() as cursor:
-        # ALTER TABLE refuses a table with deferred foreign-key checks pending: run them now
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER {quote(trigger)}")
-        yield
-        cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(trigger)}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys' own mode
 
 
 def write_stored(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
 
 from pathways.core import clock
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class BaseModel(models.Model):
@@ -59,6 +61,45 @@ class ArchivableModel(BaseModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(f"{type(self).__name__} records are archived, never deleted.")
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    """Bulk update and delete are refused: a history row, once written, stays as written. The
+    database refuses them as well (core.migrations_ops.AppendOnlyTrigger); the only writer that
+    may rewrite a stored value is the key rotation, through the base manager with the trigger
+    lifted (core.fields.write_stored)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self.model.__name__} rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """A history row: written once, never updated or deleted (house rule 3). Each concrete
+    subclass gets its database triggers through a migration running
+    `pathways.core.migrations_ops.AppendOnlyTrigger` (core/tests/test_append_only.py checks
+    that every one has them)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    #: Said when the model refuses a change (a subclass may word it for its own rows).
+    append_only_message = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(self._refusal())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(self._refusal())
+
+    def _refusal(self) -> str:
+        return self.append_only_message or f"{type(self).__name__} rows are append-only."
 
 
 def clean_fields_only(obj: models.Model) -> None:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from pathways.core.models import ArchivableModel, BaseModel
+from pathways.core.models import AppendOnlyModel, ArchivableModel, BaseModel
 from pathways.directory.vocabulary import Need
 
 
@@ -137,7 +137,7 @@ class ServiceHours(BaseModel):
         ]
 
 
-class CapacityUpdate(BaseModel):
+class CapacityUpdate(AppendOnlyModel, BaseModel):
     """Append-only history of open capacity, for 'divert to where?' reporting."""
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="capacity_updates")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from pathways.core.constraints import one_of
 from pathways.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from pathways.core.models import ArchivableModel, BaseModel
+from pathways.core.models import AppendOnlyModel, ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 from pathways.directory.vocabulary import Need
 from pathways.eligibility.rules import Outcome
@@ -203,9 +201,11 @@ class CrisisResponse(BaseModel):
         return [labels.get(m, m) for m in self.team_members]
 
 
-class EligibilityReview(BaseModel):
+class EligibilityReview(AppendOnlyModel, BaseModel):
     """A supervisor's decision where the rules asked for one (or a question that mattered went
     unanswered). Append-only: the rules' own result stays on the contact beside it."""
+
+    append_only_message = "A supervisor's decision is never changed; it is kept for the record."
 
     class Decision(models.TextChoices):
         ELIGIBLE = "eligible", "Eligible"
@@ -230,11 +230,3 @@ class EligibilityReview(BaseModel):
 
     def __str__(self) -> str:
         return self.get_decision_display()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("A supervisor's decision is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("A supervisor's decision is kept for the record.")

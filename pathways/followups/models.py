@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from pathways.core import clock
 from pathways.core.fields import EncryptedCharField
-from pathways.core.models import ArchivableModel, BaseModel
+from pathways.core.models import AppendOnlyModel, ArchivableModel, BaseModel
 from pathways.core.validators import validate_clean_text
 
 
@@ -360,6 +360,35 @@ OUTREACH_STATUS_DESCRIPTIONS: dict[str, str] = {
     OutreachStatus.CLOSED: "Closed (moved away, deceased, or no longer needed)",
 }
 
+#: The moves of an entry's status (core.transitions). A visit moves it on from identified,
+#: attempting or engaged; declined and in-treatment entries have no open visit left, so only
+#: closing them remains; a closed entry stays closed (the person can be added again).
+OUTREACH_TRANSITIONS: dict[str, frozenset[str]] = {
+    OutreachStatus.IDENTIFIED: frozenset(
+        {
+            OutreachStatus.ATTEMPTING,
+            OutreachStatus.ENGAGED,
+            OutreachStatus.IN_TREATMENT,
+            OutreachStatus.DECLINED,
+            OutreachStatus.CLOSED,
+        }
+    ),
+    OutreachStatus.ATTEMPTING: frozenset(
+        {
+            OutreachStatus.ENGAGED,
+            OutreachStatus.IN_TREATMENT,
+            OutreachStatus.DECLINED,
+            OutreachStatus.CLOSED,
+        }
+    ),
+    OutreachStatus.ENGAGED: frozenset(
+        {OutreachStatus.IN_TREATMENT, OutreachStatus.DECLINED, OutreachStatus.CLOSED}
+    ),
+    OutreachStatus.IN_TREATMENT: frozenset({OutreachStatus.CLOSED}),
+    OutreachStatus.DECLINED: frozenset({OutreachStatus.CLOSED}),
+    OutreachStatus.CLOSED: frozenset(),
+}
+
 
 class OutreachEntry(BaseModel):
     """A person on an outreach list, with the team's engagement status. The status is cached
@@ -435,8 +464,10 @@ class OutreachEntry(BaseModel):
         return self.status == OutreachStatus.CLOSED
 
 
-class OutreachStatusChange(models.Model):
+class OutreachStatusChange(AppendOnlyModel):
     """One row per change of an outreach entry's status; never updated or deleted."""
+
+    append_only_message = "Outreach status history is append-only."
 
     id = models.BigAutoField(primary_key=True)
     entry = models.ForeignKey(OutreachEntry, on_delete=models.PROTECT, related_name="history")
@@ -468,11 +499,3 @@ class OutreachStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status} at {self.changed_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Outreach status history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Outreach status history is append-only.")

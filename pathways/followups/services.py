@@ -14,17 +14,19 @@ from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import REDACTED, audit_log, created, diff, snapshot
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
+from pathways.core.deadlines import due_end_of_day
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
+from pathways.core.transitions import transition
 from pathways.core.validators import clean_text_field
 from pathways.encounters.models import Disposition, Encounter
 from pathways.encounters.services import encounter_create
-from pathways.followups.clocks import due_end_of_day
 from pathways.followups.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
     LIST_NAME_MAX_LENGTH,
     MET_OUTCOMES,
     NOTE_MAX_LENGTH,
+    OUTREACH_TRANSITIONS,
     TITLE_MAX_LENGTH,
     OutreachEntry,
     OutreachList,
@@ -514,20 +516,17 @@ def _status_change(
     the entry and writes the audit event. False when the status does not change."""
     if entry.status == to_status:
         return False
-    now = clock.now()
-    change = OutreachStatusChange(
-        entry=entry,
-        from_status=entry.status,
+    transition(
+        entry,
+        actor=actor,
         to_status=to_status,
-        changed_at=now,
-        changed_by=actor if getattr(actor, "pk", None) else None,
-        visit=visit,
-        note=note,
+        allowed=OUTREACH_TRANSITIONS,
+        statuses=OutreachStatus,
+        noun="person's outreach",
+        lock=False,  # the caller locked it (_lock_entry)
+        history={"visit": visit, "note": note},
+        save=False,  # the caller saves it with its open visit (work_item)
     )
-    clean_fields_only(change)
-    change.save()
-    entry.status = to_status
-    entry.status_changed_at = now
     return True
 
 

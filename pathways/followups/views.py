@@ -21,9 +21,9 @@ from pathways.accounts.selectors import agency_ids_for, is_program_wide
 from pathways.consent.selectors import may_disclose
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
+from pathways.core.deadlines import describe_due
 from pathways.directory.models import ServiceType
 from pathways.followups import hooks
-from pathways.followups.clocks import describe_due
 from pathways.followups.forms import (
     CompleteForm,
     OutreachAssignForm,

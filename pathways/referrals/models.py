@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from pathways.core import clock
 from pathways.core.fields import EncryptedCharField
-from pathways.core.models import ArchivableModel
+from pathways.core.models import AppendOnlyModel, ArchivableModel
 from pathways.core.validators import validate_clean_text
 
 
@@ -125,8 +123,10 @@ class Referral(ArchivableModel):
         return TRANSITIONS[self.status]
 
 
-class ReferralStatusChange(models.Model):
+class ReferralStatusChange(AppendOnlyModel):
     """One row per status change; never updated or deleted."""
+
+    append_only_message = "Referral status history is append-only."
 
     id = models.BigAutoField(primary_key=True)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="history")
@@ -151,11 +151,3 @@ class ReferralStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status} at {self.changed_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Referral status history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Referral status history is append-only.")

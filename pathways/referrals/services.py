@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
-from pathways.core.conflicts import stale_edit
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
+from pathways.core.transitions import transition
 from pathways.directory.models import Service
 from pathways.directory.services import service_capacity_take
 from pathways.encounters.models import Encounter
@@ -109,40 +109,31 @@ def _transition(
     scheduled_for: dt.datetime | None = None,
     expected_status: str | None = None,
 ) -> Referral:
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if expected_status is not None and locked.status != expected_status:
-        raise stale_edit("referral", locked, locked.get_status_display())
-    if to_status not in TRANSITIONS[locked.status]:
-        raise ValidationError(
-            f"A referral that is “{locked.get_status_display()}” cannot become "
-            f"“{ReferralStatus(to_status).label}”."
-        )
     now = clock.now()
-    change = ReferralStatusChange(
-        referral=locked,
-        from_status=locked.status,
+    moved = transition(
+        referral,
+        actor=actor,
         to_status=to_status,
-        changed_at=now,
-        changed_by=actor,
-        decline_reason=decline_reason,
-        note=note.strip(),
-        scheduled_for=scheduled_for,
+        allowed=TRANSITIONS,
+        statuses=ReferralStatus,
+        noun="referral",
+        expected_status=expected_status,
+        at=now,
+        history={
+            "decline_reason": decline_reason,
+            "note": note.strip(),
+            "scheduled_for": scheduled_for,
+        },
+        also_set=(
+            {"intake_at": scheduled_for or now} if to_status == ReferralStatus.ENGAGED else {}
+        ),
     )
-    clean_fields_only(change)
-    change.save()
-    old_status = locked.status
-    locked.status = to_status
-    locked.status_changed_at = now
-    update = ["status", "status_changed_at"]
-    if to_status == ReferralStatus.ENGAGED:
-        locked.intake_at = scheduled_for or now
-        update.append("intake_at")
-    locked.save(update_fields=update)
+    locked = moved.obj
     audit_log(
         actor=actor,
         event_type=f"referral.{event}",
         obj=locked,
-        changes={"status": [old_status, to_status]},
+        changes={"status": [moved.from_status, to_status]},
     )
     return locked
 

@@ -23,6 +23,7 @@ from pathways.accounts.selectors import agency_ids_for, has_role, program_for_us
 from pathways.audit.services import audit_read, record_search
 from pathways.consent.selectors import REDISCLOSURE_NOTICE
 from pathways.core import clock
+from pathways.core.deadlines import describe_due
 from pathways.core.idempotency import body_digest
 from pathways.directory.selectors import services_for_needs
 from pathways.encounters.eligibility import EligibilityCheckForm, rules_of
@@ -34,7 +35,6 @@ from pathways.encounters.selectors import (
     encounters_visible_to,
     find_by_idempotency_key,
 )
-from pathways.followups.clocks import describe_due
 from pathways.followups.selectors import work_items_of_contact
 from pathways.followups.services import work_items_disclosures_record
 from pathways.people.selectors import SEARCH_ROLES

@@ -15,6 +15,7 @@ from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import audit_log, created
 from pathways.cases.services import case_open
 from pathways.core import clock
+from pathways.core.deadlines import due_after_hours
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.directory.models import Service
@@ -25,7 +26,6 @@ from pathways.encounters.services import (
     encounter_create,
     surrendered_items_log,
 )
-from pathways.followups.clocks import due_after_hours
 from pathways.followups.models import OutreachList, WorkItem, WorkKind, with_article
 from pathways.followups.services import (
     outreach_list_create,

@@ -35,7 +35,7 @@ from pathways.audit.models import AuditEvent
 from pathways.core import clock
 from pathways.core.checks import production_requires_mfa
 from pathways.core.crypto import decrypt_text
-from pathways.core.tests.test_routes import PUBLIC, ROUTES, World, request
+from tests.test_routes import PUBLIC, ROUTES, World, request
 
 VERIFY = reverse("mfa_verify")
 ENROL = reverse("mfa_enrol")

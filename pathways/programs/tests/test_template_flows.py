@@ -19,7 +19,6 @@ from pathways.accounts.factories import AgencyFactory, member
 from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEvent
 from pathways.cases.models import Case, HeldCharge, PlanRequirement
-from pathways.conftest import Cast
 from pathways.core import clock
 from pathways.directory.factories import ServiceFactory
 from pathways.directory.models import Service, ServiceType
@@ -38,6 +37,7 @@ from pathways.programs.program_templates import ProgramTemplate, program_templat
 from pathways.programs.services import program_template_apply
 from pathways.referrals.models import Referral
 from pathways.surveillance.models import OverdoseEvent
+from pathways.testing import Cast
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 NOW = dt.datetime(2026, 11, 18, 16, 0, tzinfo=dt.UTC)  # Wed Nov 18 2026, 10:00 CST

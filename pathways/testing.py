@@ -1,7 +1,12 @@
-"""The shared cast every test can use (house rule 11).
+"""The shared cast every test can use (house rule 11), and the fixtures of every test run.
 
 Program "Test County" with two police agencies (A and B), two providers (P and Q), a
-prosecutor's office, the program office and a research partner; one user per role."""
+prosecutor's office, the program office and a research partner; one user per role.
+
+A pytest plugin, not a conftest: the repository's root conftest.py loads it (`pytest_plugins`),
+so the app tests under pathways/ and the integration tests under tests/ share one set of
+fixtures. (A module pytest loads as a plugin must not also be a conftest.py, or pytest refuses
+it as "already registered".) Test modules import `Cast` from here for their type hints."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from pathways.accounts.browser import launch_chromium
 from pathways.accounts.factories import AgencyFactory, member
 from pathways.accounts.models import Agency, User
 from pathways.accounts.testing import verified_client
@@ -134,8 +140,6 @@ def _fast_password_hashing(settings: Any) -> None:
 def _chromium() -> Iterator[Any]:
     """One headless Debian Chromium for every browser test of the run."""
     from playwright.sync_api import sync_playwright
-
-    from pathways.accounts.browser import launch_chromium
 
     with sync_playwright() as p:
         b = launch_chromium(p)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pathways"
 
 #: Function-local imports of another app that are allowed, each named in a decision record:

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways.core import clock
-from pathways.followups.clocks import describe_due as describe
-from pathways.followups.clocks import (
+from pathways.core.deadlines import describe_due as describe
+from pathways.core.deadlines import (
     due_after_days,
     due_after_hours,
     due_end_of_day,

@@ -1,6 +1,6 @@
 """The attack suite: what an attacker inside or outside the program would try, each as one case
 that must fail. Each case is marked with its group; the run ends with the count of cases by group
-(pathways/core/tests/attack_report.py). Many attacks are also covered where their feature is
+(tests/attack_report.py). Many attacks are also covered where their feature is
 tested; here they are tried the way an attacker would, through the web, one channel at a time."""
 
 from __future__ import annotations

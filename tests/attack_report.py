@@ -1,6 +1,6 @@
-"""A pytest plugin (loaded by pyproject's addopts) for the attack suite: the `attack(group=...)`
-marker, and a summary at the end of the run of how many attack cases ran, held (passed) and
-failed, by group."""
+"""A pytest plugin (loaded by the root conftest.py's `pytest_plugins`) for the attack suite:
+the `attack(group=...)` marker, and a summary at the end of the run of how many attack cases
+ran, held (passed) and failed, by group."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The attack suite, part 2: the Part 2, CJIS and privacy defects of issue 18, each tried the
 way an attacker inside the program would, through the web (a signed-in test client), and each
 a case that must fail: what was refused changed nothing, what is shown reveals nothing.
-pathways/core/tests/test_attacks.py holds the first part; both count by group
-(pathways/core/tests/attack_report.py)."""
+tests/test_attacks.py holds the first part; both count by group
+(tests/attack_report.py)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,6 @@ from pathways.consent.models import Consent, ConsentDocument, Disclosure
 from pathways.consent.selectors import NOT_SHARED
 from pathways.consent.services import consent_record, consent_revoke
 from pathways.core import clock
-from pathways.core.tests.test_attacks import shows_progress, snapshot
 from pathways.encounters.factories import EncounterFactory, field_entry_data
 from pathways.encounters.models import Encounter
 from pathways.followups.factories import WorkItemFactory, outreach_team
@@ -63,6 +62,7 @@ from pathways.referrals.services import (
     referral_record_intake,
     referral_send,
 )
+from tests.test_attacks import shows_progress, snapshot
 
 attack = pytest.mark.attack
 
