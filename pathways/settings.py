@@ -11,9 +11,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONE, SELF
 
 from pathways.core.env import env_bool, env_int, env_list, env_str
+
+# Django's generic classes (Field, QuerySet, ModelAdmin...) accept type parameters at run time, as
+# mypy --strict asks of product code (django-stubs' documented patch; it changes no behaviour).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +66,8 @@ INSTALLED_APPS = [
     "pathways.oversight",
     # no models: fills the hooks the apps below call up through (docs/decisions/0023)
     "pathways.workflow",
+    # the partner API (/api/v1/) and its clients: docs/decisions/0029
+    "pathways.api",
     "axes",
     "csp",
 ]

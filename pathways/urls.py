@@ -19,6 +19,8 @@ urlpatterns = [
     path("setup/", include("pathways.programs.urls")),
     path("consent/", include("pathways.referrals.consent_urls")),
     path("audit/", include("pathways.oversight.urls")),
+    # the partner API (/api/v1/) and the coordinator's API clients page (setup/api-clients/)
+    path("", include("pathways.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -36,9 +36,17 @@ class Route:
     kwargs: Callable[[Any], dict[str, Any]] = lambda w: {}
     other_agency: tuple[str, ...] = field(default_factory=tuple)
     """Users (of the world below) of another agency with an allowed role: 404 expected."""
+    credential: bool = False
+    """An API operation: reached with a client credential only, never a session (401 for any
+    session; scopes, agencies and the rest: pathways/api/tests)."""
 
 
 PUBLIC = Route(roles=None, method="PUBLIC")
+
+
+def API(method: str = "GET", kwargs: Callable[[Any], dict[str, Any]] = lambda w: {}) -> Route:
+    return Route(roles=None, method=method, kwargs=kwargs, credential=True)
+
 
 ROUTES: dict[str, Route] = {
     "login": PUBLIC,
@@ -199,6 +207,21 @@ ROUTES: dict[str, Route] = {
         lambda w: {"referral_id": w.referral.pk, "consent_id": w.referral.pk},
         ("intake_q",),
     ),
+    # the partner API (pathways.api): its documents are public, its operations take a client
+    # credential only; the coordinator's API clients pages
+    "api:api-root": PUBLIC,
+    "api:docs": PUBLIC,
+    "api:openapi-json": PUBLIC,
+    "api:not_found": PUBLIC,
+    "api:referrals_sent": API(),
+    "api:referral_detail": API(kwargs=lambda w: {"referral_id": w.referral.pk}),
+    "api:referral_answer": API("POST", lambda w: {"referral_id": w.referral.pk}),
+    "api:service_capacity": API("PUT", lambda w: {"service_id": w.service.pk}),
+    "api:clients": Route({R.COORDINATOR, R.ADMIN}),
+    "api:client_new": Route({R.COORDINATOR, R.ADMIN}),
+    "api:client_revoke": Route(
+        {R.COORDINATOR, R.ADMIN}, "POST", lambda w: {"client_id": w.referral.pk}
+    ),
     "consent:pdf": Route(
         {R.PROVIDER_INTAKE, R.CASE_MANAGER, R.COORDINATOR, R.ADMIN},
         kwargs=lambda w: {"referral_id": w.referral.pk, "consent_id": w.referral.pk},
@@ -214,7 +237,9 @@ def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
                 continue  # Django's admin: staff-only by Django, audited by audit.admin
             inner = pattern.namespace or ""
             yield from _walk(
-                pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner
+                pattern.url_patterns,
+                # an include without a namespace of its own keeps the enclosing one
+                f"{namespace}:{inner}" if namespace and inner else inner or namespace,
             )
         elif isinstance(pattern, URLPattern) and pattern.name:
             yield f"{namespace}:{pattern.name}" if namespace else pattern.name
@@ -282,6 +307,8 @@ def world(cast: Any) -> World:
 
 
 def request(client: Client, route: Route, url: str) -> Any:
+    if route.method == "PUT":
+        return client.put(url, "{}", content_type="application/json")
     return client.post(url, {}) if route.method == "POST" else client.get(url)
 
 
@@ -291,6 +318,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(world: World) -> None:
             continue
         url = reverse(name, kwargs=route.kwargs(world))
         response = request(Client(), route, url)
+        if route.credential:
+            assert response.status_code == 401, name
+            assert response["Content-Type"] == "application/problem+json", name
+            continue
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login")), name
 
@@ -309,6 +340,19 @@ def test_no_role_outside_a_route_gets_through(world: World) -> None:
             assert response.status_code == 403, (name, role, response.status_code)
             checked += 1
     assert checked > 100
+
+
+def test_no_session_of_any_role_reaches_an_api_operation(world: World) -> None:
+    checked = 0
+    for name, route in ROUTES.items():
+        if not route.credential:
+            continue
+        url = reverse(name, kwargs=route.kwargs(world))
+        for role, user in world.users.items():
+            response = request(verified_client(user), route, url)
+            assert response.status_code == 401, (name, role, response.status_code)
+            checked += 1
+    assert checked >= 4 * len(world.users)
 
 
 def test_another_agency_with_an_allowed_role_gets_404(world: World) -> None:

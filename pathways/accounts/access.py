@@ -10,9 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from pathways.accounts.models import User
 from pathways.accounts.selectors import has_role
 
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request a view behind `role_required` (or `login_required`) receives: its user is
+    signed in, so services get a typed `User` as their actor."""
+
+    user: User
 
 
 def role_required(*roles: str) -> Callable[[View], View]:

@@ -9,7 +9,7 @@ from pathways.accounts.models import Agency, Membership, User
 from pathways.audit.admin import AuditedAdmin
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Any]):
     model = Membership
     extra = 0
     fields = ["agency", "role", "is_active"]
@@ -19,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class PathwaysUserAdmin(AuditedAdmin, UserAdmin):
+class PathwaysUserAdmin(AuditedAdmin, UserAdmin[User]):
     inlines = [MembershipInline]
 
 

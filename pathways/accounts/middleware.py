@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from pathways.core.middleware import ZONE_SESSION_KEY
 #: Paths a password-only session may reach: the MFA pages, signing in or out, static files and
 #: the health check. Everything else is sent to the second step.
 MFA_PATH_PREFIX = "/accounts/mfa/"
+#: The partner API: it authenticates by client credential only (docs/decisions/0029).
+API_PREFIX = "/api/"
 
 
 def _open_paths() -> tuple[str, ...]:
@@ -53,13 +55,12 @@ class MfaRequiredMiddleware:
             or not user.is_authenticated
             or user.is_verified()
             or request.path.startswith(_open_paths())
+            or request.path.startswith(API_PREFIX)
             or not mfa_is_needed(user)
         ):
+            # the partner API authenticates each request by its client credential and never
+            # by the session (pathways.api.auth), so a session's second step is not its concern
             return self.get_response(request)
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"detail": "Finish signing in: the second step (MFA) is required."}, status=401
-            )
         target = mfa_step_url(request)
         if request.headers.get("HX-Request") == "true":
             response = HttpResponse(status=204)

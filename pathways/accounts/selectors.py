@@ -140,7 +140,7 @@ def mfa_locked_until(user: Any) -> Any:
 ENROLMENT_ISSUER_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
 
-def enrolment_program_ids(actor: Any) -> set[Any]:
+def enrolment_program_ids(actor: User) -> set[Any]:
     """The programs whose staff `actor` may issue enrolment codes for."""
     return {a.program_id for a in agencies_for(actor, *ENROLMENT_ISSUER_ROLES)}
 
@@ -155,12 +155,12 @@ def _program_staff(program_ids: set[Any]) -> QuerySet[User]:
     return User.objects.filter(Exists(active))
 
 
-def may_issue_enrolment_code(actor: Any, user: Any) -> bool:
+def may_issue_enrolment_code(actor: User, user: Any) -> bool:
     programs = enrolment_program_ids(actor)
     return bool(programs) and _program_staff(programs).filter(pk=user.pk).exists()
 
 
-def enrolment_candidate(actor: Any, user_id: Any) -> User | None:
+def enrolment_candidate(actor: User, user_id: Any) -> User | None:
     """A user of the actor's program(s) (None for anyone else: the page answers 404)."""
     programs = enrolment_program_ids(actor)
     if not programs:
@@ -168,7 +168,7 @@ def enrolment_candidate(actor: Any, user_id: Any) -> User | None:
     return _program_staff(programs).filter(pk=user_id).first()
 
 
-def staff_without_device(actor: Any) -> list[User]:
+def staff_without_device(actor: User) -> list[User]:
     """The active users of the actor's program(s) who have no second-step device yet, with
     their memberships there (`program_memberships`) and their open enrolment codes
     (`open_codes`), by name. Serves the enrolment-code page."""

@@ -45,7 +45,7 @@ AGENCY_FIELDS = ["program", "name", "kind"]
 
 
 @service
-def agency_create(*, actor: Any, program: Program, name: str, kind: str) -> Agency:
+def agency_create(*, actor: User | None, program: Program, name: str, kind: str) -> Agency:
     """Add an agency (a partner organisation) to the program; names are unique in a program."""
     clean_name = clean_text_field(
         name, field="name", label="agency name", max_length=200, required=True, one_line=True
@@ -63,7 +63,7 @@ def agency_create(*, actor: Any, program: Program, name: str, kind: str) -> Agen
 
 @service
 def member_create(
-    *, actor: Any, agency: Agency, role: str, username: str, email: str = ""
+    *, actor: User | None, agency: Agency, role: str, username: str, email: str = ""
 ) -> Membership:
     """A new user holding `role` at `agency`. The user has no password until one is set (for
     example with ``manage.py changepassword``), so the account cannot be used before then."""
@@ -177,7 +177,8 @@ def _totp_match(user: Any, code: str) -> AuthenticatorApp | None:
     at or before the last accepted time step (`last_t`), so a code works once."""
     for device in AuthenticatorApp.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(code):
-            return device
+            found: AuthenticatorApp = device  # django-otp is untyped
+            return found
     return None
 
 
@@ -268,7 +269,8 @@ def mfa_enrol_totp(
         confirmed=True,
     )
     _mfa_event(user, "auth.mfa_enrolled", method="totp", device=device.name)
-    return device
+    enrolled: AuthenticatorApp = device  # django-otp is untyped
+    return enrolled
 
 
 @service
@@ -316,7 +318,8 @@ def mfa_enrol_key(
         confirmed=True,
     )
     _mfa_event(user, "auth.mfa_enrolled", method="webauthn", device=key.name)
-    return key
+    enrolled: WebAuthnCredential = key  # django-otp is untyped
+    return enrolled
 
 
 def _device_name(name: str, default: str) -> str:
@@ -328,7 +331,7 @@ def _device_name(name: str, default: str) -> str:
 @service
 def mfa_device_remove(
     *,
-    actor: Any,
+    actor: User,
     device: Any,
     code: str = "",
     assertion: str = "",
@@ -361,7 +364,7 @@ def mfa_device_remove(
 
 
 @service
-def mfa_reset(*, actor: Any, user: Any) -> int:
+def mfa_reset(*, actor: User, user: Any) -> int:
     """An administrator's reset for a user who lost their devices: remove them all and lift any
     pause. The user adds a new first device with an enrolment code issued for them."""
     removed = 0
@@ -380,7 +383,7 @@ def mfa_reset(*, actor: Any, user: Any) -> int:
 
 
 @service
-def mfa_unlock(*, actor: Any, user: Any) -> bool:
+def mfa_unlock(*, actor: User, user: Any) -> bool:
     """Lift a pause of the user's second step (their devices stay). True when one was lifted."""
     lifted = MfaLockout.objects.filter(user=user, locked_until__gt=clock.now()).exists()
     MfaLockout.objects.filter(user=user).update(failures=0, lockouts=0, locked_until=None)
@@ -433,7 +436,9 @@ class IssuedEnrolmentCode:
 
 
 @service
-def enrolment_code_issue(*, actor: Any, user: Any, on_server: bool = False) -> IssuedEnrolmentCode:
+def enrolment_code_issue(
+    *, actor: User | None, user: Any, on_server: bool = False
+) -> IssuedEnrolmentCode:
     """Issue a one-time code with which `user` adds their first second-step device, replacing
     any code of theirs still open. `actor` is an administrator or coordinator of the user's
     program; with `on_server` (a command run on the server, whose operator is trusted) anyone

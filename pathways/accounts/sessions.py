@@ -54,4 +54,5 @@ class BoundedSessionStorage(SessionStorage):
 
     def _store(self, messages: list[Any], response: Any, *args: Any, **kwargs: Any) -> list[Any]:
         newest = messages[-PENDING_MESSAGES:]
-        return super()._store(newest, response, *args, **kwargs)  # type: ignore[misc]
+        unstored: list[Any] = super()._store(newest, response, *args, **kwargs)  # type: ignore[misc]
+        return unstored

@@ -25,7 +25,7 @@ from django_otp import login as otp_login
 from django_otp.util import random_hex
 
 from pathways.accounts import passkeys
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.forms import (
     CodeForm,
     DeviceRemoveForm,
@@ -187,7 +187,7 @@ def _verify_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: SignedInRequest) -> HttpResponse:
     if _verified(request):
         return HttpResponseRedirect(_safe_next(request))
     if not mfa_devices(request.user):
@@ -211,7 +211,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mfa_verify_key_view(request: HttpRequest) -> HttpResponse:
+def mfa_verify_key_view(request: SignedInRequest) -> HttpResponse:
     if _verified(request):
         return HttpResponseRedirect(_safe_next(request))
     until = mfa_locked_until(request.user)
@@ -234,7 +234,7 @@ def mfa_verify_key_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mfa_webauthn_options(request: HttpRequest) -> HttpResponse:
+def mfa_webauthn_options(request: SignedInRequest) -> HttpResponse:
     """The options for the browser's security-key prompt (JSON, read by static/webauthn.js)."""
     purpose = request.POST.get("purpose", "")
     if purpose == passkeys.REGISTER:
@@ -279,7 +279,7 @@ def _enrolment_problem(check: EnrolmentCheck) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
+def mfa_enrol(request: SignedInRequest) -> HttpResponse:
     """Before the first device: the one-time code an administrator or coordinator issued."""
     if _may_add_device(request):
         return redirect(_with_next("mfa_setup", request))
@@ -322,7 +322,7 @@ def _added(request: HttpRequest, device: Any, what: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: SignedInRequest) -> HttpResponse:
     if not _may_add_device(request):
         return _not_allowed_to_add(request)
     return render(request, "accounts/mfa_setup.html", _step_context(request))
@@ -351,14 +351,14 @@ def _pending_totp_key(request: HttpRequest) -> str:
             key_hex = ""
         if len(key_hex) == 40:
             return key_hex
-    key_hex = random_hex(20)
+    key_hex = str(random_hex(20))
     request.session[PENDING_TOTP_SESSION_KEY] = encrypt_text(key_hex, aad=PENDING_TOTP_AAD)
     return key_hex
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
+def mfa_setup_totp(request: SignedInRequest) -> HttpResponse:
     if not _may_add_device(request):
         return _not_allowed_to_add(request)
     key_hex = _pending_totp_key(request)
@@ -394,7 +394,7 @@ def mfa_setup_totp(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_setup_key(request: HttpRequest) -> HttpResponse:
+def mfa_setup_key(request: SignedInRequest) -> HttpResponse:
     if not _may_add_device(request):
         return _not_allowed_to_add(request)
     form = KeyEnrolForm(request.POST or None)
@@ -455,7 +455,7 @@ def _devices_page(
 
 @login_required
 @require_GET
-def mfa_devices_view(request: HttpRequest) -> HttpResponse:
+def mfa_devices_view(request: SignedInRequest) -> HttpResponse:
     if not _verified(request) and mfa_devices(request.user):
         return redirect(_with_next("mfa_verify", request))
     return _devices_page(request)
@@ -463,7 +463,7 @@ def mfa_devices_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mfa_device_remove_view(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
+def mfa_device_remove_view(request: SignedInRequest, kind: str, device_id: int) -> HttpResponse:
     if not _verified(request):
         return redirect(_with_next("mfa_verify", request))
     device = mfa_device(request.user, kind, device_id)
@@ -503,7 +503,7 @@ def mfa_device_remove_view(request: HttpRequest, kind: str, device_id: int) -> H
 
 @role_required(*ENROLMENT_ISSUER_ROLES)
 @require_GET
-def enrolment_codes(request: HttpRequest) -> HttpResponse:
+def enrolment_codes(request: SignedInRequest) -> HttpResponse:
     """The program's staff who have no second-step device yet, each with a button to issue the
     one-time code they need to add their first one."""
     return render(
@@ -515,7 +515,7 @@ def enrolment_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*ENROLMENT_ISSUER_ROLES)
-def enrolment_code_issue_view(request: HttpRequest, user_id: Any) -> HttpResponse:
+def enrolment_code_issue_view(request: SignedInRequest, user_id: Any) -> HttpResponse:
     user = enrolment_candidate(request.user, user_id)
     if user is None:
         raise Http404("No such user in your program.")
@@ -534,7 +534,7 @@ def enrolment_code_issue_view(request: HttpRequest, user_id: Any) -> HttpRespons
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Each role lands on the page it works from."""
     user = request.user
     if has_role(user, Role.COORDINATOR, Role.ADMIN):

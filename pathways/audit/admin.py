@@ -47,7 +47,7 @@ def _current(obj: Any, names: list[str]) -> dict[str, str | None]:
     return values
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[Any]):
     """Configuration edited in the admin (agencies, users, programs), and the rows of its
     inlines (a user's memberships), is audited like any write. A change of access (a role, an
     agency, staff or superuser status, groups, permissions, an account switched off) is also a
@@ -116,7 +116,7 @@ class AuditedAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Domain records change only through their services; the admin shows them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -130,7 +130,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: audit events are never edited or removed."""
 
     list_display = ["occurred_at", "event_type", "object_type", "object_id", "actor", "outcome"]

@@ -14,14 +14,20 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from pathways.audit.models import AuditEvent
+from pathways.core.actor import Actor, stored_user
 
 
 def _record(
-    *, actor: Any, event_type: str, object_id: str, outcome: str, changes: dict | None = None
+    *,
+    actor: Actor,
+    event_type: str,
+    object_id: str,
+    outcome: str,
+    changes: dict[str, Any] | None = None,
 ) -> None:
     with transaction.atomic():
         AuditEvent.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=stored_user(actor),
             event_type=event_type,
             object_type="accounts.user",
             object_id=object_id,

@@ -12,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from pathways.audit.models import READ_EVENT_PREFIX, SEARCH_EVENT, AuditEvent
+from pathways.core.actor import Actor, stored_user
 from pathways.core.fields import is_encrypted
 from pathways.core.services import insert_at_end
 
@@ -82,7 +83,7 @@ def seal(obj: models.Model, changes: Mapping[str, list[Any]]) -> dict[str, list[
 
 def audit_log(
     *,
-    actor: Any,
+    actor: Actor,
     event_type: str,
     obj: models.Model,
     changes: Mapping[str, list[Any]] | None = None,
@@ -97,7 +98,7 @@ def audit_log(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_log() must be called inside the service's transaction")
     event = AuditEvent(
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor=stored_user(actor),
         actor_agency=actor_agency,
         event_type=event_type,
         object_type=obj._meta.label_lower,
@@ -108,17 +109,19 @@ def audit_log(
     return event
 
 
-def created(obj: models.Model, fields: Iterable[str], *, redact: Iterable[str] = ()) -> dict:
+def created(
+    obj: models.Model, fields: Iterable[str], *, redact: Iterable[str] = ()
+) -> dict[str, Any]:
     """Changes for a newly created object: every field from None to its value."""
     return diff({}, snapshot(obj, fields), redact=redact)
 
 
-def audit_read(*, actor: Any, obj: models.Model, fields: Iterable[str]) -> AuditEvent:
+def audit_read(*, actor: Actor, obj: models.Model, fields: Iterable[str]) -> AuditEvent:
     """Record that `actor` was shown the protected `fields` of `obj` (a page of a contact,
     referral, case or consent). Its own small transaction: a read has no other write."""
     with transaction.atomic():
         return AuditEvent.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=stored_user(actor),
             event_type=f"{READ_EVENT_PREFIX}{obj._meta.model_name}",
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
@@ -127,13 +130,13 @@ def audit_read(*, actor: Any, obj: models.Model, fields: Iterable[str]) -> Audit
 
 
 def record_search(
-    *, actor: Any, object_type: str, purpose: str, results: int, refused: bool = False
+    *, actor: Actor, object_type: str, purpose: str, results: int, refused: bool = False
 ) -> AuditEvent:
     """Record that `actor` searched for records (people, by name): what for and how many
     came back, never what was typed. Its own small transaction, like audit_read."""
     with transaction.atomic():
         return AuditEvent.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=stored_user(actor),
             event_type=SEARCH_EVENT,
             object_type=object_type,
             object_id="",
@@ -161,7 +164,7 @@ def audit_system(
 def save_and_audit(
     obj: models.Model,
     *,
-    actor: Any,
+    actor: Actor,
     old: Mapping[str, Any] | None,
     fields: Iterable[str],
     event: str,

@@ -231,14 +231,14 @@ def _require_opener(actor: Any, encounter: Encounter) -> None:
 
 
 def _require_manager(actor: Any, case: Case) -> None:
-    if not can_manage(actor, case):
+    if not can_manage(user=actor, case=case):
         raise PermissionDenied(
             "Only the case agency's staff and the program's coordinators can change this case."
         )
 
 
 def _require_manager_or_prosecutor(actor: Any, case: Case) -> None:
-    if not (can_manage(actor, case) or can_review(actor, case)):
+    if not (can_manage(user=actor, case=case) or can_review(user=actor, case=case)):
         raise PermissionDenied(
             "Only the case agency's staff, the program's coordinators and its prosecutors can "
             "close this case."
@@ -574,7 +574,7 @@ def prosecutor_review_decide(
     """The prosecutor accepts the diversion (the case becomes active) or declines it (the case
     closes as declined; the charge stays held and the prosecutor decides on filing outside
     Pathways)."""
-    if not can_review(actor, case):
+    if not can_review(user=actor, case=case):
         raise PermissionDenied("Only the program's prosecutors review a diversion.")
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": "Choose whether you accept or decline the diversion."})

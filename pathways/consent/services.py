@@ -13,7 +13,7 @@ import zlib
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image, UnidentifiedImageError
@@ -33,6 +33,9 @@ from pathways.core import clock
 from pathways.core.services import service
 from pathways.core.validators import text_problem
 from pathways.people.models import Person
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 #: Agencies that hold Part 2 records and may be named as the discloser.
 HOLDER_KINDS = (AgencyKind.TREATMENT, AgencyKind.RECOVERY_SUPPORT, AgencyKind.PROGRAM_OFFICE)
@@ -158,7 +161,7 @@ def _text(
 @service
 def consent_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     kind: str,
     disclosing_agency: Agency,
@@ -354,7 +357,7 @@ def consent_record(
 
 
 @service
-def consent_revoke(*, actor: Any, consent: Consent, note: str = "") -> Consent:
+def consent_revoke(*, actor: User, consent: Consent, note: str = "") -> Consent:
     """Revoke a consent: from now on nothing more is disclosed under it. A criminal-justice
     consent cannot be revoked before the date or event it states (42 CFR 2.35)."""
     from pathways.consent.selectors import event_happened, manages_consents
@@ -400,7 +403,7 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str = "") -> Consent:
 
 
 @service
-def consent_export(*, actor: Any, consent: Consent, lang: str) -> bytes:
+def consent_export(*, actor: User, consent: Consent, lang: str) -> bytes:
     """The printable consent (a PDF in `lang`, "en" or "es") for the disclosing provider's
     staff. The export is audited: which consent, the format and the language; nothing of the
     person."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.apps import apps as global_apps
 from django.core.exceptions import FieldError
@@ -42,23 +42,26 @@ from pathways.core.crypto import (
 )
 from pathways.core.migrations_ops import update_allowed
 
+#: Any model field (the column's Python types do not matter to encryption).
+AnyField: TypeAlias = "models.Field[Any, Any]"
+
 #: Rows per bulk_update in the data migrations and the rotation command.
 BATCH_SIZE = 500
 
 
-def column_label(field: models.Field) -> str:
+def column_label(field: AnyField) -> str:
     """``app_label.model.field``: the associated data that binds a value to its column."""
     return f"{field.model._meta.label_lower}.{field.name}"
 
 
-def _refuse(field: models.Field, what: str) -> FieldError:
+def _refuse(field: AnyField, what: str) -> FieldError:
     return FieldError(
         f"{column_label(field)} is encrypted at rest: it cannot be searched, compared or sorted "
         f"on ({what}). Only = '' (blank) and isnull work; filter in Python after reading."
     )
 
 
-class BlankOnlyExact(Exact):
+class BlankOnlyExact(Exact[Any]):
     """``field = ''`` (or None): the only comparison an encrypted column supports."""
 
     def get_prep_lookup(self) -> Any:
@@ -133,7 +136,7 @@ class _EncryptedText(EncryptedMixin):
         return self.encrypt_value(super().get_prep_value(value))  # type: ignore[misc]
 
 
-class EncryptedCharField(_EncryptedText, models.CharField):
+class EncryptedCharField(_EncryptedText, models.CharField[Any, Any]):
     """A CharField encrypted at rest; max_length limits the text (forms, full_clean), and the
     column is TEXT."""
 
@@ -143,11 +146,11 @@ class EncryptedCharField(_EncryptedText, models.CharField):
         return "TextField"
 
 
-class EncryptedTextField(_EncryptedText, models.TextField):
+class EncryptedTextField(_EncryptedText, models.TextField[Any, Any]):
     description = "Text encrypted at rest"
 
 
-class EncryptedJSONField(EncryptedMixin, models.Field):
+class EncryptedJSONField(EncryptedMixin, models.Field[Any, Any]):
     """A JSON value (dict, list, number, text, true/false; None is SQL NULL) encrypted at rest.
     Unlike JSONField nothing inside it can be queried; code reads it in Python."""
 
@@ -195,7 +198,7 @@ class EncryptedJSONField(EncryptedMixin, models.Field):
         )
 
 
-class EncryptedBinaryField(EncryptedMixin, models.BinaryField):
+class EncryptedBinaryField(EncryptedMixin, models.BinaryField[Any, Any]):
     """Bytes encrypted at rest; the binary column holds the ``pw1:…`` value as ASCII."""
 
     description = "Bytes encrypted at rest"
@@ -240,10 +243,10 @@ def is_encrypted(field: Any) -> bool:
     return bool(getattr(field, "encrypted", False))
 
 
-def encrypted_fields(apps: Any = None) -> list[models.Field]:
+def encrypted_fields(apps: Any = None) -> list[AnyField]:
     """Every encrypted column of every installed model (or of a migration's `apps`)."""
     registry = apps or global_apps
-    found: list[models.Field] = []
+    found: list[AnyField] = []
     for model in registry.get_models():
         for field in model._meta.concrete_fields:
             if is_encrypted(field):
@@ -251,7 +254,7 @@ def encrypted_fields(apps: Any = None) -> list[models.Field]:
     return sorted(found, key=column_label)
 
 
-def raw_output_field(field: models.Field) -> models.Field:
+def raw_output_field(field: AnyField) -> AnyField:
     """A plain field of the column's type: reads and writes the stored value untouched."""
     return models.BinaryField() if isinstance(field, models.BinaryField) else models.TextField()
 
@@ -265,15 +268,16 @@ def stored_as_text(value: Any) -> str | None:
     return str(value)
 
 
-def raw_values(model: type[models.Model], field: models.Field) -> models.QuerySet[Any]:
+def raw_values(model: type[models.Model], field: AnyField) -> models.QuerySet[Any]:
     """(pk, stored value) of the rows whose column is not empty, in primary-key order."""
     raw = ExpressionWrapper(F(field.name), output_field=raw_output_field(field))
-    return (
+    rows: models.QuerySet[Any] = (
         model._base_manager.annotate(_stored=raw)
         .filter(**{f"{field.name}__isnull": False})
         .order_by("pk")
         .values_list("pk", "_stored")
     )
+    return rows
 
 
 @contextlib.contextmanager
@@ -286,9 +290,7 @@ def _append_only_lifted(model: type[models.Model]) -> Iterator[None]:
         yield
 
 
-def write_stored(
-    model: type[models.Model], field: models.Field, rows: list[tuple[Any, Any]]
-) -> None:
+def write_stored(model: type[models.Model], field: AnyField, rows: list[tuple[Any, Any]]) -> None:
     """Set the column of each (pk, stored value) exactly as given (no encryption on the way).
     Runs in the caller's transaction (or its own)."""
     if not rows:
@@ -303,7 +305,7 @@ def write_stored(
 
 
 def pages(
-    model: type[models.Model], field: models.Field, size: int = BATCH_SIZE
+    model: type[models.Model], field: AnyField, size: int = BATCH_SIZE
 ) -> Iterator[list[tuple[Any, Any]]]:
     """(pk, stored value) of the non-null rows, `size` at a time in primary-key order. Each page
     is its own query (keyset pagination, not `.iterator()`): no cursor stays open on the table

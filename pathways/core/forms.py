@@ -64,7 +64,8 @@ class UswdsFormMixin:
 
     def _field_id(self, name: str) -> str:
         """The id the field's input gets (with the form's prefix and auto_id)."""
-        return self[name].id_for_label  # type: ignore[index]
+        field_id: str = self[name].id_for_label  # type: ignore[index]
+        return field_id
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

@@ -32,8 +32,8 @@ class BaseModel(models.Model):
         super().save(*args, **kwargs)
 
 
-class ArchivableQuerySet(models.QuerySet):
-    def active(self) -> ArchivableQuerySet:
+class ArchivableQuerySet(models.QuerySet[_M, _M]):
+    def active(self) -> ArchivableQuerySet[_M]:
         return self.filter(archived_at__isnull=True)
 
 

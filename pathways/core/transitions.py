@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from pathways.core import clock
+from pathways.core.actor import Actor, stored_user
 from pathways.core.conflicts import stale_edit
 from pathways.core.models import clean_fields_only
 
@@ -43,7 +44,7 @@ def _article(noun: str) -> str:
 def transition(
     obj: M,
     *,
-    actor: Any,
+    actor: Actor,
     to_status: str,
     allowed: Mapping[str, Collection[str]],
     statuses: type[models.TextChoices],
@@ -96,7 +97,7 @@ def transition(
         from_status=current,
         to_status=to_status,
         changed_at=now,
-        changed_by=actor if getattr(actor, "pk", None) else None,
+        changed_by=stored_user(actor),
         **(history or {}),
     )
     clean_fields_only(change)

@@ -63,6 +63,7 @@ from pathways.linkage.services import ROW_FIELDS as ARREST_FIELDS
 from pathways.outcomes.population import population_save
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
+from pathways.programs.catalog import contact_deadline
 from pathways.programs.models import (
     Pathway,
     PathwayCode,
@@ -74,7 +75,6 @@ from pathways.programs.program_templates import program_template
 from pathways.programs.services import program_create, program_template_apply
 from pathways.referrals.models import Referral, ReferralStatusChange
 from pathways.surveillance.models import OverdoseEvent
-from pathways.workflow.services import CONTACT_DEADLINES as DEMO_DEADLINES
 from pathways.workflow.services import PLACEMENT_DISPOSITIONS
 
 T = TypeVar("T")
@@ -708,7 +708,8 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
 def _adapter(field: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
     """The conversion Django's insert compiler applies to a value of `field` (None: as is)."""
     if is_encrypted(field):
-        return field.encrypt_value  # a fresh nonce per value
+        encrypt: Callable[[Any], Any] = field.encrypt_value  # a fresh nonce per value
+        return encrypt
     target = field.target_field if field.is_relation else field
     ops = connection.ops
     if isinstance(target, models.UUIDField):
@@ -755,7 +756,7 @@ class Table:
         self.defaults: list[Any] = []
         self.index: dict[str, tuple[int, Callable[[Any], Any] | None]] = {}
         # encrypted columns whose default is not blank (e.g. {}): encrypted afresh for each row
-        self.fresh: dict[str, tuple[int, Callable[[Any], Any], models.Field]] = {}
+        self.fresh: dict[str, tuple[int, Callable[[Any], Any], models.Field[Any, Any]]] = {}
         required: set[str] = set()
         for i, f in enumerate(fields):
             adapt = _adapter(f, connection)
@@ -1191,9 +1192,10 @@ class Stream:
         self._deadline(encounter, pathway, batch)
 
     def _deadline(self, encounter: dict[str, Any], pathway: PathwayInfo, batch: Batch) -> None:
-        """The follow-up the contact opened (workflow.CONTACT_DEADLINES): open when it is still
-        running at the end of the county's time, else done (most on time, some late)."""
-        spec = DEMO_DEADLINES.get(pathway.code)
+        """The follow-up the contact opened (the catalog's contact_deadline, as
+        workflow.deadlines_open): open when it is still running at the end of the county's time,
+        else done (most on time, some late)."""
+        spec = contact_deadline(pathway.code)
         if spec is None or spec[1] not in pathway.deadlines:
             return
         if spec[0] == WorkKind.PLACEMENT and encounter["disposition"] not in PLACEMENT_DISPOSITIONS:

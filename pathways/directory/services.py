@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
@@ -11,13 +11,16 @@ from pathways.core import clock
 from pathways.core.services import service
 from pathways.directory.models import CapacityUpdate, Service
 
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
+
 CAPACITY_FIELDS = ["capacity_total", "capacity_open"]
 
 
 @service
 def service_capacity_set(
     *,
-    actor: Any,
+    actor: User,
     service: Service,
     capacity_open: int,
     capacity_total: int | None = None,
@@ -55,7 +58,7 @@ def service_capacity_set(
 
 
 @service
-def service_capacity_take(*, actor: Any, service: Service, reason: str) -> Service:
+def service_capacity_take(*, actor: User, service: Service, reason: str) -> Service:
     """One slot is taken (a referral was accepted). Never goes below zero."""
     locked = Service.objects.select_for_update().get(pk=service.pk)
     if locked.capacity_open == 0:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, program_for_user
 from pathways.directory.forms import CapacityForm
@@ -32,7 +32,7 @@ def _get_own_service_for_user(request: HttpRequest, service_id: uuid.UUID) -> Se
 
 
 @login_required
-def service_list(request: HttpRequest) -> HttpResponse:
+def service_list(request: SignedInRequest) -> HttpResponse:
     """The partner directory with open capacity; providers update their own services here."""
     program = program_for_user(request.user)
     if program is None:
@@ -61,7 +61,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.PROVIDER_INTAKE)
-def capacity_update(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:
+def capacity_update(request: SignedInRequest, service_id: uuid.UUID) -> HttpResponse:
     service = _get_own_service_for_user(request, service_id)
     form = CapacityForm(request.POST, prefix=str(service.pk))
     if form.is_valid():

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from pathways.accounts.models import Agency, User
+from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
@@ -21,8 +23,9 @@ from pathways.encounters.models import (
     Encounter,
     SurrenderedItem,
 )
-from pathways.programs.models import PathwayConfig
-from pathways.programs.selectors import can_start, current_config
+from pathways.people.models import ContactDetails, Person
+from pathways.programs.models import Pathway, PathwayConfig, ProgramPathway
+from pathways.programs.selectors import VISIT_ROLES, current_config
 
 ENCOUNTER_FIELDS = [
     "program",
@@ -43,13 +46,45 @@ ENCOUNTER_FIELDS = [
 ]
 
 
+def _starting_config(
+    *, actor: User, agency: Agency, pathway: Pathway, program_pathway: ProgramPathway | None
+) -> PathwayConfig:
+    """The configuration under which `actor` starts `pathway` at `agency`: the program's row for
+    the pathway must be enabled, and its current configuration allow one of the actor's roles
+    at `agency`, an agency of an allowed kind. `program_pathway` is that row when the caller
+    read it in this request (programs.selectors.startable_pathway): it is checked, not read
+    again. The actor's memberships are read once per request (accounts.selectors)."""
+    pp = program_pathway
+    if pp is None:
+        pp = (
+            ProgramPathway.objects.filter(program_id=agency.program_id, pathway=pathway)
+            .select_related("current_config")
+            .first()
+        )
+    config = (
+        pp.current_config
+        if pp is not None
+        and pp.is_enabled
+        and pp.program_id == agency.program_id
+        and pp.pathway_id == pathway.pk
+        else None
+    )
+    if (
+        config is None
+        or agency.kind not in config.starter_agency_kinds
+        or agency.pk not in agency_ids_for(actor, *config.starter_roles)
+    ):
+        raise ValidationError(f"Your agency's role does not allow starting {pathway.name}.")
+    return config
+
+
 @service
 def encounter_create(
     *,
-    actor: Any,
-    agency: Any,
-    pathway: Any,
-    person: Any,
+    actor: User,
+    agency: Agency,
+    pathway: Pathway,
+    person: Person,
     occurred_at: dt.datetime,
     call_source: str,
     presenting_needs: list[str],
@@ -59,60 +94,112 @@ def encounter_create(
     notes: str = "",
     idempotency_key: uuid.UUID | None = None,
     idempotency_digest: str = "",
-    pathway_checked: bool = False,
-    config: PathwayConfig | None = None,
+    program_pathway: ProgramPathway | None = None,
     eligibility_answers: dict[str, Any] | None = None,
     companion: Any = None,
-    contact_details: Any = None,
+    contact_details: ContactDetails | None = None,
 ) -> Encounter:
-    """Record a contact. `pathway_checked` says the caller already resolved the pathway through
-    startable_pathways() for this actor and agency (the field form does).
+    """Record a contact that starts `pathway`: the actor must be allowed to start it at
+    `agency` (see _starting_config; `program_pathway` is the program's row for the pathway
+    when the caller has read it, e.g. the field form it was shown under).
 
-    The contact records the pathway configuration version in force (or `config`, the one the
-    form was shown under) and, when its rules ask questions, the answers and the decision."""
-    if not pathway_checked and not can_start(actor, pathway, agency):
-        raise ValidationError(f"Your agency's role does not allow starting {pathway.name}.")
-    if config is None:
-        config = current_config(agency.program_id, pathway)
+    The contact records the pathway configuration in force (the one on `program_pathway`)
+    and, when its rules ask questions, the answers and the decision."""
+    config = _starting_config(
+        actor=actor, agency=agency, pathway=pathway, program_pathway=program_pathway
+    )
+    return _encounter_record(
+        Encounter(
+            program=agency.program,  # cached with the memberships: no query
+            pathway=pathway,
+            person=person,
+            agency=agency,
+            responder=actor,
+            occurred_at=occurred_at,
+            location_text=location_text.strip(),
+            area=area.strip(),
+            call_source=call_source,
+            presenting_needs=sorted(set(presenting_needs)),
+            disposition=disposition,
+            notes=notes.strip(),
+            idempotency_key=idempotency_key,
+            idempotency_digest=idempotency_digest,
+            config=config,
+            companion=companion,
+            contact_details=contact_details,
+        ),
+        actor=actor,
+        eligibility_answers=eligibility_answers,
+    )
+
+
+@service
+def followup_contact_create(
+    *,
+    actor: User,
+    agency: Agency,
+    pathway: Pathway,
+    person: Person,
+    occurred_at: dt.datetime,
+    call_source: str,
+    presenting_needs: list[str],
+    disposition: str,
+) -> Encounter:
+    """Record the contact a follow-up or outreach visit made with the person, under `pathway`.
+    A visit does not start the pathway, so its starting roles do not apply: the authority is
+    the visiting team's (docs/decisions/0017), and the actor must hold a visit role at
+    `agency`. Which team may visit for which item is the worklist's own check
+    (followups.services.visit_record). The contact records the configuration in force."""
+    if agency.pk not in agency_ids_for(actor, *VISIT_ROLES):
+        raise ValidationError(f"Only the staff of {agency} who go on visits record them.")
+    return _encounter_record(
+        Encounter(
+            program=agency.program,
+            pathway=pathway,
+            person=person,
+            agency=agency,
+            responder=actor,
+            occurred_at=occurred_at,
+            call_source=call_source,
+            presenting_needs=sorted(set(presenting_needs)),
+            disposition=disposition,
+            config=current_config(agency.program_id, pathway),
+        ),
+        actor=actor,
+    )
+
+
+def _encounter_record(
+    encounter: Encounter, *, actor: User, eligibility_answers: dict[str, Any] | None = None
+) -> Encounter:
+    """Decide eligibility under the contact's configuration (when its rules ask questions,
+    the answers and the decision are kept), then save and audit the contact. The caller has
+    checked the actor's authority for it."""
     answers = stored_answers(eligibility_answers or {})
-    decision = None
-    rules = rules_of(config)
+    rules = rules_of(encounter.config)
     if rules:
-        decision = decide(rules, answers, person.date_of_birth, occurred_at, agency.program)
-        if decision.outcome == Outcome.INELIGIBLE and disposition == Disposition.REFERRED:
+        decision = decide(
+            rules,
+            answers,
+            encounter.person.date_of_birth,
+            encounter.occurred_at,
+            encounter.program,
+        )
+        if decision.outcome == Outcome.INELIGIBLE and encounter.disposition == Disposition.REFERRED:
             raise ValidationError(
                 {
                     "disposition": "Under the program's rules this person is not eligible: "
                     + " ".join(decision.reasons)
                 }
             )
-    encounter = Encounter(
-        program=agency.program,  # cached with the memberships: no query
-        pathway=pathway,
-        person=person,
-        agency=agency,
-        responder=actor,
-        occurred_at=occurred_at,
-        location_text=location_text.strip(),
-        area=area.strip(),
-        call_source=call_source,
-        presenting_needs=sorted(set(presenting_needs)),
-        disposition=disposition,
-        notes=notes.strip(),
-        idempotency_key=idempotency_key,
-        idempotency_digest=idempotency_digest,
-        config=config,
-        companion=companion,
-        contact_details=contact_details,
-        eligibility_answers=answers if rules else {},
-        eligibility_outcome=str(decision.outcome) if decision else "",
-        eligibility_reasons=list(decision.reasons) if decision else [],
-    )
+        encounter.eligibility_answers = answers
+        encounter.eligibility_outcome = str(decision.outcome)
+        encounter.eligibility_reasons = list(decision.reasons)
     clean_fields_only(encounter)
     encounter.save()
     audit_log(
         actor=actor,
-        actor_agency=agency,
+        actor_agency=encounter.agency,
         event_type="encounter.create",
         obj=encounter,
         changes=created(encounter, ENCOUNTER_FIELDS, redact=["location_text"]),
@@ -123,7 +210,7 @@ def encounter_create(
 @service
 def surrendered_items_log(
     *,
-    actor: Any,
+    actor: User,
     encounter: Encounter,
     items: list[Any],
     disposal_method: str = "",
@@ -158,7 +245,7 @@ def surrendered_items_log(
 @service
 def crisis_response_record(
     *,
-    actor: Any,
+    actor: User,
     encounter: Encounter,
     team_members: list[str],
     arrived_at: dt.datetime | None,

@@ -288,4 +288,4 @@ class OutreachCloseForm(Form):
 
 
 def member_label(user: Any) -> str:
-    return user.get_full_name() or user.username
+    return str(user.get_full_name() or user.username)

@@ -6,16 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 
 from pathways.accounts.models import PROVIDER_KINDS, Agency, AgencyKind, Membership, Role, User
 from pathways.accounts.selectors import agencies_for, agency_ids_for, has_role, is_program_wide
+from pathways.consent.models import Consent
 from pathways.consent.selectors import may_disclose
 from pathways.core import clock
+from pathways.core.deadlines import describe_due
+from pathways.directory.models import ServiceType
 from pathways.directory.selectors import services_for_needs
+from pathways.followups import hooks
 from pathways.followups.models import (
     OUTREACH_STATUS_DESCRIPTIONS,
     OutreachEntry,
@@ -26,6 +31,8 @@ from pathways.followups.models import (
     WorkItemQuerySet,
     WorkKind,
 )
+from pathways.people.models import Person
+from pathways.programs.catalog import service_priority_for
 from pathways.programs.models import PathwayCode, ProgramPathway
 from pathways.programs.program_templates import program_template
 from pathways.programs.selectors import VISIT_ROLES, current_config, program_for_user
@@ -49,7 +56,7 @@ class Worklist:
         return len(self.overdue) + len(self.due_soon) + len(self.later)
 
 
-def work_items_visible_to(user: Any) -> WorkItemQuerySet:
+def work_items_visible_to(*, user: User) -> WorkItemQuerySet:
     """Every item (open or closed) the user may see."""
     qs = WorkItem.objects.select_related("team", "program")
     if is_program_wide(user):
@@ -61,16 +68,16 @@ def work_items_visible_to(user: Any) -> WorkItemQuerySet:
     return qs.filter(team_id__in=team_ids)
 
 
-def work_item_for_user(user: Any, item_id: Any) -> WorkItem | None:
-    return work_items_visible_to(user).filter(pk=item_id).first()
+def work_item_for_user(*, user: User, item_id: Any) -> WorkItem | None:
+    return work_items_visible_to(user=user).filter(pk=item_id).first()
 
 
-def can_complete(user: Any, item: WorkItem) -> bool:
+def can_complete(*, user: User, item: WorkItem) -> bool:
     """Only the team that must act marks its items done; program-wide staff watch."""
     return item.team_id in agency_ids_for(user)
 
 
-def can_record_visit(user: Any, item: WorkItem) -> bool:
+def can_record_visit(*, user: User, item: WorkItem) -> bool:
     """The team's staff who go on visits (programs.selectors.VISIT_ROLES) record them on the
     team's follow-up and outreach items (followups.services checks the team's authority)."""
     from pathways.followups.services import VISIT_KINDS
@@ -82,12 +89,12 @@ def can_record_visit(user: Any, item: WorkItem) -> bool:
     )
 
 
-def worklist_for(user: Any, *, now: dt.datetime | None = None) -> Worklist:
+def worklist_for(*, user: User, now: dt.datetime | None = None) -> Worklist:
     """The user's open items split into overdue, due in the next 24 hours, and later; each list
     soonest due first."""
     now = now or clock.now()
     rows = list(
-        work_items_visible_to(user)
+        work_items_visible_to(user=user)
         .open()
         .select_related("person")
         .order_by("due_at", "id")[: WORKLIST_LIMIT + 1]
@@ -103,7 +110,7 @@ def worklist_for(user: Any, *, now: dt.datetime | None = None) -> Worklist:
     return worklist
 
 
-def team_email_addresses(team_id: Any) -> list[str]:
+def team_email_addresses(*, team_id: Any) -> list[str]:
     """E-mail addresses of the team's active members (active accounts only), sorted."""
     emails = (
         Membership.objects.filter(
@@ -141,26 +148,10 @@ ADMINISTERED_BY_PHRASE: dict[str, str] = {
 }
 
 
-def administered_by_phrase(overdose: Any) -> str:
+def administered_by_phrase(*, overdose: Any) -> str:
     return ADMINISTERED_BY_PHRASE.get(overdose.administered_by, "")
 
 
-#: The order services are offered in at a visit when the pathway states none (it was not
-#: started from a program template): crisis-level treatment first, medication for opioid use
-#: disorder before everything else (the Naloxone Plus definition).
-DEFAULT_SERVICE_PRIORITY: tuple[str, ...] = (
-    "moud",
-    "detox",
-    "medical",
-    "mh_crisis",
-    "residential",
-    "outpatient",
-    "mh_outpatient",
-    "peer_support",
-    "case_management",
-    "housing",
-    "basic_needs",
-)
 #: Service types a person starts only with a prescriber or clinician: the visit form says so
 #: next to each such service, before the team sends the referral.
 PRESCRIBER_SERVICE_TYPES = frozenset({"moud"})
@@ -170,7 +161,8 @@ PRESCRIBER_HINT = "Needs a prescriber or clinician to start"
 def service_priority(program: Any, pathway: Any) -> list[str]:
     """The service types in the pathway's stated priority order: the order of the program
     template the pathway was started from (e.g. the Quick Response Team's MOUD, detox,
-    residential, ...), then the default order for the types it does not name."""
+    residential, ...), then the pathway catalog's default order for the types it does not name
+    (programs.catalog.service_priority_for)."""
 
     stated: list[str] = []
     pp = (
@@ -182,10 +174,11 @@ def service_priority(program: Any, pathway: Any) -> list[str]:
     if template is not None:
         part = next((p for p in template.pathways if p.pathway == pathway.code), None)
         stated = list(part.service_types) if part is not None else []
-    return stated + [t for t in DEFAULT_SERVICE_PRIORITY if t not in stated]
+    default = service_priority_for(pathway.code if pathway is not None else None)
+    return stated + [t for t in default if t not in stated]
 
 
-def visit_services(item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
+def visit_services(*, item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
     """The services offered at a visit for the needs: in the pathway's priority order of
     service types (service_priority), then those with open capacity first (most open first),
     then by name."""
@@ -204,7 +197,7 @@ def visit_services(item: WorkItem, needs: list[str], pathway: Any) -> list[Any]:
     return services
 
 
-def visit_config(item: WorkItem, pathway: Any = None) -> Any:
+def visit_config(*, item: WorkItem, pathway: Any = None) -> Any:
     """The configuration a visit on the item is checked against (services.visit_record): the
     pathway's in force when given (an outreach visit), else the index contact's."""
 
@@ -213,7 +206,7 @@ def visit_config(item: WorkItem, pathway: Any = None) -> Any:
     return item.encounter.config if item.encounter is not None else None
 
 
-def visit_team_rule(config: Any) -> str:
+def visit_team_rule(*, config: Any) -> str:
     """The program's rule on who goes on a visit, said on the form before it is sent ("" when
     there is none); services.visit_record refuses a met visit without them."""
     if config is None:
@@ -229,7 +222,7 @@ def visit_team_rule(config: Any) -> str:
     return f"This program's visits include {needed} when the team meets the person."
 
 
-def visit_context(item: WorkItem) -> VisitContext:
+def visit_context(*, item: WorkItem) -> VisitContext:
 
     index = item.encounter
     overdose = OverdoseEvent.objects.filter(encounter=index).first() if index is not None else None
@@ -257,7 +250,7 @@ DEFAULT_CATEGORY = "progress"
 LEGACY_PLACEMENT_NOTE = "Placed: referral accepted by "
 
 
-def work_items_of_contact(encounter: Any, *, viewer: Any) -> list[WorkItem]:
+def work_items_of_contact(*, encounter: Any, viewer: User) -> list[WorkItem]:
     """The deadlines a contact opened (open and closed), with their visits, as `viewer` may see
     them on the contact's page: the items held by the viewer's own agencies or by the program
     office (program-wide staff see every item), and a provider's items only when the one
@@ -332,7 +325,7 @@ STATUS_TAG: dict[str, str] = {
 }
 
 
-def outreach_access(user: Any, outreach_list: OutreachList) -> OutreachAccess | None:
+def outreach_access(*, user: User, outreach_list: OutreachList) -> OutreachAccess | None:
     program = program_for_user(user)
     if program is None or outreach_list.program_id != program.pk:
         return None
@@ -345,7 +338,7 @@ def outreach_access(user: Any, outreach_list: OutreachList) -> OutreachAccess | 
     return None
 
 
-def outreach_lists_for(user: Any) -> QuerySet[OutreachList]:
+def outreach_lists_for(*, user: User) -> QuerySet[OutreachList]:
     """The active lists the user may see: their teams' lists, or every list of the program for
     coordinators, administrators and responders."""
     program = program_for_user(user)
@@ -362,19 +355,19 @@ def outreach_lists_for(user: Any) -> QuerySet[OutreachList]:
     return qs.filter(team_id__in=agency_ids_for(user, *OUTREACH_ROLES))
 
 
-def outreach_list_for_user(user: Any, list_id: Any) -> OutreachList | None:
-    return outreach_lists_for(user).filter(pk=list_id).first()
+def outreach_list_for_user(*, user: User, list_id: Any) -> OutreachList | None:
+    return outreach_lists_for(user=user).filter(pk=list_id).first()
 
 
-def outreach_entry_for_user(user: Any, entry_id: Any) -> OutreachEntry | None:
+def outreach_entry_for_user(*, user: User, entry_id: Any) -> OutreachEntry | None:
     return (
-        OutreachEntry.objects.filter(pk=entry_id, outreach_list__in=outreach_lists_for(user))
+        OutreachEntry.objects.filter(pk=entry_id, outreach_list__in=outreach_lists_for(user=user))
         .select_related("outreach_list", "outreach_list__team", "outreach_list__program")
         .first()
     )
 
 
-def outreach_entry_of_item(item: WorkItem) -> OutreachEntry | None:
+def outreach_entry_of_item(*, item: WorkItem) -> OutreachEntry | None:
     """The entry whose open outreach visit this item is (None for other items)."""
     if item.kind != WorkKind.OUTREACH_VISIT:
         return None
@@ -385,7 +378,7 @@ def outreach_entry_of_item(item: WorkItem) -> OutreachEntry | None:
     )
 
 
-def active_outreach_pathway(program: Any) -> ProgramPathway | None:
+def active_outreach_pathway(*, program: Any) -> ProgramPathway | None:
     """The program's Active Outreach pathway when it is enabled and configured."""
     return (
         ProgramPathway.objects.filter(
@@ -399,24 +392,24 @@ def active_outreach_pathway(program: Any) -> ProgramPathway | None:
     )
 
 
-def outreach_team_kinds(program: Any) -> frozenset[str]:
+def outreach_team_kinds(*, program: Any) -> frozenset[str]:
     """Kinds of agency that may work an outreach list: those the Active Outreach configuration
     lets record a contact (a visit that meets the person is one). Empty when the program does
     not run Active Outreach."""
-    pp = active_outreach_pathway(program)
+    pp = active_outreach_pathway(program=program)
     if pp is None or pp.current_config is None:
         return frozenset()
     return frozenset(pp.current_config.starter_agency_kinds)
 
 
-def outreach_teams_for(user: Any) -> list[Agency]:
+def outreach_teams_for(*, user: User) -> list[Agency]:
     """The teams a user may start a list for: for coordinators and administrators any active
     agency of the program, else the user's own agencies; in both cases only agencies of a kind
     the Active Outreach configuration lets record contacts."""
     program = program_for_user(user)
     if program is None:
         return []
-    kinds = outreach_team_kinds(program)
+    kinds = outreach_team_kinds(program=program)
     if is_program_wide(user):
         teams = list(Agency.objects.active().filter(program=program).order_by("name"))
     else:
@@ -424,7 +417,7 @@ def outreach_teams_for(user: Any) -> list[Agency]:
     return [t for t in teams if t.kind in kinds]
 
 
-def team_members(team: Agency) -> list[User]:
+def team_members(*, team: Agency) -> list[User]:
     """The team's active members, by name: who may lead an entry."""
     return list(
         User.objects.filter(memberships__agency=team, memberships__is_active=True, is_active=True)
@@ -459,7 +452,7 @@ class StatusSummary:
         return next((c.count for c in self.counts if c.status == status), 0)
 
 
-def _summary(raw: dict[str, int]) -> StatusSummary:
+def _summary(*, raw: dict[str, int]) -> StatusSummary:
     total = sum(raw.values())
     counts = []
     offset = 0.0
@@ -491,7 +484,7 @@ REACHED_LABEL = "Reached"
 REACHED_DESCRIPTION = "Reached by the team; how the person responded stays with the team"
 
 
-def masked_summary(summary: StatusSummary) -> StatusSummary:
+def masked_summary(*, summary: StatusSummary) -> StatusSummary:
     """The summary as viewers outside the team see it: the protected statuses as one count."""
     raw = {c.status: c.count for c in summary.counts}
     reached = sum(raw.pop(status, 0) for status in PROTECTED_STATUSES)
@@ -518,12 +511,12 @@ def masked_summary(summary: StatusSummary) -> StatusSummary:
     return StatusSummary(counts=counts, total=summary.total)
 
 
-def status_counts(outreach_list: OutreachList) -> StatusSummary:
+def status_counts(*, outreach_list: OutreachList) -> StatusSummary:
     """How many people on the list are in each status (closed included)."""
-    return status_counts_of([outreach_list]).get(outreach_list.pk) or _summary({})
+    return status_counts_of(lists=[outreach_list]).get(outreach_list.pk) or _summary(raw={})
 
 
-def status_counts_of(lists: Iterable[OutreachList]) -> dict[Any, StatusSummary]:
+def status_counts_of(*, lists: Iterable[OutreachList]) -> dict[Any, StatusSummary]:
     """The status summary of each list, in one query."""
     raw: dict[Any, dict[str, int]] = {}
     ids = [ol.pk for ol in lists]
@@ -535,7 +528,7 @@ def status_counts_of(lists: Iterable[OutreachList]) -> dict[Any, StatusSummary]:
     )
     for list_id, status, n in rows:
         raw.setdefault(list_id, {})[status] = n
-    return {list_id: _summary(raw.get(list_id, {})) for list_id in ids}
+    return {list_id: _summary(raw=raw.get(list_id, {})) for list_id in ids}
 
 
 @dataclass
@@ -546,7 +539,7 @@ class EntryRow:
     open_item: WorkItem | None  # the next visit, when one is open
 
 
-def entries_of(outreach_list: OutreachList, *, closed: bool = False) -> list[EntryRow]:
+def entries_of(*, outreach_list: OutreachList, closed: bool = False) -> list[EntryRow]:
     """The list's people (open entries, or with `closed` the closed ones), soonest visit first,
     with their visit count, latest visit and the open visit's due date."""
     latest = Visit.objects.filter(outreach_entry=OuterRef("pk")).order_by("-visited_at", "-pk")
@@ -582,3 +575,321 @@ def entries_of(outreach_list: OutreachList, *, closed: bool = False) -> list[Ent
         )
     )
     return rows
+
+
+# --- Pages: what each page shows, for its view to add the forms -------------------------------
+
+
+def _page_context(page: Any) -> dict[str, Any]:
+    """A page's fields as the template's context, less those marked `context=False`."""
+    return {f.name: getattr(page, f.name) for f in fields(page) if f.metadata.get("context", True)}
+
+
+@dataclass
+class Row:
+    item: WorkItem
+    due_text: str
+    overdue: bool
+    relative: bool  # due_text counts time (overdue by / due in); else it is the date itself
+    acts: bool  # the user's team must act on it: the view gives it a form
+    visit_url: str | None = None  # follow-up and outreach items of the user's team
+    form: Any = None  # a CompleteForm; None when the user watches but does not act
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    empty: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    sections: list[Section]
+    total: int
+    truncated: bool
+    limit: int
+    show_team: bool
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for section in self.sections for row in section.rows]
+
+    def context(self) -> dict[str, Any]:
+        return _page_context(self)
+
+
+def _link_cases(items: list[WorkItem]) -> None:
+    """Point case deadlines (review, intake, completion) at the case page, in one query. Cases
+    builds on followups: it answers through the hook it fills (followups.hooks)."""
+    wanted = {i.encounter_id for i in items if i.kind in WorkItem.CASE_KINDS and i.encounter_id}
+    if not wanted:
+        return
+    by_encounter = hooks.cases_of_contacts.function(wanted)
+    for item in items:
+        if item.kind in WorkItem.CASE_KINDS and item.encounter_id is not None:
+            item.case_id_for_link = by_encounter.get(item.encounter_id)
+
+
+def worklist_page(*, user: User) -> WorklistPage:
+    """The worklist page: the user's open items in three sections, each row saying whether the
+    user's team acts on it and where its visit is recorded."""
+    worklist = worklist_for(user=user)
+    now = worklist.now
+    assert now is not None
+    acting_teams = agency_ids_for(user)
+    _link_cases([*worklist.overdue, *worklist.due_soon, *worklist.later])
+
+    def rows(items: list[WorkItem], *, overdue: bool, relative: bool = True) -> list[Row]:
+        return [
+            Row(
+                item=item,
+                due_text=describe_due(item.due_at, now, item.program.time_zone),
+                overdue=overdue,
+                relative=relative,
+                acts=item.team_id in acting_teams,
+                visit_url=reverse("followups:visit", kwargs={"item_id": item.pk})
+                if can_record_visit(user=user, item=item)
+                else None,
+            )
+            for item in items
+        ]
+
+    return WorklistPage(
+        sections=[
+            Section(
+                "overdue", "Overdue", "Nothing is overdue.", rows(worklist.overdue, overdue=True)
+            ),
+            Section(
+                "due-soon",
+                "Due in the next 24 hours",
+                "Nothing is due in the next 24 hours.",
+                rows(worklist.due_soon, overdue=False),
+            ),
+            Section(
+                "later",
+                "Later",
+                "Nothing is due later.",
+                rows(worklist.later, overdue=False, relative=False),
+            ),
+        ],
+        total=len(worklist),
+        truncated=worklist.truncated,
+        limit=WORKLIST_LIMIT,
+        show_team=is_program_wide(user) or len(acting_teams) > 1,
+    )
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    """The visit page (less the form): the item, what the team sees before the visit, the
+    services offered and the program's rule on who goes."""
+
+    item: WorkItem
+    ctx: VisitContext
+    services: list[Any]
+    service_order: list[str]
+    naloxone_by: str
+    team_rule: str
+    prescriber_hint: str
+    prescriber_types: list[str]
+    due_text: str
+    outreach_entry: OutreachEntry | None
+
+    def context(self) -> dict[str, Any]:
+        return _page_context(self)
+
+
+def visit_page(*, item: WorkItem, entry: OutreachEntry | None, now: dt.datetime) -> VisitPage:
+    """The visit page of `item` (`entry`: the outreach entry whose visit it is, if any)."""
+    context = visit_context(item=item)
+    if context.index is not None:
+        needs = context.index.presenting_needs
+    else:
+        needs = ["substance_use"] if entry is not None else ["opioid_use"]
+    pathway = (
+        outreach_pathway.pathway
+        if entry is not None and (outreach_pathway := active_outreach_pathway(program=item.program))
+        else (context.index.pathway if context.index is not None else None)
+    )
+    services = visit_services(item=item, needs=needs, pathway=pathway)
+    labels = dict(ServiceType.choices)
+    shown_types = list(dict.fromkeys(s.service_type for s in services))
+    return VisitPage(
+        item=item,
+        ctx=context,
+        services=services,
+        service_order=[str(labels.get(t, t)) for t in shown_types],
+        naloxone_by=administered_by_phrase(overdose=context.overdose) if context.overdose else "",
+        team_rule=visit_team_rule(
+            config=visit_config(item=item, pathway=pathway if entry else None)
+        ),
+        prescriber_hint=PRESCRIBER_HINT,
+        prescriber_types=sorted(PRESCRIBER_SERVICE_TYPES),
+        due_text=describe_due(item.due_at, now, item.program.time_zone),
+        outreach_entry=entry,
+    )
+
+
+#: Who assigns, closes and picks the lead: the team and the program office.
+MANAGERS = (OutreachAccess.TEAM, OutreachAccess.PROGRAM)
+
+
+@dataclass(frozen=True)
+class ShownStatus:
+    label: str
+    description: str
+    tag: str  # the status tag's class
+    consent: Consent | None = None  # shown under this consent: a disclosure for the caller
+
+
+def shown_status(
+    *, viewer: User, outreach_list: OutreachList, entry: OutreachEntry, access: OutreachAccess
+) -> ShownStatus:
+    """An entry's status as the viewer may see it: viewers outside the team see how the person
+    responded only under the person's consent (which the caller records as a disclosure), and
+    "Reached" otherwise. It records nothing."""
+    real = ShownStatus(
+        entry.get_status_display(), entry.status_description, STATUS_TAG.get(entry.status, "")
+    )
+    if access != OutreachAccess.STATUS or entry.status not in PROTECTED_STATUSES:
+        return real
+    decision = may_disclose(viewer, entry.person_id, "progress", outreach_list.team_id)
+    if not decision.allowed:
+        return ShownStatus(REACHED_LABEL, REACHED_DESCRIPTION, "")
+    return ShownStatus(real.label, real.description, real.tag, decision.consent)
+
+
+@dataclass
+class EntryView:
+    row: EntryRow
+    tag: str  # the status tag's class
+    status_label: str
+    status_description: str
+    due_text: str | None
+    overdue: bool
+    visit_url: str | None
+    manageable: bool  # the viewer leads and closes it: the view gives it the two forms
+    consent: Consent | None = None  # its status is shown under this consent
+    assign_form: Any = None  # an OutreachAssignForm
+    close_form: Any = None  # an OutreachCloseForm
+
+
+@dataclass(frozen=True)
+class OutreachListPage:
+    """A list's page (less the forms and the search box): its people with their status as the
+    viewer may see it and their next visit, and the search results."""
+
+    outreach_list: OutreachList
+    access: OutreachAccess
+    is_team: bool
+    manage: bool
+    summary: StatusSummary
+    entries: list[EntryView]
+    closed: list[EntryView]
+    results: list[tuple[Person, bool]]  # each person found, and whether already on the list
+    members: list[User] = field(metadata={"context": False})  # who may lead an entry
+
+    @property
+    def disclosures(self) -> list[Consent]:
+        """The consent each entry's status was shown under, one per entry so shown."""
+        return [ev.consent for ev in [*self.entries, *self.closed] if ev.consent is not None]
+
+    def context(self) -> dict[str, Any]:
+        return _page_context(self)
+
+
+def _entry_views(
+    *,
+    viewer: User,
+    outreach_list: OutreachList,
+    access: OutreachAccess,
+    now: dt.datetime,
+    closed: bool,
+) -> list[EntryView]:
+    tz = outreach_list.program.time_zone
+    views = []
+    for row in entries_of(outreach_list=outreach_list, closed=closed):
+        item = row.open_item
+        shown = shown_status(
+            viewer=viewer, outreach_list=outreach_list, entry=row.entry, access=access
+        )
+        views.append(
+            EntryView(
+                row=row,
+                tag=shown.tag,
+                status_label=shown.label,
+                status_description=shown.description,
+                due_text=describe_due(item.due_at, now, tz) if item else None,
+                overdue=item is not None and item.due_at < now,
+                visit_url=reverse("followups:visit", kwargs={"item_id": item.pk})
+                if item is not None and access == OutreachAccess.TEAM
+                else None,
+                manageable=access in MANAGERS and not closed,
+                consent=shown.consent,
+            )
+        )
+    return views
+
+
+def outreach_list_page(
+    *,
+    viewer: User,
+    outreach_list: OutreachList,
+    access: OutreachAccess,
+    people: list[Person],
+    now: dt.datetime,
+) -> OutreachListPage:
+    """The list's page as `viewer` (with `access`) may see it; `people`: a search's results."""
+    manage = access in MANAGERS
+    members = team_members(team=outreach_list.team) if manage else []
+    on_list = set(
+        OutreachEntry.objects.filter(outreach_list=outreach_list, person__in=[p.pk for p in people])
+        .exclude(status=OutreachStatus.CLOSED)
+        .values_list("person_id", flat=True)
+    )
+    summary = status_counts(outreach_list=outreach_list)
+    return OutreachListPage(
+        outreach_list=outreach_list,
+        access=access,
+        is_team=access == OutreachAccess.TEAM,
+        manage=manage,
+        summary=summary if access != OutreachAccess.STATUS else masked_summary(summary=summary),
+        entries=_entry_views(
+            viewer=viewer, outreach_list=outreach_list, access=access, now=now, closed=False
+        ),
+        closed=_entry_views(
+            viewer=viewer, outreach_list=outreach_list, access=access, now=now, closed=True
+        ),
+        results=[(p, p.pk in on_list) for p in people],
+        members=members,
+    )
+
+
+@dataclass(frozen=True)
+class OutreachListsPage:
+    """The lists page (less the form to start one): each list the user may see with its counts
+    by status (masked for viewers outside the team), and whether the program runs outreach."""
+
+    rows: list[tuple[OutreachList, StatusSummary]]
+    runs_outreach: bool
+
+    def context(self) -> dict[str, Any]:
+        return _page_context(self)
+
+
+def outreach_lists_page(*, user: User) -> OutreachListsPage:
+    lists = list(outreach_lists_for(user=user))
+    summaries = {
+        pk: summary
+        if outreach_access(user=user, outreach_list=next(ol for ol in lists if ol.pk == pk))
+        != OutreachAccess.STATUS
+        else masked_summary(summary=summary)
+        for pk, summary in status_counts_of(lists=lists).items()
+    }
+    program = program_for_user(user)
+    return OutreachListsPage(
+        rows=[(ol, summaries[ol.pk]) for ol in lists],
+        runs_outreach=bool(program and outreach_team_kinds(program=program)),
+    )

@@ -20,7 +20,7 @@ from pathways.core.services import service
 from pathways.core.transitions import transition
 from pathways.core.validators import clean_text_field
 from pathways.encounters.models import Disposition, Encounter
-from pathways.encounters.services import encounter_create
+from pathways.encounters.services import followup_contact_create
 from pathways.followups.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
     LIST_NAME_MAX_LENGTH,
@@ -334,18 +334,16 @@ def visit_record(
         }.get(VisitOutcome(outcome), Disposition.INFORMATION)
         # The team's authority was checked above (_visit_refusal): a visit is not the start of
         # a pathway, so the pathway's starting roles and kinds of agency do not apply.
-        contact = encounter_create(
+        assert item.person is not None  # a visit item names its person (checked above)
+        contact = followup_contact_create(
             actor=actor,
             agency=item.team,
             pathway=pathway,
-            pathway_checked=True,
             person=item.person,
             occurred_at=visited_at,
             call_source=VISIT_CALL_SOURCE[WorkKind(item.kind)],
             presenting_needs=presenting_needs or (index.presenting_needs if index else []),
             disposition=disposition,
-            location_text="",
-            notes="",
         )
         if referral is not None:
             referral_send(
@@ -465,7 +463,7 @@ def _is_team_member(team: Agency, user: Any) -> bool:
 
 def _active_outreach(program: Program) -> ProgramPathway:
     """The program's Active Outreach pathway, enabled and configured, else a refusal."""
-    pp = active_outreach_pathway(program)
+    pp = active_outreach_pathway(program=program)
     if pp is None:
         raise ValidationError(
             "This program does not run Active Outreach. A coordinator can turn it on under Setup."

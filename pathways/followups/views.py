@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pathways.accounts.access import role_required
-from pathways.accounts.models import Role
-from pathways.accounts.selectors import agency_ids_for, is_program_wide
-from pathways.consent.selectors import may_disclose
+from pathways.accounts.access import SignedInRequest, role_required
+from pathways.accounts.models import Role, User
 from pathways.consent.services import disclosure_record
 from pathways.core import clock
 from pathways.core.deadlines import describe_due
-from pathways.directory.models import ServiceType
-from pathways.followups import hooks
 from pathways.followups.forms import (
     CompleteForm,
     OutreachAssignForm,
@@ -36,43 +31,28 @@ from pathways.followups.forms import (
 from pathways.followups.models import (
     OutreachEntry,
     OutreachList,
-    OutreachStatus,
+    Visit,
     VisitOutcome,
     WorkItem,
 )
 from pathways.followups.selectors import (
+    MANAGERS,
     OUTREACH_ROLES,
-    PRESCRIBER_HINT,
-    PRESCRIBER_SERVICE_TYPES,
-    PROTECTED_STATUSES,
-    REACHED_DESCRIPTION,
-    REACHED_LABEL,
-    STATUS_TAG,
-    WORKLIST_LIMIT,
-    EntryRow,
     OutreachAccess,
-    active_outreach_pathway,
-    administered_by_phrase,
+    OutreachListPage,
     can_complete,
     can_record_visit,
-    entries_of,
-    masked_summary,
     outreach_access,
     outreach_entry_for_user,
     outreach_entry_of_item,
     outreach_list_for_user,
-    outreach_lists_for,
-    outreach_team_kinds,
+    outreach_list_page,
+    outreach_lists_page,
     outreach_teams_for,
-    status_counts,
-    status_counts_of,
     team_members,
-    visit_config,
-    visit_context,
-    visit_services,
-    visit_team_rule,
+    visit_page,
     work_item_for_user,
-    worklist_for,
+    worklist_page,
 )
 from pathways.followups.services import (
     OutreachVisitResult,
@@ -86,126 +66,45 @@ from pathways.followups.services import (
     work_item_complete,
 )
 from pathways.people.selectors import PeopleSearch, find_people
-from pathways.programs.selectors import program_for_user
 
 #: Any role: every team may have work due (and a role without items sees an empty list).
 ANY_ROLE = tuple(Role.values)
-
-
-@dataclass
-class Row:
-    item: WorkItem
-    due_text: str
-    overdue: bool
-    relative: bool  # due_text counts time (overdue by / due in); else it is the date itself
-    form: CompleteForm | None  # None when the user watches but does not act (program-wide)
-    visit_url: str | None = None  # follow-up and outreach items of the user's team
-
-
-@dataclass
-class Section:
-    key: str
-    heading: str
-    empty: str
-    rows: list[Row]
 
 
 def _auto_id(item: WorkItem) -> str:
     return f"id_{item.pk.hex}_%s"
 
 
-def _get_item_for_user(request: HttpRequest, item_id: uuid.UUID) -> WorkItem:
-    item = work_item_for_user(request.user, item_id)
+def _get_item_for_user(request: SignedInRequest, item_id: uuid.UUID) -> WorkItem:
+    item = work_item_for_user(user=request.user, item_id=item_id)
     if item is None:
         raise Http404("No such work item.")
     return item
 
 
 def _render(
-    request: HttpRequest, *, bound: dict[Any, CompleteForm] | None = None, status: int = 200
+    request: SignedInRequest,
+    *,
+    bound: dict[Any, CompleteForm] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    user = request.user
-    worklist = worklist_for(user)
-    now = worklist.now
-    assert now is not None
-    acting_teams = agency_ids_for(user)
-    _link_cases([*worklist.overdue, *worklist.due_soon, *worklist.later])
-
-    def rows(items: list[WorkItem], *, overdue: bool, relative: bool = True) -> list[Row]:
-        result = []
-        for item in items:
-            form = None
-            if item.team_id in acting_teams:
-                form = (bound or {}).get(item.pk) or CompleteForm(auto_id=_auto_id(item))
-            due_text = describe_due(item.due_at, now, item.program.time_zone)
-            visit_url = (
-                reverse("followups:visit", kwargs={"item_id": item.pk})
-                if can_record_visit(user, item)
-                else None
-            )
-            result.append(
-                Row(
-                    item=item,
-                    due_text=due_text,
-                    overdue=overdue,
-                    relative=relative,
-                    form=form,
-                    visit_url=visit_url,
-                )
-            )
-        return result
-
-    sections = [
-        Section("overdue", "Overdue", "Nothing is overdue.", rows(worklist.overdue, overdue=True)),
-        Section(
-            "due-soon",
-            "Due in the next 24 hours",
-            "Nothing is due in the next 24 hours.",
-            rows(worklist.due_soon, overdue=False),
-        ),
-        Section(
-            "later",
-            "Later",
-            "Nothing is due later.",
-            rows(worklist.later, overdue=False, relative=False),
-        ),
-    ]
-    return render(
-        request,
-        "followups/list.html",
-        {
-            "sections": sections,
-            "total": len(worklist),
-            "truncated": worklist.truncated,
-            "limit": WORKLIST_LIMIT,
-            "show_team": is_program_wide(user) or len(acting_teams) > 1,
-        },
-        status=status,
-    )
-
-
-def _link_cases(items: list[WorkItem]) -> None:
-    """Point case deadlines (review, intake, completion) at the case page, in one query. Cases
-    builds on followups: it answers through the hook it fills (followups.hooks)."""
-    wanted = {i.encounter_id for i in items if i.kind in WorkItem.CASE_KINDS and i.encounter_id}
-    if not wanted:
-        return
-    by_encounter = hooks.cases_of_contacts.function(wanted)
-    for item in items:
-        if item.kind in WorkItem.CASE_KINDS and item.encounter_id is not None:
-            item.case_id_for_link = by_encounter.get(item.encounter_id)
+    page = worklist_page(user=request.user)
+    for row in page.rows:
+        if row.acts:
+            row.form = (bound or {}).get(row.item.pk) or CompleteForm(auto_id=_auto_id(row.item))
+    return render(request, "followups/list.html", page.context(), status=status)
 
 
 @role_required(*ANY_ROLE)
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: SignedInRequest) -> HttpResponse:
     return _render(request)
 
 
 @require_POST
 @role_required(*ANY_ROLE)
-def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+def complete(request: SignedInRequest, item_id: uuid.UUID) -> HttpResponse:
     item = _get_item_for_user(request, item_id)
-    if not can_complete(request.user, item):
+    if not can_complete(user=request.user, item=item):
         raise PermissionDenied("Only the team the item is assigned to can mark it done.")
     form = CompleteForm(request.POST, auto_id=_auto_id(item))
     if not form.is_valid():
@@ -222,98 +121,79 @@ def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     return redirect("followups:list")
 
 
+def _record_visit(
+    actor: User, item: WorkItem, entry: OutreachEntry | None, form: VisitForm
+) -> Visit | OutreachVisitResult:
+    """Record the visit the form describes: an outreach list's visit also moves the person's
+    outreach status (outreach_visit_record), any other is a follow-up visit (visit_record)."""
+    data = form.cleaned_data
+    referral = (
+        VisitReferral(
+            service=form.service_obj,
+            warm_handoff=data["warm_handoff"],
+            capacity_override_reason=data["capacity_override_reason"],
+        )
+        if form.service_obj is not None
+        else None
+    )
+    visit = {
+        "visited_at": data["visited_at"],
+        "members": data["members"],
+        "outcome": data["outcome"],
+        "note": data["note"],
+        "family_resources": data["family_resources"],
+        "referral": referral,
+    }
+    if entry is not None:
+        return outreach_visit_record(
+            actor=actor, entry=entry, further_visit=not data["no_further_visit"], **visit
+        )
+    return visit_record(actor=actor, work_item=item, **visit)
+
+
+def _visit_recorded(
+    request: SignedInRequest, recorded: Visit | OutreachVisitResult
+) -> HttpResponse:
+    if isinstance(recorded, OutreachVisitResult):
+        _outreach_visit_message(request, recorded)
+        return redirect("followups:outreach_list", list_id=recorded.entry.outreach_list_id)
+    if recorded.outcome == VisitOutcome.NOT_FOUND:
+        messages.info(request, "Visit recorded. The item stays open for another attempt.")
+    else:
+        messages.success(request, "Visit recorded. The item is done.")
+    return redirect("followups:list")
+
+
 @role_required(*ANY_ROLE)
-def visit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+def visit(request: SignedInRequest, item_id: uuid.UUID) -> HttpResponse:
     """Record a follow-up or outreach visit on an item of the user's team."""
     item = _get_item_for_user(request, item_id)
-    if not can_record_visit(request.user, item):
+    if not can_record_visit(user=request.user, item=item):
         raise PermissionDenied("Only the item's team records visits on it.")
-    context = visit_context(item)
-    # An outreach list's visit also moves the person's outreach status.
-    entry = outreach_entry_of_item(item)
+    entry = outreach_entry_of_item(item=item)
     form_class = OutreachVisitForm if entry is not None else VisitForm
     form = form_class(request.POST or None, program=item.program)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        referral = (
-            VisitReferral(
-                service=form.service_obj,
-                warm_handoff=data["warm_handoff"],
-                capacity_override_reason=data["capacity_override_reason"],
-            )
-            if form.service_obj is not None
-            else None
-        )
         try:
-            if entry is not None:
-                result = outreach_visit_record(
-                    actor=request.user,
-                    entry=entry,
-                    visited_at=data["visited_at"],
-                    members=data["members"],
-                    outcome=data["outcome"],
-                    note=data["note"],
-                    family_resources=data["family_resources"],
-                    referral=referral,
-                    further_visit=not data["no_further_visit"],
-                )
-                recorded = result.visit
-            else:
-                recorded = visit_record(
-                    actor=request.user,
-                    work_item=item,
-                    visited_at=data["visited_at"],
-                    members=data["members"],
-                    outcome=data["outcome"],
-                    note=data["note"],
-                    family_resources=data["family_resources"],
-                    referral=referral,
-                )
+            recorded = _record_visit(request.user, item, entry, form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if entry is not None:
-                _outreach_visit_message(request, result)
-                return redirect("followups:outreach_list", list_id=entry.outreach_list_id)
-            if recorded.outcome == VisitOutcome.NOT_FOUND:
-                messages.info(request, "Visit recorded. The item stays open for another attempt.")
-            else:
-                messages.success(request, "Visit recorded. The item is done.")
-            return redirect("followups:list")
-    if context.index is not None:
-        needs = context.index.presenting_needs
-    else:
-        needs = ["substance_use"] if entry is not None else ["opioid_use"]
-    pathway = (
-        outreach_pathway.pathway
-        if entry is not None and (outreach_pathway := active_outreach_pathway(item.program))
-        else (context.index.pathway if context.index is not None else None)
-    )
-    services = visit_services(item, needs, pathway)
-    labels = dict(ServiceType.choices)
-    shown_types = list(dict.fromkeys(s.service_type for s in services))
+            return _visit_recorded(request, recorded)
+    page = visit_page(item=item, entry=entry, now=clock.now())
     return render(
         request,
         "followups/visit.html",
         {
-            "item": item,
-            "ctx": context,
+            **page.context(),
             "form": form,
-            "services": services,
-            "service_order": [str(labels.get(t, t)) for t in shown_types],
-            "naloxone_by": administered_by_phrase(context.overdose) if context.overdose else "",
-            "team_rule": visit_team_rule(visit_config(item, pathway if entry else None)),
-            "prescriber_hint": PRESCRIBER_HINT,
-            "prescriber_types": sorted(PRESCRIBER_SERVICE_TYPES),
             "chosen_service": form.data.get("service", "") if form.is_bound else "",
-            "due_text": describe_due(item.due_at, clock.now(), item.program.time_zone),
-            "outreach_entry": entry,
         },
         status=422 if form.is_bound else 200,
     )
 
 
-def _outreach_visit_message(request: HttpRequest, result: OutreachVisitResult) -> None:
+def _outreach_visit_message(request: SignedInRequest, result: OutreachVisitResult) -> None:
     """Messages name no one (they may be read over a shoulder): the list shows who it was."""
     entry = result.entry
     said = f"Visit recorded. Outreach status: {entry.status_description.lower()}."
@@ -342,18 +222,22 @@ def _add_service_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _get_list_for_user(
-    request: HttpRequest, list_id: uuid.UUID
+    request: SignedInRequest, list_id: uuid.UUID
 ) -> tuple[OutreachList, OutreachAccess]:
-    outreach_list = outreach_list_for_user(request.user, list_id)
-    access = outreach_access(request.user, outreach_list) if outreach_list else None
+    outreach_list = outreach_list_for_user(user=request.user, list_id=list_id)
+    access = (
+        outreach_access(user=request.user, outreach_list=outreach_list) if outreach_list else None
+    )
     if outreach_list is None or access is None:
         raise Http404("No such outreach list.")
     return outreach_list, access
 
 
-def _get_entry_to_manage(request: HttpRequest, entry_id: uuid.UUID) -> OutreachEntry:
-    entry = outreach_entry_for_user(request.user, entry_id)
-    access = outreach_access(request.user, entry.outreach_list) if entry else None
+def _get_entry_to_manage(request: SignedInRequest, entry_id: uuid.UUID) -> OutreachEntry:
+    entry = outreach_entry_for_user(user=request.user, entry_id=entry_id)
+    access = (
+        outreach_access(user=request.user, outreach_list=entry.outreach_list) if entry else None
+    )
     if entry is None or access is None:
         raise Http404("No such outreach entry.")
     if access not in MANAGERS:
@@ -361,15 +245,11 @@ def _get_entry_to_manage(request: HttpRequest, entry_id: uuid.UUID) -> OutreachE
     return entry
 
 
-#: Who assigns, closes and picks the lead: the team and the program office.
-MANAGERS = (OutreachAccess.TEAM, OutreachAccess.PROGRAM)
-
-
 @role_required(*OUTREACH_ROLES)
-def outreach_lists(request: HttpRequest) -> HttpResponse:
+def outreach_lists(request: SignedInRequest) -> HttpResponse:
     """The user's outreach lists with their counts by status; start a new list."""
     user = request.user
-    teams = outreach_teams_for(user)
+    teams = outreach_teams_for(user=user)
     form = OutreachListForm(request.POST or None, teams=teams) if teams else None
     status = 200
     if request.method == "POST":
@@ -390,67 +270,47 @@ def outreach_lists(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"List “{created.name}” started.")
                 return redirect("followups:outreach_list", list_id=created.pk)
         status = 422
-    lists = list(outreach_lists_for(user))
-    summaries = {
-        pk: summary
-        if outreach_access(user, next(ol for ol in lists if ol.pk == pk)) != OutreachAccess.STATUS
-        else masked_summary(summary)
-        for pk, summary in status_counts_of(lists).items()
-    }
-    program = program_for_user(user)
+    page = outreach_lists_page(user=user)
     return render(
         request,
         "followups/outreach_lists.html",
-        {
-            "rows": [(ol, summaries[ol.pk]) for ol in lists],
-            "form": form,
-            "runs_outreach": bool(program and outreach_team_kinds(program)),
-        },
+        {**page.context(), "form": form},
         status=status,
     )
-
-
-@dataclass
-class EntryView:
-    row: EntryRow
-    tag: str  # the status tag's class
-    status_label: str
-    status_description: str
-    due_text: str | None
-    overdue: bool
-    visit_url: str | None
-    assign_form: OutreachAssignForm | None
-    close_form: OutreachCloseForm | None
-
-
-def shown_status(
-    viewer: Any, outreach_list: OutreachList, entry: OutreachEntry, access: OutreachAccess
-) -> tuple[str, str, str]:
-    """(label, description, tag class) of an entry's status as the viewer may see it: viewers
-    outside the team see how the person responded only under the person's consent (recorded as
-    a disclosure), and "Reached" otherwise."""
-    real = (entry.get_status_display(), entry.status_description, STATUS_TAG.get(entry.status, ""))
-    if access != OutreachAccess.STATUS or entry.status not in PROTECTED_STATUSES:
-        return real
-    decision = may_disclose(viewer, entry.person_id, "progress", outreach_list.team_id)
-    if not decision.allowed:
-        return REACHED_LABEL, REACHED_DESCRIPTION, ""
-    if decision.consent is not None:
-        disclosure_record(
-            viewer=viewer,
-            consent=decision.consent,
-            recipient_agency=decision.consent.recipient_agency,
-            categories=["progress"],
-        )
-    return real
 
 
 def _entry_auto_id(entry: OutreachEntry) -> str:
     return f"id_{entry.pk.hex}_%s"
 
 
+def _add_entry_forms(page: OutreachListPage, bound: dict[Any, Any]) -> None:
+    """Lead and close forms on each entry the viewer manages: the one just sent, else blank."""
+    for ev in page.entries:
+        if not ev.manageable:
+            continue
+        entry = ev.row.entry
+        forms = bound.get(entry.pk, {})
+        ev.assign_form = forms.get("assign") or OutreachAssignForm(
+            initial={"assigned_to": str(entry.assigned_to_id or "")},
+            members=page.members,
+            auto_id=_entry_auto_id(entry),
+        )
+        ev.close_form = forms.get("close") or OutreachCloseForm(auto_id=_entry_auto_id(entry))
+
+
+def _record_status_disclosures(viewer: User, page: OutreachListPage) -> None:
+    """Account for each status shown under the person's consent (accounting of disclosures)."""
+    for consent in page.disclosures:
+        disclosure_record(
+            viewer=viewer,
+            consent=consent,
+            recipient_agency=consent.recipient_agency,
+            categories=["progress"],
+        )
+
+
 def _render_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     outreach_list: OutreachList,
     access: OutreachAccess,
     *,
@@ -460,74 +320,27 @@ def _render_list(
     bound: dict[Any, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    now = clock.now()
-    tz = outreach_list.program.time_zone
-    manage = access in MANAGERS
-    members = team_members(outreach_list.team) if manage else []
-    bound = bound or {}
-
-    def views(rows: list[EntryRow], *, closed: bool) -> list[EntryView]:
-        result = []
-        for row in rows:
-            entry, item = row.entry, row.open_item
-            forms = bound.get(entry.pk, {})
-            label, description, tag = shown_status(request.user, outreach_list, entry, access)
-            result.append(
-                EntryView(
-                    row=row,
-                    tag=tag,
-                    status_label=label,
-                    status_description=description,
-                    due_text=describe_due(item.due_at, now, tz) if item else None,
-                    overdue=item is not None and item.due_at < now,
-                    visit_url=reverse("followups:visit", kwargs={"item_id": item.pk})
-                    if item is not None and access == OutreachAccess.TEAM
-                    else None,
-                    assign_form=forms.get("assign")
-                    or OutreachAssignForm(
-                        initial={"assigned_to": str(entry.assigned_to_id or "")},
-                        members=members,
-                        auto_id=_entry_auto_id(entry),
-                    )
-                    if manage and not closed
-                    else None,
-                    close_form=forms.get("close")
-                    or OutreachCloseForm(auto_id=_entry_auto_id(entry))
-                    if manage and not closed
-                    else None,
-                )
-            )
-        return result
-
-    if add_form is None:
-        add_form = OutreachEntryForm(members=members if manage else None)
     search = search or PeopleSearch()
-    results = search.people
-    on_list = set(
-        OutreachEntry.objects.filter(
-            outreach_list=outreach_list, person__in=[p.pk for p in results]
-        )
-        .exclude(status=OutreachStatus.CLOSED)
-        .values_list("person_id", flat=True)
+    page = outreach_list_page(
+        viewer=request.user,
+        outreach_list=outreach_list,
+        access=access,
+        people=search.people,
+        now=clock.now(),
     )
+    _record_status_disclosures(request.user, page)
+    _add_entry_forms(page, bound or {})
+    if add_form is None:
+        add_form = OutreachEntryForm(members=page.members if page.manage else None)
     return render(
         request,
         "followups/outreach_list.html",
         {
-            "outreach_list": outreach_list,
-            "access": access,
-            "is_team": access == OutreachAccess.TEAM,
-            "manage": manage,
-            "summary": status_counts(outreach_list)
-            if access != OutreachAccess.STATUS
-            else masked_summary(status_counts(outreach_list)),
-            "entries": views(entries_of(outreach_list), closed=False),
-            "closed": views(entries_of(outreach_list, closed=True), closed=True),
+            **page.context(),
             "add_form": add_form,
             "query": query,
             "search_dob": request.GET.get("dob", request.POST.get("dob", ""))[:10],
             "search_refused": search.refused,
-            "results": [(p, p.pk in on_list) for p in results],
             "chosen_person": add_form.data.get("person", "") if add_form.is_bound else "",
             "field_form_url": reverse("encounters:new", kwargs={"code": "active_outreach"}),
         },
@@ -536,7 +349,7 @@ def _render_list(
 
 
 @role_required(*OUTREACH_ROLES)
-def outreach_list(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
+def outreach_list(request: SignedInRequest, list_id: uuid.UUID) -> HttpResponse:
     """A list's people with their status and next visit; find a person to add."""
     outreach_list, access = _get_list_for_user(request, list_id)
     query = request.GET.get("q", "").strip()[:100]
@@ -545,7 +358,7 @@ def outreach_list(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
     return _render_list(request, outreach_list, access, query=query, search=search, status=status)
 
 
-def _outreach_search(request: HttpRequest, query: str, dob: str) -> PeopleSearch:
+def _outreach_search(request: SignedInRequest, query: str, dob: str) -> PeopleSearch:
     """People of the program to put on a list: scoped, audited and limited in rate; a
     responder types the birth date too (find_people)."""
     if not query:
@@ -565,14 +378,14 @@ def _outreach_search(request: HttpRequest, query: str, dob: str) -> PeopleSearch
 
 @require_POST
 @role_required(*OUTREACH_ROLES)
-def outreach_entry_add_view(request: HttpRequest, list_id: uuid.UUID) -> HttpResponse:
+def outreach_entry_add_view(request: SignedInRequest, list_id: uuid.UUID) -> HttpResponse:
     outreach_list, access = _get_list_for_user(request, list_id)
     manage = access in MANAGERS
     query = request.POST.get("q", "").strip()[:100]
     search = _outreach_search(request, query, request.POST.get("dob", ""))
     form = OutreachEntryForm(
         request.POST,
-        members=team_members(outreach_list.team) if manage else None,
+        members=team_members(team=outreach_list.team) if manage else None,
         offered=search.people,
     )
     if form.is_valid():
@@ -599,11 +412,11 @@ def outreach_entry_add_view(request: HttpRequest, list_id: uuid.UUID) -> HttpRes
 
 @require_POST
 @role_required(*OUTREACH_ROLES)
-def outreach_entry_assign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def outreach_entry_assign_view(request: SignedInRequest, entry_id: uuid.UUID) -> HttpResponse:
     entry = _get_entry_to_manage(request, entry_id)
     outreach_list = entry.outreach_list
     form = OutreachAssignForm(
-        request.POST, members=team_members(outreach_list.team), auto_id=_entry_auto_id(entry)
+        request.POST, members=team_members(team=outreach_list.team), auto_id=_entry_auto_id(entry)
     )
     if form.is_valid():
         try:
@@ -613,7 +426,7 @@ def outreach_entry_assign_view(request: HttpRequest, entry_id: uuid.UUID) -> Htt
         else:
             messages.success(request, "Lead team member saved.")
             return redirect("followups:outreach_list", list_id=outreach_list.pk)
-    access = outreach_access(request.user, outreach_list)
+    access = outreach_access(user=request.user, outreach_list=outreach_list)
     assert access is not None
     return _render_list(
         request, outreach_list, access, bound={entry.pk: {"assign": form}}, status=422
@@ -622,7 +435,7 @@ def outreach_entry_assign_view(request: HttpRequest, entry_id: uuid.UUID) -> Htt
 
 @require_POST
 @role_required(*OUTREACH_ROLES)
-def outreach_entry_close_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def outreach_entry_close_view(request: SignedInRequest, entry_id: uuid.UUID) -> HttpResponse:
     entry = _get_entry_to_manage(request, entry_id)
     outreach_list = entry.outreach_list
     form = OutreachCloseForm(request.POST, auto_id=_entry_auto_id(entry))
@@ -636,7 +449,7 @@ def outreach_entry_close_view(request: HttpRequest, entry_id: uuid.UUID) -> Http
         else:
             messages.success(request, "Outreach closed; the open visit was taken off the worklist.")
             return redirect("followups:outreach_list", list_id=outreach_list.pk)
-    access = outreach_access(request.user, outreach_list)
+    access = outreach_access(user=request.user, outreach_list=outreach_list)
     assert access is not None
     return _render_list(
         request, outreach_list, access, bound={entry.pk: {"close": form}}, status=422

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -22,6 +22,9 @@ from pathways.linkage.imports import ArrestRow
 from pathways.linkage.models import ArrestRecord, RecordImport
 from pathways.people.models import ExternalIdentifier
 from pathways.programs.models import Program
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 SOURCE_MAX = 200
 #: The columns of a record an import sets (and compares, to tell a changed record).
@@ -75,7 +78,7 @@ def _check(program: Program, source: Any, rows: Sequence[ArrestRow]) -> str:
 @service
 def arrest_records_import(
     *,
-    actor: Any,
+    actor: User | None,
     program: Program,
     source: Any,
     file_name: str,
@@ -202,7 +205,7 @@ def _link(program: Program, records: Sequence[ArrestRecord], *, now: Any) -> int
 
 
 @service
-def arrest_records_link(*, actor: Any, program: Program) -> int:
+def arrest_records_link(*, actor: User | None, program: Program) -> int:
     """Link the program's unlinked records again (after people's numbers were recorded in
     Pathways); returns how many were linked. Audited with the count."""
     Program.objects.select_for_update().get(pk=program.pk)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Role
 from pathways.core.forms import show_service_errors
 from pathways.linkage.forms import ArrestImportForm
@@ -30,7 +30,7 @@ def _program(request: HttpRequest) -> Program:
 
 
 @role_required(*IMPORT_ROLES)
-def arrests(request: HttpRequest) -> HttpResponse:
+def arrests(request: SignedInRequest) -> HttpResponse:
     program = _program(request)
     posted = request.method == "POST"
     form = ArrestImportForm(request.POST if posted else None, request.FILES if posted else None)
@@ -77,7 +77,7 @@ def arrests(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*IMPORT_ROLES)
-def arrests_link(request: HttpRequest) -> HttpResponse:
+def arrests_link(request: SignedInRequest) -> HttpResponse:
     program = _program(request)
     linked = arrest_records_link(actor=request.user, program=program)
     messages.success(request, f"Linked {linked:,} more record{'s' if linked != 1 else ''}.")
@@ -85,7 +85,7 @@ def arrests_link(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*IMPORT_ROLES)
-def arrests_template(request: HttpRequest) -> HttpResponse:
+def arrests_template(request: SignedInRequest) -> HttpResponse:
     _program(request)
     response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="arrest-records-template.csv"'

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,6 +22,9 @@ from pathways.core.services import service
 from pathways.core.validators import text_problem, validate_clean_text
 from pathways.outcomes.models import MAX_DAYS, MAX_MONEY, STEMS, CostSettings, plain
 from pathways.programs.models import Program
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 MONEY, DAYS, SHARE = "money", "days", "share"
 SOURCE_NOTE_MAX = 500
@@ -335,7 +338,7 @@ def _problems(settings: CostSettings) -> dict[str, list[str]]:
 
 
 @service
-def cost_settings_save(*, actor: Any, program: Program, **values: Any) -> CostSettings:
+def cost_settings_save(*, actor: User, program: Program, **values: Any) -> CostSettings:
     """Save the program's assumptions (any of FIELDS; the others keep their value, or the
     placeholder on a first save) and audit the old and new values. Bad values raise
     ValidationError, naming each field at fault, and change nothing. Saving the same values

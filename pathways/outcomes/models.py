@@ -7,6 +7,7 @@ the coordinator, with a note of where they come from."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -60,19 +61,19 @@ _share = [
 ]
 
 
-def _money_field(name: str) -> models.DecimalField:
+def _money_field(name: str) -> models.DecimalField[Any, Any]:
     return models.DecimalField(
         max_digits=10, decimal_places=2, default=PLACEHOLDERS[name], validators=_money
     )
 
 
-def _days_field(name: str) -> models.DecimalField:
+def _days_field(name: str) -> models.DecimalField[Any, Any]:
     return models.DecimalField(
         max_digits=4, decimal_places=1, default=PLACEHOLDERS[name], validators=_days
     )
 
 
-def _share_field(name: str) -> models.DecimalField:
+def _share_field(name: str) -> models.DecimalField[Any, Any]:
     return models.DecimalField(
         max_digits=4, decimal_places=3, default=PLACEHOLDERS[name], validators=_share
     )

@@ -8,7 +8,7 @@ county) and says which source and year."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,6 +21,9 @@ from pathways.core.validators import text_problem
 from pathways.outcomes.models import MAX_RESIDENTS, PopulationFigures
 from pathways.outcomes.reports.equity import DIMENSIONS, Dimension
 from pathways.programs.models import Program
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 SOURCE_MAX = 300
 FIRST_YEAR = 1990
@@ -119,7 +122,7 @@ def _problems(dimension: Dimension, residents: Any, source: Any, year: Any) -> d
 
 @service
 def population_save(
-    *, actor: Any, program: Program, dimension: str, residents: Any, source: Any, year: Any
+    *, actor: User | None, program: Program, dimension: str, residents: Any, source: Any, year: Any
 ) -> PopulationFigures:
     """Save the program's population figures for one grouping, replacing the ones before, and
     audit the old and new values. Bad values raise ValidationError naming each field (a group's

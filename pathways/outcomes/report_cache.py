@@ -38,7 +38,7 @@ def cached_report(program: Program, key: str, build: Callable[[], Report]) -> Re
     full = f"{program.pk}|{key}|{inputs}|{stat.st_ino}|{stat.st_mtime_ns}"
     name = f"pathways-report:{hashlib.sha256(full.encode()).hexdigest()}"
     cache = caches[CACHE_ALIAS]
-    report = cache.get(name)
+    report: Report | None = cache.get(name)
     if report is None:
         report = build()
         cache.set(name, report, timeout=REPORT_CACHE_SECONDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -13,8 +13,11 @@ from pathways.audit.services import audit_log
 from pathways.outcomes.research import ExtractRefused, ResearchExtract, export_or_refuse
 from pathways.programs.models import Program
 
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
-def record_export(*, actor: Any, program: Program, report: str, fmt: str, filters: str) -> None:
+
+def record_export(*, actor: User, program: Program, report: str, fmt: str, filters: str) -> None:
     """A report left the system as a file: who, which report, which format and filters.
     Filters name agencies, areas and dates, never a person."""
     with transaction.atomic():
@@ -44,7 +47,7 @@ def research_shift_key(program: Program) -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), label, hashlib.sha256).digest()
 
 
-def research_export(*, actor: Any, program: Program, dates: str) -> ResearchExtract:
+def research_export(*, actor: User, program: Program, dates: str) -> ResearchExtract:
     """Build the de-identified extract, check it, and audit the export. A failed check raises
     ExtractRefused (audited as refused, nothing offered)."""
     try:

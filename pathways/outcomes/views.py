@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import has_role
 from pathways.core.exports import csv_response
@@ -51,7 +51,7 @@ EXPORT_FORMATS = ("csv", "xlsx", "pdf", "rows")
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN, Role.RESEARCHER, Role.PROSECUTOR)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     """The program at a glance: encounters and referrals by pathway and status. The program
     office sees live, exact counts; researchers and prosecutors see the counts as of the last
     refresh of the analytics extract, small ones suppressed and the rest rounded to ten."""
@@ -123,7 +123,7 @@ def _drawn(sections: list[Section]) -> list[tuple[Section, Drawn | None]]:
 
 
 @role_required(*REPORT_ROLES)
-def report_index(request: HttpRequest) -> HttpResponse:
+def report_index(request: SignedInRequest) -> HttpResponse:
     if program_for_user(request.user) is None:
         raise Http404
     office = has_role(request.user, *COST_SETTINGS_ROLES)
@@ -133,7 +133,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REPORT_ROLES)
-def report(request: HttpRequest, slug: str) -> HttpResponse:
+def report(request: SignedInRequest, slug: str) -> HttpResponse:
     """One report with its filters; `?format=csv|xlsx|pdf` downloads it (audited), and
     `?format=rows` the contacts behind its figures (program office only, audited). Figures
     come from the analytics extract, refreshed first when it is older than its maximum age."""
@@ -207,7 +207,7 @@ def _report_page(
 
 
 @role_required(*REPORT_ROLES)
-def research(request: HttpRequest) -> HttpResponse:
+def research(request: SignedInRequest) -> HttpResponse:
     """The de-identified research extract: what it holds, and (POST) the ZIP, built and checked
     on the spot; an extract that fails the check is refused and not offered."""
     program = program_for_user(request.user)
@@ -236,7 +236,7 @@ COST_SETTINGS_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 @role_required(*COST_SETTINGS_ROLES)
-def cost_settings(request: HttpRequest) -> HttpResponse:
+def cost_settings(request: SignedInRequest) -> HttpResponse:
     """The coordinator's assumptions for the cost-avoided report: unit costs, shares and days
     per booking, each low and high, and where they come from."""
     program = program_for_user(request.user)
@@ -261,7 +261,7 @@ def cost_settings(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*COST_SETTINGS_ROLES)
-def population(request: HttpRequest) -> HttpResponse:
+def population(request: SignedInRequest) -> HttpResponse:
     """The number of residents of each group, for one grouping (?dimension=), which the equity
     report compares contacts against; with their source and year."""
     program = program_for_user(request.user)

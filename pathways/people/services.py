@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -13,6 +13,9 @@ from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.people.matching import name_key, name_sound
 from pathways.people.models import ContactDetails, Ethnicity, Identity, Language, Person, Sex
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 PERSON_FIELDS = [
     "first_name",
@@ -52,7 +55,7 @@ def _fill_keys(person: Person) -> None:
 @service
 def person_create(
     *,
-    actor: Any,
+    actor: User,
     agency: Any,
     first_name: str,
     last_name: str,
@@ -144,7 +147,7 @@ def unnamed_person_problems(
 @service
 def person_name(
     *,
-    actor: Any,
+    actor: User,
     agency: Any,
     person: Person,
     first_name: str,
@@ -190,7 +193,7 @@ def person_name(
 @service
 def contact_details_record(
     *,
-    actor: Any,
+    actor: User,
     agency: Any,
     person: Person,
     phone: str = "",
@@ -265,7 +268,7 @@ def contact_details_problems(
 
 
 @service
-def person_link(*, actor: Any, agency: Any, unidentified: Person, person: Person) -> Person:
+def person_link(*, actor: User, agency: Any, unidentified: Person, person: Person) -> Person:
     """An unidentified person turns out to be someone already in Pathways: every record of the
     unidentified one (contacts, referrals, overdoses, cases, work items, contact details...)
     moves to the named person, and the unidentified record is archived pointing to them.

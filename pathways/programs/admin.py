@@ -12,7 +12,7 @@ class PathwayAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "holds_charges"]
 
 
-class ProgramPathwayInline(admin.TabularInline):
+class ProgramPathwayInline(admin.TabularInline[Any, Any]):
     """Shown, not edited here: enabling a pathway goes through program_pathway_set_enabled."""
 
     model = ProgramPathway

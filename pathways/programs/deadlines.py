@@ -1,11 +1,12 @@
 """The deadlines a pathway can be configured with: what each means, its unit, default and the
-range a coordinator may choose. Values live in each PathwayConfig version."""
+range a coordinator may choose. Which pathways use a deadline is the pathway's catalog entry
+(programs.catalog, decision 0028). Values live in each PathwayConfig version."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathways.programs.models import PathwayCode
+from pathways.programs.catalog import pathway_spec
 
 
 @dataclass(frozen=True)
@@ -17,10 +18,7 @@ class DeadlineKind:
     default: int
     minimum: int
     maximum: int
-    pathways: tuple[str, ...]
 
-
-ALL = tuple(PathwayCode.values)
 
 DEADLINES: dict[str, DeadlineKind] = {
     d.code: d
@@ -33,7 +31,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             24,
             1,
             168,
-            ALL,
         ),
         DeadlineKind(
             "placement_hours",
@@ -43,7 +40,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             24,
             1,
             72,
-            (PathwayCode.SELF_REFERRAL,),
         ),
         DeadlineKind(
             "followup_hours",
@@ -53,7 +49,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             72,
             6,
             168,
-            (PathwayCode.NALOXONE_PLUS,),
         ),
         DeadlineKind(
             "outreach_visit_days",
@@ -63,7 +58,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             7,
             1,
             30,
-            (PathwayCode.ACTIVE_OUTREACH,),
         ),
         DeadlineKind(
             "prosecutor_review_days",
@@ -73,7 +67,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             5,
             1,
             30,
-            (PathwayCode.OFFICER_INTERVENTION,),
         ),
         DeadlineKind(
             "intake_days",
@@ -83,7 +76,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             30,
             7,
             30,
-            (PathwayCode.OFFICER_INTERVENTION,),
         ),
         DeadlineKind(
             "completion_days",
@@ -93,7 +85,6 @@ DEADLINES: dict[str, DeadlineKind] = {
             90,
             30,
             365,
-            (PathwayCode.OFFICER_INTERVENTION,),
         ),
         DeadlineKind(
             "crisis_followup_hours",
@@ -103,14 +94,16 @@ DEADLINES: dict[str, DeadlineKind] = {
             72,
             1,
             168,
-            (PathwayCode.COMMUNITY_RESPONSE,),
         ),
     )
 }
 
 
 def deadlines_for(pathway_code: str) -> list[DeadlineKind]:
-    return [d for d in DEADLINES.values() if pathway_code in d.pathways]
+    """The deadlines the pathway is configured with, in DEADLINES order."""
+    spec = pathway_spec(pathway_code)
+    used = set(spec.deadlines) if spec is not None else set()
+    return [d for d in DEADLINES.values() if d.code in used]
 
 
 def default_deadlines(pathway_code: str) -> dict[str, int]:

@@ -1,15 +1,13 @@
 """The sections a pathway's field form can add to the common part (person, needs, place,
-disposition, service): what each collects, which pathways may use it, and which must.
-The chosen sections live in each PathwayConfig version; their forms are composed in
-workflow.sections."""
+disposition, service): what each collects. Which pathways may show a section, and which must,
+is the pathway's catalog entry (programs.catalog, decision 0028). The chosen sections live in
+each PathwayConfig version; their forms are composed in workflow.sections."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathways.programs.models import PathwayCode
-
-P = PathwayCode
+from pathways.programs.catalog import pathway_spec
 
 
 @dataclass(frozen=True)
@@ -17,10 +15,6 @@ class FormSection:
     code: str
     label: str
     help: str
-    pathways: tuple[str, ...]
-    """Pathways that may show it."""
-    required_for: tuple[str, ...] = ()
-    """Pathways that always show it (their workflow needs what it collects)."""
 
 
 FORM_SECTIONS: dict[str, FormSection] = {
@@ -30,34 +24,26 @@ FORM_SECTIONS: dict[str, FormSection] = {
             "overdose",
             "The overdose",
             "Naloxone given, doses, by whom, fatal or not, transported: opens the follow-up.",
-            (P.NALOXONE_PLUS,),
-            (P.NALOXONE_PLUS,),
         ),
         FormSection(
             "surrendered_items",
             "Items handed in",
             "Drugs, needles or paraphernalia handed in, logged for disposal and never as evidence.",
-            (P.SELF_REFERRAL, P.OFFICER_PREVENTION, P.OFFICER_INTERVENTION, P.ACTIVE_OUTREACH),
         ),
         FormSection(
             "companion",
             "Volunteer or peer paired",
             "The volunteer “angel”, guide or peer who stays with the person.",
-            (P.SELF_REFERRAL, P.NALOXONE_PLUS, P.ACTIVE_OUTREACH, P.COMMUNITY_RESPONSE),
         ),
         FormSection(
             "crisis_team",
             "The crisis response",
             "Who responded, when they arrived and how the call ended.",
-            (P.COMMUNITY_RESPONSE, P.OFFICER_PREVENTION),
-            (P.COMMUNITY_RESPONSE,),
         ),
         FormSection(
             "charge",
             "The charge held or cited",
             "The offence, held in abeyance or cited instead of an arrest.",
-            (P.OFFICER_INTERVENTION,),
-            (P.OFFICER_INTERVENTION,),
         ),
     )
 }
@@ -67,7 +53,17 @@ COMMON_QUESTIONS = ("presenting_needs", "location_text")
 
 
 def sections_for(pathway_code: str) -> list[FormSection]:
-    return [s for s in FORM_SECTIONS.values() if pathway_code in s.pathways]
+    """The sections the pathway's form may show, in FORM_SECTIONS order."""
+    spec = pathway_spec(pathway_code)
+    allowed = set(spec.sections) if spec is not None else set()
+    return [s for s in FORM_SECTIONS.values() if s.code in allowed]
+
+
+def required_sections(pathway_code: str) -> list[str]:
+    """The sections the pathway's form always shows, in FORM_SECTIONS order."""
+    spec = pathway_spec(pathway_code)
+    required = set(spec.required_sections) if spec is not None else set()
+    return [code for code in FORM_SECTIONS if code in required]
 
 
 def default_sections(questions: list[str]) -> list[str]:
@@ -87,7 +83,5 @@ def checked_sections(pathway_code: str, chosen: list[str]) -> tuple[list[str], l
             + ", ".join(sorted(set(unknown)))
             + f" (choose from {', '.join(sorted(allowed)) or 'none'})."
         )
-    wanted = set(chosen) | {
-        s.code for s in FORM_SECTIONS.values() if pathway_code in s.required_for
-    }
+    wanted = set(chosen) | set(required_sections(pathway_code))
     return [code for code in FORM_SECTIONS if code in wanted and code in allowed], problems

@@ -14,7 +14,7 @@ from pathways.core.validators import validate_clean_text
 from pathways.directory.models import Service
 from pathways.eligibility.rules import MAX_CONDITION, MAX_REASON, Outcome, RuleError, validate_rules
 from pathways.programs.deadlines import deadlines_for
-from pathways.programs.form_sections import sections_for
+from pathways.programs.form_sections import required_sections, sections_for
 from pathways.programs.models import ChargeMode, PathwayConfig, ProgramPathway
 from pathways.programs.vocabulary import PlanRequirementKind
 
@@ -173,12 +173,13 @@ class PathwayConfigForm(Form):
             "partner_services",
             [(str(s.pk), f"{s.name} — {s.organization.name}") for s in services],
         )
+        always = required_sections(pathway.code)
         self._set_choices(
             "sections",
             [
                 (
                     section.code,
-                    f"{section.label}{' (always)' if pathway.code in section.required_for else ''}"
+                    f"{section.label}{' (always)' if section.code in always else ''}"
                     f" — {section.help}",
                 )
                 for section in sections_for(pathway.code)

@@ -7,18 +7,21 @@ apps above programs, the Active Outreach lists; it registers
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pathways.core.hooks import Hook
 from pathways.programs.models import Program, ProgramPathway
 from pathways.programs.program_templates import ProgramTemplate
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 
 class TemplateAppliedListener(Protocol):
     def __call__(
         self,
         *,
-        actor: Any,
+        actor: User | None,
         program: Program,
         template: ProgramTemplate,
         started: list[ProgramPathway],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ValidationError
 
@@ -27,6 +27,9 @@ from pathways.programs.models import (
 )
 from pathways.programs.program_templates import ProgramTemplate
 
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
+
 PATHWAY_FIELDS = [
     "name",
     "short_name",
@@ -44,7 +47,7 @@ PATHWAY_FIELDS = [
 
 
 @service
-def catalog_sync(*, actor: Any = None) -> list[Pathway]:
+def catalog_sync(*, actor: User | None = None) -> list[Pathway]:
     """Create or update the six pathway rows from the catalog."""
     result = []
     for row in catalog_rows():
@@ -72,7 +75,7 @@ def catalog_sync(*, actor: Any = None) -> list[Pathway]:
 @service
 def program_create(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     jurisdiction: str,
     time_zone: str,
@@ -103,7 +106,7 @@ def program_create(
 
 @service
 def program_pathway_set_enabled(
-    *, actor: Any, program: Program, pathway: Pathway, enabled: bool, local_name: str = ""
+    *, actor: User | None, program: Program, pathway: Pathway, enabled: bool, local_name: str = ""
 ) -> ProgramPathway:
     pp, made = ProgramPathway.objects.get_or_create(
         program=program,
@@ -291,7 +294,7 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
 
 @service
 def pathway_config_save(
-    *, actor: Any, program_pathway: ProgramPathway, note: str = "", **values: Any
+    *, actor: User | None, program_pathway: ProgramPathway, note: str = "", **values: Any
 ) -> PathwayConfig:
     """Save a new configuration version and make it current. Unknown or invalid values are
     refused (ValidationError) and the version in force stays in force. Saving the same values
@@ -342,7 +345,7 @@ def pathway_config_save(
 @service
 def program_pathway_configure(
     *,
-    actor: Any,
+    actor: User,
     program_pathway: ProgramPathway,
     is_enabled: bool,
     local_name: str,
@@ -431,7 +434,7 @@ def validated_requirements(raw: Any) -> list[dict[str, Any]]:
 @service
 def program_template_apply(
     *,
-    actor: Any,
+    actor: User | None,
     program: Program,
     template: ProgramTemplate,
     local_names: Mapping[str, str] | None = None,

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Agency, Role
 from pathways.directory.selectors import services_in_program
 from pathways.eligibility.examples import example_rule_sets, examples_for_pathway
@@ -56,7 +56,7 @@ def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPat
 
 
 @role_required(*SETUP_ROLES)
-def pathway_list(request: HttpRequest) -> HttpResponse:
+def pathway_list(request: SignedInRequest) -> HttpResponse:
     program = program_for_user(request.user)
     if program is None:
         raise Http404
@@ -68,7 +68,7 @@ def pathway_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SETUP_ROLES)
-def pathway_edit(request: HttpRequest, code: str) -> HttpResponse:
+def pathway_edit(request: SignedInRequest, code: str) -> HttpResponse:
     pp = _get_program_pathway_for_user(request, code)
     config = pp.current_config
     if config is None:
@@ -138,7 +138,7 @@ def _starting_values(
 
 
 def _saved(
-    request: HttpRequest,
+    request: SignedInRequest,
     pp: ProgramPathway,
     config: Any,
     form: PathwayConfigForm,
@@ -193,7 +193,7 @@ def _show_service_errors(form: PathwayConfigForm, formset: Any, exc: ValidationE
 
 
 @role_required(*SETUP_ROLES)
-def pathway_history(request: HttpRequest, code: str) -> HttpResponse:
+def pathway_history(request: SignedInRequest, code: str) -> HttpResponse:
     pp = _get_program_pathway_for_user(request, code)
     return render(
         request,
@@ -207,7 +207,7 @@ def pathway_history(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @role_required(*SETUP_ROLES)
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: SignedInRequest) -> HttpResponse:
     program = program_for_user(request.user)
     if program is None:
         raise Http404
@@ -229,7 +229,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SETUP_ROLES)
-def template_detail(request: HttpRequest, code: str) -> HttpResponse:
+def template_detail(request: SignedInRequest, code: str) -> HttpResponse:
     program = program_for_user(request.user)
     template = program_template(code)
     if program is None or template is None:

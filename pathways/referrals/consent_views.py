@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Agency, Role
 from pathways.audit.services import audit_read
 from pathways.consent.forms import (
@@ -82,7 +82,7 @@ def _consent_of(referral: Referral, consent_id: uuid.UUID) -> Consent:
 
 
 @role_required(*STAFF)
-def referral_consents(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+def referral_consents(request: SignedInRequest, referral_id: uuid.UUID) -> HttpResponse:
     referral = _referral_for_holder(request, referral_id)
     audit_read(actor=request.user, obj=referral, fields=("consents", "disclosures"))
     now = clock.now()
@@ -108,7 +108,7 @@ def referral_consents(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespo
 
 
 @role_required(*STAFF)
-def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+def consent_new(request: SignedInRequest, referral_id: uuid.UUID) -> HttpResponse:
     referral = _referral_for_holder(request, referral_id)
     program = referral.receiving_agency.program
     agencies = list(
@@ -159,7 +159,7 @@ def consent_new(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
 
 
 @role_required(*STAFF)
-def revoke(request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) -> HttpResponse:
+def revoke(request: SignedInRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) -> HttpResponse:
     referral = _referral_for_holder(request, referral_id)
     consent = _consent_of(referral, consent_id)
     if request.method != "POST":
@@ -179,7 +179,7 @@ def revoke(request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID) 
 
 @role_required(*STAFF)
 def consent_pdf(
-    request: HttpRequest, referral_id: uuid.UUID, consent_id: uuid.UUID
+    request: SignedInRequest, referral_id: uuid.UUID, consent_id: uuid.UUID
 ) -> HttpResponse:
     """The printable consent (?lang=en or es), for the same staff as the consent screens."""
     referral = _referral_for_holder(request, referral_id)

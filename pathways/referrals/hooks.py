@@ -6,14 +6,17 @@ response deadline and, on acceptance, meets the contact's placement target; it r
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pathways.core.hooks import Hook
 from pathways.referrals.models import Referral
 
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
+
 
 class AnsweredListener(Protocol):
-    def __call__(self, *, actor: Any, referral: Referral, accepted: bool) -> None: ...
+    def __call__(self, *, actor: User, referral: Referral, accepted: bool) -> None: ...
 
 
 answered: Hook[AnsweredListener] = Hook("referrals.answered", filled_by="pathways.workflow")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from pathways.accounts.models import User
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
 from pathways.core.models import clean_fields_only
@@ -39,19 +40,21 @@ REFERRAL_FIELDS = [
 @service
 def referral_send(
     *,
-    actor: Any,
+    actor: User,
     encounter: Encounter,
     service: Service,
     warm_handoff: bool,
     handoff_note: str = "",
     capacity_override_reason: str = "",
-    service_checked: bool = False,
 ) -> Referral:
-    """Send a referral from an encounter to a partner service.
+    """Send a referral from an encounter to a partner service: an active service of the
+    encounter's program, and one with open capacity unless the actor says why anyway.
 
-    `service_checked` says the caller read `service` with its organization in this request,
-    as one of the program's active services (the field form does): it is not read again."""
-    if not service_checked:
+    The check runs on `service` as given when it comes with its organization loaded (the field
+    form reads it so, as one of the program's services, in the same request: pass a service
+    read in this request); otherwise the service and its organization are read first
+    (docs/decisions/0026)."""
+    if not Service.organization.is_cached(service):
         service = Service.objects.select_related("organization").get(pk=service.pk)
     if service.is_archived or service.organization.program_id != encounter.program_id:
         raise ValidationError({"service": "This service is not part of the program."})

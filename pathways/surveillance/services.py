@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -12,6 +12,9 @@ from pathways.audit.services import audit_log, created
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
 from pathways.surveillance.models import AdministeredBy, OverdoseEvent
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import User
 
 OVERDOSE_FIELDS = [
     "program",
@@ -42,7 +45,7 @@ class OverdoseFacts:
 @service
 def overdose_record(
     *,
-    actor: Any,
+    actor: User,
     agency: Any,
     occurred_at: dt.datetime,
     facts: OverdoseFacts,

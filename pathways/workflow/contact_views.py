@@ -13,11 +13,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from pathways.accounts.access import role_required
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Agency, Role
 from pathways.accounts.selectors import agency_ids_for, has_role, program_for_user
 from pathways.audit.services import audit_read, record_search
@@ -33,7 +33,6 @@ from pathways.encounters.selectors import (
     contacts_filtered,
     encounter_for_user,
     encounters_visible_to,
-    find_by_idempotency_key,
 )
 from pathways.followups.selectors import work_items_of_contact
 from pathways.followups.services import work_items_disclosures_record
@@ -50,8 +49,9 @@ from pathways.referrals.disclosure import referral_for_viewer, referrals_for_vie
 from pathways.referrals.selectors import history_of
 from pathways.surveillance.models import OverdoseEvent
 from pathways.surveillance.selectors import overdoses_of_person
+from pathways.workflow.commands import FieldEntry, KeyLookup
 from pathways.workflow.forms import FieldEntryForm
-from pathways.workflow.selectors import may_identify
+from pathways.workflow.selectors import key_lookup, may_identify
 from pathways.workflow.services import (
     KEY_REUSED,
     FieldEntryResult,
@@ -66,14 +66,14 @@ ENCOUNTER_READ_FIELDS = ("person", "presenting_needs", "notes", "eligibility", "
 ALREADY_RECORDED = "This contact was already recorded; nothing new was saved."
 
 
-def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
+def _get_program_pathway_for_user(request: SignedInRequest, code: str) -> ProgramPathway:
     pp = startable_pathway(request.user, code)
     if pp is None:
         raise Http404("This pathway is not open to you.")
     return pp
 
 
-def _get_encounter_for_user(request: HttpRequest, encounter_id: uuid.UUID) -> Encounter:
+def _get_encounter_for_user(request: SignedInRequest, encounter_id: uuid.UUID) -> Encounter:
     encounter = encounter_for_user(request.user, encounter_id)
     if encounter is None:
         raise Http404("No such contact.")
@@ -88,7 +88,7 @@ def _uuid_or_none(data: Any) -> uuid.UUID | None:
 
 
 @role_required(*FIELD_ROLES)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: SignedInRequest) -> HttpResponse:
     recent = encounters_visible_to(request.user).filter(responder_id=request.user.pk)[:5]
     return render(
         request,
@@ -98,17 +98,19 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*FIELD_ROLES)
-def new(request: HttpRequest, code: str) -> HttpResponse:
+def new(request: SignedInRequest, code: str) -> HttpResponse:
     """The field form of a pathway; a valid submission records the contact (field_entry_submit)
     and lands on its page."""
     pp = _get_program_pathway_for_user(request, code)
     agency = starting_agency(request.user, pp)
     digest = body_digest(request.POST) if request.method == "POST" else ""
     reused = False
+    seen: KeyLookup | None = None
     if request.method == "POST":
         # A resubmission (double tap, retry after a dropped connection) lands on what the first
         # submission recorded, before any validation that the first one changed the answer to.
-        already = find_by_idempotency_key(request.user, _uuid_or_none(request.POST))
+        seen = key_lookup(request.user, _uuid_or_none(request.POST))
+        already = seen.found if seen is not None else None
         if already is not None and key_reused(already, digest):
             reused = True  # the same key with another body: refused, and a fresh form
         elif already is not None:
@@ -125,51 +127,28 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "GET":
         form.decision = form.decision_before_answers(clock.now())
     if request.method == "POST" and form.is_valid():
-        recorded = _submit(request, form, pp, agency, digest)
+        entry = form.entry(
+            agency=agency, program_pathway=pp, idempotency_digest=digest, key_lookup=seen
+        )
+        recorded = _submit(request, form, entry)
         if recorded is not None:
             return redirect("encounters:detail", encounter_id=recorded.pk)
     status = 409 if reused else 422 if form.is_bound else 200
     return _field_form(request, form, pp, agency, status=status)
 
 
-def _submit(
-    request: HttpRequest, form: FieldEntryForm, pp: ProgramPathway, agency: Agency, digest: str
-) -> Encounter | None:
+def _submit(request: SignedInRequest, form: FieldEntryForm, entry: FieldEntry) -> Encounter | None:
     """Record the valid form's contact: the contact to show, or None with the refusal on the
     form. The same submission twice at once: the first one wins, the second lands on it."""
-    data = form.cleaned_data
     try:
-        result = field_entry_submit(
-            actor=request.user,
-            agency=agency,
-            pathway=pp.pathway,
-            person=form.person,
-            new_person=form.new_person(),
-            occurred_at=data["occurred_at"],
-            call_source=data["call_source"],
-            presenting_needs=data["presenting_needs"],
-            disposition=data["disposition"],
-            location_text=data["location_text"],
-            service=form.service_obj,
-            warm_handoff=data["warm_handoff"],
-            capacity_override_reason=data["capacity_override_reason"],
-            notes=data["notes"],
-            idempotency_key=data["idempotency_key"],
-            idempotency_digest=digest,
-            pathway_checked=True,  # resolved by _get_program_pathway_for_user
-            service_checked=True,  # read by the form as one of this program's services
-            key_checked=True,  # looked up by the view, before the form
-            config=pp.current_config,
-            eligibility_answers=form.answers,
-            details=form.details(),
-            contact=form.contact(),
-        )
+        result = field_entry_submit(actor=request.user, entry=entry)
     except IntegrityError:
         # The same submission arrived twice at once; the first one won.
-        found = find_by_idempotency_key(request.user, data["idempotency_key"])
+        twin = key_lookup(request.user, entry.idempotency_key)
+        found = twin.found if twin is not None else None
         if found is None:
             raise
-        if not key_reused(found, digest):
+        if not key_reused(found, entry.idempotency_digest):
             messages.info(request, ALREADY_RECORDED)
             return found
         form.add_service_error(ValidationError(KEY_REUSED))
@@ -194,7 +173,12 @@ def _recorded_message(result: FieldEntryResult) -> str:
 
 
 def _field_form(
-    request: HttpRequest, form: FieldEntryForm, pp: ProgramPathway, agency: Agency, *, status: int
+    request: SignedInRequest,
+    form: FieldEntryForm,
+    pp: ProgramPathway,
+    agency: Agency,
+    *,
+    status: int,
 ) -> HttpResponse:
     needs = request.POST.getlist("presenting_needs") if form.is_bound else pp.pathway.typical_needs
     partners = pp.current_config.partner_service_ids if pp.current_config else []
@@ -216,7 +200,7 @@ def _field_form(
 
 
 @role_required(*FIELD_ROLES)
-def services_partial(request: HttpRequest) -> HttpResponse:
+def services_partial(request: SignedInRequest) -> HttpResponse:
     """The service list for the chosen needs, refreshed as the officer ticks them (htmx)."""
     program = program_for_user(request.user)
     if program is None:
@@ -237,7 +221,7 @@ def services_partial(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*FIELD_ROLES)
-def eligibility_partial(request: HttpRequest, code: str) -> HttpResponse:
+def eligibility_partial(request: SignedInRequest, code: str) -> HttpResponse:
     """The decision under the pathway's rules, refreshed as the officer answers (htmx)."""
     pp = _get_program_pathway_for_user(request, code)
     config = pp.current_config
@@ -255,7 +239,7 @@ def eligibility_partial(request: HttpRequest, code: str) -> HttpResponse:
 
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
 def detail(
-    request: HttpRequest,
+    request: SignedInRequest,
     encounter_id: uuid.UUID,
     review_form: EligibilityReviewForm | None = None,
 ) -> HttpResponse:
@@ -266,7 +250,7 @@ def detail(
         for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
     now = clock.now()
-    items = work_items_of_contact(encounter, viewer=request.user)
+    items = work_items_of_contact(encounter=encounter, viewer=request.user)
     # a provider's work item shown under the person's consent is a disclosure (42 CFR 2.24)
     work_items_disclosures_record(viewer=request.user, items=items)
     clocks = [(item, describe_due(item.due_at, now, encounter.program.time_zone)) for item in items]
@@ -302,7 +286,7 @@ def detail(
 
 @require_POST
 @role_required(Role.SUPERVISOR)
-def eligibility_review(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def eligibility_review(request: SignedInRequest, encounter_id: uuid.UUID) -> HttpResponse:
     """A supervisor decides what the rules left to a supervisor."""
     encounter = _get_encounter_for_user(request, encounter_id)
     form = EligibilityReviewForm(request.POST)
@@ -329,7 +313,7 @@ CONTACTS_PER_PAGE = 25
 
 
 @role_required(*FIELD_ROLES, Role.COORDINATOR, Role.ADMIN)
-def encounter_list(request: HttpRequest) -> HttpResponse:
+def encounter_list(request: SignedInRequest) -> HttpResponse:
     """The contacts the user may see, 25 a page, with a name search and filters. A referral
     shows its progress where the person's consent (or the viewer's work) allows it."""
     program = program_for_user(request.user)

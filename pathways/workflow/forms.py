@@ -1,5 +1,6 @@
 """The field entry form: asks only what the pathway needs, validates everything server-side,
-and builds the workflow's command (NewPerson, ContactInput, PathwayDetails) from the answers.
+and builds the workflow's command (FieldEntry, with its NewPerson, ContactInput and
+PathwayDetails) from the answers.
 It composes people, directory, eligibility, encounters and, through the sections, cases, so it
 lives with the page in the workflow layer (docs/decisions/0023)."""
 
@@ -12,6 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from pathways.accounts.models import Agency
 from pathways.core import clock
 from pathways.core.forms import (
     DATETIME_LOCAL_FORMATS,
@@ -43,10 +45,16 @@ from pathways.people.models import Identity, Language, Person
 from pathways.people.selectors import Candidate, people_active, person_duplicates
 from pathways.people.services import contact_details_problems, unnamed_person_problems
 from pathways.programs.form_sections import default_sections
-from pathways.programs.models import Pathway, PathwayConfig, Program
+from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
 from pathways.programs.vocabulary import Need
+from pathways.workflow.commands import (
+    ContactInput,
+    FieldEntry,
+    KeyLookup,
+    NewPerson,
+    PathwayDetails,
+)
 from pathways.workflow.sections import section_forms, validate_sections
-from pathways.workflow.services import ContactInput, NewPerson, PathwayDetails
 
 NEW_PERSON = "new"
 
@@ -326,6 +334,41 @@ class FieldEntryForm(Form):
             return
         for name, errors in exc.message_dict.items():
             self.add_error(name if name in self.fields else None, errors)
+
+    def entry(
+        self,
+        *,
+        agency: Agency,
+        program_pathway: ProgramPathway,
+        idempotency_digest: str,
+        key_lookup: KeyLookup | None = None,
+    ) -> FieldEntry:
+        """The valid form's contact as the workflow's command (field_entry_submit), recorded by
+        `agency` under `program_pathway` (the row the form was shown under, read in this
+        request); `idempotency_digest` is the submitted body's (core.idempotency)."""
+        data = self.cleaned_data
+        return FieldEntry(
+            agency=agency,
+            pathway=self.pathway,
+            program_pathway=program_pathway,
+            person=self.person,
+            new_person=self.new_person(),
+            occurred_at=data["occurred_at"],
+            call_source=data["call_source"],
+            presenting_needs=tuple(data["presenting_needs"]),
+            disposition=data["disposition"],
+            location_text=data["location_text"],
+            service=self.service_obj,
+            warm_handoff=data["warm_handoff"],
+            capacity_override_reason=data["capacity_override_reason"],
+            notes=data["notes"],
+            idempotency_key=data["idempotency_key"],
+            idempotency_digest=idempotency_digest,
+            key_lookup=key_lookup,
+            eligibility_answers=self.answers,
+            details=self.details(),
+            contact=self.contact(),
+        )
 
     def details(self) -> PathwayDetails:
         """What the pathway's sections collected, for the workflow service."""

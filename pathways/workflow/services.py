@@ -1,16 +1,16 @@
-"""The composite write behind the field form (decision 0008)."""
+"""The composite write behind the field form (decision 0008), taking one typed command
+(workflow.commands.FieldEntry, decision 0026), and the workflow's other writes."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pathways.accounts.models import Agency, AgencyKind, Role
+from pathways.accounts.models import Agency, AgencyKind, Role, User
 from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import audit_log, created
 from pathways.cases.services import case_open
@@ -18,9 +18,7 @@ from pathways.core import clock
 from pathways.core.deadlines import due_after_hours
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
-from pathways.directory.models import Service
 from pathways.encounters.models import Disposition, EligibilityReview, Encounter
-from pathways.encounters.sections import CrisisInput, SurrenderInput
 from pathways.encounters.services import (
     crisis_response_record,
     encounter_create,
@@ -33,52 +31,17 @@ from pathways.followups.services import (
     work_item_complete,
     work_item_open,
 )
-from pathways.people.models import Person
-from pathways.people.services import contact_details_record, person_create
-from pathways.programs.models import PathwayCode, PathwayConfig, Program, ProgramPathway
+from pathways.people.models import ContactDetails, Person
+from pathways.people.selectors import Candidate
+from pathways.people.services import contact_details_record, person_create, person_link, person_name
+from pathways.programs.catalog import contact_deadline
+from pathways.programs.models import PathwayCode, Program, ProgramPathway
 from pathways.programs.program_templates import ProgramTemplate
 from pathways.referrals.models import Referral
 from pathways.referrals.services import referral_send
-from pathways.surveillance.services import OverdoseFacts, overdose_record
-
-
-@dataclass(frozen=True)
-class NewPerson:
-    first_name: str
-    last_name: str
-    date_of_birth: dt.date | None
-    sex: str = "unknown"
-    races: tuple[str, ...] = ()
-    ethnicity: str = "unknown"
-    identity: str = "known"  # people.models.Identity: unknown or withheld have no name
-    estimated_birth_year: int | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class ContactInput:
-    """How to reach the person, as they gave it at the contact."""
-
-    phone: str = ""
-    texts_ok: bool = False
-    voicemail_ok: bool = False
-    best_time: str = ""
-    other_way: str = ""
-    language: str = ""
-    share_with_provider: bool = False
-
-
-@dataclass(frozen=True)
-class PathwayDetails:
-    """What the pathway's own sections of the form collected."""
-
-    overdose: OverdoseFacts | None = None
-    surrendered: list[SurrenderInput] = field(default_factory=list)
-    disposal_method: str = ""
-    companion: Any = None
-    crisis: CrisisInput | None = None
-    charges: list[Any] = field(default_factory=list)  # cases.services.ChargeInput
-
+from pathways.surveillance.services import overdose_record
+from pathways.workflow.commands import FieldEntry, PathwayDetails
+from pathways.workflow.selectors import acting_agency, identify_candidates, key_lookup
 
 KEY_REUSED = (
     "This form had already recorded a different contact, so nothing was saved. "
@@ -101,64 +64,42 @@ class FieldEntryResult:
 
 
 @service
-def field_entry_submit(
-    *,
-    actor: Any,
-    agency: Any,
-    pathway: Any,
-    person: Person | None,
-    new_person: NewPerson | None,
-    occurred_at: dt.datetime,
-    call_source: str,
-    presenting_needs: list[str],
-    disposition: str,
-    location_text: str,
-    service: Service | None,
-    warm_handoff: bool,
-    capacity_override_reason: str = "",
-    notes: str = "",
-    idempotency_key: uuid.UUID | None = None,
-    idempotency_digest: str = "",
-    pathway_checked: bool = False,
-    service_checked: bool = False,
-    key_checked: bool = False,
-    config: PathwayConfig | None = None,
-    eligibility_answers: dict[str, Any] | None = None,
-    details: PathwayDetails | None = None,
-    contact: ContactInput | None = None,
-) -> FieldEntryResult:
+def field_entry_submit(*, actor: User, entry: FieldEntry) -> FieldEntryResult:
     """Record a contact under a pathway, with the pathway's own details, send the referral when
     a service was chosen, and open the deadlines the configuration sets.
 
     Resubmitting with the same idempotency key returns what was recorded the first time; the
-    same key with a different body (`idempotency_digest`, see core.idempotency) is refused.
-    `key_checked` says the caller looked the key up in this request and found nothing (the
-    field view does): a second submission racing this one then fails on the contact's unique
-    key, and the whole composite rolls back. `pathway_checked` and `service_checked` say the
-    caller resolved the pathway and the service for this officer (see encounter_create and
-    referral_send)."""
-    details = details or PathwayDetails()
-    if idempotency_key is not None and not key_checked:
-        existing = Encounter.objects.filter(
-            responder=actor, idempotency_key=idempotency_key
-        ).first()
+    same key with a different body (`entry.idempotency_digest`, see core.idempotency) is
+    refused. The key is looked up here, or taken from `entry.key_lookup` when that lookup was
+    made for this actor and this key in this request (the field page makes it before the form):
+    a second submission racing this one then fails on the contact's unique key, and the whole
+    composite rolls back. encounter_create checks the actor may start the pathway (from
+    `entry.program_pathway` when given) and referral_send that the service is the program's
+    (docs/decisions/0026)."""
+    details = entry.details
+    if entry.idempotency_key is not None:
+        seen = entry.key_lookup
+        if seen is None or seen.responder_id != actor.pk or seen.key != entry.idempotency_key:
+            seen = key_lookup(actor, entry.idempotency_key)
+        existing = seen.found if seen is not None else None
         if existing is not None:
-            if key_reused(existing, idempotency_digest):
+            if key_reused(existing, entry.idempotency_digest):
                 raise ValidationError(KEY_REUSED)
             return FieldEntryResult(existing, existing.referrals.first(), created=False)
+    person, new_person = entry.person, entry.new_person
     if (person is None) == (new_person is None):
         raise ValidationError("Choose an existing person or enter a new one.")
-    if disposition == Disposition.REFERRED and service is None:
+    if entry.disposition == Disposition.REFERRED and entry.service is None:
         raise ValidationError({"service": "Choose the service you are referring the person to."})
     fatal = details.overdose is not None and details.overdose.fatal
-    if fatal and disposition == Disposition.REFERRED:
+    if fatal and entry.disposition == Disposition.REFERRED:
         raise ValidationError(
             {"disposition": "After a fatal overdose there is no referral to send."}
         )
-    if person is None and new_person is not None:
+    if new_person is not None:
         person = person_create(
             actor=actor,
-            agency=agency,
+            agency=entry.agency,
             first_name=new_person.first_name,
             last_name=new_person.last_name,
             date_of_birth=new_person.date_of_birth,
@@ -170,78 +111,37 @@ def field_entry_submit(
             description=new_person.description,
         )
     assert person is not None
-    reach = (
-        contact_details_record(
-            actor=actor,
-            agency=agency,
-            person=person,
-            phone=contact.phone,
-            texts_ok=contact.texts_ok,
-            voicemail_ok=contact.voicemail_ok,
-            best_time=contact.best_time,
-            other_way=contact.other_way,
-            language=contact.language,
-            share_with_provider=contact.share_with_provider,
-        )
-        if contact is not None
-        else None
-    )
     encounter = encounter_create(
         actor=actor,
-        agency=agency,
-        pathway=pathway,
+        agency=entry.agency,
+        pathway=entry.pathway,
+        program_pathway=entry.program_pathway,
         person=person,
-        occurred_at=occurred_at,
-        call_source=call_source,
-        presenting_needs=presenting_needs,
-        disposition=disposition,
-        location_text=location_text,
-        notes=notes,
-        idempotency_key=idempotency_key,
-        idempotency_digest=idempotency_digest,
-        pathway_checked=pathway_checked,
-        config=config,
-        eligibility_answers=eligibility_answers,
+        occurred_at=entry.occurred_at,
+        call_source=entry.call_source,
+        presenting_needs=list(entry.presenting_needs),
+        disposition=entry.disposition,
+        location_text=entry.location_text,
+        notes=entry.notes,
+        idempotency_key=entry.idempotency_key,
+        idempotency_digest=entry.idempotency_digest,
+        eligibility_answers=dict(entry.eligibility_answers),
         companion=details.companion,
-        contact_details=reach,
+        contact_details=_reach(actor=actor, entry=entry, person=person),
     )
-    if details.overdose is not None:
-        overdose_record(
-            actor=actor,
-            agency=agency,
-            occurred_at=occurred_at,
-            facts=details.overdose,
-            person=person,
-            encounter=encounter,
-            location_text=location_text,
-        )
-    if details.surrendered:
-        surrendered_items_log(
-            actor=actor,
-            encounter=encounter,
-            items=details.surrendered,
-            disposal_method=details.disposal_method,
-        )
-    if details.crisis is not None:
-        crisis_response_record(
-            actor=actor,
-            encounter=encounter,
-            team_members=details.crisis.team_members,
-            arrived_at=details.crisis.arrived_at,
-            outcome=details.crisis.outcome,
-        )
+    _pathway_details_record(actor=actor, entry=entry, encounter=encounter)
     referral = None
-    if service is not None and disposition == Disposition.REFERRED:
+    if entry.service is not None and entry.disposition == Disposition.REFERRED:
         referral = referral_send(
             actor=actor,
             encounter=encounter,
-            service=service,
-            warm_handoff=warm_handoff,
-            capacity_override_reason=capacity_override_reason,
-            service_checked=service_checked,
+            service=entry.service,
+            warm_handoff=entry.warm_handoff,
+            capacity_override_reason=entry.capacity_override_reason,
         )
     case = None
     if details.charges and _diverted(encounter):
+        config = encounter.config
         case = case_open(
             actor=actor,
             encounter=encounter,
@@ -260,6 +160,111 @@ def field_entry_submit(
     return FieldEntryResult(encounter, referral, created=True, work_items=tuple(items), case=case)
 
 
+def _reach(*, actor: User, entry: FieldEntry, person: Person) -> ContactDetails | None:
+    """How to reach the person, when the form asked (part of field_entry_submit)."""
+    contact = entry.contact
+    if contact is None:
+        return None
+    return contact_details_record(
+        actor=actor,
+        agency=entry.agency,
+        person=person,
+        phone=contact.phone,
+        texts_ok=contact.texts_ok,
+        voicemail_ok=contact.voicemail_ok,
+        best_time=contact.best_time,
+        other_way=contact.other_way,
+        language=contact.language,
+        share_with_provider=contact.share_with_provider,
+    )
+
+
+def _pathway_details_record(*, actor: User, entry: FieldEntry, encounter: Encounter) -> None:
+    """What the pathway's own sections collected: the overdose, the surrendered items, the
+    crisis team's response (part of field_entry_submit)."""
+    details = entry.details
+    if details.overdose is not None:
+        overdose_record(
+            actor=actor,
+            agency=entry.agency,
+            occurred_at=entry.occurred_at,
+            facts=details.overdose,
+            person=encounter.person,
+            encounter=encounter,
+            location_text=entry.location_text,
+        )
+    if details.surrendered:
+        surrendered_items_log(
+            actor=actor,
+            encounter=encounter,
+            items=details.surrendered,
+            disposal_method=details.disposal_method,
+        )
+    if details.crisis is not None:
+        crisis_response_record(
+            actor=actor,
+            encounter=encounter,
+            team_members=details.crisis.team_members,
+            arrived_at=details.crisis.arrived_at,
+            outcome=details.crisis.outcome,
+        )
+
+
+#: The identify page's answer for "a new person": name this record, link it to nobody.
+NEW_PERSON = "new"
+
+
+@dataclass(frozen=True)
+class Identification:
+    """What naming a person recorded without a name did: `person` is the record that now
+    carries the name (the one linked to, or the same record); None when the name matches
+    people already in Pathways and none was chosen yet (`candidates`: the ones offered)."""
+
+    candidates: list[Candidate]
+    person: Person | None = None
+    linked: bool = False
+
+
+@service
+def person_identify(
+    *,
+    actor: User,
+    person: Person,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    choice: str,
+) -> Identification:
+    """Name a person recorded without one. When the name and birth date match people already
+    in Pathways, one of them may be chosen (`choice`, their id): every contact moves to them
+    (people.services.person_link); `NEW_PERSON` names this record (person_name). Only the
+    people the check offers for these names can be chosen; with matches and no choice,
+    nothing changes and the matches are returned to choose from."""
+    candidates = identify_candidates(
+        actor, person, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth
+    )
+    offered = {str(c.person.pk): c.person for c in candidates}
+    agency = acting_agency(actor, person)
+    if choice in offered:
+        target = person_link(
+            actor=actor, agency=agency, unidentified=person, person=offered[choice]
+        )
+        return Identification(candidates, target, linked=True)
+    if choice == NEW_PERSON or (not candidates and not choice):
+        person_name(
+            actor=actor,
+            agency=agency,
+            person=person,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+        )
+        return Identification(candidates, person)
+    if choice:
+        raise ValidationError("Choose one of the people listed, or a new person.")
+    return Identification(candidates)
+
+
 def _diverted(encounter: Encounter) -> bool:
     """A held charge becomes a diversion case unless the person declined or is not eligible
     (then the charge follows the usual course, outside Pathways)."""
@@ -274,26 +279,6 @@ def _local_day(moment: dt.datetime, program: Any) -> str:
     return f"{local:%b} {local.day}"
 
 
-#: The deadline a contact opens, by pathway: (work kind, the config's deadline, title).
-CONTACT_DEADLINES: dict[str, tuple[str, str, str]] = {
-    PathwayCode.NALOXONE_PLUS: (
-        WorkKind.OVERDOSE_FOLLOWUP,
-        "followup_hours",
-        "Follow-up after an overdose on {date}",
-    ),
-    PathwayCode.SELF_REFERRAL: (
-        WorkKind.PLACEMENT,
-        "placement_hours",
-        "Treatment placement for a request for help on {date}",
-    ),
-    PathwayCode.COMMUNITY_RESPONSE: (
-        WorkKind.CRISIS_FOLLOWUP,
-        "crisis_followup_hours",
-        "Follow-up after a crisis call on {date}",
-    ),
-}
-
-
 #: A request for help starts the placement clock when the person goes on towards treatment: a
 #: referral, or medical care first (a Safe Station's transport) with the placement after it.
 PLACEMENT_DISPOSITIONS = (Disposition.REFERRED, Disposition.TRANSPORTED)
@@ -306,7 +291,7 @@ def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails)
     request for help that goes on towards treatment, a follow-up after a crisis call. Titles
     never carry a name."""
     config = encounter.config
-    spec = CONTACT_DEADLINES.get(encounter.pathway.code)
+    spec = contact_deadline(encounter.pathway.code)  # the pathway's catalog entry
     if config is None or spec is None:
         return []
     kind, deadline, title = spec
@@ -333,7 +318,7 @@ def deadlines_open(*, actor: Any, encounter: Encounter, details: PathwayDetails)
 
 
 @service
-def referral_response_open(*, actor: Any, referral: Referral) -> WorkItem | None:
+def referral_response_open(*, actor: User, referral: Referral) -> WorkItem | None:
     """Put the referral on the receiving provider's worklist, due within the pathway's
     configured response time; it closes when the provider accepts or declines."""
     encounter = referral.encounter
@@ -355,7 +340,7 @@ def referral_response_open(*, actor: Any, referral: Referral) -> WorkItem | None
 
 
 @service
-def referral_answered(*, actor: Any, referral: Referral, accepted: bool) -> None:
+def referral_answered(*, actor: User, referral: Referral, accepted: bool) -> None:
     """The provider answered: the response item is done, and an acceptance meets the contact's
     placement target (Self-Referral)."""
     for item in WorkItem.objects.open().filter(referral=referral, kind=WorkKind.REFERRAL_RESPONSE):
@@ -374,7 +359,7 @@ ELIGIBILITY_REVIEW_HOURS = 24
 
 
 @service
-def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
+def eligibility_review_open(*, actor: User, encounter: Encounter) -> WorkItem:
     """Put the contact on its agency's worklist for a supervisor's eligibility decision (the
     rules asked for one, or a question that mattered was not answered)."""
     return work_item_open(
@@ -393,7 +378,7 @@ def eligibility_review_open(*, actor: Any, encounter: Encounter) -> WorkItem:
 
 @service
 def eligibility_review_decide(
-    *, actor: Any, encounter: Encounter, decision: str, reason: str
+    *, actor: User, encounter: Encounter, decision: str, reason: str
 ) -> EligibilityReview:
     """A supervisor of the contact's agency decides what the rules left to a supervisor. The
     decision and its reason are recorded once; the agency's worklist item is done."""
@@ -441,7 +426,7 @@ def eligibility_review_decide(
 @service
 def template_outreach_lists_create(
     *,
-    actor: Any,
+    actor: User | None,
     program: Program,
     template: ProgramTemplate,
     started: list[ProgramPathway],

@@ -4,39 +4,35 @@ episode the viewer may see, and naming or linking a person first recorded withou
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from pathways.accounts.access import role_required
-from pathways.accounts.selectors import agencies_for, primary_agency
+from pathways.accounts.access import SignedInRequest, role_required
 from pathways.audit.services import audit_read
 from pathways.people.forms import PersonNameForm, PersonSearchForm
 from pathways.people.models import Person
 from pathways.people.selectors import (
-    FIELD_ROLES,
     SEARCH_LIMIT,
     SEARCH_RESULTS,
     SEARCH_ROLES,
+    Candidate,
     find_people,
-    person_duplicates,
     person_for_user,
 )
-from pathways.people.services import person_link, person_name
-from pathways.programs.selectors import program_for_user
 from pathways.referrals.disclosure import referrals_for_viewer
-from pathways.workflow.selectors import may_identify, person_history
+from pathways.workflow.selectors import identify_candidates, may_identify, person_history
+from pathways.workflow.services import person_identify
 
 #: What the person page shows (audited as a read of the person).
 PERSON_READ_FIELDS = ("name", "date_of_birth", "contacts", "referrals", "cases", "contact_details")
 
 
 @role_required(*SEARCH_ROLES)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: SignedInRequest) -> HttpResponse:
     """Find a person among those the viewer may see; every search is audited and limited."""
     form = PersonSearchForm(request.GET or None)
     result = None
@@ -63,7 +59,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SEARCH_ROLES)
-def detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def detail(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
     """Every episode of the person the viewer may see, newest first."""
     person = person_for_user(request.user, person_id)
     if person is None:
@@ -83,7 +79,7 @@ def detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     )
 
 
-def _identify_target(request: HttpRequest, person_id: uuid.UUID) -> Person:
+def _identify_target(request: SignedInRequest, person_id: uuid.UUID) -> Person:
     person = person_for_user(request.user, person_id)
     if person is None or not may_identify(request.user, person):
         raise Http404("No such person to identify.")
@@ -98,55 +94,36 @@ def _back(person: Person, encounter_id: str) -> str:
 
 
 @role_required(*SEARCH_ROLES)
-def identify(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def identify(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
     """Name a person recorded without one. When the name and birth date match people already in
     Pathways, they are offered: choosing one links this record to them (every contact moves
-    there); "a new person" names this record. Only the people offered can be chosen."""
+    there); "a new person" names this record. Only the people offered can be chosen
+    (workflow.services.person_identify)."""
     person = _identify_target(request, person_id)
     origin = (request.GET.get("from", "") or request.POST.get("from", ""))[:40]
     back = _back(person, origin)
     form = PersonNameForm(request.POST or None)
-    candidates: list[Any] = []
+    candidates: list[Candidate] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        candidates = [
-            c
-            for c in person_duplicates(
-                program=program_for_user(request.user),
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"],
-            )
-            if c.person.pk != person.pk
-        ]
-        choice = request.POST.get("person_choice", "")
-        offered = {str(c.person.pk): c.person for c in candidates}
-        agency = _acting_agency(request, person)
+        names = {k: form.cleaned_data[k] for k in ("first_name", "last_name", "date_of_birth")}
         try:
-            if choice in offered:
-                target = person_link(
-                    actor=request.user,
-                    agency=agency,
-                    unidentified=person,
-                    person=offered[choice],
-                )
-                messages.success(request, "Linked: every contact now shows under one person.")
-                return redirect("people:detail", person_id=target.pk)
-            if choice == "new" or (not candidates and not choice):
-                person_name(
-                    actor=request.user,
-                    agency=agency,
-                    person=person,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    date_of_birth=data["date_of_birth"],
-                )
-                messages.success(request, "The person's name is recorded.")
-                return redirect(back)
-            if choice:
-                form.add_error(None, "Choose one of the people listed, or a new person.")
+            done = person_identify(
+                actor=request.user,
+                person=person,
+                choice=request.POST.get("person_choice", ""),
+                **names,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
+            candidates = identify_candidates(request.user, person, **names)
+        else:
+            if done.linked and done.person is not None:
+                messages.success(request, "Linked: every contact now shows under one person.")
+                return redirect("people:detail", person_id=done.person.pk)
+            if done.person is not None:
+                messages.success(request, "The person's name is recorded.")
+                return redirect(back)
+            candidates = done.candidates
     return render(
         request,
         "people/identify.html",
@@ -159,12 +136,3 @@ def identify(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
-
-
-def _acting_agency(request: HttpRequest, person: Person) -> Any:
-    """The viewer's agency that met the person (else their first), for the audit row."""
-    met = set(person.encounters.values_list("agency_id", flat=True))
-    for agency in agencies_for(request.user, *FIELD_ROLES):
-        if agency.pk in met:
-            return agency
-    return primary_agency(request.user)

@@ -314,7 +314,7 @@ def test_a_password_only_session_is_sent_to_the_second_step_from_every_page(cast
     for user in (cast.officer_a, cast.coordinator, cast.intake_p):  # intake_p has no device
         client = password_only(user)
         for name, route in ROUTES.items():
-            if route is PUBLIC or name.startswith("mfa_"):
+            if route is PUBLIC or route.credential or name.startswith("mfa_"):
                 continue
             response = request(client, route, reverse(name, kwargs=route.kwargs(world)))
             assert response.status_code == 302, (name, response.status_code)
@@ -324,19 +324,20 @@ def test_a_password_only_session_is_sent_to_the_second_step_from_every_page(cast
     assert checked > 80
 
 
-def test_a_password_only_session_gets_401_from_the_api_and_htmx_is_sent_on(cast: Any) -> None:
+def test_a_session_never_opens_the_api_and_htmx_is_sent_on(cast: Any) -> None:
+    """The API answers a session, with or without its second step, as it answers nobody: a 401
+    problem asking for the client credential (the session is never its authentication)."""
+    for client in (password_only(cast.officer_a), verified_client(cast.officer_a)):
+        api = client.get("/api/v1/referrals/sent/")
+        assert api.status_code == 401
+        assert api["Content-Type"].startswith("application/problem+json")
+        assert api.json()["status"] == 401
+        posted = client.post("/api/v1/referrals/sent/", {}, content_type="application/json")
+        assert posted.status_code in (401, 405)
+        assert posted["Content-Type"].startswith("application/problem+json")
     client = password_only(cast.officer_a)
-    api = client.get("/api/v1/referrals/")
-    assert api.status_code == 401
-    assert api["Content-Type"].startswith("application/json")
-    assert "second step" in api.json()["detail"]
-    posted = client.post("/api/v1/referrals/", {}, content_type="application/json")
-    assert posted.status_code == 401
     partial = client.get(reverse("encounters:services"), headers={"HX-Request": "true"})
     assert partial.status_code == 204 and partial["HX-Redirect"].startswith(VERIFY)
-    # once verified, the same session gets through (the API answers for itself: 404 here)
-    verified = verified_client(cast.officer_a)
-    assert verified.get("/api/v1/referrals/").status_code == 404
 
 
 def test_sign_out_and_health_check_stay_open_before_the_second_step(cast: Any) -> None:

@@ -39,35 +39,37 @@ def test_who_sees_a_case(cast: Any, lead: Any) -> None:
         cast.coordinator,
     ]
     for user in seeing:
-        assert selectors.case_for_user(user, case.pk) == case, user
+        assert selectors.case_for_user(user=user, case_id=case.pk) == case, user
     for user in (cast.officer_b, cast.intake_q, cast.researcher):
-        assert selectors.case_for_user(user, case.pk) is None, user
+        assert selectors.case_for_user(user=user, case_id=case.pk) is None, user
     elsewhere = AgencyFactory.create(
         program=ProgramFactory.create(name="Other County"), kind="prosecutor"
     )
-    assert selectors.case_for_user(member(elsewhere, "prosecutor", "p2"), case.pk) is None
-    assert selectors.case_for_encounter(cast.officer_a, case.encounter) == case
-    assert selectors.case_for_encounter(cast.officer_b, case.encounter) is None
+    assert (
+        selectors.case_for_user(user=member(elsewhere, "prosecutor", "p2"), case_id=case.pk) is None
+    )
+    assert selectors.case_for_encounter(user=cast.officer_a, encounter=case.encounter) == case
+    assert selectors.case_for_encounter(user=cast.officer_b, encounter=case.encounter) is None
 
 
 def test_a_case_without_a_case_agency_is_not_shown_to_providers(cast: Any, lead: Any) -> None:
     case = open_at(cast, NOW, case_agency=None)
-    assert selectors.case_for_user(cast.case_manager_p, case.pk) is None
-    assert selectors.case_for_user(cast.officer_a, case.pk) == case
-    assert selectors.case_for_user(cast.coordinator, case.pk) == case
+    assert selectors.case_for_user(user=cast.case_manager_p, case_id=case.pk) is None
+    assert selectors.case_for_user(user=cast.officer_a, case_id=case.pk) == case
+    assert selectors.case_for_user(user=cast.coordinator, case_id=case.pk) == case
 
 
 def test_access_flags(cast: Any, lead: Any) -> None:
     case = open_at(cast, NOW)
-    manager = selectors.access_for(cast.case_manager_p, case)
+    manager = selectors.access_for(user=cast.case_manager_p, case=case)
     assert (manager.manage, manager.review, manager.sees_log) == (True, False, True)
-    prosecutor = selectors.access_for(cast.prosecutor, case)
+    prosecutor = selectors.access_for(user=cast.prosecutor, case=case)
     assert (prosecutor.manage, prosecutor.review, prosecutor.sees_log) == (False, True, False)
     assert prosecutor.sees_progress
-    officer = selectors.access_for(cast.officer_a, case)
+    officer = selectors.access_for(user=cast.officer_a, case=case)
     assert (officer.manage, officer.review, officer.field) == (False, False, True)
     assert not officer.sees_log and not officer.sees_progress and not officer.sees_reasons
-    coordinator = selectors.access_for(cast.coordinator, case)
+    coordinator = selectors.access_for(user=cast.coordinator, case=case)
     assert coordinator.manage and coordinator.sees_log
 
 
@@ -81,13 +83,13 @@ def test_review_queue_pending_oldest_first_with_due_dates(cast: Any, lead: Any) 
         decision="accepted",
         expected_status="pending_review",
     )
-    queue = list(selectors.review_queue_for(cast.prosecutor))
+    queue = list(selectors.review_queue_for(user=cast.prosecutor))
     assert queue == [first, later]
     annotated: Any = queue[0]  # with_next_due() annotations
     assert annotated.review_due_at == dt.datetime(2026, 11, 9, 5, 59, 59, tzinfo=dt.UTC)
     assert annotated.next_due_date == dt.date(2026, 12, 3)
-    assert list(selectors.review_queue_for(cast.case_manager_p)) == []
-    assert list(selectors.review_queue_for(cast.coordinator)) == []
+    assert list(selectors.review_queue_for(user=cast.case_manager_p)) == []
+    assert list(selectors.review_queue_for(user=cast.coordinator)) == []
 
 
 def test_case_list_open_and_closed(cast: Any, lead: Any) -> None:
@@ -99,7 +101,7 @@ def test_case_list_open_and_closed(cast: Any, lead: Any) -> None:
         reason="Moved away.",
         expected_status="pending_review",
     )
-    assert list(selectors.case_list_for(cast.case_manager_p)) == [open_one]
-    assert list(selectors.case_list_for(cast.case_manager_p, open_only=False)) == [closed]
-    assert list(selectors.case_list_for(cast.intake_q)) == []
-    assert list(selectors.case_list_for(cast.officer_b, open_only=False)) == []
+    assert list(selectors.case_list_for(user=cast.case_manager_p)) == [open_one]
+    assert list(selectors.case_list_for(user=cast.case_manager_p, open_only=False)) == [closed]
+    assert list(selectors.case_list_for(user=cast.intake_q)) == []
+    assert list(selectors.case_list_for(user=cast.officer_b, open_only=False)) == []

@@ -582,3 +582,47 @@ def test_the_case_list_does_not_tell_outsiders_that_treatment_is_overdue(
             page = cast.client_for(user).get(reverse("cases:list")).content.decode()
             assert treated.person.display_name in page
             assert "Overdue" not in page, user
+
+
+# --- Queries -------------------------------------------------------------------------------------
+
+#: The case page's queries for each viewer of `treated` under the prosecutor's consent: a fixed
+#: number whatever the plan's length (the page was split into a selector and the view, issue 19;
+#: these are the counts before the split).
+DETAIL_QUERIES = {"case_manager_p": 19, "prosecutor": 25, "officer_a": 20, "coordinator": 19}
+
+
+@pytest.mark.parametrize("who", sorted(DETAIL_QUERIES))
+def test_the_case_page_takes_a_fixed_number_of_queries(
+    cast: Any, treated: Case, who: str, django_assert_max_num_queries: Any
+) -> None:
+    from pathways.consent.models import Disclosure
+
+    cj_consent(cast, treated, categories=["progress"])
+    client = cast.client_for(getattr(cast, who))
+    disclosures = Disclosure.objects.count()
+    with django_assert_max_num_queries(DETAIL_QUERIES[who]):
+        page = client.get(detail_url(treated))
+    assert page.status_code == 200
+    # only the prosecutor, named in the consent, is shown treatment under it: one disclosure
+    assert Disclosure.objects.count() == disclosures + (who == "prosecutor")
+    treated.requirements.create(
+        kind="community_service",
+        description="More community service.",
+        due_date=treated.requirements.get(kind="community_service").due_date,
+        position=9,
+        hours_required=10,
+    )
+    with django_assert_max_num_queries(DETAIL_QUERIES[who]):
+        assert client.get(detail_url(treated)).status_code == 200
+
+
+def test_a_refused_action_shows_the_page_in_no_more_queries(
+    cast: Any, case: Case, django_assert_max_num_queries: Any
+) -> None:
+    client = cast.client_for(cast.prosecutor)
+    url = reverse("cases:act", args=[case.pk, "decline"])
+    with unchanged(), django_assert_max_num_queries(20):
+        response = client.post(url, {"decline-expected_status": "pending_review"})
+    assert response.status_code == 422
+    assert b"Choose why the diversion is declined." in response.content

@@ -83,7 +83,7 @@ def test_examples_by_pathway() -> None:
 
 def test_examples_agree_with_the_programs_vocabulary() -> None:
     """Pathway, charge mode and deadlines are those the programs app knows (no database)."""
-    from pathways.programs.deadlines import DEADLINES
+    from pathways.programs.deadlines import DEADLINES, deadlines_for
     from pathways.programs.models import ChargeMode, PathwayCode
 
     for found in example_rule_sets().values():
@@ -91,7 +91,7 @@ def test_examples_agree_with_the_programs_vocabulary() -> None:
         assert found.charges in ChargeMode.values
         for code, value in found.deadlines.items():
             kind = DEADLINES[code]
-            assert found.pathway in kind.pathways
+            assert kind in deadlines_for(found.pathway)
             assert kind.minimum <= value <= kind.maximum
 
 

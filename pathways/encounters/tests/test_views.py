@@ -18,7 +18,8 @@ from pathways.followups.models import WorkItem
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
 from pathways.referrals.models import Referral, ReferralStatusChange
-from pathways.workflow.services import NewPerson, field_entry_submit
+from pathways.workflow.commands import FieldEntry, NewPerson
+from pathways.workflow.services import field_entry_submit
 
 NEW_URL = reverse("encounters:new", kwargs={"code": "officer_prevention"})
 
@@ -185,19 +186,17 @@ def test_the_same_key_with_a_different_body_is_refused_and_changes_nothing(cast:
     with pytest.raises(ValidationError) as info:
         field_entry_submit(
             actor=cast.officer_a,
-            agency=cast.police_a,
-            pathway=recorded.pathway,
-            person=None,
-            new_person=NewPerson("Morgan", "Ellery-Price", None),
-            occurred_at=clock.now(),
-            call_source="on_view",
-            presenting_needs=["mental_health"],
-            disposition="information",
-            location_text="",
-            service=None,
-            warm_handoff=False,
-            idempotency_key=recorded.idempotency_key,
-            idempotency_digest="0" * 64,
+            entry=FieldEntry(
+                agency=cast.police_a,
+                pathway=recorded.pathway,
+                new_person=NewPerson("Morgan", "Ellery-Price", None),
+                occurred_at=clock.now(),
+                call_source="on_view",
+                presenting_needs=("mental_health",),
+                disposition="information",
+                idempotency_key=recorded.idempotency_key,
+                idempotency_digest="0" * 64,
+            ),
         )
     assert "already recorded a different contact" in str(info.value)
     assert counts() == before
@@ -345,16 +344,16 @@ def test_a_submission_racing_its_twin_past_the_key_check_saves_nothing_twice(
     first = client.post(NEW_URL, data)
     assert first.status_code == 302
     before = counts()
-    from pathways.workflow import contact_views as views
+    from pathways.encounters.selectors import find_by_idempotency_key as real
 
-    real = views.find_by_idempotency_key
     calls: list[int] = []
 
     def late(user: Any, key: Any) -> Any:
         calls.append(1)
         return None if len(calls) == 1 else real(user, key)  # the first look came too early
 
-    monkeypatch.setattr(views, "find_by_idempotency_key", late)
+    # the field page reads the key through workflow.selectors.key_lookup
+    monkeypatch.setattr("pathways.workflow.selectors.find_by_idempotency_key", late)
     twin = data if same_body else {**data, "first_name": "Morgan", "last_name": "Ellery-Price"}
     second = client.post(NEW_URL, twin)
     assert len(calls) == 2

@@ -108,7 +108,7 @@ def test_the_officer_sees_own_and_program_office_items_but_not_the_providers(
     cast: Any, contact: Any
 ) -> None:
     encounter, items = contact
-    shown = work_items_of_contact(encounter, viewer=cast.officer_a)
+    shown = work_items_of_contact(encounter=encounter, viewer=cast.officer_a)
     assert kinds(shown) == {items["placement"].title, items["office"].title}
     placement = next(i for i in shown if i.kind == WorkKind.PLACEMENT)
     assert placement.outcome_note == PLACEMENT_MET_NOTE
@@ -119,10 +119,10 @@ def test_the_provider_and_the_program_office_see_the_providers_items(
     cast: Any, contact: Any
 ) -> None:
     encounter, items = contact
-    provider_sees = kinds(work_items_of_contact(encounter, viewer=cast.intake_p))
+    provider_sees = kinds(work_items_of_contact(encounter=encounter, viewer=cast.intake_p))
     assert {items["intake"].title, items["response"].title} <= provider_sees
     assert items["other"].title not in provider_sees
-    assert len(work_items_of_contact(encounter, viewer=cast.coordinator)) == len(items)
+    assert len(work_items_of_contact(encounter=encounter, viewer=cast.coordinator)) == len(items)
 
 
 def test_with_the_persons_consent_the_officer_sees_what_it_covers_and_it_is_accounted(
@@ -140,7 +140,7 @@ def test_with_the_persons_consent_the_officer_sees_what_it_covers_and_it_is_acco
                 signature_image=drawn_signature(),
             )
         )
-        shown = work_items_of_contact(encounter, viewer=cast.officer_a)
+        shown = work_items_of_contact(encounter=encounter, viewer=cast.officer_a)
         # the referral's answer is covered; the assessment is not
         assert items["response"].title in kinds(shown)
         assert items["intake"].title not in kinds(shown)
@@ -198,7 +198,7 @@ def test_an_old_placement_note_naming_the_provider_is_shown_neutral(cast: Any) -
         completed_at=NOW,
         outcome_note="Placed: referral accepted by Harbor Test Recovery",
     )
-    (shown,) = work_items_of_contact(encounter, viewer=cast.officer_a)
+    (shown,) = work_items_of_contact(encounter=encounter, viewer=cast.officer_a)
     assert shown.outcome_note == PLACEMENT_MET_NOTE
     stored = WorkItem.objects.get(pk=shown.pk)
     assert stored.outcome_note.startswith("Placed: referral accepted by")  # not rewritten

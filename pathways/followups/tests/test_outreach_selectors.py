@@ -39,7 +39,7 @@ def test_who_sees_which_list(cast: Any, outreach: Outreach) -> None:
     east = outreach.outreach_list
 
     def names(user: Any) -> list[str]:
-        return [ol.name for ol in outreach_lists_for(user)]
+        return [ol.name for ol in outreach_lists_for(user=user)]
 
     assert names(outreach.worker) == ["East side repeat overdoses"]
     assert names(outreach.other_worker) == ["Westside"]
@@ -49,18 +49,18 @@ def test_who_sees_which_list(cast: Any, outreach: Outreach) -> None:
     assert names(outreach.elsewhere_coordinator) == []
     assert names(outreach.elsewhere_officer) == []
 
-    assert outreach_access(outreach.worker, east) == OutreachAccess.TEAM
-    assert outreach_access(cast.coordinator, east) == OutreachAccess.PROGRAM
-    assert outreach_access(cast.supervisor_a, east) == OutreachAccess.STATUS
-    assert outreach_access(outreach.other_worker, east) is None
-    assert outreach_access(outreach.elsewhere_coordinator, east) is None
-    assert outreach_list_for_user(outreach.other_worker, east.pk) is None
-    assert outreach_list_for_user(outreach.elsewhere_coordinator, westside.pk) is None
-    assert outreach_list_for_user(cast.officer_b, east.pk) == east
+    assert outreach_access(user=outreach.worker, outreach_list=east) == OutreachAccess.TEAM
+    assert outreach_access(user=cast.coordinator, outreach_list=east) == OutreachAccess.PROGRAM
+    assert outreach_access(user=cast.supervisor_a, outreach_list=east) == OutreachAccess.STATUS
+    assert outreach_access(user=outreach.other_worker, outreach_list=east) is None
+    assert outreach_access(user=outreach.elsewhere_coordinator, outreach_list=east) is None
+    assert outreach_list_for_user(user=outreach.other_worker, list_id=east.pk) is None
+    assert outreach_list_for_user(user=outreach.elsewhere_coordinator, list_id=westside.pk) is None
+    assert outreach_list_for_user(user=cast.officer_b, list_id=east.pk) == east
 
 
 def test_teams_a_user_may_start_a_list_for(cast: Any, outreach: Outreach) -> None:
-    program_teams = {a.name for a in outreach_teams_for(cast.coordinator)}
+    program_teams = {a.name for a in outreach_teams_for(user=cast.coordinator)}
     # Agencies whose kind may record Active Outreach contacts: responders, treatment and
     # recovery support; not the prosecutor, the program office or the research partner.
     assert program_teams == {
@@ -71,9 +71,9 @@ def test_teams_a_user_may_start_a_list_for(cast: Any, outreach: Outreach) -> Non
         "Harbor Test Recovery",
         "Lakeside Crisis Center",
     }
-    assert [a.name for a in outreach_teams_for(outreach.worker)] == ["Harbor Peer Outreach"]
-    assert outreach_teams_for(cast.intake_p) == []
-    assert {u.username for u in team_members(outreach.team)} == {"outreach_w", "peer_w"}
+    assert [a.name for a in outreach_teams_for(user=outreach.worker)] == ["Harbor Peer Outreach"]
+    assert outreach_teams_for(user=cast.intake_p) == []
+    assert {u.username for u in team_members(team=outreach.team)} == {"outreach_w", "peer_w"}
 
 
 def test_entries_carry_attempts_latest_visit_and_next_due(cast: Any, outreach: Outreach) -> None:
@@ -108,7 +108,7 @@ def test_entries_carry_attempts_latest_visit_and_next_due(cast: Any, outreach: O
                 outcome=outcome,
                 note=f"visit at {hours} h",
             )
-    rows = {row.entry.pk: row for row in entries_of(outreach.outreach_list)}
+    rows = {row.entry.pk: row for row in entries_of(outreach_list=outreach.outreach_list)}
     assert set(rows) == {casey.pk, other.pk}
     assert rows[casey.pk].attempts == 3
     latest = rows[casey.pk].latest_visit
@@ -116,21 +116,26 @@ def test_entries_carry_attempts_latest_visit_and_next_due(cast: Any, outreach: O
     assert rows[casey.pk].open_item is not None  # the next visit after engaging
     assert rows[other.pk].attempts == 0 and rows[other.pk].latest_visit is None
     # Soonest visit first: the untouched entry's visit is due before Casey's next one.
-    assert [r.entry.pk for r in entries_of(outreach.outreach_list)] == [other.pk, casey.pk]
-    assert [r.entry.pk for r in entries_of(outreach.outreach_list, closed=True)] == [gone.pk]
+    assert [r.entry.pk for r in entries_of(outreach_list=outreach.outreach_list)] == [
+        other.pk,
+        casey.pk,
+    ]
+    assert [r.entry.pk for r in entries_of(outreach_list=outreach.outreach_list, closed=True)] == [
+        gone.pk
+    ]
 
-    summary = status_counts(outreach.outreach_list)
+    summary = status_counts(outreach_list=outreach.outreach_list)
     assert summary.total == 3
     assert summary.count(OutreachStatus.ENGAGED) == 1
     assert summary.count(OutreachStatus.IDENTIFIED) == 1
     assert summary.count(OutreachStatus.CLOSED) == 1
     assert [c.status for c in summary.shown] == ["identified", "engaged", "closed"]
     assert abs(sum(c.width for c in summary.shown) - 100) < 0.01
-    assert status_counts_of([outreach.outreach_list])[outreach.outreach_list.pk].total == 3
+    assert status_counts_of(lists=[outreach.outreach_list])[outreach.outreach_list.pk].total == 3
 
 
 def test_an_empty_list_has_an_empty_summary(cast: Any, outreach: Outreach) -> None:
-    summary = status_counts(outreach.outreach_list)
+    summary = status_counts(outreach_list=outreach.outreach_list)
     assert summary.total == 0
     assert summary.shown == []
     assert len(summary.counts) == len(OutreachStatus)

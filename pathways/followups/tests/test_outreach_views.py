@@ -523,3 +523,46 @@ def test_with_the_persons_consent_the_officer_sees_the_status_and_it_is_accounte
     # another agency's officer, not named in the consent, still sees "Reached"
     other = cast.client_for(cast.officer_b).get(list_url(outreach)).content.decode()
     assert 'data-testid="entry-status">Reached</span>' in other
+
+
+# --- Queries -----------------------------------------------------------------------------------
+
+#: The list page's and the outreach visit page's queries before they were split into selectors
+#: and the views (issue 19): a fixed number whatever the number of people on the list.
+LIST_PAGE_QUERIES = 13
+OUTREACH_VISIT_QUERIES = 16
+
+
+@pytest.mark.parametrize("who", ["worker", "officer", "coordinator"])
+def test_the_list_page_takes_a_fixed_number_of_queries(
+    cast: Any, outreach: Outreach, who: str, django_assert_max_num_queries: Any
+) -> None:
+    user = {"worker": outreach.worker, "officer": cast.officer_a, "coordinator": cast.coordinator}
+    client = cast.client_for(user[who])
+    engaged_entry(cast, outreach)
+    with django_assert_max_num_queries(LIST_PAGE_QUERIES):
+        assert client.get(list_url(outreach)).status_code == 200
+    with clock.frozen(NOW):
+        outreach_entry_add(
+            actor=cast.officer_a,
+            outreach_list=outreach.outreach_list,
+            person=PersonFactory.create(first_name="Robin", last_name="Okafor"),
+            reason="repeat_overdose",
+        )
+    with django_assert_max_num_queries(LIST_PAGE_QUERIES):
+        page = client.get(list_url(outreach)).content.decode()
+    assert "Robin Okafor" in page and "Casey Vandermolen" in page
+
+
+def test_the_outreach_visit_page_takes_a_fixed_number_of_queries(
+    cast: Any, outreach: Outreach, django_assert_max_num_queries: Any
+) -> None:
+    entry = put_on_list(cast, outreach)
+    client = cast.client_for(outreach.worker)
+    with django_assert_max_num_queries(OUTREACH_VISIT_QUERIES):
+        assert client.get(visit_url(entry)).status_code == 200
+    before = counts()
+    with django_assert_max_num_queries(OUTREACH_VISIT_QUERIES):
+        response = client.post(visit_url(entry), {"members": [], "outcome": "engaged"})
+    assert response.status_code == 422
+    assert counts() == before

@@ -265,3 +265,29 @@ def test_an_outreach_visit_message_names_no_one(cast: Any) -> None:
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert said and said[0].startswith("Visit recorded. Outreach status: engaged")
     assert not any("Vandermolen" in m or "Casey" in m for m in said)
+
+
+#: The worklist page's queries before it was split into a selector and the view (issue 19).
+WORKLIST_PAGE_QUERIES = 8
+
+
+def test_the_worklist_page_takes_a_fixed_number_of_queries(
+    cast: Any, django_assert_max_num_queries: Any
+) -> None:
+    def add(n: int) -> None:
+        for hours in range(-n, n):
+            encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
+            WorkItemFactory.create(
+                team=cast.police_a,
+                kind=WorkKind.OVERDOSE_FOLLOWUP,
+                due_at=clock.now() + dt.timedelta(hours=hours * 13),
+                encounter=encounter,
+                person=encounter.person,
+            )
+
+    clients = [cast.client_for(cast.officer_a), cast.client_for(cast.coordinator)]
+    for n in (1, 3):
+        add(n)
+        for client in clients:
+            with django_assert_max_num_queries(WORKLIST_PAGE_QUERIES):
+                assert client.get(LIST_URL).status_code == 200

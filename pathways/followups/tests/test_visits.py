@@ -169,3 +169,25 @@ def test_a_closed_item_takes_no_more_visits(cast: Any) -> None:
     assert response.status_code == 422
     assert "already marked done" in response.content.decode()
     assert counts() == before
+
+
+#: The visit page's queries before it was split into a selector and the view (issue 19).
+VISIT_PAGE_QUERIES = 17
+
+
+def test_the_visit_page_takes_a_fixed_number_of_queries(
+    cast: Any, django_assert_max_num_queries: Any
+) -> None:
+    item = overdose_item(cast)
+    client = cast.client_for(cast.officer_a)
+    with django_assert_max_num_queries(VISIT_PAGE_QUERIES):
+        assert client.get(visit_url(item)).status_code == 200
+    before = counts()
+    with django_assert_max_num_queries(VISIT_PAGE_QUERIES):
+        response = client.post(visit_url(item), {"members": [], "outcome": "referred"})
+    assert response.status_code == 422
+    assert counts() == before
+    # an earlier attempt adds no query
+    client.post(visit_url(item), {"members": ["officer"], "outcome": "not_found"})
+    with django_assert_max_num_queries(VISIT_PAGE_QUERIES):
+        assert "Earlier attempts" in client.get(visit_url(item)).content.decode()

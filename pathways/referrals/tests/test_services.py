@@ -7,11 +7,16 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from pathways.accounts.factories import AgencyFactory
 from pathways.audit.models import AuditEvent
 from pathways.core import clock
+from pathways.directory.factories import ServiceFactory
+from pathways.directory.models import Service
 from pathways.encounters.factories import EncounterFactory
+from pathways.programs.factories import ProgramFactory
 from pathways.referrals import services
 from pathways.referrals.factories import make_referral
 from pathways.referrals.models import Referral, ReferralStatus, ReferralStatusChange
@@ -156,3 +161,50 @@ def test_audit_and_write_share_one_transaction(cast: Any, referral: Referral) ->
 def test_referrals_are_archived_never_deleted(referral: Referral) -> None:
     with pytest.raises(PermissionError):
         referral.delete()
+
+
+def service_reads(queries: CaptureQueriesContext) -> int:
+    return sum('FROM "directory_service"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_service_read_with_its_organization_is_checked_not_read_again(cast: Any) -> None:
+    """The field form reads the service with its organization as one of the program's: the
+    send checks that object (no second read); a bare one is read first (decision 0026)."""
+    encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
+    loaded = Service.objects.select_related("organization").get(pk=cast.detox_p.pk)
+    with CaptureQueriesContext(connection) as given:
+        services.referral_send(
+            actor=cast.officer_a, encounter=encounter, service=loaded, warm_handoff=False
+        )
+    assert service_reads(given) == 0
+    bare = Service.objects.get(pk=cast.detox_p.pk)
+    with CaptureQueriesContext(connection) as read:
+        services.referral_send(
+            actor=cast.officer_a, encounter=encounter, service=bare, warm_handoff=False
+        )
+    assert service_reads(read) == 1
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+def test_a_service_outside_the_program_or_archived_is_refused(cast: Any, loaded: bool) -> None:
+    encounter = EncounterFactory.create(agency=cast.police_a, responder=cast.officer_a)
+    elsewhere = AgencyFactory.create(
+        program=ProgramFactory.create(name="Another County Program"), kind="treatment"
+    )
+    foreign = ServiceFactory.create(organization=elsewhere, capacity_total=5, capacity_open=5)
+    archived = ServiceFactory.create(
+        organization=cast.provider_p, capacity_total=5, capacity_open=5, archived_at=clock.now()
+    )
+    before = (Referral.objects.count(), AuditEvent.objects.writes().count())
+    for service in (foreign, archived):
+        given = (
+            Service.objects.select_related("organization").get(pk=service.pk)
+            if loaded
+            else Service.objects.get(pk=service.pk)
+        )
+        with pytest.raises(ValidationError) as info:
+            services.referral_send(
+                actor=cast.officer_a, encounter=encounter, service=given, warm_handoff=False
+            )
+        assert info.value.message_dict == {"service": ["This service is not part of the program."]}
+    assert (Referral.objects.count(), AuditEvent.objects.writes().count()) == before

@@ -110,7 +110,7 @@ class Command(BaseCommand):
         for notice, items in batches:
             for item in items:
                 if item.team_id not in recipients:
-                    recipients[item.team_id] = team_email_addresses(item.team_id)
+                    recipients[item.team_id] = team_email_addresses(team_id=item.team_id)
                 to = recipients[item.team_id]
                 if not to:
                     nobody += 1

@@ -1,0 +1,60 @@
+"""The partner API's scopes: what a registered client may do, each with what it lets the client
+see and change, and the roles it acts with. The one list: the coordinator's page, the endpoints
+and the OpenAPI document all read it (docs/decisions/0029-partner-api-credentials.md).
+
+A client acts as its own account (never a person's) holding, at its agency, the roles of its
+scopes. The selectors, services and the one disclosure check decide from those roles exactly as
+they do for staff on the pages: a consent naming supervisors lets a client with referrals:read
+see a referral's progress, as it lets the agency's supervisors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+from pathways.accounts.models import PROVIDER_KINDS, Role
+
+
+class ApiScope(models.TextChoices):
+    REFERRALS_READ = "referrals:read", "Read referrals"
+    REFERRALS_WRITE = "referrals:write", "Answer referrals"
+    DIRECTORY_WRITE = "directory:write", "Update service capacity"
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    description: str
+    roles: tuple[str, ...]
+    #: Only an agency of these kinds may hold the scope (empty: any agency).
+    agency_kinds: frozenset[str] = frozenset()
+
+
+SCOPE_RULES: dict[str, ScopeRule] = {
+    ApiScope.REFERRALS_READ: ScopeRule(
+        "The referrals your agency sent and their status (beyond “sent” only under the "
+        "person's consent, as for your supervisors), and the status of a referral to your "
+        "agency.",
+        (Role.SUPERVISOR,),
+    ),
+    ApiScope.REFERRALS_WRITE: ScopeRule(
+        "Answer a referral addressed to your agency: accept it, or decline it with a reason.",
+        (Role.PROVIDER_INTAKE,),
+        frozenset(PROVIDER_KINDS),
+    ),
+    ApiScope.DIRECTORY_WRITE: ScopeRule(
+        "Report the open capacity of your agency's services.",
+        (Role.PROVIDER_INTAKE,),
+        frozenset(PROVIDER_KINDS),
+    ),
+}
+
+
+def roles_for_scopes(scopes: list[str]) -> list[str]:
+    """The roles a client with `scopes` holds at its agency, each once, in a stable order."""
+    roles: list[str] = []
+    for scope in scopes:
+        for role in SCOPE_RULES[scope].roles:
+            if role not in roles:
+                roles.append(role)
+    return roles
