@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, has_role, is_program_wide
@@ -42,12 +42,17 @@ def people_active() -> QuerySet[Person]:
     return Person.objects.active()
 
 
+def in_program(program: Any) -> Q:
+    """The condition for a person of the program: recorded by one of its agencies or met at
+    one of its contacts. A correlated EXISTS, checked only on the rows other conditions leave
+    (the duplicate check's blocks, a search's name), never a list of the program's people."""
+    met = Person.objects.filter(pk=OuterRef("pk"), encounters__program=program)
+    return Q(created_by_agency__program=program) | Exists(met)
+
+
 def people_of_program(program: Any) -> QuerySet[Person]:
     """Active people of the program: recorded by one of its agencies or met at its contacts."""
-    in_program = Person.objects.filter(
-        Q(created_by_agency__program=program) | Q(encounters__program=program)
-    ).values("pk")
-    return people_active().filter(pk__in=in_program)
+    return people_active().filter(in_program(program))
 
 
 def people_visible_to(user: Any) -> QuerySet[Person]:
