@@ -47,7 +47,7 @@ def in_program(program: Any) -> Q:
     one of its contacts. A correlated EXISTS, checked only on the rows other conditions leave
     (the duplicate check's blocks, a search's name), never a list of the program's people."""
     met = Person.objects.filter(pk=OuterRef("pk"), encounters__program=program)
-    return Q(created_by_agency__program=program) | Exists(met)
+    return Q(created_by_agency__program=program) | Q(Exists(met))
 
 
 def people_of_program(program: Any) -> QuerySet[Person]:
