@@ -69,6 +69,10 @@ def demo() -> None:
             "keys need http://localhost:8000).",
             flush=True,
         )
+    # the background worker that runs imports (django-tasks' database backend, decision 0032):
+    # in the terminal's process group, so Ctrl-C stops it with the server
+    worker = [str(PY), "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
+    subprocess.Popen(worker, cwd=ROOT, env=env)
     print("\nPathways is starting on http://127.0.0.1:8000  (Ctrl-C stops it)\n", flush=True)
     args = [str(PY), "manage.py", "runserver", "127.0.0.1:8000", "--noreload"]
     os.execve(str(PY), args, env)

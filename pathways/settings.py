@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "pathways.workflow",
     # the partner API (/api/v1/) and its clients: docs/decisions/0029
     "pathways.api",
+    # EMS (NEMSIS) and dispatch (CAD) imports, run by the django-tasks worker: decision 0032
+    "pathways.imports",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "csp",
 ]
@@ -212,6 +216,17 @@ PATHWAYS_ANALYTICS_DIR = env_str("PATHWAYS_ANALYTICS_DIR", str(BASE_DIR / "var" 
 PATHWAYS_ANALYTICS_MAX_AGE = env_int("PATHWAYS_ANALYTICS_MAX_AGE", 300)
 # Built reports (aggregates only, suppressed as shown) are kept until the next refresh in files
 # every web worker and the refresh job share: the job builds each report's first view ahead.
+# Background jobs (django-tasks, decision 0032): the database backend keeps the queue in the
+# app's own database, so the SQLite demo needs no other server; `manage.py db_worker` runs
+# them (`dev.py demo` starts it; docs/operations.md for production). The imports tests run
+# each job at once (the immediate backend).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The NEMSIS 3.5 EMSDataSet XSD EMS files are validated against: empty, the subset Pathways
+# ships (pathways/imports/schemas); a program with the official schema points this at it.
+PATHWAYS_NEMSIS_XSD = env_str("PATHWAYS_NEMSIS_XSD", "")
+# Where uploaded files wait for the worker (deleted when their job ends).
+PATHWAYS_IMPORTS_DIR = env_str("PATHWAYS_IMPORTS_DIR", str(BASE_DIR / "var" / "imports"))
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "reports": {

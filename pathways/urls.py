@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("pathways.workflow.urls")),
     path("program/", include("pathways.outcomes.urls")),
     path("program/records/", include("pathways.linkage.urls")),
+    path("program/imports/", include("pathways.imports.urls")),
     path("directory/", include("pathways.directory.urls")),
     path("setup/", include("pathways.programs.urls")),
     path("consent/", include("pathways.referrals.consent_urls")),

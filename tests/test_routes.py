@@ -71,6 +71,8 @@ ROUTES: dict[str, Route] = {
     "directory:capacity": Route(
         {R.PROVIDER_INTAKE}, "POST", lambda w: {"service_id": w.service.pk}, ("intake_q",)
     ),
+    "directory:hsds": Route({R.COORDINATOR, R.ADMIN}),
+    "directory:hsds_export": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"fmt": "json"}),
     "encounters:list": Route(FIELD | {R.COORDINATOR, R.ADMIN}),
     "encounters:start": Route(FIELD),
     "encounters:services": Route(FIELD),
@@ -176,6 +178,12 @@ ROUTES: dict[str, Route] = {
     "linkage:arrests": Route({R.COORDINATOR, R.ADMIN}),
     "linkage:arrests_link": Route({R.COORDINATOR, R.ADMIN}, method="POST"),
     "linkage:arrests_template": Route({R.COORDINATOR, R.ADMIN}),
+    # EMS (NEMSIS) and dispatch (CAD) imports: the program office (another program's job: 404,
+    # pathways/imports/tests/test_views.py)
+    "imports:index": Route({R.COORDINATOR, R.ADMIN}),
+    "imports:upload": Route({R.COORDINATOR, R.ADMIN}, "POST", lambda w: {"kind": "nemsis"}),
+    "imports:mapping": Route({R.COORDINATOR, R.ADMIN}, "POST"),
+    "imports:job": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"job_id": w.referral.pk}),
     "outcomes:report": Route(
         {R.COORDINATOR, R.ADMIN, R.RESEARCHER}, kwargs=lambda w: {"slug": "funnel"}
     ),
@@ -217,6 +225,22 @@ ROUTES: dict[str, Route] = {
     "api:referral_detail": API(kwargs=lambda w: {"referral_id": w.referral.pk}),
     "api:referral_answer": API("POST", lambda w: {"referral_id": w.referral.pk}),
     "api:service_capacity": API("PUT", lambda w: {"service_id": w.service.pk}),
+    "api:contacts": API("POST"),
+    "api:overdoses": API("POST"),
+    # FHIR R4 (pathways.api.fhir): the CapabilityStatement and CodeSystems are public
+    "api:fhir_metadata": PUBLIC,
+    "api:fhir_code_system": PUBLIC,
+    "api:fhir_not_found": PUBLIC,
+    "api:fhir_task_search": API(),
+    "api:fhir_task": API("PUT", lambda w: {"referral_id": w.referral.pk}),
+    "api:fhir_service_request": API(kwargs=lambda w: {"referral_id": w.referral.pk}),
+    "api:fhir_patient": API(kwargs=lambda w: {"person_id": w.referral.person_id}),
+    "api:fhir_organization_search": API(),
+    "api:fhir_organization": API(kwargs=lambda w: {"pk": w.service.organization_id}),
+    "api:fhir_healthcare_service_search": API(),
+    "api:fhir_healthcare_service": API(kwargs=lambda w: {"pk": w.service.pk}),
+    "api:fhir_location_search": API(),
+    "api:fhir_location": API(kwargs=lambda w: {"pk": w.referral.pk}),
     "api:clients": Route({R.COORDINATOR, R.ADMIN}),
     "api:client_new": Route({R.COORDINATOR, R.ADMIN}),
     "api:client_revoke": Route(
@@ -320,7 +344,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(world: World) -> None:
         response = request(Client(), route, url)
         if route.credential:
             assert response.status_code == 401, name
-            assert response["Content-Type"] == "application/problem+json", name
+            assert response["Content-Type"] in (  # FHIR answers an OperationOutcome
+                "application/problem+json",
+                "application/fhir+json; charset=utf-8",
+            ), name
             continue
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login")), name

@@ -85,3 +85,63 @@ def test_the_import_contracts_are_kept() -> None:
         [str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout[-4000:]
+
+
+#: The longest a view function may be: a longer one is doing a selector's or a service's work.
+VIEW_MAX_LINES = 60
+
+
+def long_functions(path: Path, limit: int = VIEW_MAX_LINES) -> list[tuple[str, int]]:
+    """(name, lines) of each function in the module at `path` longer than `limit` lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+def test_views_stay_thin() -> None:
+    long = {
+        str(path.relative_to(ROOT)): found
+        for path in _product_modules()
+        if path.name.endswith("views.py") and (found := long_functions(path))
+    }
+    assert long == {}, f"views over {VIEW_MAX_LINES} lines: move reads to selectors: {long}"
+
+
+def positional_selectors(path: Path) -> list[str]:
+    """Public functions of a selectors module that take an argument by position (one with
+    *args, such as has_role(user, *roles), cannot be keyword-only and is let be)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and not node.name.startswith("_")
+        and (node.args.args or node.args.posonlyargs)
+        and node.args.vararg is None
+    ]
+
+
+def test_selectors_take_keyword_arguments() -> None:
+    positional = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted(PACKAGE.glob("*/selectors.py"))
+        if (found := positional_selectors(path))
+    }
+    assert positional == {}, f"selectors must be keyword-only (def f(*, ...)): {positional}"
+
+
+def test_the_shape_checks_see_what_they_look_for(tmp_path: Path) -> None:
+    module = tmp_path / "views.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(VIEW_MAX_LINES))
+    module.write_text(f"def short(request):\n    return 1\n\n\ndef long(request):\n{body}\n")
+    assert long_functions(module) == [("long", VIEW_MAX_LINES + 1)]
+    selectors = tmp_path / "selectors.py"
+    selectors.write_text(
+        "def a(user): ...\ndef b(*, user): ...\ndef c(user, *roles): ...\ndef _d(x): ...\n"
+    )
+    assert positional_selectors(selectors) == ["a"]

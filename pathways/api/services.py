@@ -43,11 +43,11 @@ def _clean_scopes(scopes: list[str], agency: Agency) -> list[str]:
     if unknown:
         raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
     for scope in scopes:
-        kinds = SCOPE_RULES[scope].agency_kinds
-        if kinds and agency.kind not in kinds:
+        rule = SCOPE_RULES[scope]
+        if rule.agency_kinds and agency.kind not in rule.agency_kinds:
             raise ValidationError(
                 {
-                    "scopes": f"“{ApiScope(scope).label}” is for service providers; "
+                    "scopes": f"“{ApiScope(scope).label}” is for {rule.agency_kinds_label}; "
                     f"{agency} is not one."
                 }
             )

@@ -16,6 +16,7 @@ v1 = [
 
 urlpatterns = [
     path("api/v1/", include(v1)),
+    path("api/fhir/r4/", include("pathways.api.fhir.urls")),
     path("setup/api-clients/", views.client_list, name="clients"),
     path("setup/api-clients/new/", views.client_new, name="client_new"),
     path("setup/api-clients/<uuid:client_id>/revoke/", views.client_revoke, name="client_revoke"),

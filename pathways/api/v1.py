@@ -29,6 +29,9 @@ from ninja.params.functions import Header, Query
 from pathways.accounts.models import Role
 from pathways.accounts.selectors import agency_ids_for, program_for_user
 from pathways.api.auth import ApiRefusal, ClientCredential, client_of
+from pathways.api.contacts import contact_form, form_errors, refusal_errors
+from pathways.api.models import ApiClient
+from pathways.api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 from pathways.api.problems import (
     field_errors_from_django,
     field_errors_from_ninja,
@@ -38,6 +41,10 @@ from pathways.api.schemas import (
     AnswerIn,
     CapacityIn,
     CapacityOut,
+    ContactIn,
+    ContactOut,
+    OverdoseEventIn,
+    OverdoseEventOut,
     ProblemOut,
     ReferralDetailOut,
     ReferralPage,
@@ -52,8 +59,10 @@ from pathways.audit.services import audit_read
 from pathways.consent.selectors import REDISCLOSURE_NOTICE
 from pathways.core.conflicts import StaleEdit
 from pathways.core.idempotency import body_digest
+from pathways.core.validators import validate_not_future
 from pathways.directory.selectors import services_in_program
 from pathways.directory.services import service_capacity_set
+from pathways.programs.selectors import startable_pathway, starting_agency
 from pathways.referrals import services as referral_services
 from pathways.referrals.disclosure import (
     ReferralShown,
@@ -67,6 +76,9 @@ from pathways.referrals.selectors import (
     referral_for_user,
     referrals_visible_to,
 )
+from pathways.surveillance.models import AdministeredBy, OverdoseSource
+from pathways.surveillance.services import OverdoseFacts, overdose_record
+from pathways.workflow.services import FieldEntryResult, field_entry_submit
 
 logger = logging.getLogger("pathways.api")
 
@@ -75,7 +87,29 @@ PAGE_MAX = 100
 CURSOR_SALT = "pathways.api.cursor"
 IDEMPOTENCY_KEY_MAX = 200
 
-PROBLEMS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), ProblemOut)
+PROBLEMS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429, 500), ProblemOut)
+#: Headers some answers carry, as documented in the OpenAPI document.
+DOCUMENTED_HEADERS: dict[str, dict[str, str]] = {
+    "401": {"WWW-Authenticate": "The scheme to authenticate with (Bearer)"},
+    "409": {"Retry-After": "When the first request with the key is still running: seconds"},
+    "429": {"Retry-After": "Seconds until the client may send again"},
+}
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": "`true` when this is the first answer to the same key and body, "
+    "given again (nothing was done twice)"
+}
+#: The namespace of the contact keys derived from a client's Idempotency-Key (the field
+#: workflow's own key, so a racing duplicate also meets the contact's unique key).
+CONTACT_KEY_NAMESPACE = uuid.UUID("5b0c6f0e-3c55-4c59-9a59-2f3b9c1c8a10")
+
+
+class FieldsRefused(Exception):
+    """Refusals already in the body's field terms (a 422 problem; nothing was kept)."""
+
+    def __init__(self, errors: list[dict[str, str]], detail: str) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.detail = detail
 
 
 class PartnerApi(NinjaAPI):
@@ -98,10 +132,28 @@ class PartnerApi(NinjaAPI):
         """ninja's document, with each operation's security naming its one scope."""
         schema = super().get_openapi_schema(**kwargs)
         for methods in schema.get("paths", {}).values():
-            for op in methods.values():
+            for method, op in methods.items():
                 if "x-pathways-scope" in op:
                     op["security"] = [{"ClientCredential": [op["x-pathways-scope"]]}]
+                for status, answer in op.get("responses", {}).items():
+                    _document_answer(method, str(status), answer)
         return schema
+
+
+def _document_answer(method: str, status: str, answer: dict[str, Any]) -> None:
+    """An error is a problem detail (application/problem+json, RFC 9457), not plain JSON; and
+    the headers an answer may carry."""
+    content = answer.get("content", {})
+    if status.isdigit() and int(status) >= 400 and "application/json" in content:
+        answer["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
+    headers = dict(DOCUMENTED_HEADERS.get(status, {}))
+    if method == "post" and status.startswith("2"):
+        headers |= REPLAYED_HEADER
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
 
 
 def _root(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -153,6 +205,11 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         "The request has invalid fields. Nothing was changed.",
         errors=field_errors_from_ninja(list(exc.errors)),
     )
+
+
+@api.exception_handler(FieldsRefused)
+def _fields_refused(request: HttpRequest, exc: FieldsRefused) -> HttpResponse:
+    return problem("invalid", exc.detail, errors=exc.errors)
 
 
 @api.exception_handler(HttpError)
@@ -326,6 +383,31 @@ def _json(data: Any) -> Any:
     return json.loads(api.renderer.render(None, data, response_status=200))  # type: ignore[arg-type]
 
 
+def _answer_once(
+    request: HttpRequest,
+    client: ApiClient,
+    key: str,
+    data: Any,
+    run: Callable[[], tuple[int, dict[str, Any]]],
+) -> HttpResponse:
+    """Run `run` once for this client's key and body (api.services.idempotent_post): the same
+    key and body again get the first answer, marked `Idempotent-Replayed`."""
+    answer = idempotent_post(
+        client=client,
+        key=key,
+        method="POST",
+        path=request.path,
+        digest=_request_digest(request, data),
+        run=run,
+    )
+    response = HttpResponse(
+        json.dumps(answer.body), status=answer.status, content_type="application/json"
+    )
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 # --- referrals --------------------------------------------------------------------------------
 
 
@@ -422,20 +504,7 @@ def referral_answer(
         shown = referral_for_viewer(client.user, answered, list(history_of(answered)))
         return 200, _json(_detail_out(answered, shown))
 
-    answer = idempotent_post(
-        client=client,
-        key=key,
-        method="POST",
-        path=request.path,
-        digest=_request_digest(request, data),
-        run=run,
-    )
-    response = HttpResponse(
-        json.dumps(answer.body), status=answer.status, content_type="application/json"
-    )
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
+    return _answer_once(request, client, key, data, run)
 
 
 # --- directory --------------------------------------------------------------------------------
@@ -476,3 +545,139 @@ def service_capacity(
         "capacity_total": updated.capacity_total,
         "capacity_updated_at": updated.capacity_updated_at,
     }
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+RULES_REFUSED = "The program's rules refused the contact. Nothing was recorded."
+
+
+def _contact_out(result: FieldEntryResult) -> dict[str, Any]:
+    encounter, referral = result.encounter, result.referral
+    return {
+        "id": encounter.pk,
+        "pathway": encounter.pathway.code,
+        "occurred_at": encounter.occurred_at,
+        "disposition": encounter.disposition,
+        "person_id": encounter.person_id,
+        "eligibility_outcome": encounter.eligibility_outcome or "",
+        "referral": {
+            "id": referral.pk,
+            "service_id": referral.service_id,
+            "status": referral.status,
+        }
+        if referral is not None
+        else None,
+        "case_id": result.case.pk if result.case is not None else None,
+        "work_items": [item.kind for item in result.work_items],
+    }
+
+
+@api.post(
+    "/contacts/",
+    response={201: ContactOut, **PROBLEMS},
+    url_name="contacts",
+    tags=["contacts"],
+    summary="Record a contact in the field under a pathway, with its sections and referral",
+    **_scope(ApiScope.ENCOUNTERS_WRITE),
+)
+def contact_create(
+    request: HttpRequest,
+    payload: ContactIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> HttpResponse:
+    client = client_of(request)
+    key = _idempotency_key(idempotency_key)
+    data = payload.model_dump(mode="json")
+
+    def run() -> tuple[int, dict[str, Any]]:
+        pp = startable_pathway(client.user, payload.pathway)
+        if pp is None or pp.current_config is None:
+            raise FieldsRefused(
+                [
+                    {
+                        "field": "pathway",
+                        "in": "body",
+                        "message": "Your agency may not start this pathway in its program.",
+                        "code": "refused",
+                    }
+                ],
+                RULES_REFUSED,
+            )
+        contact_key = uuid.uuid5(CONTACT_KEY_NAMESPACE, f"{client.pk}:{key}")
+        form, refused = contact_form(payload, pp, contact_key)
+        if refused or not form.is_valid():
+            raise FieldsRefused(refused + form_errors(form), RULES_REFUSED)
+        entry = form.entry(
+            agency=starting_agency(client.user, pp),
+            program_pathway=pp,
+            idempotency_digest=_request_digest(request, data),
+        )
+        try:
+            result = field_entry_submit(actor=client.user, entry=entry)
+        except DjangoValidationError as exc:
+            raise FieldsRefused(refusal_errors(exc), RULES_REFUSED) from exc
+        return 201, _json(_contact_out(result))
+
+    return _answer_once(request, client, key, data, run)
+
+
+# --- overdoses --------------------------------------------------------------------------------
+
+
+@api.post(
+    "/overdoses/",
+    response={201: OverdoseEventOut, **PROBLEMS},
+    url_name="overdoses",
+    tags=["overdoses"],
+    summary="Report an overdose your agency responded to",
+    **_scope(ApiScope.OVERDOSES_WRITE),
+)
+def overdose_create(
+    request: HttpRequest,
+    payload: OverdoseEventIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> HttpResponse:
+    client = client_of(request)
+    key = _idempotency_key(idempotency_key)
+    data = payload.model_dump(mode="json")
+
+    def run() -> tuple[int, dict[str, Any]]:
+        try:
+            validate_not_future(payload.occurred_at)
+        except DjangoValidationError as exc:
+            raise DjangoValidationError({"occurred_at": exc.messages}) from exc
+        given = payload.naloxone_given
+        event = overdose_record(
+            actor=client.user,
+            agency=client.agency,
+            occurred_at=payload.occurred_at,
+            facts=OverdoseFacts(
+                naloxone_given=given,
+                naloxone_doses=payload.naloxone_doses,
+                administered_by=payload.administered_by
+                or (AdministeredBy.UNKNOWN if given else AdministeredBy.NONE),
+                fatal=payload.fatal,
+                transported=payload.transported,
+                destination=payload.destination,
+            ),
+            location_text=payload.location_text,
+            area=payload.area,
+            source=OverdoseSource.IMPORT,
+        )
+        return 201, _json(
+            {
+                "id": event.pk,
+                "occurred_at": event.occurred_at,
+                "reporting_agency": str(client.agency),
+                "naloxone_given": event.naloxone_given,
+                "naloxone_doses": event.naloxone_doses,
+                "administered_by": event.administered_by,
+                "fatal": event.fatal,
+                "transported": event.transported,
+                "source": event.source,
+            }
+        )
+
+    return _answer_once(request, client, key, data, run)

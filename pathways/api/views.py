@@ -91,6 +91,11 @@ def client_revoke(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     return redirect("api:clients")
 
 
+def _success(responses: dict[str, Any]) -> dict[str, Any]:
+    """The operation's success answer (200, or 201 for a create)."""
+    return dict(responses.get("200") or responses.get("201") or {})
+
+
 def _scope_rows() -> list[tuple[str, str, str]]:
     return [(s.value, s.label, SCOPE_RULES[s].description) for s in ApiScope]
 
@@ -128,8 +133,7 @@ def docs(request: HttpRequest) -> HttpResponse:
                     "body": _fields(body, components),
                     "responses": sorted(op.get("responses", {})),
                     "answer": _fields(
-                        op.get("responses", {})
-                        .get("200", {})
+                        _success(op.get("responses", {}))
                         .get("content", {})
                         .get("application/json", {})
                         .get("schema"),

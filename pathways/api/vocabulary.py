@@ -13,13 +13,17 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from pathways.accounts.models import PROVIDER_KINDS, Role
+from pathways.accounts.models import FIRST_RESPONDER_KINDS, PROVIDER_KINDS, Role
 
 
 class ApiScope(models.TextChoices):
     REFERRALS_READ = "referrals:read", "Read referrals"
     REFERRALS_WRITE = "referrals:write", "Answer referrals"
     DIRECTORY_WRITE = "directory:write", "Update service capacity"
+    ENCOUNTERS_WRITE = "encounters:write", "Record contacts"
+    OVERDOSES_WRITE = "overdoses:write", "Report overdoses"
+    FHIR_READ = "fhir:read", "Read FHIR Tasks, ServiceRequests and the directory"
+    FHIR_WRITE = "fhir:write", "Update FHIR Tasks (answer and follow referrals)"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class ScopeRule:
     roles: tuple[str, ...]
     #: Only an agency of these kinds may hold the scope (empty: any agency).
     agency_kinds: frozenset[str] = frozenset()
+    #: Who those agencies are, for the refusal when another kind asks for the scope.
+    agency_kinds_label: str = "service providers"
 
 
 SCOPE_RULES: dict[str, ScopeRule] = {
@@ -44,6 +50,36 @@ SCOPE_RULES: dict[str, ScopeRule] = {
     ),
     ApiScope.DIRECTORY_WRITE: ScopeRule(
         "Report the open capacity of your agency's services.",
+        (Role.PROVIDER_INTAKE,),
+        frozenset(PROVIDER_KINDS),
+    ),
+    ApiScope.ENCOUNTERS_WRITE: ScopeRule(
+        "Record a contact in the field under a pathway your agency may start, with the "
+        "pathway's sections, and send its referral: the field form's own checks "
+        "(eligibility, the program's services, capacity) apply.",
+        (Role.OFFICER,),
+        frozenset(FIRST_RESPONDER_KINDS),
+        "first responders (police, fire, EMS, community response)",
+    ),
+    ApiScope.OVERDOSES_WRITE: ScopeRule(
+        "Report an overdose your agency responded to (e.g. from an EMS or dispatch system), "
+        "for the program's overdose surveillance.",
+        (Role.OFFICER,),
+        frozenset(FIRST_RESPONDER_KINDS),
+        "first responders (police, fire, EMS, community response)",
+    ),
+    # FHIR R4 (/api/fhir/r4/, docs/decisions/0030-fhir-closed-loop-referral.md): the roles of
+    # the REST scopes, so the same selectors and disclosure check decide.
+    ApiScope.FHIR_READ: ScopeRule(
+        "FHIR Tasks and ServiceRequests of the referrals your agency sent (their status "
+        "beyond “requested”, and the Patient, only under the person's consent, as for your "
+        "supervisors), and the program's directory (Organization, HealthcareService, "
+        "Location). A provider's system also needs fhir:write to see the Tasks it owns.",
+        (Role.SUPERVISOR,),
+    ),
+    ApiScope.FHIR_WRITE: ScopeRule(
+        "See and update the FHIR Tasks your agency owns: receive, accept, reject with a "
+        "reason, and record intake, completion or disengagement.",
         (Role.PROVIDER_INTAKE,),
         frozenset(PROVIDER_KINDS),
     ),

@@ -150,3 +150,31 @@ class CapacityUpdate(AppendOnlyModel, BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class HsdsId(BaseModel):
+    """The Open Referral HSDS id a directory record has in the files the program exchanges
+    (docs/decisions/0031-hsds-directory-exchange.md): set when a record is imported, so a
+    re-import of the same file updates it, and used again when the record is exported.
+    A record with none is exported under its own id."""
+
+    class Table(models.TextChoices):
+        ORGANIZATION = "organization", "Organization (agency)"
+        LOCATION = "location", "Location"
+        SERVICE = "service", "Service"
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    table = models.CharField(max_length=20, choices=Table.choices)
+    hsds_id = models.CharField(max_length=250)
+    object_id = models.UUIDField(help_text="The agency, location or service it names.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "table", "hsds_id"], name="hsds_id_unique_in_program"
+            ),
+            models.UniqueConstraint(fields=["table", "object_id"], name="hsds_id_one_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.hsds_id}"

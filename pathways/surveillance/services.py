@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from pathways.audit.services import audit_log, created
 from pathways.core.models import clean_fields_only
 from pathways.core.services import service
-from pathways.surveillance.models import AdministeredBy, OverdoseEvent
+from pathways.surveillance.models import AdministeredBy, OverdoseEvent, OverdoseSource
 
 if TYPE_CHECKING:
     from pathways.accounts.models import User
@@ -27,6 +27,7 @@ OVERDOSE_FIELDS = [
     "administered_by",
     "fatal",
     "transported",
+    "source",
 ]
 
 
@@ -53,6 +54,7 @@ def overdose_record(
     encounter: Any = None,
     location_text: str = "",
     area: str = "",
+    source: str = OverdoseSource.FIELD,
 ) -> OverdoseEvent:
     errors: dict[str, str] = {}
     if facts.naloxone_given and facts.administered_by == AdministeredBy.NONE:
@@ -65,6 +67,8 @@ def overdose_record(
         errors["destination"] = "Say where the person was taken, e.g. the hospital."
     if not facts.transported and facts.destination.strip():
         errors["destination"] = "A destination is recorded only when the person was transported."
+    if source not in OverdoseSource.values:
+        errors["source"] = "Say where the overdose was recorded."
     if errors:
         raise ValidationError(errors)
     event = OverdoseEvent(
@@ -82,6 +86,7 @@ def overdose_record(
         fatal=facts.fatal,
         transported=facts.transported,
         destination=facts.destination.strip(),
+        source=source,
     )
     clean_fields_only(event)
     event.save()
