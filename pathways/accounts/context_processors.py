@@ -18,9 +18,9 @@ def pathways(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"user_roles": frozenset(), "TIME_ZONE_NAME": zone, "signed_in_fully": False}
     is_verified = getattr(user, "is_verified", None)
-    fully = not mfa_is_needed(user) or bool(is_verified and is_verified())
+    fully = not mfa_is_needed(user=user) or bool(is_verified and is_verified())
     return {
-        "user_roles": roles_for(user) if fully else frozenset(),
+        "user_roles": roles_for(user=user) if fully else frozenset(),
         "TIME_ZONE_NAME": zone,
         "signed_in_fully": fully,
     }

@@ -56,7 +56,7 @@ class MfaRequiredMiddleware:
             or user.is_verified()
             or request.path.startswith(_open_paths())
             or request.path.startswith(API_PREFIX)
-            or not mfa_is_needed(user)
+            or not mfa_is_needed(user=user)
         ):
             # the partner API authenticates each request by its client credential and never
             # by the session (pathways.api.auth), so a session's second step is not its concern
@@ -95,7 +95,7 @@ class ProgramTimezoneMiddleware:
         cached = request.session.get(ZONE_SESSION_KEY)
         if isinstance(cached, str):
             return cached
-        program = program_for_user(user)
+        program = program_for_user(user=user)
         zone = program.time_zone if program is not None else ""
         request.session[ZONE_SESSION_KEY] = zone
         return zone

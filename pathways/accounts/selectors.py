@@ -36,20 +36,20 @@ def _memberships(user: Any) -> list[Membership]:
     return cached
 
 
-def program_for_user(user: Any) -> Program | None:
+def program_for_user(*, user: Any) -> Program | None:
     """The program the user works in (every membership is in one program's agency)."""
     memberships = _memberships(user)
     return memberships[0].agency.program if memberships else None
 
 
-def roles_for(user: Any) -> frozenset[str]:
+def roles_for(*, user: Any) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     return frozenset(m.role for m in _memberships(user))
 
 
 def has_role(user: Any, *roles: str) -> bool:
-    return bool(roles_for(user) & set(roles))
+    return bool(roles_for(user=user) & set(roles))
 
 
 def agencies_for(user: Any, *roles: str) -> list[Agency]:
@@ -67,12 +67,12 @@ def agency_ids_for(user: Any, *roles: str) -> set[Any]:
     return {a.pk for a in agencies_for(user, *roles)}
 
 
-def primary_agency(user: Any) -> Agency | None:
+def primary_agency(*, user: Any) -> Agency | None:
     memberships = _memberships(user) if getattr(user, "is_authenticated", False) else []
     return memberships[0].agency if memberships else None
 
 
-def is_program_wide(user: Any) -> bool:
+def is_program_wide(*, user: Any) -> bool:
     """Coordinators and administrators see the whole program."""
     return has_role(user, Role.COORDINATOR, Role.ADMIN)
 
@@ -80,7 +80,7 @@ def is_program_wide(user: Any) -> bool:
 # --- Two-step sign-in (MFA) -----------------------------------------------------------------
 
 
-def mfa_devices(user: Any) -> list[Any]:
+def mfa_devices(*, user: Any) -> list[Any]:
     """The user's confirmed second-step devices (authenticator apps and security keys), oldest
     first."""
     if not getattr(user, "is_authenticated", False):
@@ -92,40 +92,40 @@ def mfa_devices(user: Any) -> list[Any]:
     return sorted(devices, key=lambda d: (d.created_at is None, d.created_at, d.pk))
 
 
-def totp_devices(user: Any) -> list[Any]:
-    return [d for d in mfa_devices(user) if device_kind(d) == "totp"]
+def totp_devices(*, user: Any) -> list[Any]:
+    return [d for d in mfa_devices(user=user) if device_kind(device=d) == "totp"]
 
 
-def webauthn_credentials(user: Any) -> list[Any]:
-    return [d for d in mfa_devices(user) if device_kind(d) == "webauthn"]
+def webauthn_credentials(*, user: Any) -> list[Any]:
+    return [d for d in mfa_devices(user=user) if device_kind(device=d) == "webauthn"]
 
 
-def has_mfa_device(user: Any) -> bool:
+def has_mfa_device(*, user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user_has_device(user)
 
 
-def device_kind(device: Any) -> str:
+def device_kind(*, device: Any) -> str:
     """'totp' (an authenticator app) or 'webauthn' (a security key or passkey)."""
     return "webauthn" if isinstance(device, WebAuthnCredential) else "totp"
 
 
-def mfa_device(user: Any, kind: str, device_id: int) -> Any:
+def mfa_device(*, user: Any, kind: str, device_id: int) -> Any:
     """One of the user's own devices, or None (another user's device is never found)."""
-    for device in mfa_devices(user):
-        if device_kind(device) == kind and device.pk == device_id:
+    for device in mfa_devices(user=user):
+        if device_kind(device=device) == kind and device.pk == device_id:
             return device
     return None
 
 
-def mfa_is_needed(user: Any) -> bool:
+def mfa_is_needed(*, user: Any) -> bool:
     """Whether this signed-in user must pass the second step: always when PATHWAYS_MFA_REQUIRED
     (the default), and otherwise once they have chosen to add a device."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(getattr(settings, "PATHWAYS_MFA_REQUIRED", True)) or has_mfa_device(user)
+    return bool(getattr(settings, "PATHWAYS_MFA_REQUIRED", True)) or has_mfa_device(user=user)
 
 
-def mfa_locked_until(user: Any) -> Any:
+def mfa_locked_until(*, user: Any) -> Any:
     """When the user's paused second step opens again (None when it is not paused)."""
     return (
         MfaLockout.objects.filter(user=user, locked_until__gt=clock.now())
@@ -140,7 +140,7 @@ def mfa_locked_until(user: Any) -> Any:
 ENROLMENT_ISSUER_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
 
-def enrolment_program_ids(actor: User) -> set[Any]:
+def enrolment_program_ids(*, actor: User) -> set[Any]:
     """The programs whose staff `actor` may issue enrolment codes for."""
     return {a.program_id for a in agencies_for(actor, *ENROLMENT_ISSUER_ROLES)}
 
@@ -155,24 +155,24 @@ def _program_staff(program_ids: set[Any]) -> QuerySet[User]:
     return User.objects.filter(Exists(active))
 
 
-def may_issue_enrolment_code(actor: User, user: Any) -> bool:
-    programs = enrolment_program_ids(actor)
+def may_issue_enrolment_code(*, actor: User, user: Any) -> bool:
+    programs = enrolment_program_ids(actor=actor)
     return bool(programs) and _program_staff(programs).filter(pk=user.pk).exists()
 
 
-def enrolment_candidate(actor: User, user_id: Any) -> User | None:
+def enrolment_candidate(*, actor: User, user_id: Any) -> User | None:
     """A user of the actor's program(s) (None for anyone else: the page answers 404)."""
-    programs = enrolment_program_ids(actor)
+    programs = enrolment_program_ids(actor=actor)
     if not programs:
         return None
     return _program_staff(programs).filter(pk=user_id).first()
 
 
-def staff_without_device(actor: User) -> list[User]:
+def staff_without_device(*, actor: User) -> list[User]:
     """The active users of the actor's program(s) who have no second-step device yet, with
     their memberships there (`program_memberships`) and their open enrolment codes
     (`open_codes`), by name. Serves the enrolment-code page."""
-    programs = enrolment_program_ids(actor)
+    programs = enrolment_program_ids(actor=actor)
     if not programs:
         return []
     apps = AuthenticatorApp.objects.filter(user=OuterRef("pk"), confirmed=True)

@@ -342,8 +342,10 @@ def mfa_device_remove(
     cannot be removed: add another first."""
     if device.user_id != actor.pk:
         raise ValidationError("You can remove only your own sign-in devices.")
-    kind = device_kind(device)
-    others = [d for d in mfa_devices(actor) if (device_kind(d), d.pk) != (kind, device.pk)]
+    kind = device_kind(device=device)
+    others = [
+        d for d in mfa_devices(user=actor) if (device_kind(device=d), d.pk) != (kind, device.pk)
+    ]
     if getattr(settings, "PATHWAYS_MFA_REQUIRED", True) and not others:
         raise ValidationError(
             "This is your only way to finish signing in, so it cannot be removed. Add another "
@@ -443,7 +445,7 @@ def enrolment_code_issue(
     any code of theirs still open. `actor` is an administrator or coordinator of the user's
     program; with `on_server` (a command run on the server, whose operator is trusted) anyone
     named as the actor, or None."""
-    if not on_server and (actor is None or not may_issue_enrolment_code(actor, user)):
+    if not on_server and (actor is None or not may_issue_enrolment_code(actor=actor, user=user)):
         raise PermissionDenied("You can issue enrolment codes only for staff of your program.")
     if actor is not None and actor.pk == user.pk:
         raise ValidationError(
@@ -452,7 +454,7 @@ def enrolment_code_issue(
         )
     if not user.is_active:
         raise ValidationError(f"The account {user.username} is switched off; switch it on first.")
-    if mfa_devices(user):
+    if mfa_devices(user=user):
         raise ValidationError(
             f"{user.username} already has a two-step sign-in device; an enrolment code is only "
             "for the first one. They add more themselves. If they lost every device, reset "
@@ -547,7 +549,7 @@ ENROLMENT_CODE_GONE = (
 def _spend_enrolment_code_if_first(user: Any, enrolment: Any) -> None:
     """For a user with no device yet, spend their open enrolment code `enrolment` (an id) in the
     transaction that adds the device; refuse (nothing added) when there is none."""
-    if mfa_devices(user):
+    if mfa_devices(user=user):
         return
     record = (
         EnrolmentCode.objects.select_for_update().filter(pk=enrolment, user=user).first()

@@ -111,7 +111,7 @@ def _may_add_device(request: HttpRequest) -> bool:
     typed an enrolment code issued for them. A password alone never adds a device."""
     if _verified(request):
         return True
-    if mfa_devices(request.user):
+    if mfa_devices(user=request.user):
         return False
     return _session_enrolment(request) is not None
 
@@ -120,7 +120,7 @@ def _not_allowed_to_add(request: HttpRequest) -> HttpResponse:
     """Where a session that may not add a device goes: the second step when the user has a
     device, else the page asking for their enrolment code (saying so when the session's code
     has stopped working meanwhile)."""
-    if mfa_devices(request.user):
+    if mfa_devices(user=request.user):
         return redirect(_with_next("mfa_verify", request))
     if request.session.pop(ENROLMENT_SESSION_KEY, None):
         messages.error(request, ENROLMENT_CODE_GONE)
@@ -177,8 +177,8 @@ def _verify_page(
     context = _step_context(
         request,
         form=form or CodeForm(),
-        has_totp=bool(totp_devices(user)),
-        has_key=bool(webauthn_credentials(user)),
+        has_totp=bool(totp_devices(user=user)),
+        has_key=bool(webauthn_credentials(user=user)),
         key_form=KeyAssertionForm(),
         key_error=key_error,
     )
@@ -190,9 +190,9 @@ def _verify_page(
 def mfa_verify(request: SignedInRequest) -> HttpResponse:
     if _verified(request):
         return HttpResponseRedirect(_safe_next(request))
-    if not mfa_devices(request.user):
+    if not mfa_devices(user=request.user):
         return redirect(_with_next("mfa_enrol", request))
-    until = mfa_locked_until(request.user)
+    until = mfa_locked_until(user=request.user)
     if until is not None:
         return _paused(request, until)
     if request.method != "POST":
@@ -214,7 +214,7 @@ def mfa_verify(request: SignedInRequest) -> HttpResponse:
 def mfa_verify_key_view(request: SignedInRequest) -> HttpResponse:
     if _verified(request):
         return HttpResponseRedirect(_safe_next(request))
-    until = mfa_locked_until(request.user)
+    until = mfa_locked_until(user=request.user)
     if until is not None:
         return _paused(request, until)
     form = KeyAssertionForm(request.POST)
@@ -241,12 +241,12 @@ def mfa_webauthn_options(request: SignedInRequest) -> HttpResponse:
         if not _may_add_device(request):
             return JsonResponse({"detail": "Finish signing in first."}, status=403)
         body = passkeys.registration_options(
-            request, request.user, webauthn_credentials(request.user)
+            request, request.user, webauthn_credentials(user=request.user)
         )
     elif purpose == passkeys.AUTHENTICATE:
-        if mfa_locked_until(request.user) is not None:
+        if mfa_locked_until(user=request.user) is not None:
             return JsonResponse({"detail": "Two-step sign-in is paused."}, status=429)
-        keys = webauthn_credentials(request.user)
+        keys = webauthn_credentials(user=request.user)
         if not keys:
             return JsonResponse({"detail": "You have no security key on record."}, status=400)
         body = passkeys.authentication_options(request, keys)
@@ -283,9 +283,9 @@ def mfa_enrol(request: SignedInRequest) -> HttpResponse:
     """Before the first device: the one-time code an administrator or coordinator issued."""
     if _may_add_device(request):
         return redirect(_with_next("mfa_setup", request))
-    if mfa_devices(request.user):
+    if mfa_devices(user=request.user):
         return redirect(_with_next("mfa_verify", request))
-    until = mfa_locked_until(request.user)
+    until = mfa_locked_until(user=request.user)
     if until is not None:
         return _paused(request, until)
     form = EnrolmentCodeForm(request.POST or None)
@@ -431,10 +431,10 @@ def _remove_form(kind: str, device_id: int, data: Any = None) -> DeviceRemoveFor
 def _devices_page(
     request: HttpRequest, failed: tuple[str, int, DeviceRemoveForm] | None = None
 ) -> HttpResponse:
-    devices = mfa_devices(request.user)
+    devices = mfa_devices(user=request.user)
     has_key = False
     for device in devices:
-        device.kind = device_kind(device)
+        device.kind = device_kind(device=device)
         has_key = has_key or device.kind == "webauthn"
         matches = failed is not None and (failed[0], failed[1]) == (device.kind, device.pk)
         device.remove_form = (
@@ -456,7 +456,7 @@ def _devices_page(
 @login_required
 @require_GET
 def mfa_devices_view(request: SignedInRequest) -> HttpResponse:
-    if not _verified(request) and mfa_devices(request.user):
+    if not _verified(request) and mfa_devices(user=request.user):
         return redirect(_with_next("mfa_verify", request))
     return _devices_page(request)
 
@@ -466,10 +466,10 @@ def mfa_devices_view(request: SignedInRequest) -> HttpResponse:
 def mfa_device_remove_view(request: SignedInRequest, kind: str, device_id: int) -> HttpResponse:
     if not _verified(request):
         return redirect(_with_next("mfa_verify", request))
-    device = mfa_device(request.user, kind, device_id)
+    device = mfa_device(user=request.user, kind=kind, device_id=device_id)
     if device is None:
         raise Http404("No such device of yours.")
-    until = mfa_locked_until(request.user)
+    until = mfa_locked_until(user=request.user)
     if until is not None:
         return _paused(request, until)
     form = _remove_form(kind, device_id, request.POST)
@@ -509,14 +509,14 @@ def enrolment_codes(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "accounts/enrolment_codes.html",
-        {"staff": staff_without_device(request.user), "hours": ENROLMENT_CODE_HOURS},
+        {"staff": staff_without_device(actor=request.user), "hours": ENROLMENT_CODE_HOURS},
     )
 
 
 @require_POST
 @role_required(*ENROLMENT_ISSUER_ROLES)
 def enrolment_code_issue_view(request: SignedInRequest, user_id: Any) -> HttpResponse:
-    user = enrolment_candidate(request.user, user_id)
+    user = enrolment_candidate(actor=request.user, user_id=user_id)
     if user is None:
         raise Http404("No such user in your program.")
     try:

@@ -83,7 +83,7 @@ class ClientCredential(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
-        client = client_by_credential(token)
+        client = client_by_credential(token=token)
         if client is None:
             return None
         state = client.state(clock.now())

@@ -16,27 +16,31 @@ from pathways.api.models import ApiClient, IdempotentRequest
 CLIENT_MANAGER_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
-def client_program_ids(user: Any) -> set[Any]:
+def client_program_ids(*, user: Any) -> set[Any]:
     return {a.program_id for a in agencies_for(user, *CLIENT_MANAGER_ROLES)}
 
 
-def clients_for_manager(user: Any) -> QuerySet[ApiClient]:
+def clients_for_manager(*, user: Any) -> QuerySet[ApiClient]:
     """The API clients of the programs the user coordinates or administers."""
-    return ApiClient.objects.filter(program_id__in=client_program_ids(user)).select_related(
+    return ApiClient.objects.filter(program_id__in=client_program_ids(user=user)).select_related(
         "agency", "created_by", "revoked_by"
     )
 
 
-def client_for_manager(user: Any, client_id: Any) -> ApiClient | None:
-    return clients_for_manager(user).filter(pk=client_id).first()
+def client_for_manager(*, user: Any, client_id: Any) -> ApiClient | None:
+    return clients_for_manager(user=user).filter(pk=client_id).first()
 
 
-def agencies_for_clients(user: Any) -> QuerySet[Agency]:
+def agencies_for_clients(*, user: Any) -> QuerySet[Agency]:
     """The agencies a coordinator may register clients for: the active ones of their program."""
-    return Agency.objects.active().filter(program_id__in=client_program_ids(user)).order_by("name")
+    return (
+        Agency.objects.active()
+        .filter(program_id__in=client_program_ids(user=user))
+        .order_by("name")
+    )
 
 
-def client_by_credential(token: str) -> ApiClient | None:
+def client_by_credential(*, token: str) -> ApiClient | None:
     """The client whose credential `token` is (whatever its state: see ApiClient.state), or
     None. Compared in constant time."""
     parts = split_token(token)
@@ -54,5 +58,5 @@ def client_by_credential(token: str) -> ApiClient | None:
     return client
 
 
-def idempotent_request(client: ApiClient, key: str) -> IdempotentRequest | None:
+def idempotent_request(*, client: ApiClient, key: str) -> IdempotentRequest | None:
     return IdempotentRequest.objects.filter(client=client, key=key).first()

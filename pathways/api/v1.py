@@ -425,7 +425,7 @@ def referrals_sent(
     limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
 ) -> dict[str, Any]:
     client = client_of(request)
-    qs = referrals_visible_to(client.user).filter(referring_agency=client.agency)
+    qs = referrals_visible_to(user=client.user).filter(referring_agency=client.agency)
     if cursor:
         created, pk = _after_cursor(cursor)
         qs = qs.filter(created_at__lte=created).exclude(created_at=created, id__gte=pk)
@@ -449,13 +449,13 @@ def referrals_sent(
 )
 def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> dict[str, Any]:
     client = client_of(request)
-    referral = referral_for_user(client.user, referral_id)
+    referral = referral_for_user(user=client.user, referral_id=referral_id)
     if referral is None or client.agency_id not in (
         referral.referring_agency_id,
         referral.receiving_agency_id,
     ):
         raise Http404
-    shown = referral_for_viewer(client.user, referral, list(history_of(referral)))
+    shown = referral_for_viewer(client.user, referral, list(history_of(referral=referral)))
     audit_read(
         actor=client.user,
         obj=referral,
@@ -480,8 +480,8 @@ def referral_answer(
 ) -> HttpResponse:
     client = client_of(request)
     key = _idempotency_key(idempotency_key)
-    referral = referral_for_user(client.user, referral_id)
-    if referral is None or not can_act_on(client.user, referral):
+    referral = referral_for_user(user=client.user, referral_id=referral_id)
+    if referral is None or not can_act_on(user=client.user, referral=referral):
         raise Http404
     data = payload.model_dump(mode="json")
 
@@ -501,7 +501,7 @@ def referral_answer(
                 note=payload.note,
                 expected_status=payload.expected_status,
             )
-        shown = referral_for_viewer(client.user, answered, list(history_of(answered)))
+        shown = referral_for_viewer(client.user, answered, list(history_of(referral=answered)))
         return 200, _json(_detail_out(answered, shown))
 
     return _answer_once(request, client, key, data, run)
@@ -522,10 +522,10 @@ def service_capacity(
     request: HttpRequest, service_id: uuid.UUID, payload: CapacityIn
 ) -> dict[str, Any]:
     client = client_of(request)
-    program = program_for_user(client.user)
+    program = program_for_user(user=client.user)
     own = agency_ids_for(client.user, Role.PROVIDER_INTAKE)
     service = (
-        services_in_program(program).filter(pk=service_id, organization_id__in=own).first()
+        services_in_program(program=program).filter(pk=service_id, organization_id__in=own).first()
         if program
         else None
     )
@@ -592,7 +592,7 @@ def contact_create(
     data = payload.model_dump(mode="json")
 
     def run() -> tuple[int, dict[str, Any]]:
-        pp = startable_pathway(client.user, payload.pathway)
+        pp = startable_pathway(user=client.user, code=payload.pathway)
         if pp is None or pp.current_config is None:
             raise FieldsRefused(
                 [
@@ -610,7 +610,7 @@ def contact_create(
         if refused or not form.is_valid():
             raise FieldsRefused(refused + form_errors(form), RULES_REFUSED)
         entry = form.entry(
-            agency=starting_agency(client.user, pp),
+            agency=starting_agency(user=client.user, pp=pp),
             program_pathway=pp,
             idempotency_digest=_request_digest(request, data),
         )

@@ -32,7 +32,7 @@ from pathways.core.forms import show_service_errors
 @role_required(*CLIENT_MANAGER_ROLES)
 def client_list(request: HttpRequest) -> HttpResponse:
     now = clock.now()
-    clients = [(c, c.state(now)) for c in clients_for_manager(request.user)]
+    clients = [(c, c.state(now)) for c in clients_for_manager(user=request.user)]
     return render(
         request,
         "api/clients.html",
@@ -43,7 +43,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*CLIENT_MANAGER_ROLES)
 def client_new(request: HttpRequest) -> HttpResponse:
-    agencies = agencies_for_clients(request.user)
+    agencies = agencies_for_clients(user=request.user)
     form = ClientForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,7 +75,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*CLIENT_MANAGER_ROLES)
 def client_revoke(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = client_for_manager(request.user, client_id)
+    client = client_for_manager(user=request.user, client_id=client_id)
     if client is None:
         raise Http404("No such API client of your program.")
     form = RevokeForm(request.POST)

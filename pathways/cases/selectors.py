@@ -62,9 +62,9 @@ def prosecutor_program_ids(*, user: User) -> set[Any]:
 
 
 def _program_wide_id(*, user: User) -> Any:
-    if not is_program_wide(user):
+    if not is_program_wide(user=user):
         return None
-    program = program_for_user(user)
+    program = program_for_user(user=user)
     return program.pk if program is not None else None
 
 
@@ -348,7 +348,12 @@ def _treatment_disclosure(
         if category is None:
             continue
         if category not in decided:
-            decided[category] = may_disclose(user, case.person_id, category, case.case_agency_id)
+            decided[category] = may_disclose(
+                viewer=user,
+                person_id=case.person_id,
+                category=category,
+                holder_id=case.case_agency_id,
+            )
             if decided[category].allowed and decided[category].consent is not None:
                 shown_under_consent.append((category, decided[category]))
         if not decided[category].allowed:

@@ -224,7 +224,7 @@ def _require_opener(actor: Any, encounter: Encounter) -> None:
         return
     if encounter.agency_id in agency_ids_for(actor, Role.OFFICER, Role.SUPERVISOR):
         return
-    program = program_for_user(actor) if is_program_wide(actor) else None
+    program = program_for_user(user=actor) if is_program_wide(user=actor) else None
     if program is not None and program.pk == encounter.program_id:
         return
     raise PermissionDenied("Only the diverting agency's officers can open a case for this contact.")

@@ -285,7 +285,7 @@ def _staff_name(user: Any) -> str:
 def _status(consent: Consent, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[bool, str, Any]:
     """(in force, the status key, its date or event) at `now`, by the one rule of
     selectors.consent_state."""
-    in_force, _ = consent_state(consent, now)
+    in_force, _ = consent_state(consent=consent, at=now)
     if in_force:
         return True, "status.in_force", None
     if consent.revoked_at is not None and consent.revoked_at <= now:

@@ -74,7 +74,7 @@ class _EventTimes:
         return when if when is not None and when >= consent.created_at else None
 
 
-def event_happened(consent: Consent, event: str, at: dt.datetime | None = None) -> bool:
+def event_happened(*, consent: Consent, event: str, at: dt.datetime | None = None) -> bool:
     """Whether an expiry (or revocability) event of the consent has happened (by `at`, now by
     default)."""
     when = _EventTimes([consent], [event]).at(consent, event)
@@ -99,7 +99,7 @@ def _state(consent: Consent, at: dt.datetime, events: _EventTimes) -> tuple[bool
     return True, ""
 
 
-def consent_state(consent: Consent, at: dt.datetime | None = None) -> tuple[bool, str]:
+def consent_state(*, consent: Consent, at: dt.datetime | None = None) -> tuple[bool, str]:
     """(in force, why not) at `at` (now by default). The why is for the holder's own staff
     and the program office (the consents page), never for the recipient: the recipient reads
     NOT_SHARED whatever it is."""
@@ -153,7 +153,7 @@ class ViewerConsents:
 
 
 def may_disclose(
-    viewer: Any, person_id: Any, category: str, holder_id: Any, at: dt.datetime | None = None
+    *, viewer: Any, person_id: Any, category: str, holder_id: Any, at: dt.datetime | None = None
 ) -> DisclosureDecision:
     """Whether `viewer` may see `category` of what the agency `holder_id` holds about the person.
 
@@ -164,32 +164,32 @@ def may_disclose(
       naming the viewer's agency and one of the viewer's roles there, and covering the category.
       A refusal's reason is always NOT_SHARED, whatever the reason.
     """
-    if own := holder_or_office(viewer, holder_id):
+    if own := holder_or_office(viewer=viewer, holder_id=holder_id):
         return DisclosureDecision(True, own)
     return ViewerConsents(viewer, [(person_id, holder_id)], at).decide(
         person_id, category, holder_id
     )
 
 
-def holder_or_office(viewer: Any, holder_id: Any) -> str:
+def holder_or_office(*, viewer: Any, holder_id: Any) -> str:
     """Why the viewer sees the holder's record without a consent ("" when they do not): they
     work for the holder, or for the program office. No query beyond the viewer's memberships."""
     if any(m.agency_id == holder_id for m in _memberships(viewer)):
         return "Your agency's own record."
-    if is_program_wide(viewer):
+    if is_program_wide(user=viewer):
         return "The program office (the intermediary)."
     return ""
 
 
-def manages_consents(user: Any, agency_id: Any) -> bool:
+def manages_consents(*, user: Any, agency_id: Any) -> bool:
     """Who records, revokes and reviews the consents an agency holds: its intake staff and case
     managers, and the program office."""
     from pathways.consent.services import CONSENT_STAFF_ROLES
 
-    return is_program_wide(user) or agency_id in agency_ids_for(user, *CONSENT_STAFF_ROLES)
+    return is_program_wide(user=user) or agency_id in agency_ids_for(user, *CONSENT_STAFF_ROLES)
 
 
-def disclosures_of(person_id: Any, since: dt.datetime | None = None) -> list[Disclosure]:
+def disclosures_of(*, person_id: Any, since: dt.datetime | None = None) -> list[Disclosure]:
     """The accounting of disclosures: every disclosure of the person's protected information
     under consent in the last three years (or since `since`), newest first."""
     since = since or clock.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
@@ -200,7 +200,7 @@ def disclosures_of(person_id: Any, since: dt.datetime | None = None) -> list[Dis
     )
 
 
-def consents_of(person_id: Any) -> list[Consent]:
+def consents_of(*, person_id: Any) -> list[Consent]:
     return list(
         Consent.objects.filter(person_id=person_id).select_related(
             "disclosing_agency", "recipient_agency", "program", "attested_by", "revoked_by"
@@ -208,7 +208,7 @@ def consents_of(person_id: Any) -> list[Consent]:
     )
 
 
-def consent_held(consent_id: Any, *, person_id: Any, holder_id: Any) -> Consent | None:
+def consent_held(*, consent_id: Any, person_id: Any, holder_id: Any) -> Consent | None:
     """The consent, when it is one of the person's consents to the holder (None otherwise), with
     what its screens and its printout show."""
     return (

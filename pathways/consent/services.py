@@ -186,7 +186,7 @@ def consent_record(
     from pathways.consent.selectors import manages_consents
 
     program = disclosing_agency.program
-    if not manages_consents(actor, disclosing_agency.pk):
+    if not manages_consents(user=actor, agency_id=disclosing_agency.pk):
         raise PermissionDenied("Only the disclosing provider's staff record its consents.")
     errors: dict[str, list[str]] = {}
     today = clock.local_date(program.time_zone)
@@ -367,7 +367,7 @@ def consent_revoke(*, actor: User, consent: Consent, note: str = "") -> Consent:
         .select_related("disclosing_agency", "program")
         .get(pk=consent.pk)
     )
-    if not manages_consents(actor, consent.disclosing_agency_id):
+    if not manages_consents(user=actor, agency_id=consent.disclosing_agency_id):
         raise PermissionDenied("Only the disclosing provider's staff record a revocation.")
     if consent.revoked_at is not None:
         raise ValidationError("This consent was already revoked.")
@@ -381,7 +381,7 @@ def consent_revoke(*, actor: User, consent: Consent, note: str = "") -> Consent:
                 f"{consent.revocable_after:%b %-d, %Y}."
             )
         if consent.revocable_after_event and not event_happened(
-            consent, consent.revocable_after_event
+            consent=consent, event=consent.revocable_after_event
         ):
             raise ValidationError(
                 "This criminal-justice consent cannot be revoked until: "
@@ -410,7 +410,7 @@ def consent_export(*, actor: User, consent: Consent, lang: str) -> bytes:
     from pathways.consent.pdf import consent_pdf
     from pathways.consent.selectors import manages_consents
 
-    if not manages_consents(actor, consent.disclosing_agency_id):
+    if not manages_consents(user=actor, agency_id=consent.disclosing_agency_id):
         raise PermissionDenied("Only the disclosing provider's staff print its consents.")
     content = consent_pdf(consent, lang=lang)
     audit_log(

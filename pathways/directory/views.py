@@ -27,10 +27,10 @@ from pathways.directory.services import service_capacity_set
 
 
 def _get_own_service_for_user(request: HttpRequest, service_id: uuid.UUID) -> Service:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     own = agency_ids_for(request.user, Role.PROVIDER_INTAKE)
     service = (
-        services_in_program(program).filter(pk=service_id, organization_id__in=own).first()
+        services_in_program(program=program).filter(pk=service_id, organization_id__in=own).first()
         if program
         else None
     )
@@ -42,11 +42,11 @@ def _get_own_service_for_user(request: HttpRequest, service_id: uuid.UUID) -> Se
 @login_required
 def service_list(request: SignedInRequest) -> HttpResponse:
     """The partner directory with open capacity; providers update their own services here."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     services = list(
-        services_in_program(program)
+        services_in_program(program=program)
         .select_related("organization")
         .prefetch_related("locations")
         .order_by("organization__name", "name")

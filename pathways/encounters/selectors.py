@@ -17,21 +17,21 @@ from pathways.programs.selectors import program_for_user
 FIELD_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
 
 
-def encounters_visible_to(user: Any) -> QuerySet[Encounter]:
+def encounters_visible_to(*, user: Any) -> QuerySet[Encounter]:
     """Program-wide staff see the program's encounters; field staff see their agency's."""
     qs = Encounter.objects.active().select_related("pathway", "person", "agency", "responder")
-    if is_program_wide(user):
-        program = program_for_user(user)
+    if is_program_wide(user=user):
+        program = program_for_user(user=user)
         return qs.filter(program=program) if program else qs.none()
     agency_ids = agency_ids_for(user, *FIELD_ROLES)
     return qs.filter(agency_id__in=agency_ids) if agency_ids else qs.none()
 
 
-def encounter_for_user(user: Any, encounter_id: Any) -> Encounter | None:
-    return encounters_visible_to(user).filter(pk=encounter_id).first()
+def encounter_for_user(*, user: Any, encounter_id: Any) -> Encounter | None:
+    return encounters_visible_to(user=user).filter(pk=encounter_id).first()
 
 
-def find_by_idempotency_key(user: Any, key: Any) -> Encounter | None:
+def find_by_idempotency_key(*, user: Any, key: Any) -> Encounter | None:
     """The encounter this user already recorded with this submission key, if any: its key
     and body digest only (what a resubmission is checked against; nothing is decrypted)."""
     if key is None:
@@ -44,8 +44,8 @@ def find_by_idempotency_key(user: Any, key: Any) -> Encounter | None:
 
 
 def contacts_filtered(
-    user: Any,
     *,
+    user: Any,
     q: str = "",
     pathway: str = "",
     since: dt.date | None = None,
@@ -56,8 +56,8 @@ def contacts_filtered(
 ) -> QuerySet[Encounter]:
     """The contacts the user may see, newest first, narrowed by the list's filters (days are
     the program's local days)."""
-    qs = encounters_visible_to(user)
-    if q and (condition := name_condition(q, prefix="person__")) is not None:
+    qs = encounters_visible_to(user=user)
+    if q and (condition := name_condition(query=q, prefix="person__")) is not None:
         qs = qs.filter(condition)
     if pathway:
         qs = qs.filter(pathway__code=pathway)

@@ -163,7 +163,7 @@ def followup_contact_create(
             call_source=call_source,
             presenting_needs=sorted(set(presenting_needs)),
             disposition=disposition,
-            config=current_config(agency.program_id, pathway),
+            config=current_config(program_id=agency.program_id, pathway=pathway),
         ),
         actor=actor,
     )

@@ -111,7 +111,9 @@ class VisitForm(Form):
                 self.add_error("service", "Choose the service you referred the person to.")
                 return data
             try:
-                self.service_obj = service_for_program(self.program, uuid.UUID(raw))
+                self.service_obj = service_for_program(
+                    program=self.program, service_id=uuid.UUID(raw)
+                )
             except ValueError:
                 self.service_obj = None
             if self.service_obj is None:

@@ -59,8 +59,8 @@ class Worklist:
 def work_items_visible_to(*, user: User) -> WorkItemQuerySet:
     """Every item (open or closed) the user may see."""
     qs = WorkItem.objects.select_related("team", "program")
-    if is_program_wide(user):
-        program = program_for_user(user)
+    if is_program_wide(user=user):
+        program = program_for_user(user=user)
         return qs.filter(program=program) if program is not None else qs.none()
     team_ids = agency_ids_for(user)
     if not team_ids:
@@ -158,7 +158,7 @@ PRESCRIBER_SERVICE_TYPES = frozenset({"moud"})
 PRESCRIBER_HINT = "Needs a prescriber or clinician to start"
 
 
-def service_priority(program: Any, pathway: Any) -> list[str]:
+def service_priority(*, program: Any, pathway: Any) -> list[str]:
     """The service types in the pathway's stated priority order: the order of the program
     template the pathway was started from (e.g. the Quick Response Team's MOUD, detox,
     residential, ...), then the pathway catalog's default order for the types it does not name
@@ -183,9 +183,9 @@ def visit_services(*, item: WorkItem, needs: list[str], pathway: Any) -> list[An
     service types (service_priority), then those with open capacity first (most open first),
     then by name."""
 
-    order = service_priority(item.program, pathway)
+    order = service_priority(program=item.program, pathway=pathway)
     rank = {service_type: n for n, service_type in enumerate(order)}
-    services = services_for_needs(item.program, needs)
+    services = services_for_needs(program=item.program, needs=needs)
     services.sort(
         key=lambda s: (
             rank.get(s.service_type, len(rank)),
@@ -202,7 +202,7 @@ def visit_config(*, item: WorkItem, pathway: Any = None) -> Any:
     pathway's in force when given (an outreach visit), else the index contact's."""
 
     if pathway is not None:
-        return current_config(item.program_id, pathway)
+        return current_config(program_id=item.program_id, pathway=pathway)
     return item.encounter.config if item.encounter is not None else None
 
 
@@ -229,7 +229,7 @@ def visit_context(*, item: WorkItem) -> VisitContext:
     return VisitContext(
         index=index,
         overdose=overdose,
-        overdoses=overdoses_of_person(item.person),
+        overdoses=overdoses_of_person(person=item.person),
         attempts=list(item.visits.order_by("-visited_at")),
     )
 
@@ -268,7 +268,7 @@ def work_items_of_contact(*, encounter: Any, viewer: User) -> list[WorkItem]:
         .prefetch_related("visits")
         .order_by("due_at")
     )
-    wide = is_program_wide(viewer)
+    wide = is_program_wide(user=viewer)
     own = agency_ids_for(viewer)
     shown = []
     for item in items:
@@ -277,7 +277,12 @@ def work_items_of_contact(*, encounter: Any, viewer: User) -> list[WorkItem]:
             pass
         elif item.team.kind in PROVIDER_KINDS:
             category = KIND_CATEGORY.get(item.kind, DEFAULT_CATEGORY)
-            decision = may_disclose(viewer, encounter.person_id, category, item.team_id)
+            decision = may_disclose(
+                viewer=viewer,
+                person_id=encounter.person_id,
+                category=category,
+                holder_id=item.team_id,
+            )
             if not decision.allowed:
                 continue
             item.disclosure = decision
@@ -326,12 +331,12 @@ STATUS_TAG: dict[str, str] = {
 
 
 def outreach_access(*, user: User, outreach_list: OutreachList) -> OutreachAccess | None:
-    program = program_for_user(user)
+    program = program_for_user(user=user)
     if program is None or outreach_list.program_id != program.pk:
         return None
     if outreach_list.team_id in agency_ids_for(user, *OUTREACH_ROLES):
         return OutreachAccess.TEAM
-    if is_program_wide(user):
+    if is_program_wide(user=user):
         return OutreachAccess.PROGRAM
     if has_role(user, *RESPONDER_ROLES):
         return OutreachAccess.STATUS
@@ -341,7 +346,7 @@ def outreach_access(*, user: User, outreach_list: OutreachList) -> OutreachAcces
 def outreach_lists_for(*, user: User) -> QuerySet[OutreachList]:
     """The active lists the user may see: their teams' lists, or every list of the program for
     coordinators, administrators and responders."""
-    program = program_for_user(user)
+    program = program_for_user(user=user)
     if program is None:
         return OutreachList.objects.none()
     qs = (
@@ -350,7 +355,7 @@ def outreach_lists_for(*, user: User) -> QuerySet[OutreachList]:
         .select_related("team", "program")
         .order_by("name")
     )
-    if is_program_wide(user) or has_role(user, *RESPONDER_ROLES):
+    if is_program_wide(user=user) or has_role(user, *RESPONDER_ROLES):
         return qs
     return qs.filter(team_id__in=agency_ids_for(user, *OUTREACH_ROLES))
 
@@ -406,11 +411,11 @@ def outreach_teams_for(*, user: User) -> list[Agency]:
     """The teams a user may start a list for: for coordinators and administrators any active
     agency of the program, else the user's own agencies; in both cases only agencies of a kind
     the Active Outreach configuration lets record contacts."""
-    program = program_for_user(user)
+    program = program_for_user(user=user)
     if program is None:
         return []
     kinds = outreach_team_kinds(program=program)
-    if is_program_wide(user):
+    if is_program_wide(user=user):
         teams = list(Agency.objects.active().filter(program=program).order_by("name"))
     else:
         teams = sorted(agencies_for(user, *OUTREACH_ROLES), key=lambda a: a.name)
@@ -677,7 +682,7 @@ def worklist_page(*, user: User) -> WorklistPage:
         total=len(worklist),
         truncated=worklist.truncated,
         limit=WORKLIST_LIMIT,
-        show_team=is_program_wide(user) or len(acting_teams) > 1,
+        show_team=is_program_wide(user=user) or len(acting_teams) > 1,
     )
 
 
@@ -755,7 +760,12 @@ def shown_status(
     )
     if access != OutreachAccess.STATUS or entry.status not in PROTECTED_STATUSES:
         return real
-    decision = may_disclose(viewer, entry.person_id, "progress", outreach_list.team_id)
+    decision = may_disclose(
+        viewer=viewer,
+        person_id=entry.person_id,
+        category="progress",
+        holder_id=outreach_list.team_id,
+    )
     if not decision.allowed:
         return ShownStatus(REACHED_LABEL, REACHED_DESCRIPTION, "")
     return ShownStatus(real.label, real.description, real.tag, decision.consent)
@@ -888,7 +898,7 @@ def outreach_lists_page(*, user: User) -> OutreachListsPage:
         else masked_summary(summary=summary)
         for pk, summary in status_counts_of(lists=lists).items()
     }
-    program = program_for_user(user)
+    program = program_for_user(user=user)
     return OutreachListsPage(
         rows=[(ol, summaries[ol.pk]) for ol in lists],
         runs_outreach=bool(program and outreach_team_kinds(program=program)),

@@ -218,7 +218,7 @@ def followup_team_ids(item: WorkItem, pathway: Pathway | None = None) -> set[Any
     pathway = pathway or (index.pathway if index is not None else None)
     configs = [index.config if index is not None else None]
     if pathway is not None:
-        configs.append(current_config(item.program_id, pathway))
+        configs.append(current_config(program_id=item.program_id, pathway=pathway))
     teams: set[Any] = set()
     for config in configs:
         if config is None:
@@ -299,7 +299,7 @@ def visit_record(
     elif unknown := set(members) - set(TeamMember.values):
         errors["members"] = f"Unknown team members: {', '.join(sorted(unknown))}."
     if pathway is not None:
-        config = current_config(item.program_id, pathway)
+        config = current_config(program_id=item.program_id, pathway=pathway)
     else:
         config = item.encounter.config if item.encounter_id and item.encounter else None
     met = outcome in MET_OUTCOMES

@@ -368,7 +368,7 @@ def _outreach_search(request: SignedInRequest, query: str, dob: str) -> PeopleSe
     except ValueError:
         return PeopleSearch(refused="Enter the date of birth as a real date, e.g. 1985-03-14.")
     return find_people(
-        request.user,
+        viewer=request.user,
         query=query,
         date_of_birth=date_of_birth,
         purpose="outreach_add",

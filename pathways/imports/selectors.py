@@ -14,7 +14,7 @@ from pathways.imports.services import AGENCY_KINDS
 from pathways.programs.models import Program
 
 
-def recent_jobs(program_id: Any, limit: int = 20) -> list[ImportJob]:
+def recent_jobs(*, program_id: Any, limit: int = 20) -> list[ImportJob]:
     return list(
         ImportJob.objects.filter(program_id=program_id)
         .select_related("agency", "created_by")
@@ -22,7 +22,7 @@ def recent_jobs(program_id: Any, limit: int = 20) -> list[ImportJob]:
     )
 
 
-def job_of_program(program: Program, job_id: Any) -> ImportJob:
+def job_of_program(*, program: Program, job_id: Any) -> ImportJob:
     """The program's job, else 404 (another program's job is not found)."""
     job = (
         ImportJob.objects.filter(program=program, pk=job_id)
@@ -34,7 +34,7 @@ def job_of_program(program: Program, job_id: Any) -> ImportJob:
     return job
 
 
-def import_agencies(program: Program, kind: str) -> QuerySet[Agency]:
+def import_agencies(*, program: Program, kind: str) -> QuerySet[Agency]:
     """The agencies a file of `kind` can be imported for (NEMSIS: EMS and fire; CAD: the
     community response teams)."""
     return (
@@ -44,11 +44,11 @@ def import_agencies(program: Program, kind: str) -> QuerySet[Agency]:
     )
 
 
-def cad_mapping(program_id: Any) -> CadMapping | None:
+def cad_mapping(*, program_id: Any) -> CadMapping | None:
     return CadMapping.objects.filter(program_id=program_id).first()
 
 
-def totals(program_id: Any) -> dict[str, int]:
+def totals(*, program_id: Any) -> dict[str, int]:
     return {
         "ems_reports": EmsReport.objects.filter(program_id=program_id).count(),
         "dispatch_calls": DispatchCall.objects.filter(program_id=program_id).count(),

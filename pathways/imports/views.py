@@ -56,7 +56,7 @@ EXAMPLE_MAPPING = {
 
 
 def _program(request: HttpRequest) -> Program:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     return program
@@ -67,7 +67,7 @@ def _form(program: Program, kind: str, data: Any = None, files: Any = None) -> I
         data,
         files,
         prefix=kind,
-        agencies=import_agencies(program, kind),
+        agencies=import_agencies(program=program, kind=kind),
         label=LABELS[ImportKind(kind)],
         accept=",".join(EXTENSIONS[ImportKind(kind)]),
     )
@@ -82,7 +82,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     forms = forms or {}
-    saved = cad_mapping(program.pk)
+    saved = cad_mapping(program_id=program.pk)
     return render(
         request,
         "imports/index.html",
@@ -97,8 +97,8 @@ def _page(
                 }
             ),
             "mapping_saved": saved,
-            "jobs": recent_jobs(program.pk),
-            "totals": totals(program.pk),
+            "jobs": recent_jobs(program_id=program.pk),
+            "totals": totals(program_id=program.pk),
             "cad_fields": cad.FIELDS,
         },
         status=status,
@@ -154,7 +154,7 @@ def mapping(request: SignedInRequest) -> HttpResponse:
 @role_required(*IMPORT_ROLES)
 def job(request: SignedInRequest, job_id: Any) -> HttpResponse:
     program = _program(request)
-    found = job_of_program(program, job_id)
+    found = job_of_program(program=program, job_id=job_id)
     template = "imports/job.html"
     if request.headers.get("HX-Request") == "true":
         template += "#progress"

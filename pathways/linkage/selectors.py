@@ -28,7 +28,7 @@ class SourceSummary:
         return 100 * self.linked / self.records if self.records else None
 
 
-def arrest_sources(program_id: Any) -> list[SourceSummary]:
+def arrest_sources(*, program_id: Any) -> list[SourceSummary]:
     """Per source: how many records, how many linked to a person, the time span."""
     rows = (
         ArrestRecord.objects.active()
@@ -45,7 +45,7 @@ def arrest_sources(program_id: Any) -> list[SourceSummary]:
     return [SourceSummary(**row) for row in rows]
 
 
-def recent_imports(program_id: Any, limit: int = 20) -> list[RecordImport]:
+def recent_imports(*, program_id: Any, limit: int = 20) -> list[RecordImport]:
     return list(
         RecordImport.objects.filter(program_id=program_id)
         .select_related("imported_by")
@@ -53,7 +53,7 @@ def recent_imports(program_id: Any, limit: int = 20) -> list[RecordImport]:
     )
 
 
-def source_names(program_id: Any) -> list[str]:
+def source_names(*, program_id: Any) -> list[str]:
     return list(
         RecordImport.objects.filter(program_id=program_id)
         .values_list("source", flat=True)

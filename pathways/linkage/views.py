@@ -23,7 +23,7 @@ IMPORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _program(request: HttpRequest) -> Program:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     return program
@@ -66,9 +66,9 @@ def arrests(request: SignedInRequest) -> HttpResponse:
             "program": program,
             "form": form,
             "parsed": parsed,
-            "sources": arrest_sources(program.pk),
-            "source_names": source_names(program.pk),
-            "imports": recent_imports(program.pk),
+            "sources": arrest_sources(program_id=program.pk),
+            "source_names": source_names(program_id=program.pk),
+            "imports": recent_imports(program_id=program.pk),
             "columns": COLUMNS,
         },
         status=400 if posted else 200,

@@ -34,7 +34,7 @@ def cached_report(program: Program, key: str, build: Callable[[], Report]) -> Re
     identity and that change's time are part of the key. Every viewer of a program with the
     same suppression gets the same figures, so the key needs no user."""
     stat = extract.path().stat()
-    inputs = report_inputs_stamp(program.pk)
+    inputs = report_inputs_stamp(program_id=program.pk)
     full = f"{program.pk}|{key}|{inputs}|{stat.st_ino}|{stat.st_mtime_ns}"
     name = f"pathways-report:{hashlib.sha256(full.encode()).hexdigest()}"
     cache = caches[CACHE_ALIAS]
@@ -73,7 +73,7 @@ def warm(program: Program) -> dict[str, float]:
     for slug, spec in CATALOG.items():
         started = time.perf_counter()
         with extract.connect() as db:
-            form = spec.form({}, program=program, areas=report_areas(program))
+            form = spec.form({}, program=program, areas=report_areas(program=program))
             if not form.is_valid():  # the defaults always are; nothing to warm otherwise
                 continue
             filters = form.filters()

@@ -54,7 +54,7 @@ class Pipeline:
         return max([r.encounters for r in self.rows] + [1])
 
 
-def program_pipeline(program: Program) -> Pipeline:
+def program_pipeline(*, program: Program) -> Pipeline:
     """Encounters and referrals by pathway, and referrals by current status."""
     enabled = set(
         program.program_pathways.filter(is_enabled=True).values_list("pathway_id", flat=True)
@@ -76,7 +76,7 @@ def program_pipeline(program: Program) -> Pipeline:
     return Pipeline(list(rows.values()), list(ReferralStatus.choices))
 
 
-def extract_pipeline(program: Program) -> Pipeline:
+def extract_pipeline(*, program: Program) -> Pipeline:
     """The same counts as `program_pipeline`, from the analytics extract as of its last refresh
     (for viewers outside the program office), not from the live records."""
     enabled = set(
@@ -155,7 +155,7 @@ class PublishedPipeline:
         )
 
 
-def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> PublishedPipeline:
+def published_pipeline(*, pipeline: Pipeline, suppress_small: bool) -> PublishedPipeline:
     """The pipeline as a viewer may see it. Outside the program office (for researchers and
     prosecutors) counts of 1-10, and the cells that would reveal them, are hidden
     (outcomes.suppression): the referrals by status table with its margins, and the encounters
@@ -202,7 +202,7 @@ def published_pipeline(pipeline: Pipeline, *, suppress_small: bool) -> Published
     )
 
 
-def report_areas(program: Program) -> list[str]:
+def report_areas(*, program: Program) -> list[str]:
     """The areas (beats, districts, ZIP codes) the program's contacts were recorded in, from the
     analytics extract (read once per refresh): the choices of the reports' area filter."""
 
@@ -242,7 +242,7 @@ ROW_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def rows_behind(db: Any, filters: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+def rows_behind(*, db: Any, filters: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The contacts in the report's filter, one row each, from the analytics extract."""
     where, params = filters.where("e")
     names = ", ".join(f"e.{c}" if c != "agency" else "a.name" for c, _ in ROW_COLUMNS)
@@ -254,12 +254,12 @@ def rows_behind(db: Any, filters: Any) -> tuple[list[str], list[tuple[Any, ...]]
     return [label for _, label in ROW_COLUMNS], rows
 
 
-def population_figures(program_id: Any, dimension: str) -> PopulationFigures | None:
+def population_figures(*, program_id: Any, dimension: str) -> PopulationFigures | None:
     """The program's residents by group for one grouping of the equity report, if entered."""
     return PopulationFigures.objects.filter(program_id=program_id, dimension=dimension).first()
 
 
-def report_inputs_stamp(program_id: Any) -> str:
+def report_inputs_stamp(*, program_id: Any) -> str:
     """When the program last changed what its reports read besides the records: cost
     assumptions, population figures, its pathways' configuration (targets and deadlines).
     Part of a built report's cache key, so a change shows at once."""

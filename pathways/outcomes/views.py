@@ -55,17 +55,17 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     """The program at a glance: encounters and referrals by pathway and status. The program
     office sees live, exact counts; researchers and prosecutors see the counts as of the last
     refresh of the analytics extract, small ones suppressed and the rest rounded to ten."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     office = has_role(request.user, Role.COORDINATOR, Role.ADMIN)
     as_of = None
     if office:
-        pipeline = program_pipeline(program)
+        pipeline = program_pipeline(program=program)
     else:
         as_of = extract.ensure_fresh()
-        pipeline = extract_pipeline(program)
-    published = published_pipeline(pipeline, suppress_small=not office)
+        pipeline = extract_pipeline(program=program)
+    published = published_pipeline(pipeline=pipeline, suppress_small=not office)
     quarter = quarter_report(program, suppress_small=not office)
     # drawn like the reports' charts: long pathway names wrap instead of running into the bars
     encounter_chart = BarChart(
@@ -124,7 +124,7 @@ def _drawn(sections: list[Section]) -> list[tuple[Section, Drawn | None]]:
 
 @role_required(*REPORT_ROLES)
 def report_index(request: SignedInRequest) -> HttpResponse:
-    if program_for_user(request.user) is None:
+    if program_for_user(user=request.user) is None:
         raise Http404
     office = has_role(request.user, *COST_SETTINGS_ROLES)
     return render(
@@ -137,7 +137,7 @@ def report(request: SignedInRequest, slug: str) -> HttpResponse:
     """One report with its filters; `?format=csv|xlsx|pdf` downloads it (audited), and
     `?format=rows` the contacts behind its figures (program office only, audited). Figures
     come from the analytics extract, refreshed first when it is older than its maximum age."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     spec = CATALOG.get(slug)
     if program is None or spec is None:
         raise Http404
@@ -147,7 +147,7 @@ def report(request: SignedInRequest, slug: str) -> HttpResponse:
     if fmt == "rows" and not has_role(request.user, Role.COORDINATOR, Role.ADMIN):
         raise PermissionDenied  # contact-level rows stay in the program office
     as_of = extract.ensure_fresh()
-    form = spec.form(request.GET, program=program, areas=report_areas(program))
+    form = spec.form(request.GET, program=program, areas=report_areas(program=program))
     if not form.is_valid():
         return _report_page(request, spec, program, form=form, status=400)
     filters = form.filters()
@@ -158,7 +158,7 @@ def report(request: SignedInRequest, slug: str) -> HttpResponse:
 
     if fmt == "rows":
         with extract.connect() as db:
-            header, rows = rows_behind(db, filters)
+            header, rows = rows_behind(db=db, filters=filters)
     else:
         built = cached_report(program, report_key(slug, filters), build)
     if fmt == "rows":
@@ -210,7 +210,7 @@ def _report_page(
 def research(request: SignedInRequest) -> HttpResponse:
     """The de-identified research extract: what it holds, and (POST) the ZIP, built and checked
     on the spot; an extract that fails the check is refused and not offered."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     context: dict[str, object] = {"program": program, "dates": YEAR}
@@ -239,7 +239,7 @@ COST_SETTINGS_ROLES = (Role.COORDINATOR, Role.ADMIN)
 def cost_settings(request: SignedInRequest) -> HttpResponse:
     """The coordinator's assumptions for the cost-avoided report: unit costs, shares and days
     per booking, each low and high, and where they come from."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     current = cost_settings_for(program)
@@ -264,14 +264,14 @@ def cost_settings(request: SignedInRequest) -> HttpResponse:
 def population(request: SignedInRequest) -> HttpResponse:
     """The number of residents of each group, for one grouping (?dimension=), which the equity
     report compares contacts against; with their source and year."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     code = request.GET.get("dimension", "race_group")
     if code not in DIMENSIONS:
         raise Http404
     dimension = DIMENSIONS[code]
-    current = population_figures(program.pk, code)
+    current = population_figures(program_id=program.pk, dimension=code)
     posted = request.POST if request.method == "POST" else None
     form = PopulationForm(posted, dimension=dimension, current=current)
     if request.method == "POST" and form.is_valid():

@@ -13,8 +13,8 @@ from pathways.audit.models import AuditEvent
 
 
 def audit_search(
-    user: Any,
     *,
+    user: Any,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     actor: str = "",
@@ -23,8 +23,8 @@ def audit_search(
 ) -> QuerySet[AuditEvent]:
     """Audit events of the user's program (those by its staff), newest first, filtered.
     Program-wide staff only; everyone else gets none."""
-    program = program_for_user(user)
-    if program is None or not is_program_wide(user):
+    program = program_for_user(user=user)
+    if program is None or not is_program_wide(user=user):
         return AuditEvent.objects.none()
     staff = Membership.objects.filter(agency__program=program).values("user_id")
     events = AuditEvent.objects.filter(actor_id__in=staff).select_related("actor")

@@ -23,13 +23,13 @@ EXPORT_LIMIT = 50_000
 
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def search(request: HttpRequest) -> HttpResponse:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     form = AuditSearchForm(request.GET or None)
-    events = audit_search(request.user)
+    events = audit_search(user=request.user)
     if form.is_bound and form.is_valid():
-        events = audit_search(request.user, **form.filters(program.time_zone))
+        events = audit_search(user=request.user, **form.filters(program.time_zone))
     elif form.is_bound:
         events = events.none()
     if request.GET.get("format") == "csv" and not form.errors:

@@ -42,7 +42,7 @@ def people_active() -> QuerySet[Person]:
     return Person.objects.active()
 
 
-def in_program(program: Any) -> Q:
+def in_program(*, program: Any) -> Q:
     """The condition for a person of the program: recorded by one of its agencies or met at
     one of its contacts. A correlated EXISTS, checked only on the rows other conditions leave
     (the duplicate check's blocks, a search's name), never a list of the program's people."""
@@ -50,20 +50,20 @@ def in_program(program: Any) -> Q:
     return Q(created_by_agency__program=program) | Q(Exists(met))
 
 
-def people_of_program(program: Any) -> QuerySet[Person]:
+def people_of_program(*, program: Any) -> QuerySet[Person]:
     """Active people of the program: recorded by one of its agencies or met at its contacts."""
-    return people_active().filter(in_program(program))
+    return people_active().filter(in_program(program=program))
 
 
-def people_visible_to(user: Any) -> QuerySet[Person]:
+def people_visible_to(*, user: Any) -> QuerySet[Person]:
     """The people a user may see: program-wide staff, everyone in the program; field staff,
     the people their agency met, follows up or seeks out; a provider's staff, the people
     referred to it, on its cases or on its worklist. Nobody else sees anyone."""
     if not has_role(user, *SEARCH_ROLES):
         return Person.objects.none()
-    if is_program_wide(user):
-        program = program_for_user(user)
-        return people_of_program(program) if program is not None else Person.objects.none()
+    if is_program_wide(user=user):
+        program = program_for_user(user=user)
+        return people_of_program(program=program) if program is not None else Person.objects.none()
     visible = Q(pk__in=[])
     if field_ids := agency_ids_for(user, *FIELD_ROLES):
         visible |= Q(pk__in=Person.objects.filter(encounters__agency_id__in=field_ids).values("pk"))
@@ -86,11 +86,11 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
     return people_active().filter(visible)
 
 
-def person_for_user(user: Any, person_id: Any) -> Person | None:
-    return people_visible_to(user).filter(pk=person_id).first()
+def person_for_user(*, user: Any, person_id: Any) -> Person | None:
+    return people_visible_to(user=user).filter(pk=person_id).first()
 
 
-def current_contact_details(person: Person, *, agency_ids: set[Any] | None = None) -> Any:
+def current_contact_details(*, person: Person, agency_ids: set[Any] | None = None) -> Any:
     """The person's latest contact details (recorded by one of `agency_ids`, when given)."""
     qs = ContactDetails.objects.filter(person=person)
     if agency_ids is not None:
@@ -108,8 +108,8 @@ class PeopleSearch:
 
 
 def find_people(
-    viewer: Any,
     *,
+    viewer: Any,
     query: str,
     date_of_birth: dt.date | None = None,
     purpose: str = "person_search",
@@ -128,12 +128,12 @@ def find_people(
         return PeopleSearch()
     if len([c for c in query if c.isalpha()]) < 2:
         return PeopleSearch(refused="Type at least two letters of the name.")
-    responder = not is_program_wide(viewer)
+    responder = not is_program_wide(user=viewer)
     if program_wide and responder and date_of_birth is None:
         return PeopleSearch(
             refused="Type the person's date of birth as well as the name to find them."
         )
-    if searches_since(viewer, clock.now() - SEARCH_WINDOW) >= SEARCH_LIMIT:
+    if searches_since(actor=viewer, since=clock.now() - SEARCH_WINDOW) >= SEARCH_LIMIT:
         record_search(
             actor=viewer, object_type="people.person", purpose=purpose, results=0, refused=True
         )
@@ -143,13 +143,13 @@ def find_people(
             "Wait a few minutes and search again."
         )
     if program_wide:
-        program = program_for_user(viewer)
-        scope = people_of_program(program) if program is not None else Person.objects.none()
+        program = program_for_user(user=viewer)
+        scope = people_of_program(program=program) if program is not None else Person.objects.none()
     else:
-        scope = people_visible_to(viewer)
+        scope = people_visible_to(user=viewer)
     if date_of_birth is not None:
         scope = scope.filter(date_of_birth=date_of_birth)
-    found = person_search(query, within=scope)
+    found = person_search(query=query, within=scope)
     record_search(actor=viewer, object_type="people.person", purpose=purpose, results=len(found))
     return PeopleSearch(people=found, searched=True)
 
@@ -188,7 +188,7 @@ def person_duplicates(
         block |= Q(pk__in=aliased) & same_year
     # Plain rows, not model instances: this runs on every field submit, and building up to
     # fifty Person objects with a prefetch cost more than the query itself.
-    named = people_of_program(program).filter(identity=Identity.KNOWN)
+    named = people_of_program(program=program).filter(identity=Identity.KNOWN)
     rows = list(named.filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
     if not rows:
         return []
@@ -218,19 +218,19 @@ def person_duplicates(
 
 
 def person_search(
-    query: str, *, within: QuerySet[Person] | None = None, limit: int = SEARCH_RESULTS
+    *, query: str, within: QuerySet[Person] | None = None, limit: int = SEARCH_RESULTS
 ) -> list[Person]:
     """People (of `within`, else everyone active) whose last name starts with the typed text
     (and first name, after a comma or space): 'smi', 'smith, jo', 'jo smith'. Not scoped:
     pages search through find_people()."""
-    condition = name_condition(query)
+    condition = name_condition(query=query)
     if condition is None:
         return []
     qs = (within if within is not None else people_active()).filter(identity=Identity.KNOWN)
     return list(qs.filter(condition).order_by("last_name_key", "first_name_key")[:limit])
 
 
-def name_condition(query: str, prefix: str = "") -> Q | None:
+def name_condition(*, query: str, prefix: str = "") -> Q | None:
     """The condition for people whose last name starts with the typed text (and first name,
     after a comma or space), on Person or, with `prefix` ("person__"), through a relation.
     None when the text holds no name."""

@@ -23,7 +23,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     # a name alone finds no one: the check answers only for a name with its birth date
     candidates = (
         person_duplicates(
-            program=program_for_user(request.user),
+            program=program_for_user(user=request.user),
             first_name=first,
             last_name=last,
             date_of_birth=dob,

@@ -13,7 +13,7 @@ from pathways.eligibility.rules import Outcome
 from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
 
 
-def enabled_pathways(program: Program) -> list[ProgramPathway]:
+def enabled_pathways(*, program: Program) -> list[ProgramPathway]:
     return list(
         ProgramPathway.objects.filter(program=program, is_enabled=True)
         .select_related("pathway", "program", "current_config")
@@ -30,17 +30,19 @@ def _may_start(memberships: list[Any], config: PathwayConfig | None) -> bool:
     )
 
 
-def startable_pathways(user: Any) -> list[ProgramPathway]:
+def startable_pathways(*, user: Any) -> list[ProgramPathway]:
     """Enabled pathways this user may start: the current configuration must allow one of their
     roles at an agency of an allowed kind."""
     memberships = _memberships(user)
     if not memberships:
         return []
     program = memberships[0].agency.program
-    return [pp for pp in enabled_pathways(program) if _may_start(memberships, pp.current_config)]
+    return [
+        pp for pp in enabled_pathways(program=program) if _may_start(memberships, pp.current_config)
+    ]
 
 
-def startable_pathway(user: Any, code: str) -> ProgramPathway | None:
+def startable_pathway(*, user: Any, code: str) -> ProgramPathway | None:
     """The enabled pathway `code` when this user may start it (as startable_pathways), else
     None: one row read, where the field entry page needs only its own pathway."""
     memberships = _memberships(user)
@@ -58,7 +60,7 @@ def startable_pathway(user: Any, code: str) -> ProgramPathway | None:
     return pp
 
 
-def starting_agency(user: Any, pp: ProgramPathway) -> Any:
+def starting_agency(*, user: Any, pp: ProgramPathway) -> Any:
     """The user's agency that may start this pathway under its current configuration (the
     first one, when they belong to several). Call only with a pathway from startable_pathways."""
     config = pp.current_config
@@ -69,7 +71,7 @@ def starting_agency(user: Any, pp: ProgramPathway) -> Any:
     raise LookupError("The user may not start this pathway.")
 
 
-def can_start(user: Any, pathway: Pathway, agency: Any) -> bool:
+def can_start(*, user: Any, pathway: Pathway, agency: Any) -> bool:
     pp = (
         ProgramPathway.objects.filter(
             program_id=agency.program_id, pathway=pathway, is_enabled=True
@@ -94,7 +96,7 @@ NO_VISIT_AGENCY_KINDS = frozenset({"prosecutor", "program_office", "research_par
 VISIT_ROLES = ("officer", "supervisor", "outreach", "case_manager", "provider_intake")
 
 
-def followup_team_refusal(agency: Any) -> str:
+def followup_team_refusal(*, agency: Any) -> str:
     """Why `agency` cannot be a follow-up team ("" when it can): its staff never go on visits."""
     if agency.kind in NO_VISIT_AGENCY_KINDS:
         return (
@@ -105,7 +107,7 @@ def followup_team_refusal(agency: Any) -> str:
     return ""
 
 
-def followup_team_warning(agency: Any) -> str:
+def followup_team_warning(*, agency: Any) -> str:
     """A warning for the coordinator ("" when none): nobody at the follow-up team can record a
     visit yet (no active member with a visit role), so its visits would wait on its worklist."""
 
@@ -123,7 +125,7 @@ def followup_team_warning(agency: Any) -> str:
     )
 
 
-def program_pathways(program: Program) -> list[ProgramPathway]:
+def program_pathways(*, program: Program) -> list[ProgramPathway]:
     """Every pathway of the catalog with the program's row for it (enabled or not)."""
     return list(
         ProgramPathway.objects.filter(program=program)
@@ -155,7 +157,7 @@ CONFIG_LABELS = {
 }
 
 
-def config_history_with_changes(program_pathway: ProgramPathway) -> list[ConfigVersion]:
+def config_history_with_changes(*, program_pathway: ProgramPathway) -> list[ConfigVersion]:
     """Every version, newest first, each with what changed from the one before."""
     configs = list(
         PathwayConfig.objects.filter(program_pathway=program_pathway)
@@ -194,7 +196,7 @@ def _readable(name: str, value: Any) -> str:
     return str(value).replace("_", " ") if value else "none"
 
 
-def current_config(program_id: Any, pathway: Pathway) -> PathwayConfig | None:
+def current_config(*, program_id: Any, pathway: Pathway) -> PathwayConfig | None:
     pp = (
         ProgramPathway.objects.filter(program_id=program_id, pathway=pathway)
         .select_related("current_config")
@@ -245,7 +247,7 @@ class TemplatePreview:
         return [p for p in self.partners if p.required and not p.agencies]
 
 
-def template_preview(program: Program, template: Any) -> TemplatePreview:
+def template_preview(*, program: Program, template: Any) -> TemplatePreview:
     """What starting `template` would set up in `program`, against what it runs now."""
     from pathways.programs.deadlines import DEADLINES
     from pathways.programs.form_sections import FORM_SECTIONS
@@ -253,9 +255,11 @@ def template_preview(program: Program, template: Any) -> TemplatePreview:
     agencies = list(
         Agency.objects.filter(program=program, archived_at__isnull=True).order_by("name")
     )
-    current = {pp.pathway.code: pp for pp in program_pathways(program)}
+    current = {pp.pathway.code: pp for pp in program_pathways(program=program)}
     catalog = {p.code: p for p in Pathway.objects.all()}
-    services = list(services_in_program(program).select_related("organization").order_by("name"))
+    services = list(
+        services_in_program(program=program).select_related("organization").order_by("name")
+    )
     outcome_labels = {o.value: o.label for o in Outcome}
     previews = []
     for part in template.pathways:
@@ -300,10 +304,10 @@ def template_preview(program: Program, template: Any) -> TemplatePreview:
     return TemplatePreview(previews, partners, agencies)
 
 
-def template_uses(program: Program) -> dict[str, list[ProgramPathway]]:
+def template_uses(*, program: Program) -> dict[str, list[ProgramPathway]]:
     """The program's enabled pathways started from each template, by template code."""
     uses: dict[str, list[ProgramPathway]] = {}
-    for pp in program_pathways(program):
+    for pp in program_pathways(program=program):
         if pp.is_enabled and pp.template_code:
             uses.setdefault(pp.template_code, []).append(pp)
     return uses

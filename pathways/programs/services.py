@@ -271,7 +271,7 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
             errors.setdefault("followup_team_id", []).append(
                 "Choose an active agency of this program as the follow-up team."
             )
-        elif refusal := followup_team_refusal(team):
+        elif refusal := followup_team_refusal(agency=team):
             errors.setdefault("followup_team_id", []).append(refusal)
         else:
             team_id = team.pk
@@ -279,7 +279,7 @@ def _validated_config(pp: ProgramPathway, values: dict[str, Any]) -> dict[str, A
     if service_ids:
         known = {
             str(pk)
-            for pk in services_in_program(pp.program)
+            for pk in services_in_program(program=pp.program)
             .filter(pk__in=service_ids)
             .values_list("pk", flat=True)
         }
@@ -474,7 +474,7 @@ def program_template_apply(
         service_ids = (
             [
                 str(pk)
-                for pk in services_in_program(program)
+                for pk in services_in_program(program=program)
                 .filter(service_type__in=part.service_types)
                 .order_by("name")
                 .values_list("pk", flat=True)

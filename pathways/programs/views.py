@@ -48,8 +48,8 @@ SERVICE_ERROR_FIELDS = {
 
 
 def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPathway:
-    program = program_for_user(request.user)
-    for pp in program_pathways(program) if program else []:
+    program = program_for_user(user=request.user)
+    for pp in program_pathways(program=program) if program else []:
         if pp.pathway.code == code:
             return pp
     raise Http404("No such pathway in your program.")
@@ -57,13 +57,13 @@ def _get_program_pathway_for_user(request: HttpRequest, code: str) -> ProgramPat
 
 @role_required(*SETUP_ROLES)
 def pathway_list(request: SignedInRequest) -> HttpResponse:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     return render(
         request,
         "programs/pathway_list.html",
-        {"program": program, "program_pathways": program_pathways(program)},
+        {"program": program, "program_pathways": program_pathways(program=program)},
     )
 
 
@@ -79,7 +79,7 @@ def pathway_edit(request: SignedInRequest, code: str) -> HttpResponse:
         data,
         initial=initial,
         program_pathway=pp,
-        services=list(services_in_program(pp.program).select_related("organization")),
+        services=list(services_in_program(program=pp.program).select_related("organization")),
         agencies=list(Agency.objects.filter(program=pp.program, archived_at__isnull=True)),
     )
     formset = RuleFormSet(data, initial=rules_initial, prefix="rules")
@@ -98,7 +98,7 @@ def pathway_edit(request: SignedInRequest, code: str) -> HttpResponse:
             "formset": formset,
             "plan": plan if has_plan else None,
             "example": example,
-            "team_warning": followup_team_warning(config.followup_team),
+            "team_warning": followup_team_warning(agency=config.followup_team),
             "examples": examples_for_pathway(pp.pathway.code),
             "facts": list(FACTS.values()),
         },
@@ -172,7 +172,7 @@ def _saved(
         messages.info(request, "Saved. The configuration itself did not change.")
     else:
         messages.success(request, f"Saved as version {saved.version}; it applies from now on.")
-    if warning := followup_team_warning(saved.followup_team):
+    if warning := followup_team_warning(agency=saved.followup_team):
         messages.warning(request, warning)
     return True
 
@@ -201,18 +201,18 @@ def pathway_history(request: SignedInRequest, code: str) -> HttpResponse:
         {
             "program_pathway": pp,
             "pathway": pp.pathway,
-            "versions": config_history_with_changes(pp),
+            "versions": config_history_with_changes(program_pathway=pp),
         },
     )
 
 
 @role_required(*SETUP_ROLES)
 def template_list(request: SignedInRequest) -> HttpResponse:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     catalog = template_catalog()
-    uses = template_uses(program)
+    uses = template_uses(program=program)
     wanted = request.GET.get("pathway", "")
     templates = [t for t in catalog.templates if not wanted or wanted in t.pathway_codes]
     return render(
@@ -222,7 +222,7 @@ def template_list(request: SignedInRequest) -> HttpResponse:
             "program": program,
             "templates": [(t, uses.get(t.code, [])) for t in templates],
             "problems": catalog.problems,
-            "pathways": program_pathways(program),
+            "pathways": program_pathways(program=program),
             "wanted": wanted,
         },
     )
@@ -230,11 +230,11 @@ def template_list(request: SignedInRequest) -> HttpResponse:
 
 @role_required(*SETUP_ROLES)
 def template_detail(request: SignedInRequest, code: str) -> HttpResponse:
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     template = program_template(code)
     if program is None or template is None:
         raise Http404("No such program template.")
-    preview = template_preview(program, template)
+    preview = template_preview(program=program, template=template)
     form = TemplateStartForm(request.POST if request.method == "POST" else None, preview=preview)
     if request.method == "POST" and form.is_valid():
         try:
@@ -257,7 +257,7 @@ def template_detail(request: SignedInRequest, code: str) -> HttpResponse:
             )
             for pp in started:
                 team = pp.current_config.followup_team if pp.current_config else None
-                if warning := followup_team_warning(team):
+                if warning := followup_team_warning(agency=team):
                     messages.warning(request, f"{pp.local_name}: {warning}")
             return redirect("programs:pathway_list")
     return render(

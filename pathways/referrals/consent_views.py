@@ -63,10 +63,10 @@ ERROR_FIELDS = {
 
 def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referral:
     """The referral, for its provider's staff (or the program office): they hold the record."""
-    referral = referral_for_user(request.user, referral_id)
+    referral = referral_for_user(user=request.user, referral_id=referral_id)
     if referral is None:
         raise Http404("No such referral.")
-    if not manages_consents(request.user, referral.receiving_agency_id):
+    if not manages_consents(user=request.user, agency_id=referral.receiving_agency_id):
         raise PermissionDenied("Only the provider's staff manage its consents.")
     return referral
 
@@ -74,7 +74,7 @@ def _referral_for_holder(request: HttpRequest, referral_id: uuid.UUID) -> Referr
 def _consent_of(referral: Referral, consent_id: uuid.UUID) -> Consent:
     """One of the person's consents to the referral's provider (404 for any other)."""
     consent = consent_held(
-        consent_id, person_id=referral.person_id, holder_id=referral.receiving_agency_id
+        consent_id=consent_id, person_id=referral.person_id, holder_id=referral.receiving_agency_id
     )
     if consent is None:
         raise Http404("No such consent.")
@@ -87,8 +87,8 @@ def referral_consents(request: SignedInRequest, referral_id: uuid.UUID) -> HttpR
     audit_read(actor=request.user, obj=referral, fields=("consents", "disclosures"))
     now = clock.now()
     consents = [
-        (c, *consent_state(c, now))
-        for c in consents_of(referral.person_id)
+        (c, *consent_state(consent=c, at=now))
+        for c in consents_of(person_id=referral.person_id)
         if c.disclosing_agency_id == referral.receiving_agency_id
     ]
     return render(
@@ -99,7 +99,7 @@ def referral_consents(request: SignedInRequest, referral_id: uuid.UUID) -> HttpR
             "consents": consents,
             "disclosures": [
                 d
-                for d in disclosures_of(referral.person_id)
+                for d in disclosures_of(person_id=referral.person_id)
                 if d.consent.disclosing_agency_id == referral.receiving_agency_id
             ],
             "revoke_form": RevokeForm(),

@@ -51,7 +51,7 @@ def _shown(
 ) -> ReferralShown:
     """The one rule of referral_shown and referrals_shown (`consents` covers the referral)."""
     holder = referral.receiving_agency_id
-    if own := holder_or_office(viewer, holder):
+    if own := holder_or_office(viewer=viewer, holder_id=holder):
         decision = DisclosureDecision(True, own)
     else:
         decision = consents.decide(referral.person_id, CATEGORY, holder)
@@ -66,14 +66,14 @@ def _pairs(viewer: Any, referrals: Iterable[Referral]) -> list[tuple[Any, Any]]:
     return [
         (r.person_id, r.receiving_agency_id)
         for r in referrals
-        if not holder_or_office(viewer, r.receiving_agency_id)
+        if not holder_or_office(viewer=viewer, holder_id=r.receiving_agency_id)
     ]
 
 
 def may_see_referral_progress(viewer: Any, referral: Referral) -> bool:
     """The receiving provider's staff and program-wide staff (they see every referral's progress
     without a consent; others see it under the person's consent: referrals_shown)."""
-    return bool(holder_or_office(viewer, referral.receiving_agency_id))
+    return bool(holder_or_office(viewer=viewer, holder_id=referral.receiving_agency_id))
 
 
 def referral_shown(viewer: Any, referral: Referral, history: list[Any]) -> ReferralShown:

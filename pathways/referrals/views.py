@@ -75,7 +75,7 @@ ACTIONS_FOR_STATUS: dict[str, list[str]] = {
 
 
 def _get_referral_for_user(request: HttpRequest, referral_id: uuid.UUID) -> Referral:
-    referral = referral_for_user(request.user, referral_id)
+    referral = referral_for_user(user=request.user, referral_id=referral_id)
     if referral is None:
         raise Http404("No such referral.")
     return referral
@@ -83,7 +83,7 @@ def _get_referral_for_user(request: HttpRequest, referral_id: uuid.UUID) -> Refe
 
 @role_required(*PROVIDER_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
-    referrals = list(intake_queue(request.user)[:200])
+    referrals = list(intake_queue(user=request.user)[:200])
     # The status each viewer may see, for the whole list in a fixed number of queries (the
     # provider's own staff see their record; anyone else only under the person's consent).
     shown = referrals_for_viewer(request.user, referrals)
@@ -110,7 +110,7 @@ def detail(
     request: HttpRequest, referral_id: uuid.UUID, bound: dict[str, Any] | None = None
 ) -> HttpResponse:
     referral = _get_referral_for_user(request, referral_id)
-    acting = can_act_on(request.user, referral)
+    acting = can_act_on(user=request.user, referral=referral)
     for name, form in (bound or {}).items():
         if name not in ACTIONS_FOR_STATUS.get(referral.status, []):
             # The page was stale: the action is no longer offered, so say why at the top.
@@ -118,7 +118,7 @@ def detail(
                 messages.error(request, error)
     if acting and referral.status == ReferralStatus.SENT:
         referral = services.referral_receive(actor=request.user, referral=referral)
-    shown = referral_for_viewer(request.user, referral, list(history_of(referral)))
+    shown = referral_for_viewer(request.user, referral, list(history_of(referral=referral)))
     audit_read(
         actor=request.user,
         obj=referral,
@@ -134,8 +134,10 @@ def detail(
             "acting": acting,
             "forms": _forms_for(referral, bound) if acting else {},
             "status_help": STATUS_DESCRIPTIONS[shown.status],
-            "manages_consents": manages_consents(request.user, referral.receiving_agency_id),
-            "reach": reach_for_provider(request.user, referral),
+            "manages_consents": manages_consents(
+                user=request.user, agency_id=referral.receiving_agency_id
+            ),
+            "reach": reach_for_provider(user=request.user, referral=referral),
         },
         status=422 if bound else 200,
     )
@@ -145,7 +147,7 @@ def detail(
 @role_required(Role.PROVIDER_INTAKE)
 def act(request: HttpRequest, referral_id: uuid.UUID, action: str) -> HttpResponse:
     referral = _get_referral_for_user(request, referral_id)
-    if not can_act_on(request.user, referral):
+    if not can_act_on(user=request.user, referral=referral):
         raise PermissionDenied("Only the receiving provider's intake staff can do this.")
     if action not in ACTIONS:
         raise Http404

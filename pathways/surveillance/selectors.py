@@ -7,7 +7,7 @@ from typing import Any
 from pathways.surveillance.models import OverdoseEvent
 
 
-def overdoses_of_person(person: Any, *, limit: int = 20) -> list[OverdoseEvent]:
+def overdoses_of_person(*, person: Any, limit: int = 20) -> list[OverdoseEvent]:
     """The person's recorded overdoses, newest first (a repeat overdose shows here)."""
     if person is None:
         return []

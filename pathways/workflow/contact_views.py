@@ -67,14 +67,14 @@ ALREADY_RECORDED = "This contact was already recorded; nothing new was saved."
 
 
 def _get_program_pathway_for_user(request: SignedInRequest, code: str) -> ProgramPathway:
-    pp = startable_pathway(request.user, code)
+    pp = startable_pathway(user=request.user, code=code)
     if pp is None:
         raise Http404("This pathway is not open to you.")
     return pp
 
 
 def _get_encounter_for_user(request: SignedInRequest, encounter_id: uuid.UUID) -> Encounter:
-    encounter = encounter_for_user(request.user, encounter_id)
+    encounter = encounter_for_user(user=request.user, encounter_id=encounter_id)
     if encounter is None:
         raise Http404("No such contact.")
     return encounter
@@ -89,11 +89,11 @@ def _uuid_or_none(data: Any) -> uuid.UUID | None:
 
 @role_required(*FIELD_ROLES)
 def start(request: SignedInRequest) -> HttpResponse:
-    recent = encounters_visible_to(request.user).filter(responder_id=request.user.pk)[:5]
+    recent = encounters_visible_to(user=request.user).filter(responder_id=request.user.pk)[:5]
     return render(
         request,
         "encounters/start.html",
-        {"pathways": startable_pathways(request.user), "recent": recent},
+        {"pathways": startable_pathways(user=request.user), "recent": recent},
     )
 
 
@@ -102,14 +102,14 @@ def new(request: SignedInRequest, code: str) -> HttpResponse:
     """The field form of a pathway; a valid submission records the contact (field_entry_submit)
     and lands on its page."""
     pp = _get_program_pathway_for_user(request, code)
-    agency = starting_agency(request.user, pp)
+    agency = starting_agency(user=request.user, pp=pp)
     digest = body_digest(request.POST) if request.method == "POST" else ""
     reused = False
     seen: KeyLookup | None = None
     if request.method == "POST":
         # A resubmission (double tap, retry after a dropped connection) lands on what the first
         # submission recorded, before any validation that the first one changed the answer to.
-        seen = key_lookup(request.user, _uuid_or_none(request.POST))
+        seen = key_lookup(user=request.user, key=_uuid_or_none(request.POST))
         already = seen.found if seen is not None else None
         if already is not None and key_reused(already, digest):
             reused = True  # the same key with another body: refused, and a fresh form
@@ -144,7 +144,7 @@ def _submit(request: SignedInRequest, form: FieldEntryForm, entry: FieldEntry) -
         result = field_entry_submit(actor=request.user, entry=entry)
     except IntegrityError:
         # The same submission arrived twice at once; the first one won.
-        twin = key_lookup(request.user, entry.idempotency_key)
+        twin = key_lookup(user=request.user, key=entry.idempotency_key)
         found = twin.found if twin is not None else None
         if found is None:
             raise
@@ -190,7 +190,7 @@ def _field_form(
             "program_pathway": pp,
             "pathway": pp.pathway,
             "agency": agency,
-            "services": services_for_needs(pp.program, needs, only=partners),
+            "services": services_for_needs(program=pp.program, needs=needs, only=partners),
             "chosen_service": form.data.get("service", "") if form.is_bound else "",
             "needs_initial": needs,
             "need_choices": Need.choices,
@@ -202,11 +202,11 @@ def _field_form(
 @role_required(*FIELD_ROLES)
 def services_partial(request: SignedInRequest) -> HttpResponse:
     """The service list for the chosen needs, refreshed as the officer ticks them (htmx)."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     partners: list[str] = []
-    pp = startable_pathway(request.user, request.GET.get("pathway_code", ""))
+    pp = startable_pathway(user=request.user, code=request.GET.get("pathway_code", ""))
     if pp is not None and pp.current_config is not None:
         partners = pp.current_config.partner_service_ids
     needs = [n for n in request.GET.getlist("presenting_needs") if n in Need.values]
@@ -214,7 +214,7 @@ def services_partial(request: SignedInRequest) -> HttpResponse:
         request,
         "encounters/new.html#services",
         {
-            "services": services_for_needs(program, needs, only=partners),
+            "services": services_for_needs(program=program, needs=needs, only=partners),
             "chosen_service": request.GET.get("service", ""),
         },
     )
@@ -246,7 +246,7 @@ def detail(
     encounter = _get_encounter_for_user(request, encounter_id)
     audit_read(actor=request.user, obj=encounter, fields=ENCOUNTER_READ_FIELDS)
     referrals = [
-        (r, referral_for_viewer(request.user, r, list(history_of(r))))
+        (r, referral_for_viewer(request.user, r, list(history_of(referral=r))))
         for r in encounter.referrals.select_related("service", "receiving_agency")
     ]
     now = clock.now()
@@ -274,12 +274,12 @@ def detail(
             "referrals": referrals,
             "clocks": clocks,
             "overdose": overdose,
-            "overdoses": overdoses_of_person(encounter.person) if overdose else [],
+            "overdoses": overdoses_of_person(person=encounter.person) if overdose else [],
             "surrendered": list(encounter.surrendered_items.all()),
             "crisis": CrisisResponse.objects.filter(encounter=encounter).first(),
             "notice": REDISCLOSURE_NOTICE,
             "may_open_person": has_role(request.user, *SEARCH_ROLES),
-            "may_identify": may_identify(request.user, encounter.person),
+            "may_identify": may_identify(viewer=request.user, person=encounter.person),
         },
     )
 
@@ -316,17 +316,18 @@ CONTACTS_PER_PAGE = 25
 def encounter_list(request: SignedInRequest) -> HttpResponse:
     """The contacts the user may see, 25 a page, with a name search and filters. A referral
     shows its progress where the person's consent (or the viewer's work) allows it."""
-    program = program_for_user(request.user)
+    program = program_for_user(user=request.user)
     if program is None:
         raise Http404
     choices = [
-        (pp.pathway.code, pp.local_name or pp.pathway.name) for pp in enabled_pathways(program)
+        (pp.pathway.code, pp.local_name or pp.pathway.name)
+        for pp in enabled_pathways(program=program)
     ]
     form = ContactFilterForm(request.GET or None, pathways=choices)
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    qs = contacts_filtered(request.user, time_zone=program.time_zone, **filters)
+    qs = contacts_filtered(user=request.user, time_zone=program.time_zone, **filters)
     page = Paginator(qs.prefetch_related("referrals"), CONTACTS_PER_PAGE).get_page(
         request.GET.get("page")
     )

@@ -501,7 +501,7 @@ class FieldEntryForm(Form):
         except ValueError:
             self.add_error("service", "Choose a service from the list.")
             return
-        self.service_obj = service_for_program(self.program, service_id)
+        self.service_obj = service_for_program(program=self.program, service_id=service_id)
         if self.service_obj is None:
             self.add_error("service", "That service is not available in this program.")
             return

@@ -44,25 +44,31 @@ class PersonHistory:
     reach: ContactDetails | None = None
 
 
-def person_history(viewer: User, person: Person) -> PersonHistory:
+def person_history(*, viewer: User, person: Person) -> PersonHistory:
     """The person's contacts, referrals and cases the viewer may see, and how to reach them as
     the viewer may know it: program-wide staff and the field agencies see the details their own
     agency took (the program office, anyone's); a provider sees the details the person agreed
     to share with the services they were referred to there."""
     encounters = list(
-        encounters_visible_to(viewer).filter(person=person).order_by("-occurred_at")[:HISTORY_LIMIT]
+        encounters_visible_to(user=viewer)
+        .filter(person=person)
+        .order_by("-occurred_at")[:HISTORY_LIMIT]
     )
     referrals = list(
-        referrals_visible_to(viewer).filter(person=person).order_by("-created_at")[:HISTORY_LIMIT]
+        referrals_visible_to(user=viewer)
+        .filter(person=person)
+        .order_by("-created_at")[:HISTORY_LIMIT]
     )
     cases = list(cases_visible_to(user=viewer).filter(person=person).order_by("-opened_at")[:50])
-    return PersonHistory(person, encounters, referrals, cases, reach_for(viewer, person))
+    return PersonHistory(
+        person, encounters, referrals, cases, reach_for(viewer=viewer, person=person)
+    )
 
 
-def reach_for(viewer: User, person: Person) -> ContactDetails | None:
+def reach_for(*, viewer: User, person: Person) -> ContactDetails | None:
     """The person's latest contact details that the viewer may see (None: none)."""
     details = ContactDetails.objects.filter(person=person)
-    if not is_program_wide(viewer):
+    if not is_program_wide(user=viewer):
         allowed = Q(pk__in=[])
         if field_ids := agency_ids_for(viewer, *FIELD_ROLES):
             allowed |= Q(agency_id__in=field_ids)
@@ -75,12 +81,12 @@ def reach_for(viewer: User, person: Person) -> ContactDetails | None:
     return details.order_by("-created_at").first()
 
 
-def may_identify(viewer: User, person: Person) -> bool:
+def may_identify(*, viewer: User, person: Person) -> bool:
     """Who names a person recorded without a name, or links them to someone in Pathways: the
     field staff of an agency that met them, and the program office."""
     if person.is_named or person.is_archived:
         return False
-    if is_program_wide(viewer) and agency_ids_for(viewer, Role.COORDINATOR, Role.ADMIN):
+    if is_program_wide(user=viewer) and agency_ids_for(viewer, Role.COORDINATOR, Role.ADMIN):
         return True
     field_ids = agency_ids_for(viewer, *FIELD_ROLES)
     return (
@@ -90,9 +96,9 @@ def may_identify(viewer: User, person: Person) -> bool:
 
 
 def identify_candidates(
+    *,
     viewer: User,
     person: Person,
-    *,
     first_name: str,
     last_name: str,
     date_of_birth: dt.date | None,
@@ -102,7 +108,7 @@ def identify_candidates(
     return [
         c
         for c in person_duplicates(
-            program=program_for_user(viewer),
+            program=program_for_user(user=viewer),
             first_name=first_name,
             last_name=last_name,
             date_of_birth=date_of_birth,
@@ -111,19 +117,21 @@ def identify_candidates(
     ]
 
 
-def acting_agency(viewer: User, person: Person) -> Agency | None:
+def acting_agency(*, viewer: User, person: Person) -> Agency | None:
     """The viewer's agency that met the person (else their first), for the audit row."""
     met = set(person.encounters.values_list("agency_id", flat=True))
     for agency in agencies_for(viewer, *FIELD_ROLES):
         if agency.pk in met:
             return agency
-    return primary_agency(viewer)
+    return primary_agency(user=viewer)
 
 
-def key_lookup(user: User, key: uuid.UUID | None) -> KeyLookup | None:
+def key_lookup(*, user: User, key: uuid.UUID | None) -> KeyLookup | None:
     """What this user already recorded with this submission key (None: no key). The field
     page reads it before the form, so a resubmission lands on the first contact, and hands it
     to field_entry_submit, which then does not read the key again."""
     if key is None:
         return None
-    return KeyLookup(responder_id=user.pk, key=key, found=find_by_idempotency_key(user, key))
+    return KeyLookup(
+        responder_id=user.pk, key=key, found=find_by_idempotency_key(user=user, key=key)
+    )

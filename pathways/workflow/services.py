@@ -80,7 +80,7 @@ def field_entry_submit(*, actor: User, entry: FieldEntry) -> FieldEntryResult:
     if entry.idempotency_key is not None:
         seen = entry.key_lookup
         if seen is None or seen.responder_id != actor.pk or seen.key != entry.idempotency_key:
-            seen = key_lookup(actor, entry.idempotency_key)
+            seen = key_lookup(user=actor, key=entry.idempotency_key)
         existing = seen.found if seen is not None else None
         if existing is not None:
             if key_reused(existing, entry.idempotency_digest):
@@ -241,10 +241,14 @@ def person_identify(
     people the check offers for these names can be chosen; with matches and no choice,
     nothing changes and the matches are returned to choose from."""
     candidates = identify_candidates(
-        actor, person, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth
+        viewer=actor,
+        person=person,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
     )
     offered = {str(c.person.pk): c.person for c in candidates}
-    agency = acting_agency(actor, person)
+    agency = acting_agency(viewer=actor, person=person)
     if choice in offered:
         target = person_link(
             actor=actor, agency=agency, unidentified=person, person=offered[choice]

@@ -38,7 +38,7 @@ def search(request: SignedInRequest) -> HttpResponse:
     result = None
     if form.is_bound and form.is_valid():
         result = find_people(
-            request.user,
+            viewer=request.user,
             query=form.cleaned_data["q"],
             date_of_birth=form.cleaned_data["date_of_birth"],
             purpose="person_search",
@@ -61,10 +61,10 @@ def search(request: SignedInRequest) -> HttpResponse:
 @role_required(*SEARCH_ROLES)
 def detail(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
     """Every episode of the person the viewer may see, newest first."""
-    person = person_for_user(request.user, person_id)
+    person = person_for_user(user=request.user, person_id=person_id)
     if person is None:
         raise Http404("No such person.")
-    history = person_history(request.user, person)
+    history = person_history(viewer=request.user, person=person)
     shown = referrals_for_viewer(request.user, history.referrals)
     audit_read(actor=request.user, obj=person, fields=PERSON_READ_FIELDS)
     return render(
@@ -74,14 +74,14 @@ def detail(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
             "person": person,
             "history": history,
             "referrals": [(r, shown[r.pk]) for r in history.referrals],
-            "may_identify": may_identify(request.user, person),
+            "may_identify": may_identify(viewer=request.user, person=person),
         },
     )
 
 
 def _identify_target(request: SignedInRequest, person_id: uuid.UUID) -> Person:
-    person = person_for_user(request.user, person_id)
-    if person is None or not may_identify(request.user, person):
+    person = person_for_user(user=request.user, person_id=person_id)
+    if person is None or not may_identify(viewer=request.user, person=person):
         raise Http404("No such person to identify.")
     return person
 
@@ -115,7 +115,7 @@ def identify(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, exc)
-            candidates = identify_candidates(request.user, person, **names)
+            candidates = identify_candidates(viewer=request.user, person=person, **names)
         else:
             if done.linked and done.person is not None:
                 messages.success(request, "Linked: every contact now shows under one person.")

@@ -38,11 +38,11 @@ def test_sign_in_refuses_an_outside_redirect(cast: Any) -> None:
 
 
 def test_roles_and_agencies_come_from_active_memberships(cast: Any) -> None:
-    assert roles_for(cast.officer_a) == {"officer"}
+    assert roles_for(user=cast.officer_a) == {"officer"}
     assert [a.name for a in agencies_for(cast.intake_p)] == ["Harbor Test Recovery"]
     cast.officer_a.memberships.update(is_active=False)
     fresh = type(cast.officer_a).objects.get(pk=cast.officer_a.pk)
-    assert roles_for(fresh) == frozenset()
+    assert roles_for(user=fresh) == frozenset()
     assert cast.client_for(fresh).get(reverse("encounters:start")).status_code == 403
 
 

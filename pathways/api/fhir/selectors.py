@@ -18,7 +18,7 @@ from pathways.referrals.selectors import referrals_visible_to
 
 def referrals_for_client(*, client: ApiClient) -> QuerySet[Referral]:
     """The referrals the client's account sees that its agency sent or was sent."""
-    return referrals_visible_to(client.user).filter(
+    return referrals_visible_to(user=client.user).filter(
         Q(referring_agency_id=client.agency_id) | Q(receiving_agency_id=client.agency_id)
     )
 
@@ -28,25 +28,25 @@ def referral_for_client(*, client: ApiClient, referral_id: Any) -> Referral | No
 
 
 def organizations_for_client(*, client: ApiClient) -> QuerySet[Agency]:
-    program = program_for_user(client.user)
+    program = program_for_user(user=client.user)
     if program is None:
         return Agency.objects.none()
     return Agency.objects.active().filter(program=program)
 
 
 def services_for_client(*, client: ApiClient) -> QuerySet[Service]:
-    program = program_for_user(client.user)
+    program = program_for_user(user=client.user)
     if program is None:
         return Service.objects.none()
     return (
-        services_in_program(program)
+        services_in_program(program=program)
         .select_related("organization")
         .prefetch_related("locations", "hours")
     )
 
 
 def locations_for_client(*, client: ApiClient) -> QuerySet[Location]:
-    program = program_for_user(client.user)
+    program = program_for_user(user=client.user)
     if program is None:
         return Location.objects.none()
     return (

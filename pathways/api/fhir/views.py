@@ -184,7 +184,7 @@ def _read_referral(
     referral = referral_for_client(client=client, referral_id=referral_id)
     if referral is None:
         raise _not_found(kind)
-    shown = referral_for_viewer(client.user, referral, list(history_of(referral)))
+    shown = referral_for_viewer(client.user, referral, list(history_of(referral=referral)))
     audit_read(
         actor=client.user,
         obj=referral,
@@ -224,7 +224,7 @@ def patient_read(request: HttpRequest, client: ApiClient, person_id: uuid.UUID) 
     allowed = next((r for r in referrals if not shown[r.pk].withheld), None)
     if allowed is None:
         raise _not_found("Patient")
-    referral_for_viewer(client.user, allowed, list(history_of(allowed)))  # the accounting
+    referral_for_viewer(client.user, allowed, list(history_of(referral=allowed)))  # the accounting
     person = Person.objects.get(pk=allowed.person_id)
     audit_read(actor=client.user, obj=person, fields=PATIENT_FIELDS)
     return fhir_response(resources.patient(person))
@@ -380,18 +380,18 @@ def _task_update(request: HttpRequest, client: ApiClient, referral_id: uuid.UUID
     """PUT Task/<id>: the provider's system moves the referral along, as the same service call
     the provider's page makes (pathways.api.fhir.updates)."""
     referral = referral_for_client(client=client, referral_id=referral_id)
-    if referral is None or not can_act_on(client.user, referral):
+    if referral is None or not can_act_on(user=client.user, referral=referral):
         raise _not_found("Task")
     base = _base(request)
     data, sent = updates.task_sent(request, referral)
-    shown = referral_shown(client.user, referral, list(history_of(referral)))
+    shown = referral_shown(client.user, referral, list(history_of(referral=referral)))
     updates.expected_version(request, sent, resources.version_of(shown))
     updates.check_fixed(data, resources.task(referral, shown, base))
     target = updates.target_of(sent, base)
     if not updates.unchanged(referral, shown, target, sent):
         updates.move(client=client, referral=referral, target=target, sent=sent, base=base)
     referral = referral_for_client(client=client, referral_id=referral_id) or referral
-    shown = referral_shown(client.user, referral, list(history_of(referral)))
+    shown = referral_shown(client.user, referral, list(history_of(referral=referral)))
     return _versioned(resources.task(referral, shown, base), referral, shown)
 
 

@@ -28,8 +28,8 @@ def test_register_keeps_only_a_salted_digest_and_audits_without_the_secret(cast:
     assert stored.secret_hash == secret_digest(stored.secret_salt, secret)
     # the vocabulary's order, each scope once
     assert stored.scopes == ["referrals:read", "referrals:write"]
-    assert client_by_credential(token) == stored
-    assert client_by_credential(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert client_by_credential(token=token) == stored
+    assert client_by_credential(token=token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     events = AuditEvent.objects.filter(object_id=str(client.pk))
     assert [e.event_type for e in events] == ["api_client.register"]
     assert events[0].actor == cast.coordinator

@@ -336,7 +336,10 @@ def test_a_consent_for_someone_or_something_else_discloses_nothing(
     assert "Accepted" not in page and REFUSAL in page
     assert Disclosure.objects.count() == 0
     decision = may_disclose(
-        cast.officer_a, referral.person_id, "referral_status", cast.provider_p.pk
+        viewer=cast.officer_a,
+        person_id=referral.person_id,
+        category="referral_status",
+        holder_id=cast.provider_p.pk,
     )
     assert not decision.allowed and decision.reason == NOT_SHARED
 
@@ -493,7 +496,10 @@ def test_every_reason_reads_the_same_refusal_to_the_officer(
         record(cast, referral, recipient_agency=cast.police_b)
     with clock.frozen(at):
         decision = may_disclose(
-            cast.officer_a, referral.person_id, "referral_status", cast.provider_p.pk
+            viewer=cast.officer_a,
+            person_id=referral.person_id,
+            category="referral_status",
+            holder_id=cast.provider_p.pk,
         )
         detail = cast.client_for(cast.officer_a).get(
             reverse("referrals:detail", args=[referral.pk])

@@ -76,14 +76,22 @@ def test_an_event_without_a_source_refuses_to_decide_and_discloses_nothing(
     consent = ending_with_treatment(cast, referral)
     with clock.frozen(NOW + dt.timedelta(minutes=1)):
         assert may_disclose(
-            cast.officer_a, referral.person_id, "referral_status", cast.provider_p.pk
+            viewer=cast.officer_a,
+            person_id=referral.person_id,
+            category="referral_status",
+            holder_id=cast.provider_p.pk,
         ).allowed
     monkeypatch.delitem(events._SOURCES, ExpiryEvent.TREATMENT_ENDED)
     with clock.frozen(NOW + dt.timedelta(minutes=1)):
         with pytest.raises(ImproperlyConfigured, match="'treatment_ended'"):
-            may_disclose(cast.officer_a, referral.person_id, "referral_status", cast.provider_p.pk)
+            may_disclose(
+                viewer=cast.officer_a,
+                person_id=referral.person_id,
+                category="referral_status",
+                holder_id=cast.provider_p.pk,
+            )
         with pytest.raises(ImproperlyConfigured):
-            consent_state(consent)
+            consent_state(consent=consent)
         with pytest.raises(ImproperlyConfigured):
             referrals_for_viewer(cast.officer_a, [Referral.objects.get(pk=referral.pk)])
         with pytest.raises(ImproperlyConfigured):

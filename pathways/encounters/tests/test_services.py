@@ -40,7 +40,7 @@ def programpathway_reads(queries: CaptureQueriesContext) -> int:
 
 
 def test_the_pathway_row_the_caller_read_is_checked_not_read_again(cast: Any) -> None:
-    pp = startable_pathway(cast.officer_a, "officer_prevention")
+    pp = startable_pathway(user=cast.officer_a, code="officer_prevention")
     assert pp is not None
     with CaptureQueriesContext(connection) as given:
         contact = record(cast, pathway=pp.pathway, program_pathway=pp)
@@ -67,14 +67,14 @@ def test_a_pathway_the_actor_may_not_start_is_refused_and_nothing_is_recorded(
 
 
 def test_a_row_of_another_program_or_pathway_or_a_disabled_one_is_refused(cast: Any) -> None:
-    mine = startable_pathway(cast.officer_a, "officer_prevention")
+    mine = startable_pathway(user=cast.officer_a, code="officer_prevention")
     assert mine is not None
     other_program = ProgramFactory.create(name="Another County Program")
     enable_all_pathways(other_program)
     theirs = ProgramPathway.objects.select_related("pathway", "current_config").get(
         program=other_program, pathway__code="officer_prevention"
     )
-    intervention = startable_pathway(cast.officer_a, "officer_intervention")
+    intervention = startable_pathway(user=cast.officer_a, code="officer_intervention")
     assert intervention is not None
     for row in (theirs, intervention):
         with pytest.raises(ValidationError, match="does not allow starting"):
@@ -89,7 +89,7 @@ def test_a_row_of_another_program_or_pathway_or_a_disabled_one_is_refused(cast: 
 
 
 def test_a_visit_contact_needs_a_visit_role_at_the_team(cast: Any) -> None:
-    pp = startable_pathway(cast.officer_a, "naloxone_plus")
+    pp = startable_pathway(user=cast.officer_a, code="naloxone_plus")
     assert pp is not None
     facts: dict[str, Any] = {
         "pathway": pp.pathway,

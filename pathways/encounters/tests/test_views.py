@@ -350,7 +350,9 @@ def test_a_submission_racing_its_twin_past_the_key_check_saves_nothing_twice(
 
     def late(user: Any, key: Any) -> Any:
         calls.append(1)
-        return None if len(calls) == 1 else real(user, key)  # the first look came too early
+        return (
+            None if len(calls) == 1 else real(user=user, key=key)
+        )  # the first look came too early
 
     # the field page reads the key through workflow.selectors.key_lookup
     monkeypatch.setattr("pathways.workflow.selectors.find_by_idempotency_key", late)

@@ -195,7 +195,7 @@ def build(
 
     sections = []
     flagged_any: list[str] = []
-    figures = population_figures(f.program_id, dimension.code)
+    figures = population_figures(program_id=f.program_id, dimension=dimension.code)
     sections.append(
         _contact_section(raw, published, dimension, labels, reference, figures, flagged_any)
     )

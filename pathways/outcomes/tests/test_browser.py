@@ -121,7 +121,7 @@ def expected(cast: Any, slug: str) -> Report:
         form = spec.form(
             {"start": START.isoformat(), "end": END.isoformat()},
             program=program,
-            areas=report_areas(program),
+            areas=report_areas(program=program),
         )
         assert form.is_valid(), form.errors
         return spec.run(db, form.filters(), as_of=clock.now())

@@ -171,7 +171,7 @@ def test_small_answers_are_read_once_per_extract_file(cast: Any) -> None:
     assert taken is not None and later is not None and later > taken
     from pathways.outcomes.selectors import report_areas
 
-    assert report_areas(cast.program) == ["Beat 1", "Beat 2"]
+    assert report_areas(program=cast.program) == ["Beat 1", "Beat 2"]
 
 
 def test_the_index_condition_on_stored_flags_picks_the_index_dispositions(cast: Any) -> None:

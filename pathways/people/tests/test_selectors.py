@@ -70,10 +70,10 @@ def test_archived_people_are_not_offered(cast: Any) -> None:
 
 def test_search_by_surname_prefix_and_both_orders(db: Any) -> None:
     dana = PersonFactory.create(first_name="Dana", last_name="Whitfield")
-    assert person_search("whit") == [dana]
-    assert person_search("Whitfield, Da") == [dana]
-    assert person_search("dana whit") == [dana]
-    assert person_search("   ") == []
+    assert person_search(query="whit") == [dana]
+    assert person_search(query="Whitfield, Da") == [dana]
+    assert person_search(query="dana whit") == [dana]
+    assert person_search(query="   ") == []
 
 
 def test_common_surname_sound_does_not_pull_in_people_born_other_years(cast: Any) -> None:

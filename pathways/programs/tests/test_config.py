@@ -56,7 +56,7 @@ def test_a_change_is_a_new_audited_version_and_the_old_one_is_kept(cast: Any) ->
     assert AuditEvent.objects.filter(event_type="pathway_config.create").count() == before + 1
     assert event.changes["version"] == [1, 2]
     assert event.changes["deadlines"][1]["placement_hours"] == 12
-    history = config_history_with_changes(pp)
+    history = config_history_with_changes(program_pathway=pp)
     assert [v.config.version for v in history] == [2, 1]
     labels = [label for label, _, _ in history[0].changes]
     assert labels == ["Deadlines", "Eligibility rules"]
@@ -166,7 +166,7 @@ def _one_by_one(user: Any) -> set[str]:
 
     found = set()
     for code in Pathway.objects.values_list("code", flat=True):
-        pp = startable_pathway(user, code)
+        pp = startable_pathway(user=user, code=code)
         if pp is not None:
             assert pp.pathway.code == code and pp.program.pk == pp.program_id
             found.add(code)
@@ -176,7 +176,7 @@ def _one_by_one(user: Any) -> set[str]:
 def test_starters_come_from_the_configuration(cast: Any) -> None:
     from pathways.programs.selectors import startable_pathways
 
-    codes = {pp.pathway.code for pp in startable_pathways(cast.officer_a)}
+    codes = {pp.pathway.code for pp in startable_pathways(user=cast.officer_a)}
     assert "officer_prevention" in codes
     assert _one_by_one(cast.officer_a) == codes
     pathway_config_save(
@@ -186,10 +186,12 @@ def test_starters_come_from_the_configuration(cast: Any) -> None:
         starter_roles=["supervisor"],
     )
     cast.officer_a.__dict__.pop("_pathways_memberships", None)
-    codes = {pp.pathway.code for pp in startable_pathways(cast.officer_a)}
+    codes = {pp.pathway.code for pp in startable_pathways(user=cast.officer_a)}
     assert "officer_prevention" not in codes
     assert _one_by_one(cast.officer_a) == codes
-    assert "officer_prevention" in {pp.pathway.code for pp in startable_pathways(cast.supervisor_a)}
+    assert "officer_prevention" in {
+        pp.pathway.code for pp in startable_pathways(user=cast.supervisor_a)
+    }
     assert "officer_prevention" in _one_by_one(cast.supervisor_a)
     assert _one_by_one(cast.coordinator) == set()  # no starting role anywhere
 

@@ -129,6 +129,6 @@ def test_a_persons_overdoses_newest_first_and_nobody_elses(cast: Any) -> None:
         person=person,
     )
     record(cast, person=other)
-    assert overdoses_of_person(person) == [newer, older]
-    assert overdoses_of_person(person, limit=1) == [newer]
-    assert overdoses_of_person(None) == []
+    assert overdoses_of_person(person=person) == [newer, older]
+    assert overdoses_of_person(person=person, limit=1) == [newer]
+    assert overdoses_of_person(person=None) == []

@@ -41,7 +41,7 @@ def reads(queries: CaptureQueriesContext, table: str) -> int:
 
 
 def command(cast: Any, **overrides: Any) -> FieldEntry:
-    pp = startable_pathway(cast.officer_a, "officer_prevention")
+    pp = startable_pathway(user=cast.officer_a, code="officer_prevention")
     assert pp is not None
     facts: dict[str, Any] = {
         "agency": cast.police_a,
@@ -86,7 +86,7 @@ def test_a_field_submit_reads_the_pathway_the_service_and_the_key_once(cast: Any
 
 def test_the_key_lookup_in_the_command_is_reused_for_its_own_actor_and_key(cast: Any) -> None:
     entry = command(cast)
-    seen = key_lookup(cast.officer_a, entry.idempotency_key)
+    seen = key_lookup(user=cast.officer_a, key=entry.idempotency_key)
     with CaptureQueriesContext(connection) as queries:
         result = field_entry_submit(
             actor=cast.officer_a, entry=dataclasses.replace(entry, key_lookup=seen)

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 try:
                     codes[user.username] = (
                         "(has a device)"
-                        if mfa_devices(user)
+                        if mfa_devices(user=user)
                         else enrolment_code_issue(actor=None, user=user, on_server=True).code
                     )
                 except ValidationError:
