@@ -227,6 +227,8 @@ ROUTES: dict[str, Route] = {
     "api:service_capacity": API("PUT", lambda w: {"service_id": w.service.pk}),
     "api:contacts": API("POST"),
     "api:overdoses": API("POST"),
+    "api:imports": API(),
+    "api:import_job": API(kwargs=lambda w: {"job_id": w.referral.pk}),
     # FHIR R4 (pathways.api.fhir): the CapabilityStatement and CodeSystems are public
     "api:fhir_metadata": PUBLIC,
     "api:fhir_code_system": PUBLIC,

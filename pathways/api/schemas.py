@@ -251,6 +251,37 @@ class CapacityOut(Schema):
     capacity_updated_at: dt.datetime | None
 
 
+class ImportProblemOut(Schema):
+    line: int = Field(description="The file's line (0: the file as a whole)")
+    where: str = Field(description="The element or column")
+    message: str = Field(description="What is wrong, never the value that was written")
+
+
+class ImportJobOut(Schema):
+    id: uuid.UUID
+    kind: Literal["nemsis", "cad"]
+    agency: str
+    file_name: str
+    file_size: int
+    status: Literal["queued", "validating", "applying", "done", "refused", "failed"]
+    percent: int = Field(description="How far the job is, 0 to 100")
+    records: int = Field(description="Reports or calls read")
+    added: int
+    repeated: int = Field(description="Imported before: left as they were")
+    skipped: int = Field(description="Not an opioid overdose / not a community response call")
+    work_items: int = Field(description="Naloxone Plus follow-ups opened")
+    problems: list[ImportProblemOut]
+    more_problems: int = Field(description="Problems found beyond those listed")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class ImportJobPage(Schema):
+    items: list[ImportJobOut]
+    next: str | None = Field(description="The next page's address; null on the last page")
+
+
 class ProblemOut(Schema):
     """An RFC 9457 problem detail (sent as application/problem+json)."""
 

@@ -11,11 +11,12 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
@@ -43,6 +44,8 @@ from pathways.api.schemas import (
     CapacityOut,
     ContactIn,
     ContactOut,
+    ImportJobOut,
+    ImportJobPage,
     OverdoseEventIn,
     OverdoseEventOut,
     ProblemOut,
@@ -62,6 +65,8 @@ from pathways.core.idempotency import body_digest
 from pathways.core.validators import validate_not_future
 from pathways.directory.selectors import services_in_program
 from pathways.directory.services import service_capacity_set
+from pathways.imports.models import ImportJob
+from pathways.imports.selectors import jobs_for_agency
 from pathways.programs.selectors import startable_pathway, starting_agency
 from pathways.referrals import services as referral_services
 from pathways.referrals.disclosure import (
@@ -85,6 +90,7 @@ logger = logging.getLogger("pathways.api")
 PAGE_DEFAULT = 50
 PAGE_MAX = 100
 CURSOR_SALT = "pathways.api.cursor"
+M = TypeVar("M", bound=Model)
 IDEMPOTENCY_KEY_MAX = 200
 
 PROBLEMS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429, 500), ProblemOut)
@@ -345,8 +351,8 @@ def _detail_out(referral: Referral, shown: ReferralShown) -> dict[str, Any]:
     }
 
 
-def _cursor_for(referral: Referral) -> str:
-    return signing.dumps([referral.created_at.isoformat(), str(referral.pk)], salt=CURSOR_SALT)
+def _cursor_for(row: Any) -> str:
+    return signing.dumps([row.created_at.isoformat(), str(row.pk)], salt=CURSOR_SALT)
 
 
 def _after_cursor(cursor: str) -> tuple[str, str]:
@@ -358,6 +364,22 @@ def _after_cursor(cursor: str) -> tuple[str, str]:
         raise NinjaValidationError(
             [{"loc": ("query", "cursor"), "msg": "Not a cursor this API gave.", "type": "cursor"}]
         ) from exc
+
+
+def _page_of(
+    request: HttpRequest, qs: QuerySet[M], cursor: str | None, limit: int
+) -> tuple[list[M], str | None]:
+    """One page of `qs`, newest first, after `cursor`; with the next page's address."""
+    if cursor:
+        created, pk = _after_cursor(cursor)
+        qs = qs.filter(created_at__lte=created).exclude(created_at=created, id__gte=pk)
+    page = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    next_url = None
+    if more:
+        query = urlencode({"cursor": _cursor_for(page[-1]), "limit": str(limit)})
+        next_url = request.build_absolute_uri(f"{request.path}?{query}")
+    return page, next_url
 
 
 def _idempotency_key(value: str | None) -> str:
@@ -426,16 +448,8 @@ def referrals_sent(
 ) -> dict[str, Any]:
     client = client_of(request)
     qs = referrals_visible_to(user=client.user).filter(referring_agency=client.agency)
-    if cursor:
-        created, pk = _after_cursor(cursor)
-        qs = qs.filter(created_at__lte=created).exclude(created_at=created, id__gte=pk)
-    page = list(qs.order_by("-created_at", "-id")[: limit + 1])
-    more, page = len(page) > limit, page[:limit]
+    page, next_url = _page_of(request, qs, cursor, limit)
     shown = referrals_for_viewer(client.user, page)
-    next_url = None
-    if more:
-        query = urlencode({"cursor": _cursor_for(page[-1]), "limit": str(limit)})
-        next_url = request.build_absolute_uri(f"{request.path}?{query}")
     return {"items": [_referral_out(r, shown[r.pk]) for r in page], "next": next_url}
 
 
@@ -681,3 +695,64 @@ def overdose_create(
         )
 
     return _answer_once(request, client, key, data, run)
+
+
+# --- import jobs ------------------------------------------------------------------------------
+
+
+def _import_job_out(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "agency": str(job.agency),
+        "file_name": job.file_name,
+        "file_size": job.file_size,
+        "status": job.status,
+        "percent": job.percent,
+        "records": job.records,
+        "added": job.added,
+        "repeated": job.repeated,
+        "skipped": job.skipped,
+        "work_items": job.work_items,
+        "problems": job.problems or [],
+        "more_problems": job.more_problems,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+@api.get(
+    "/imports/",
+    response={200: ImportJobPage, **PROBLEMS},
+    url_name="imports",
+    tags=["imports"],
+    summary="Import jobs of files imported for your agency, newest first",
+    **_scope(ApiScope.IMPORTS_READ),
+)
+def import_jobs(
+    request: HttpRequest,
+    cursor: str | None = Query(None, description="From the previous page's `next`"),
+    limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX),
+) -> dict[str, Any]:
+    client = client_of(request)
+    qs = jobs_for_agency(agency_id=client.agency_id).select_related("agency")
+    page, next_url = _page_of(request, qs, cursor, limit)
+    return {"items": [_import_job_out(job) for job in page], "next": next_url}
+
+
+@api.get(
+    "/imports/{job_id}/",
+    response={200: ImportJobOut, **PROBLEMS},
+    url_name="import_job",
+    tags=["imports"],
+    summary="One import job: its status, progress, counts and problems",
+    **_scope(ApiScope.IMPORTS_READ),
+)
+def import_job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
+    client = client_of(request)
+    job = jobs_for_agency(agency_id=client.agency_id).select_related("agency").filter(pk=job_id)
+    found = job.first()
+    if found is None:
+        raise Http404
+    return _import_job_out(found)

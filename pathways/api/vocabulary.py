@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from pathways.accounts.models import FIRST_RESPONDER_KINDS, PROVIDER_KINDS, Role
+from pathways.accounts.models import FIRST_RESPONDER_KINDS, PROVIDER_KINDS, AgencyKind, Role
 
 
 class ApiScope(models.TextChoices):
@@ -22,8 +22,13 @@ class ApiScope(models.TextChoices):
     DIRECTORY_WRITE = "directory:write", "Update service capacity"
     ENCOUNTERS_WRITE = "encounters:write", "Record contacts"
     OVERDOSES_WRITE = "overdoses:write", "Report overdoses"
+    IMPORTS_READ = "imports:read", "Follow import jobs"
     FHIR_READ = "fhir:read", "Read FHIR Tasks, ServiceRequests and the directory"
     FHIR_WRITE = "fhir:write", "Update FHIR Tasks (answer and follow referrals)"
+
+
+#: The agencies files are imported for (imports.services.AGENCY_KINDS).
+IMPORT_AGENCY_KINDS = (AgencyKind.EMS, AgencyKind.FIRE, AgencyKind.COMMUNITY_RESPONSE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,14 @@ SCOPE_RULES: dict[str, ScopeRule] = {
         (Role.OFFICER,),
         frozenset(FIRST_RESPONDER_KINDS),
         "first responders (police, fire, EMS, community response)",
+    ),
+    ApiScope.IMPORTS_READ: ScopeRule(
+        "Follow the import jobs of files imported for your agency (EMS patient care reports, "
+        "dispatch calls): status, progress, counts and the problems found, which name a line "
+        "and an element or column, never a value from the file.",
+        (Role.SUPERVISOR,),
+        frozenset(IMPORT_AGENCY_KINDS),
+        "EMS, fire and community response agencies",
     ),
     # FHIR R4 (/api/fhir/r4/, docs/decisions/0030-fhir-closed-loop-referral.md): the roles of
     # the REST scopes, so the same selectors and disclosure check decide.

@@ -22,6 +22,11 @@ def recent_jobs(*, program_id: Any, limit: int = 20) -> list[ImportJob]:
     )
 
 
+def jobs_for_agency(*, agency_id: Any) -> QuerySet[ImportJob]:
+    """The jobs of files imported for one agency (a partner system's own), newest first."""
+    return ImportJob.objects.filter(agency_id=agency_id).order_by("-created_at", "-id")
+
+
 def job_of_program(*, program: Program, job_id: Any) -> ImportJob:
     """The program's job, else 404 (another program's job is not found)."""
     job = (

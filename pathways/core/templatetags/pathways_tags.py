@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -23,3 +25,13 @@ def tel_href(number: str) -> str:
     if not digits:
         return ""
     return ("+" if text.startswith("+") else "") + digits + (f",{extension}" if extension else "")
+
+
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def code_spans(text: str) -> SafeString:
+    """Plain text whose `backticked` words are code (as OpenAPI descriptions write them): the
+    text is escaped first, so nothing else of it becomes markup."""
+    return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", str(escape(text or ""))))  # noqa: S308

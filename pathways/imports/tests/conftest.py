@@ -4,10 +4,9 @@ from typing import Any
 
 import pytest
 
+from pathways.imports.tests.helpers import run_jobs_at_once
+
 
 @pytest.fixture(autouse=True)
 def _jobs_run_at_once(settings: Any, tmp_path: Any) -> None:
-    """Each job runs when it is queued (django-tasks' immediate backend), its file kept in the
-    test's own folder."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.PATHWAYS_IMPORTS_DIR = str(tmp_path / "imports")
+    run_jobs_at_once(settings, tmp_path)

@@ -9,6 +9,13 @@ from pathways.imports.models import ImportJob
 from pathways.imports.services import import_job_start
 
 
+def run_jobs_at_once(settings: Any, folder: Any) -> None:
+    """Each job runs when it is queued (django-tasks' immediate backend), its file kept in
+    `folder`."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PATHWAYS_IMPORTS_DIR = str(folder / "imports")
+
+
 def ems_agency(cast: Any) -> Any:
     return AgencyFactory.create(program=cast.program, name="County EMS", kind="ems")
 
