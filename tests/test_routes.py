@@ -178,6 +178,15 @@ ROUTES: dict[str, Route] = {
     "linkage:arrests": Route({R.COORDINATOR, R.ADMIN}),
     "linkage:arrests_link": Route({R.COORDINATOR, R.ADMIN}, method="POST"),
     "linkage:arrests_template": Route({R.COORDINATOR, R.ADMIN}),
+    # probabilistic linkage: the program office only (CJIS and Part 2 records side by side)
+    "linkage:linkage": Route({R.COORDINATOR, R.ADMIN}),
+    "linkage:linkage_start": Route({R.COORDINATOR, R.ADMIN}, method="POST"),
+    "linkage:run": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"run_id": w.referral.pk}),
+    "linkage:review": Route({R.COORDINATOR, R.ADMIN}),
+    "linkage:pair": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"pair_id": w.referral.pk}),
+    "linkage:undo": Route(
+        {R.COORDINATOR, R.ADMIN}, method="POST", kwargs=lambda w: {"decision_id": w.referral.pk}
+    ),
     # EMS (NEMSIS) and dispatch (CAD) imports: the program office (another program's job: 404,
     # pathways/imports/tests/test_views.py)
     "imports:index": Route({R.COORDINATOR, R.ADMIN}),

@@ -105,3 +105,183 @@ class ArrestRecord(ArchivableModel):
             # the extract's incremental refresh
             models.Index(fields=["updated_at"], name="arrest_record_updated_idx"),
         ]
+
+
+# --- probabilistic record linkage (issue 21; docs/decisions/0033-record-linkage.md) -----------
+#
+# Source records (the program's people, imported arrests) are keyed "<kind>:<uuid>". A run
+# scores candidate pairs with the program's trained model (pathways.linkage.engine, Splink),
+# keeps every pair at or above the review band, and puts records into clusters: pairs at or
+# above the auto-link probability and pairs a reviewer said are the same join; a pair a
+# reviewer said are not the same never does. Nothing is merged: a cluster is a row per record.
+
+
+class LinkageModel(BaseModel):
+    """One trained version of a program's model: the Splink parameters, never records."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    version = models.CharField(max_length=80)
+    parameters = models.JSONField(help_text="pathways.linkage.engine TrainedModel JSON")
+    records = models.PositiveIntegerField(default=0, help_text="Records it was trained on")
+    comparisons = models.PositiveBigIntegerField(default=0)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["program", "-created_at"], name="linkage_model_recent_idx")]
+
+
+class LinkageRunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    READING = "reading", "Reading the records"
+    TRAINING = "training", "Training the model"
+    SCORING = "scoring", "Scoring candidate pairs"
+    CLUSTERING = "clustering", "Building the clusters"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed: nothing was changed"
+
+
+RUN_FINISHED = (LinkageRunStatus.DONE, LinkageRunStatus.FAILED)
+RUN_PERCENT = {
+    LinkageRunStatus.QUEUED: 0,
+    LinkageRunStatus.READING: 5,
+    LinkageRunStatus.TRAINING: 15,
+    LinkageRunStatus.SCORING: 55,
+    LinkageRunStatus.CLUSTERING: 85,
+    LinkageRunStatus.DONE: 100,
+    LinkageRunStatus.FAILED: 100,
+}
+
+
+class LinkageRun(BaseModel):
+    """One linkage run (a background job): what it read, scored and linked."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    retrain = models.BooleanField(default=False)
+    model = models.ForeignKey(
+        LinkageModel, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    status = models.CharField(
+        max_length=12, choices=LinkageRunStatus.choices, default=LinkageRunStatus.QUEUED
+    )
+    records = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0, help_text="Pairs at or above the review band")
+    auto_linked = models.PositiveIntegerField(default=0)
+    to_review = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+    #: why it failed, in words with no value from a record
+    problem = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LinkageRunStatus.values),
+                name="linkage_run_status_known",
+            )
+        ]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in RUN_FINISHED
+
+    @property
+    def percent(self) -> int:
+        return RUN_PERCENT[LinkageRunStatus(self.status)]
+
+
+class PairStatus(models.TextChoices):
+    AUTO = "auto", "Linked automatically"
+    OPEN = "open", "Waiting for review"
+    SAME = "same", "Same person (reviewed)"
+    NOT_SAME = "not_same", "Not the same person (reviewed)"
+
+
+class CandidatePair(BaseModel):
+    """Two source records the model scored at or above the review band, with each field's
+    agreement and weight (for the reviewer), and what was decided."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(LinkageRun, on_delete=models.PROTECT, related_name="candidate_pairs")
+    left_key = models.CharField(max_length=60)
+    right_key = models.CharField(max_length=60)
+    probability = models.FloatField()
+    match_weight = models.FloatField()
+    #: [[field, level label, weight], ...]: labels such as "exact", never a value
+    weights = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=PairStatus.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "left_key", "right_key"], name="candidate_pair_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_key__lt=models.F("right_key")),
+                name="candidate_pair_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PairStatus.values), name="candidate_pair_status_known"
+            ),
+        ]
+        indexes = [
+            # the review queue: the open pairs, likeliest first
+            models.Index(
+                fields=["program", "status", "-probability"], name="candidate_pair_queue_idx"
+            ),
+        ]
+
+
+class LinkDecision(BaseModel):
+    """A reviewer's decision on a pair: the same person or not. Later runs respect it; undoing
+    it (undone_at) lets the model decide the pair again. Kept, never deleted."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    left_key = models.CharField(max_length=60)
+    right_key = models.CharField(max_length=60)
+    same = models.BooleanField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # one decision in force per pair
+            models.UniqueConstraint(
+                fields=["program", "left_key", "right_key"],
+                condition=models.Q(undone_at__isnull=True),
+                name="link_decision_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_key__lt=models.F("right_key")),
+                name="link_decision_ordered",
+            ),
+        ]
+
+
+class ClusterMember(BaseModel):
+    """Which cluster a source record is in now (the cluster is named by its smallest key)."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    record_key = models.CharField(max_length=60)
+    cluster_key = models.CharField(max_length=60)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "record_key"], name="cluster_member_once")
+        ]
+        indexes = [
+            models.Index(fields=["program", "cluster_key"], name="cluster_member_cluster_idx")
+        ]

@@ -7,8 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q
+from django.http import Http404
 
-from pathways.linkage.models import ArrestRecord, RecordImport
+from pathways.linkage.models import (
+    ArrestRecord,
+    CandidatePair,
+    ClusterMember,
+    LinkageModel,
+    LinkageRun,
+    LinkDecision,
+    PairStatus,
+    RecordImport,
+)
+from pathways.linkage.sources import ARREST, PERSON, split_key
+from pathways.people.models import ExternalIdentifier, Person, PersonAlias
+from pathways.people.selectors import in_program
 
 
 @dataclass(frozen=True)
@@ -59,4 +72,179 @@ def source_names(*, program_id: Any) -> list[str]:
         .values_list("source", flat=True)
         .distinct()
         .order_by("source")
+    )
+
+
+# --- probabilistic linkage: the program office's pages ---------------------------------------
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class RecordShown:
+    """One source record as the reviewer sees it, beside the other."""
+
+    key: str
+    kind: str  # "Person in Pathways" / "Arrest record"
+    fields: list[tuple[str, str]]
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class LinkagePage:
+    model: LinkageModel | None
+    runs: list[LinkageRun]
+    open_pairs: int
+    decisions: list[LinkDecision]
+    clustered_records: int
+
+
+def linkage_page(*, program_id: Any) -> LinkagePage:
+    return LinkagePage(
+        model=LinkageModel.objects.filter(program_id=program_id).order_by("-created_at").first(),
+        runs=list(LinkageRun.objects.filter(program_id=program_id).order_by("-created_at")[:5]),
+        open_pairs=CandidatePair.objects.filter(
+            program_id=program_id, status=PairStatus.OPEN
+        ).count(),
+        decisions=list(
+            LinkDecision.objects.filter(program_id=program_id, undone_at__isnull=True)
+            .select_related("decided_by")
+            .order_by("-created_at")[:20]
+        ),
+        clustered_records=ClusterMember.objects.filter(program_id=program_id).count(),
+    )
+
+
+def run_of_program(*, program_id: Any, run_id: Any) -> LinkageRun:
+    run = LinkageRun.objects.filter(program_id=program_id, pk=run_id).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def review_queue(*, program_id: Any, page: int = 1) -> tuple[list[CandidatePair], bool]:
+    """The pairs waiting for review, likeliest first; and whether there are more."""
+    start = (max(page, 1) - 1) * PAGE
+    rows = list(
+        CandidatePair.objects.filter(program_id=program_id, status=PairStatus.OPEN).order_by(
+            "-probability", "left_key"
+        )[start : start + PAGE + 1]
+    )
+    return rows[:PAGE], len(rows) > PAGE
+
+
+def pair_of_program(*, program_id: Any, pair_id: Any) -> CandidatePair:
+    pair = CandidatePair.objects.filter(program_id=program_id, pk=pair_id).first()
+    if pair is None:
+        raise Http404
+    return pair
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%b %-d, %Y") if value else "—"
+
+
+def record_shown(*, program_id: Any, key: str) -> RecordShown:
+    """A source record's identifying fields for the reviewer (a record of another program,
+    or one no longer there, shows as removed)."""
+    kind, pk = split_key(key)
+    if kind == PERSON:
+        person = Person.objects.filter(in_program(program=program_id), pk=pk).first()
+        if person is not None:
+            aliases = [
+                f"{a.first_name} {a.last_name}".strip()
+                for a in PersonAlias.objects.filter(person=person)
+            ]
+            numbers = [
+                f"{i.get_system_display()} {i.value}"
+                for i in ExternalIdentifier.objects.filter(person=person)
+            ]
+            return RecordShown(
+                key=key,
+                kind="Person in Pathways",
+                fields=[
+                    (
+                        "Name",
+                        " ".join(
+                            p
+                            for p in (person.first_name, person.middle_name, person.last_name)
+                            if p
+                        )
+                        or "—",
+                    ),
+                    ("Other names", ", ".join(aliases) or "—"),
+                    ("Date of birth", _date(person.date_of_birth)),
+                    ("Sex", person.get_sex_display()),
+                    ("ZIP code", person.postal_code or "—"),
+                    ("Numbers in other systems", ", ".join(numbers) or "—"),
+                ],
+            )
+    if kind == ARREST:
+        arrest = ArrestRecord.objects.filter(pk=pk, program_id=program_id).first()
+        if arrest is not None:
+            return RecordShown(
+                key=key,
+                kind="Arrest record",
+                fields=[
+                    ("Source", arrest.source),
+                    ("Arrested", _date(arrest.arrested_at)),
+                    ("Subject's number", f"{arrest.get_id_system_display()} {arrest.id_number}"),
+                    ("Date of birth", _date(arrest.date_of_birth)),
+                    ("Sex", arrest.get_sex_display()),
+                ],
+            )
+    return RecordShown(key=key, kind="Record no longer in Pathways", fields=[])
+
+
+def cluster_of(*, program_id: Any, key: str) -> list[str]:
+    """The keys of the records in `key`'s cluster (itself alone when it is linked to none)."""
+    member = ClusterMember.objects.filter(program_id=program_id, record_key=key).first()
+    if member is None:
+        return [key]
+    return list(
+        ClusterMember.objects.filter(program_id=program_id, cluster_key=member.cluster_key)
+        .order_by("record_key")
+        .values_list("record_key", flat=True)
+    )
+
+
+def decision_on(*, program_id: Any, pair: CandidatePair) -> LinkDecision | None:
+    return (
+        LinkDecision.objects.filter(
+            program_id=program_id,
+            left_key=pair.left_key,
+            right_key=pair.right_key,
+            undone_at__isnull=True,
+        )
+        .select_related("decided_by")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PairPage:
+    pair: CandidatePair
+    left: RecordShown
+    right: RecordShown
+    #: the other records already in each side's cluster
+    left_cluster: list[RecordShown]
+    right_cluster: list[RecordShown]
+    decision: LinkDecision | None
+
+
+def pair_page(*, program_id: Any, pair: CandidatePair) -> PairPage:
+    def others(key: str) -> list[RecordShown]:
+        return [
+            record_shown(program_id=program_id, key=other)
+            for other in cluster_of(program_id=program_id, key=key)
+            if other not in (pair.left_key, pair.right_key)
+        ]
+
+    return PairPage(
+        pair=pair,
+        left=record_shown(program_id=program_id, key=pair.left_key),
+        right=record_shown(program_id=program_id, key=pair.right_key),
+        left_cluster=others(pair.left_key),
+        right_cluster=others(pair.right_key),
+        decision=decision_on(program_id=program_id, pair=pair),
     )

@@ -7,24 +7,41 @@ linkage on names and birth dates is a later step (see docs/decisions/0014)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
-from pathways.accounts.models import Agency, AgencyKind
+from pathways.accounts.models import Agency, AgencyKind, Role
+from pathways.accounts.selectors import agency_ids_for
 from pathways.audit.services import audit_log
 from pathways.core import clock
+from pathways.core.conflicts import StaleEdit
 from pathways.core.services import service
 from pathways.core.validators import text_problem
 from pathways.linkage.imports import ArrestRow
-from pathways.linkage.models import ArrestRecord, RecordImport
+from pathways.linkage.models import (
+    ArrestRecord,
+    CandidatePair,
+    ClusterMember,
+    LinkageModel,
+    LinkageRun,
+    LinkageRunStatus,
+    LinkDecision,
+    PairStatus,
+    RecordImport,
+)
 from pathways.people.models import ExternalIdentifier
 from pathways.programs.models import Program
 
 if TYPE_CHECKING:
     from pathways.accounts.models import User
+
+logger = logging.getLogger("pathways.linkage")
 
 SOURCE_MAX = 200
 #: The columns of a record an import sets (and compares, to tell a changed record).
@@ -218,3 +235,325 @@ def arrest_records_link(*, actor: User | None, program: Program) -> int:
         changes={"linked": [None, linked], "still_unlinked": [None, len(records) - linked]},
     )
     return linked
+
+
+# --- probabilistic linkage ----------------------------------------------------------------------
+
+#: The program office links and reviews: the records are CJIS (arrests) and may sit beside
+#: Part 2 records, so no field or provider role sees the pairs.
+LINKAGE_ROLES = (Role.COORDINATOR, Role.ADMIN)
+TRAINING_SEED = 20261207
+
+
+def may_link(actor: Any, program: Program) -> bool:
+    allowed = agency_ids_for(actor, *LINKAGE_ROLES)
+    return bool(allowed) and Agency.objects.filter(program=program, pk__in=allowed).exists()
+
+
+def _require_linker(actor: Any, program: Program) -> None:
+    if not may_link(actor, program):
+        raise PermissionDenied("Only the program's coordinator or administrator links records.")
+
+
+@service
+def linkage_run_start(*, actor: User, program: Program, retrain: bool) -> LinkageRun:
+    """Queue a linkage run (after the transaction commits); the first run trains the model.
+    One run at a time per program."""
+    _require_linker(actor, program)
+    Program.objects.select_for_update().get(pk=program.pk)
+    busy = LinkageRun.objects.filter(program=program).exclude(
+        status__in=(LinkageRunStatus.DONE, LinkageRunStatus.FAILED)
+    )
+    if busy.exists():
+        raise ValidationError("A linkage run is already under way: wait for it to finish.")
+    has_model = LinkageModel.objects.filter(program=program).exists()
+    run = LinkageRun.objects.create(
+        program=program, retrain=retrain or not has_model, created_by=actor
+    )
+    audit_log(
+        actor=actor,
+        event_type="linkage_run.start",
+        obj=run,
+        changes={"retrain": [None, run.retrain]},
+    )
+    run_id = run.pk
+    transaction.on_commit(lambda: _enqueue(run_id))
+    return run
+
+
+def _enqueue(run_id: Any) -> None:
+    from pathways.linkage.tasks import run_linkage
+
+    result = run_linkage.enqueue(str(run_id))
+    LinkageRun.objects.filter(pk=run_id).update(task_id=str(result.id)[:64])
+
+
+def _status(run: LinkageRun, status: str) -> None:
+    run.status = status
+    LinkageRun.objects.filter(pk=run.pk).update(status=status, updated_at=clock.now())
+
+
+def linkage_run_execute(*, run_id: Any) -> LinkageRun | None:
+    """Run a queued linkage run (the worker calls this; tests too). A run already claimed is
+    left alone. Not a @service: each phase shows its progress; what it changes (a new model
+    version, the pairs and the clusters) is written in one transaction at the end, so a
+    failed run changes nothing."""
+    claimed = LinkageRun.objects.filter(pk=run_id, status=LinkageRunStatus.QUEUED).update(
+        status=LinkageRunStatus.READING, started_at=clock.now(), updated_at=clock.now()
+    )
+    if not claimed:
+        return None
+    run = LinkageRun.objects.select_related("program", "created_by").get(pk=run_id)
+    try:
+        _execute(run)
+    except Exception as exc:
+        # engine messages name columns and rules, never values; still, only the kind is logged
+        if not isinstance(exc, NothingToLink):
+            logger.error("linkage run %s failed: %s", run.pk, type(exc).__name__)
+        LinkageRun.objects.filter(pk=run.pk).update(
+            status=LinkageRunStatus.FAILED,
+            problem=_problem(exc),
+            finished_at=clock.now(),
+            updated_at=clock.now(),
+        )
+    run.refresh_from_db()
+    return run
+
+
+class NothingToLink(Exception):
+    """The program has fewer than two records."""
+
+
+def _problem(exc: Exception) -> str:
+    from pathways.linkage.engine.model import BlockingTooWide
+
+    if isinstance(exc, NothingToLink):
+        return "There are fewer than two records to link; nothing was changed."
+    if isinstance(exc, BlockingTooWide):
+        return (
+            "The blocking rules would compare too many pairs of records; nothing was changed. "
+            "Tell the system administrator."
+        )
+    return (
+        "An unexpected error stopped the run; nothing was changed. Tell the system "
+        "administrator the run's number."
+    )
+
+
+def _execute(run: LinkageRun) -> None:
+    from pathways.linkage.engine import model as engine
+    from pathways.linkage.sources import program_frame
+
+    program = run.program
+    frame = program_frame(program=program)
+    run.records = len(frame)
+    if run.records < 2:
+        raise NothingToLink
+    latest = LinkageModel.objects.filter(program=program).order_by("-created_at").first()
+    new_model: engine.TrainedModel | None = None
+    if run.retrain or latest is None:
+        _status(run, LinkageRunStatus.TRAINING)
+        trained = new_model = engine.train(frame, seed=TRAINING_SEED)
+    else:
+        trained = engine.TrainedModel.from_json(json.dumps(latest.parameters))
+    _status(run, LinkageRunStatus.SCORING)
+    scored = engine.predict(trained, frame, threshold=engine.REVIEW_BAND)
+    _status(run, LinkageRunStatus.CLUSTERING)
+    _apply(run, frame, scored, trained, new_model)
+
+
+def _weights(row: Any) -> list[list[Any]]:
+    from pathways.linkage.engine.model import FIELDS
+
+    out = []
+    for name, label in FIELDS:
+        level = row.get(f"{name}_level")
+        if level is None:
+            continue
+        out.append([label, str(level), round(float(row.get(f"{name}_weight") or 0.0), 2)])
+    return out
+
+
+@service
+def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: Any | None) -> None:
+    from pathways.linkage.engine.model import AUTO_LINK
+
+    program = run.program
+    Program.objects.select_for_update().get(pk=program.pk)
+    if new_model is not None:
+        version = LinkageModel.objects.create(
+            program=program,
+            version=new_model.version,
+            parameters=json.loads(new_model.to_json()),
+            records=run.records,
+            comparisons=int(dict(new_model.counts).get("comparisons", 0)),
+            trained_by=run.created_by,
+        )
+        audit_log(
+            actor=run.created_by,
+            event_type="linkage_model.train",
+            obj=version,
+            changes={"version": [None, version.version], "records": [None, run.records]},
+        )
+        run.model = version
+    else:
+        run.model = LinkageModel.objects.filter(program=program).order_by("-created_at").first()
+    decided = _decisions(program)
+    CandidatePair.objects.filter(program=program).delete()
+    pairs: list[CandidatePair] = []
+    for row in scored.to_dict("records"):
+        left, right = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
+        probability = float(row["match_probability"])
+        status = PairStatus.AUTO if probability >= AUTO_LINK else PairStatus.OPEN
+        if (left, right) in decided:
+            status = PairStatus.SAME if decided[(left, right)] else PairStatus.NOT_SAME
+        pairs.append(
+            CandidatePair(
+                program=program,
+                run=run,
+                left_key=left,
+                right_key=right,
+                probability=probability,
+                match_weight=float(row["match_weight"]),
+                weights=_weights(row),
+                status=status,
+            )
+        )
+    CandidatePair.objects.bulk_create(pairs, batch_size=CHUNK)
+    run.pairs = len(pairs)
+    run.auto_linked = sum(p.status == PairStatus.AUTO for p in pairs)
+    run.to_review = sum(p.status == PairStatus.OPEN for p in pairs)
+    run.clusters = _recluster(program, records=run.records)
+    run.status = LinkageRunStatus.DONE
+    run.finished_at = clock.now()
+    run.save()
+    audit_log(
+        actor=run.created_by,
+        event_type="linkage_run.done",
+        obj=run,
+        changes={
+            "records": [None, run.records],
+            "pairs": [None, run.pairs],
+            "auto_linked": [None, run.auto_linked],
+            "to_review": [None, run.to_review],
+        },
+    )
+
+
+def _decisions(program: Program) -> dict[tuple[str, str], bool]:
+    return {
+        (left, right): same
+        for left, right, same in LinkDecision.objects.filter(
+            program=program, undone_at__isnull=True
+        ).values_list("left_key", "right_key", "same")
+    }
+
+
+def _recluster(program: Program, *, records: int | None = None) -> int:
+    """Rebuild the program's clusters from its kept pairs and the decisions in force; returns
+    the number of clusters (records with no link are clusters of their own)."""
+    from pathways.linkage.engine.clusters import clusters
+    from pathways.linkage.engine.model import AUTO_LINK
+
+    decided = _decisions(program)
+    edges = CandidatePair.objects.filter(
+        program=program, status__in=(PairStatus.AUTO, PairStatus.SAME)
+    ).values_list("left_key", "right_key", "probability")
+    mapping = clusters(
+        list(edges),
+        threshold=AUTO_LINK,
+        must_link=[pair for pair, same in decided.items() if same],
+        cannot_link=[pair for pair, same in decided.items() if not same],
+    )
+    sizes: dict[str, int] = defaultdict(int)
+    for cluster in mapping.values():
+        sizes[cluster] += 1
+    ClusterMember.objects.filter(program=program).delete()
+    ClusterMember.objects.bulk_create(
+        [
+            ClusterMember(program=program, record_key=key, cluster_key=cluster)
+            for key, cluster in mapping.items()
+            if sizes[cluster] > 1
+        ],
+        batch_size=CHUNK,
+    )
+    linked = sum(size for size in sizes.values() if size > 1)
+    multi = sum(1 for size in sizes.values() if size > 1)
+    total = records if records is not None else _last_records(program)
+    return multi + max(0, total - linked)
+
+
+def _last_records(program: Program) -> int:
+    last = (
+        LinkageRun.objects.filter(program=program, status=LinkageRunStatus.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
+    return last.records if last else 0
+
+
+@service
+def pair_decide(
+    *, actor: User, program: Program, pair_id: Any, same: bool, expected: str
+) -> LinkDecision:
+    """Record a reviewer's decision on a pair (same person or not) and rebuild the clusters.
+    `expected` is the pair's status the reviewer saw: a pair decided meanwhile is refused."""
+    _require_linker(actor, program)
+    Program.objects.select_for_update().get(pk=program.pk)
+    pair = CandidatePair.objects.filter(program=program, pk=pair_id).first()
+    if pair is None:
+        raise CandidatePair.DoesNotExist
+    if pair.status != expected:
+        raise StaleEdit(noun="pair", current=pair.get_status_display(), changed_at=pair.updated_at)
+    if pair.status in (PairStatus.SAME, PairStatus.NOT_SAME):
+        raise ValidationError("This pair is decided: undo the decision first.")
+    decision = LinkDecision.objects.create(
+        program=program,
+        left_key=pair.left_key,
+        right_key=pair.right_key,
+        same=same,
+        decided_by=actor,
+    )
+    old = pair.status
+    pair.status = PairStatus.SAME if same else PairStatus.NOT_SAME
+    pair.save(update_fields=["status", "updated_at"])
+    audit_log(
+        actor=actor,
+        event_type="link_decision.record",
+        obj=decision,
+        changes={"pair_status": [old, pair.status]},
+    )
+    _recluster(program)
+    return decision
+
+
+@service
+def decision_undo(*, actor: User, program: Program, decision_id: Any) -> LinkDecision:
+    """Undo a decision: the pair goes back to what the model said, and the clusters that
+    used it are rebuilt."""
+    from pathways.linkage.engine.model import AUTO_LINK
+
+    _require_linker(actor, program)
+    Program.objects.select_for_update().get(pk=program.pk)
+    decision = LinkDecision.objects.filter(
+        program=program, pk=decision_id, undone_at__isnull=True
+    ).first()
+    if decision is None:
+        raise ValidationError("This decision was undone already.")
+    decision.undone_at = clock.now()
+    decision.undone_by = actor
+    decision.save(update_fields=["undone_at", "undone_by", "updated_at"])
+    pair = CandidatePair.objects.filter(
+        program=program, left_key=decision.left_key, right_key=decision.right_key
+    ).first()
+    if pair is not None:
+        pair.status = PairStatus.AUTO if pair.probability >= AUTO_LINK else PairStatus.OPEN
+        pair.save(update_fields=["status", "updated_at"])
+    audit_log(
+        actor=actor,
+        event_type="link_decision.undo",
+        obj=decision,
+        changes={"undone": [False, True]},
+    )
+    _recluster(program)
+    return decision

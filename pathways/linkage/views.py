@@ -3,19 +3,41 @@ many records are linked to people. Records are never listed one by one (CJIS dat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.accounts.access import SignedInRequest, role_required
 from pathways.accounts.models import Role
+from pathways.audit.services import audit_read
+from pathways.core.conflicts import StaleEdit, conflict_response
 from pathways.core.forms import show_service_errors
 from pathways.linkage.forms import ArrestImportForm
 from pathways.linkage.imports import COLUMNS, MAX_BYTES, ParsedFile, read_file, template_csv
-from pathways.linkage.selectors import arrest_sources, recent_imports, source_names
-from pathways.linkage.services import arrest_records_import, arrest_records_link
+from pathways.linkage.selectors import (
+    arrest_sources,
+    linkage_page,
+    pair_of_program,
+    pair_page,
+    recent_imports,
+    record_shown,
+    review_queue,
+    run_of_program,
+    source_names,
+)
+from pathways.linkage.services import (
+    LINKAGE_ROLES,
+    arrest_records_import,
+    arrest_records_link,
+    decision_undo,
+    linkage_run_start,
+    pair_decide,
+)
 from pathways.programs.models import Program
 from pathways.programs.selectors import program_for_user
 
@@ -90,3 +112,109 @@ def arrests_template(request: SignedInRequest) -> HttpResponse:
     response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="arrest-records-template.csv"'
     return response
+
+
+# --- probabilistic linkage --------------------------------------------------------------------
+
+
+@role_required(*LINKAGE_ROLES)
+def linkage(request: SignedInRequest) -> HttpResponse:
+    from pathways.linkage.engine.model import AUTO_LINK, REVIEW_BAND  # pandas: only here
+
+    program = _program(request)
+    return render(
+        request,
+        "linkage/linkage.html",
+        {
+            "program": program,
+            "page": linkage_page(program_id=program.pk),
+            "auto_link": AUTO_LINK,
+            "review_band": REVIEW_BAND,
+        },
+    )
+
+
+@require_POST
+@role_required(*LINKAGE_ROLES)
+def linkage_start(request: SignedInRequest) -> HttpResponse:
+    program = _program(request)
+    try:
+        run = linkage_run_start(
+            actor=request.user, program=program, retrain=request.POST.get("retrain") == "on"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("linkage:linkage")
+    return redirect("linkage:run", run_id=run.pk)
+
+
+@role_required(*LINKAGE_ROLES)
+def linkage_run(request: SignedInRequest, run_id: Any) -> HttpResponse:
+    program = _program(request)
+    run = run_of_program(program_id=program.pk, run_id=run_id)
+    template = "linkage/run.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#progress"
+    return render(request, template, {"run": run})
+
+
+@role_required(*LINKAGE_ROLES)
+def review(request: SignedInRequest) -> HttpResponse:
+    program = _program(request)
+    page = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
+    pairs, more = review_queue(program_id=program.pk, page=page)
+    shown = {
+        key: record_shown(program_id=program.pk, key=key)
+        for pair in pairs
+        for key in (pair.left_key, pair.right_key)
+    }
+    rows = [(pair, shown[pair.left_key], shown[pair.right_key]) for pair in pairs]
+    return render(request, "linkage/review.html", {"rows": rows, "page": page, "more": more})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*LINKAGE_ROLES)
+def pair(request: SignedInRequest, pair_id: Any) -> HttpResponse:
+    program = _program(request)
+    found = pair_of_program(program_id=program.pk, pair_id=pair_id)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision not in ("same", "not_same"):
+            messages.error(request, "Choose “Same person” or “Not the same person”.")
+            return redirect("linkage:pair", pair_id=found.pk)
+        try:
+            pair_decide(
+                actor=request.user,
+                program=program,
+                pair_id=found.pk,
+                same=decision == "same",
+                expected=request.POST.get("expected", ""),
+            )
+        except StaleEdit as exc:
+            return conflict_response(
+                request,
+                exc,
+                tried="record your decision on this pair",
+                latest_url=reverse("linkage:pair", kwargs={"pair_id": found.pk}),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("linkage:pair", pair_id=found.pk)
+        messages.success(request, "Decision recorded; the clusters are rebuilt.")
+        return redirect("linkage:review")
+    shown = pair_page(program_id=program.pk, pair=found)
+    audit_read(actor=request.user, obj=found, fields=("records", "weights"))
+    return render(request, "linkage/pair.html", {"shown": shown})
+
+
+@require_POST
+@role_required(*LINKAGE_ROLES)
+def undo(request: SignedInRequest, decision_id: Any) -> HttpResponse:
+    program = _program(request)
+    try:
+        decision_undo(actor=request.user, program=program, decision_id=decision_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Decision undone; the model decides the pair again.")
+    return redirect("linkage:linkage")

@@ -1,0 +1,60 @@
+"""In Debian's Chromium: the coordinator runs the record linkage, reviews a pair side by side
+with each field's weight, decides it is not the same person, sees the decision kept, and undoes
+it. Screenshots go to $PATHWAYS_SCREENSHOTS (default: screenshots/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from pathways.accounts.browser import DESKTOP, PHONE, open_as, shoot, watch
+from pathways.imports.tests.helpers import run_jobs_at_once
+from pathways.linkage.models import CandidatePair, LinkDecision, PairStatus
+from pathways.linkage.tests.linkage_helpers import people_from_generator
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(autouse=True)
+def _runs_at_once(settings: Any, tmp_path: Any) -> None:
+    run_jobs_at_once(settings, tmp_path)
+
+
+def test_run_review_a_pair_decide_and_undo(cast: Any, live_server: Any, browser: Browser) -> None:
+    people_from_generator(cast.police_a, 250, seed=21)
+    base = live_server.url
+    page = open_as(browser, base, "coordinator", PHONE, at=None)
+    problems = watch(page)
+    page.goto(f"{base}/program/records/linkage/")
+    expect(page.get_by_role("heading", name="Record linkage", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Start a linkage run").click()
+    expect(page.get_by_test_id("run-progress")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("run-done")).to_contain_text("linked automatically")
+    shoot(page, "linkage-run-done")
+
+    assert CandidatePair.objects.filter(status=PairStatus.OPEN).exists(), "nothing to review"
+    page.goto(f"{base}/program/records/linkage/review/")
+    queue = page.get_by_test_id("review-queue")
+    expect(queue).to_be_visible()
+    shoot(page, "linkage-review-queue")
+    queue.get_by_role("link", name="Review pair 1").click()
+    expect(page.get_by_role("heading", name="Are these the same person?")).to_be_visible()
+    expect(page.get_by_test_id("pair-weights")).to_contain_text("Date of birth")
+    expect(page.get_by_test_id("pair-records")).to_contain_text("Person in Pathways")
+    shoot(page, "linkage-pair")
+    page.get_by_role("button", name="Not the same person").click()
+    expect(page.get_by_text("Decision recorded; the clusters are rebuilt.")).to_be_visible()
+    decision = LinkDecision.objects.get()
+    assert decision.same is False and decision.decided_by == cast.coordinator
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{base}/program/records/linkage/")
+    decisions = page.get_by_test_id("decisions")
+    expect(decisions).to_contain_text("Not the same person, by coordinator")
+    decisions.get_by_role("button", name="Undo this decision").click()
+    expect(page.get_by_text("Decision undone; the model decides the pair again.")).to_be_visible()
+    assert LinkDecision.objects.get().undone_at is not None
+    assert problems == []
