@@ -7,7 +7,9 @@ from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from pathways.demo import cast
 from pathways.demo.generator import (
@@ -19,6 +21,7 @@ from pathways.demo.generator import (
     demo_program,
     load_demo,
 )
+from pathways.linkage.services import linkage_run_start
 
 
 def _date(value: str) -> dt.date:
@@ -98,3 +101,16 @@ class Command(BaseCommand):
         )
         if options["verbosity"] >= 2:
             self.stdout.write(f"digest {demo_digest(result.program)}")
+        self._queue_linkage(result.program)
+
+    def _queue_linkage(self, program: Any) -> None:
+        """Queue the county's first record linkage run (the demo's worker runs it), so the
+        coordinator finds the review queue filled."""
+        coordinator = get_user_model().objects.filter(username="coord.nguyen").first()
+        if coordinator is None:
+            return
+        with transaction.atomic():
+            linkage_run_start(actor=coordinator, program=program, retrain=True)
+        self.stdout.write(
+            "Queued the first record linkage run: the worker runs it (Reports → Record linkage)."
+        )
