@@ -91,12 +91,44 @@ class RecordShown:
 
 
 @dataclass(frozen=True)
+class LinkRoutes:
+    """How many imported arrest records each route links to a person of the program."""
+
+    arrests: int
+    by_number: int
+    by_model: int
+    by_either: int
+
+
+def link_routes(*, program_id: Any) -> LinkRoutes:
+    arrests = ArrestRecord.objects.active().filter(program_id=program_id)
+    by_number = set(arrests.filter(person__isnull=False).values_list("pk", flat=True))
+    clusters: dict[str, list[str]] = {}
+    for key, cluster in ClusterMember.objects.filter(program_id=program_id).values_list(
+        "record_key", "cluster_key"
+    ):
+        clusters.setdefault(cluster, []).append(key)
+    by_model: set[str] = set()
+    for keys in clusters.values():
+        if any(split_key(k)[0] == PERSON for k in keys):
+            by_model.update(pk for kind, pk in map(split_key, keys) if kind == ARREST)
+    numbered = {str(pk) for pk in by_number}
+    return LinkRoutes(
+        arrests=arrests.count(),
+        by_number=len(numbered),
+        by_model=len(by_model),
+        by_either=len(numbered | by_model),
+    )
+
+
+@dataclass(frozen=True)
 class LinkagePage:
     model: LinkageModel | None
     runs: list[LinkageRun]
     open_pairs: int
     decisions: list[LinkDecision]
     clustered_records: int
+    routes: LinkRoutes
 
 
 def linkage_page(*, program_id: Any) -> LinkagePage:
@@ -112,6 +144,7 @@ def linkage_page(*, program_id: Any) -> LinkagePage:
             .order_by("-created_at")[:20]
         ),
         clustered_records=ClusterMember.objects.filter(program_id=program_id).count(),
+        routes=link_routes(program_id=program_id),
     )
 
 

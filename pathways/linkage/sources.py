@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from pathways.programs.models import Program
 
 CHUNK = 2000
-_ID_UNSAFE = re.compile(r"[:|\s]+")
+#: a number's punctuation and spaces differ between systems ("B-77 12", "b_77_12"): only its
+#: letters and digits are compared
+_ID_NOISE = re.compile(r"[^0-9a-z]+")
 
 PERSON = "person"
 ARREST = "arrest"
@@ -36,7 +38,7 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def _ext_id(system: str, value: str) -> str:
-    return f"{system}:{_ID_UNSAFE.sub('_', value.strip()).lower()}"
+    return f"{system}:{_ID_NOISE.sub('', value.lower())}"
 
 
 def _group(races: list[str], ethnicity: str) -> str:
@@ -64,7 +66,8 @@ def _people_rows(program: Program) -> Iterator[dict[str, Any]]:
         for person_id, system, value in ExternalIdentifier.objects.filter(
             person_id__in=chunk
         ).values_list("person_id", "system", "value"):
-            numbers[person_id].append(_ext_id(system, value))
+            if _ID_NOISE.sub("", value.lower()):
+                numbers[person_id].append(_ext_id(system, value))
         phones: dict[Any, str] = {}
         # the newest contact details are the current ones
         for details in ContactDetails.objects.filter(person_id__in=chunk).order_by("created_at"):
@@ -117,7 +120,7 @@ def _arrest_rows(program: Program) -> Iterator[dict[str, Any]]:
             "postal_code": None,
             "address": None,
             "phone": None,
-            "ext_ids": _ext_id(system, number) if number else None,
+            "ext_ids": _ext_id(system, number) if _ID_NOISE.sub("", number.lower()) else None,
             "group": _group([race] if race else [], ethnicity),
         }
 

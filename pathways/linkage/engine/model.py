@@ -449,35 +449,58 @@ def blocking_rules() -> list[Any]:
 
     # Every rule is narrow enough for a million people with the common names of a county
     # (thousands of "Mary Smith"s): a name pair alone is never a rule, it comes with a birth
-    # year, a ZIP code or a date part. Rules comparing one field with another (swapped names)
-    # are written both ways round, because Splink only compares l.id < r.id.
+    # year, a date part, or a ZIP code. Name + ZIP code rules only pair records when one of
+    # them has no birth date (with a birth date on both, the date-keyed rules find the pair):
+    # a ZIP code holds ~15k people, so name + ZIP alone grows with the square of the county.
+    # Rules comparing one field with another (swapped names) are written both ways round,
+    # because Splink only compares l.id < r.id. Comparison counts per rule at a million
+    # people: bench/RESULTS.md.
     return [
         block_on("dob", "last_meta"),
         block_on("dob", "first_meta"),
         block_on("dob", "last_meta_2"),
         block_on("first_canon", "last_name", "dob_year"),
         block_on("first_meta", "last_meta", "dob_year"),
-        block_on("first_initial", "last_name", "postal_code"),
+        CustomRule(
+            "l.first_initial = r.first_initial AND l.last_name = r.last_name"
+            f" AND l.postal_code = r.postal_code AND {_A_DOB_MISSING}"
+        ),
         block_on("first_canon", "last_meta_2", "dob_year"),
-        block_on("last_meta", "dob_month", "dob_day"),
-        block_on("first_meta", "dob_year", "dob_month"),
+        # a wrong birth year: the first name (its initial) and the sex narrow the day
+        block_on("first_initial", "last_meta", "dob_month", "dob_day", "sex"),
+        block_on("first_canon", "last_meta", "dob_month", "dob_day"),
+        # a changed surname with a wrong birth day
+        block_on("first_meta", "dob_year", "dob_month", "sex"),
         block_on("first_meta", "last_meta", "dob_month", "dob_day"),
         CustomRule("l.dob = r.dob_swapped AND l.last_meta = r.last_meta"),
         CustomRule("l.dob_swapped = r.dob AND l.first_meta = r.first_meta"),
-        CustomRule("l.first_name = r.last_name AND l.last_name = r.first_name"),
+        CustomRule(
+            "l.first_name = r.last_name AND l.last_name = r.first_name"
+            f" AND (l.dob_month = r.dob_month OR {_A_DOB_MISSING})"
+        ),
         CustomRule("l.dob = r.dob AND l.first_meta = r.last_meta"),
         CustomRule("l.dob = r.dob AND l.last_meta = r.first_meta"),
         CustomRule(
             "l.first_meta = r.last_meta AND l.last_meta = r.first_meta AND l.dob_year = r.dob_year"
         ),
-        CustomRule("l.first_name = r.last_name AND l.postal_code = r.postal_code"),
-        CustomRule("l.last_name = r.first_name AND l.postal_code = r.postal_code"),
+        CustomRule(
+            "l.first_name = r.last_name AND l.postal_code = r.postal_code"
+            f" AND {_A_DOB_MISSING}"
+        ),
+        CustomRule(
+            "l.last_name = r.first_name AND l.postal_code = r.postal_code"
+            f" AND {_A_DOB_MISSING}"
+        ),
         block_on("dob", "postal_code"),
         block_on("phone"),
         block_on("postal_code", "first_canon", "dob_year"),
         block_on("address", "first_initial"),
         block_on("ext_ids", arrays_to_explode=["ext_ids"]),
     ]
+
+
+#: a blocking-rule condition: one record of the pair has no birth date
+_A_DOB_MISSING = "(l.dob IS NULL OR r.dob IS NULL)"
 
 
 def training_rules() -> list[Any]:

@@ -189,3 +189,62 @@ def test_a_run_that_fails_changes_nothing(
             actor=elsewhere, program=cast.program, pair_id=pair.pk, same=True, expected="auto"
         )
     assert not LinkDecision.objects.exists()
+
+
+def test_an_arrest_links_by_its_number_through_the_model_and_the_routes_are_counted(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An arrest record carries no name: its booking number (recorded for the person in
+    another form: 'b-77 12') and birth date are the evidence. The number route misses it, the
+    model links it, and the page's route counts say so."""
+    import datetime as dt
+
+    from pathways.core import clock
+    from pathways.linkage.imports import ArrestRow
+    from pathways.linkage.selectors import link_routes
+    from pathways.linkage.services import arrest_records_import
+    from pathways.linkage.sources import ARREST, PERSON, record_key
+    from pathways.people.factories import PersonFactory
+    from pathways.people.models import ExternalIdentifier
+
+    people_from_generator(cast.police_a, 150, seed=2)
+    person = PersonFactory.create(
+        created_by_agency=cast.police_a,
+        first_name="Dolores",
+        last_name="Quintanilla",
+        date_of_birth=dt.date(1979, 2, 3),
+        sex="female",
+    )
+    ExternalIdentifier.objects.create(person=person, system="booking", value="B-77 12")
+    arrest_records_import(
+        actor=cast.coordinator,
+        program=cast.program,
+        source="County jail",
+        file_name="jail.csv",
+        rows=[
+            ArrestRow(
+                line=2,
+                record_number="J-1",
+                arrested_at=clock.now() - dt.timedelta(days=3),
+                id_system="booking",
+                id_number="b_77_12",  # the jail's spelling of the same number
+                date_of_birth=dt.date(1979, 2, 3),
+                sex="female",
+            )
+        ],
+    )
+    before = link_routes(program_id=cast.program.pk)
+    assert (before.arrests, before.by_number, before.by_model) == (1, 0, 0)
+    run = start(cast, django_capture_on_commit_callbacks)
+    assert run.status == "done", run.problem
+    from pathways.linkage.models import ArrestRecord
+
+    arrest = ArrestRecord.objects.get()
+    cluster = dict(
+        ClusterMember.objects.filter(
+            record_key__in=(record_key(PERSON, person.pk), record_key(ARREST, arrest.pk))
+        ).values_list("record_key", "cluster_key")
+    )
+    assert len(cluster) == 2 and len(set(cluster.values())) == 1
+    after = link_routes(program_id=cast.program.pk)
+    assert (after.arrests, after.by_number, after.by_model, after.by_either) == (1, 0, 1, 1)
