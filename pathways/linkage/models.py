@@ -91,6 +91,15 @@ class ArrestRecord(ArchivableModel):
         related_name="arrest_records",
     )
     linked_at = models.DateTimeField(null=True, blank=True)
+    #: the person the record linkage model puts this record with (the first person of its
+    #: cluster), kept by every linkage run and decision; the reports use `person` first
+    model_person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [

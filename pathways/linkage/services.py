@@ -477,10 +477,37 @@ def _recluster(program: Program, *, records: int | None = None) -> int:
         ],
         batch_size=CHUNK,
     )
+    _model_people(program, mapping)
     linked = sum(size for size in sizes.values() if size > 1)
     multi = sum(1 for size in sizes.values() if size > 1)
     total = records if records is not None else _last_records(program)
     return multi + max(0, total - linked)
+
+
+def _model_people(program: Program, mapping: dict[str, str]) -> None:
+    """Keep each arrest record's `model_person`: the first person of its cluster, or none."""
+    from pathways.linkage.sources import ARREST, PERSON, split_key
+
+    first_person: dict[str, str] = {}
+    for key, cluster in sorted(mapping.items()):
+        kind, pk = split_key(key)
+        if kind == PERSON and cluster not in first_person:
+            first_person[cluster] = pk
+    wanted: dict[str, str | None] = {}
+    for key, cluster in mapping.items():
+        kind, pk = split_key(key)
+        if kind == ARREST:
+            wanted[pk] = first_person.get(cluster)
+    now = clock.now()
+    changed: list[ArrestRecord] = []
+    current = ArrestRecord.objects.filter(program=program).only("pk", "model_person_id")
+    for record in current.iterator(chunk_size=CHUNK):
+        person = wanted.get(str(record.pk))
+        if str(record.model_person_id or "") != str(person or ""):
+            record.model_person_id = person
+            record.updated_at = now
+            changed.append(record)
+    ArrestRecord.objects.bulk_update(changed, ["model_person", "updated_at"], batch_size=CHUNK)
 
 
 def _last_records(program: Program) -> int:

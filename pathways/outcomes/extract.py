@@ -80,6 +80,8 @@ class Col:
 #: The source of a column holding the person's age band at the row's moment (`occurred_at`'s
 #: source field), computed by the database from the date of birth, which is never copied.
 AGE_BAND = "@age_band"
+#: an imported arrest's person: linked by number, else by the record linkage model
+LINKED_PERSON = "@linked_person"
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ MIRRORS: tuple[Mirror, ...] = (
         (
             Col("arrest_id", "id", U),
             Col("program_id", "program", U),
-            Col("person_id", "person", U),
+            Col("person_id", LINKED_PERSON, U),
             Col("agency_id", "agency", U),
             Col("occurred_at", "arrested_at", TS),
             Col("area", "area", T),
@@ -274,7 +276,11 @@ def _age_band_sql(model: Any, alias: str) -> str:
     imported arrest not linked to anyone, the record's own."""
     quote = connection.ops.quote_name
     people = quote(Person._meta.db_table)
-    person_id = f"{alias}{quote(_column(model, 'person'))}"
+    person_id = (
+        _linked_person_sql(alias)
+        if model is ArrestRecord
+        else f"{alias}{quote(_column(model, 'person'))}"
+    )
     born = (
         f"(SELECT pp.{quote(_column(Person, 'date_of_birth'))} FROM {people} pp "  # noqa: S608
         f"WHERE pp.{quote(_column(Person, 'id'))} = {person_id})"
@@ -291,10 +297,20 @@ def _age_band_sql(model: Any, alias: str) -> str:
     return f"(CASE WHEN {born} IS NULL THEN 'unknown' {bands} ELSE '{AGE_BANDS[-1][1]}' END)"
 
 
+def _linked_person_sql(alias: str) -> str:
+    quote = connection.ops.quote_name
+    by_number = f"{alias}{quote(_column(ArrestRecord, 'person'))}"
+    by_model = f"{alias}{quote(_column(ArrestRecord, 'model_person'))}"
+    return f"COALESCE({by_number}, {by_model})"
+
+
 def _select(model: Any, col: Col, alias: str = "") -> str:
     """A source column as text (or 0/1) in the same shape on SQLite and PostgreSQL."""
     if col.source == AGE_BAND:
         return _age_band_sql(model, alias)
+    if col.source == LINKED_PERSON:
+        linked = _linked_person_sql(alias)
+        return f"CAST({linked} AS text)" if connection.vendor == "postgresql" else linked
     ref = f"{alias}{connection.ops.quote_name(_column(model, col.source))}"
     postgres = connection.vendor == "postgresql"
     if col.source in PRESENCE_ONLY:

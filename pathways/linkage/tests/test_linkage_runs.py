@@ -248,3 +248,19 @@ def test_an_arrest_links_by_its_number_through_the_model_and_the_routes_are_coun
     assert len(cluster) == 2 and len(set(cluster.values())) == 1
     after = link_routes(program_id=cast.program.pk)
     assert (after.arrests, after.by_number, after.by_model, after.by_either) == (1, 0, 1, 1)
+    # the reports' re-arrests see it through model_person
+    arrest.refresh_from_db()
+    assert arrest.model_person_id == person.pk and arrest.person_id is None
+    # "not the same person" takes it back, at once
+    left, right = sorted((record_key(PERSON, person.pk), record_key(ARREST, arrest.pk)))
+    pair = CandidatePair.objects.get(left_key=left, right_key=right)
+    pair_decide(
+        actor=cast.coordinator,
+        program=cast.program,
+        pair_id=pair.pk,
+        same=False,
+        expected=pair.status,
+    )
+    arrest.refresh_from_db()
+    assert arrest.model_person_id is None
+    assert link_routes(program_id=cast.program.pk).by_model == 0

@@ -357,6 +357,23 @@ def test_imported_arrests_are_re_arrests(cast: Any) -> None:
     )
 
 
+def test_an_arrest_the_linkage_model_links_is_a_re_arrest(cast: Any) -> None:
+    # P1: diverted; a jail record 40 days later that no number links, but the record linkage
+    # model put in P1's cluster (model_person): a re-arrest
+    p1 = person()
+    contact(cast, who=p1)
+    arrest(cast, at=T0 + 40 * DAY, model_person=p1)
+    # P2: diverted; linked by number to P2 and by the model to P1: the number wins
+    p2 = person()
+    contact(cast, who=p2)
+    arrest(cast, who=p2, at=T0 + 60 * DAY, model_person=p1)
+
+    extract.refresh()
+    with extract.connect() as db:
+        raw = recurrence.recurrence_counts(db, report_filters(cast), AS_OF)
+    assert raw.rows[(DIVERTED, "arrest")] == [(40, 1, 0), (60, 1, 0)]
+
+
 def test_without_imported_arrests_a_re_arrest_is_a_repeat_contact(county: Any) -> None:
     extract.refresh()
     with extract.connect() as db:
