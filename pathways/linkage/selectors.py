@@ -96,6 +96,7 @@ class LinkRoutes:
 
     arrests: int
     by_number: int
+    #: in a cluster with a person, and not linked by a number
     by_model: int
     by_either: int
 
@@ -116,7 +117,7 @@ def link_routes(*, program_id: Any) -> LinkRoutes:
     return LinkRoutes(
         arrests=arrests.count(),
         by_number=len(numbered),
-        by_model=len(by_model),
+        by_model=len(by_model - numbered),
         by_either=len(numbered | by_model),
     )
 

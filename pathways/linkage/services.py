@@ -399,12 +399,15 @@ def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: An
     else:
         run.model = LinkageModel.objects.filter(program=program).order_by("-created_at").first()
     decided = _decisions(program)
+    numbered = _number_links(program)
     CandidatePair.objects.filter(program=program).delete()
     pairs: list[CandidatePair] = []
     for row in scored.to_dict("records"):
         left, right = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
         probability = float(row["match_probability"])
         status = PairStatus.AUTO if probability >= AUTO_LINK else PairStatus.OPEN
+        if (left, right) in numbered:
+            status = PairStatus.AUTO  # the same number links them: nothing to review
         if (left, right) in decided:
             status = PairStatus.SAME if decided[(left, right)] else PairStatus.NOT_SAME
         pairs.append(
@@ -440,6 +443,22 @@ def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: An
     )
 
 
+def _number_links(program: Program) -> set[tuple[str, str]]:
+    """(key, key) of each arrest record and the person its number links it to, in key order."""
+    from pathways.linkage.sources import ARREST, PERSON, record_key
+
+    rows = (
+        ArrestRecord.objects.active()
+        .filter(program=program, person__isnull=False)
+        .values_list("pk", "person_id")
+    )
+    links: set[tuple[str, str]] = set()
+    for arrest, person in rows.iterator(chunk_size=CHUNK):
+        left, right = sorted((record_key(ARREST, arrest), record_key(PERSON, person)))
+        links.add((left, right))
+    return links
+
+
 def _decisions(program: Program) -> dict[tuple[str, str], bool]:
     return {
         (left, right): same
@@ -459,10 +478,13 @@ def _recluster(program: Program, *, records: int | None = None) -> int:
     edges = CandidatePair.objects.filter(
         program=program, status__in=(PairStatus.AUTO, PairStatus.SAME)
     ).values_list("left_key", "right_key", "probability")
+    # a record the number route links to a person is with that person, unless a reviewer
+    # said otherwise
+    by_number = [pair for pair in _number_links(program) if decided.get(pair) is not False]
     mapping = clusters(
         list(edges),
         threshold=AUTO_LINK,
-        must_link=[pair for pair, same in decided.items() if same],
+        must_link=[pair for pair, same in decided.items() if same] + by_number,
         cannot_link=[pair for pair, same in decided.items() if not same],
     )
     sizes: dict[str, int] = defaultdict(int)

@@ -230,16 +230,32 @@ def test_an_arrest_links_by_its_number_through_the_model_and_the_routes_are_coun
                 id_number="b_77_12",  # the jail's spelling of the same number
                 date_of_birth=dt.date(1979, 2, 3),
                 sex="female",
-            )
+            ),
+            # the police's record with the number exactly as Pathways has it: linked by number
+            ArrestRow(
+                line=3,
+                record_number="J-2",
+                arrested_at=clock.now() - dt.timedelta(days=40),
+                id_system="booking",
+                id_number="B-77 12",
+            ),
         ],
     )
     before = link_routes(program_id=cast.program.pk)
-    assert (before.arrests, before.by_number, before.by_model) == (1, 0, 0)
+    assert (before.arrests, before.by_number, before.by_model) == (2, 1, 0)
     run = start(cast, django_capture_on_commit_callbacks)
     assert run.status == "done", run.problem
     from pathways.linkage.models import ArrestRecord
 
-    arrest = ArrestRecord.objects.get()
+    arrest = ArrestRecord.objects.get(record_number="J-1")
+    numbered = ArrestRecord.objects.get(record_number="J-2")
+    assert numbered.person_id == person.pk
+    # the pair the number links is not for review, and its records are in one cluster
+    number_pair = CandidatePair.objects.filter(
+        left_key__in=(record_key(PERSON, person.pk), record_key(ARREST, numbered.pk)),
+        right_key__in=(record_key(PERSON, person.pk), record_key(ARREST, numbered.pk)),
+    ).first()
+    assert number_pair is None or number_pair.status == PairStatus.AUTO
     cluster = dict(
         ClusterMember.objects.filter(
             record_key__in=(record_key(PERSON, person.pk), record_key(ARREST, arrest.pk))
@@ -247,7 +263,7 @@ def test_an_arrest_links_by_its_number_through_the_model_and_the_routes_are_coun
     )
     assert len(cluster) == 2 and len(set(cluster.values())) == 1
     after = link_routes(program_id=cast.program.pk)
-    assert (after.arrests, after.by_number, after.by_model, after.by_either) == (1, 0, 1, 1)
+    assert (after.arrests, after.by_number, after.by_model, after.by_either) == (2, 1, 1, 2)
     # the reports' re-arrests see it through model_person
     arrest.refresh_from_db()
     assert arrest.model_person_id == person.pk and arrest.person_id is None
@@ -264,3 +280,5 @@ def test_an_arrest_links_by_its_number_through_the_model_and_the_routes_are_coun
     arrest.refresh_from_db()
     assert arrest.model_person_id is None
     assert link_routes(program_id=cast.program.pk).by_model == 0
+    numbered.refresh_from_db()
+    assert numbered.model_person_id == person.pk  # still with the person, by its number
