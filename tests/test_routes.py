@@ -184,6 +184,9 @@ ROUTES: dict[str, Route] = {
     "linkage:run": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"run_id": w.referral.pk}),
     "linkage:review": Route({R.COORDINATOR, R.ADMIN}),
     "linkage:pair": Route({R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"pair_id": w.referral.pk}),
+    "linkage:cluster": Route(
+        {R.COORDINATOR, R.ADMIN}, kwargs=lambda w: {"key": f"person:{w.referral.pk}"}
+    ),
     "linkage:undo": Route(
         {R.COORDINATOR, R.ADMIN}, method="POST", kwargs=lambda w: {"decision_id": w.referral.pk}
     ),

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q
 from django.http import Http404
+from django.urls import reverse
 
 from pathways.linkage.models import (
     ArrestRecord,
@@ -178,6 +179,10 @@ def _date(value: Any) -> str:
     return value.strftime("%b %-d, %Y") if value else "—"
 
 
+def _cluster_url(key: str) -> str:
+    return reverse("linkage:cluster", kwargs={"key": key})
+
+
 def record_shown(*, program_id: Any, key: str) -> RecordShown:
     """A source record's identifying fields for the reviewer (a record of another program,
     or one no longer there, shows as removed)."""
@@ -195,6 +200,7 @@ def record_shown(*, program_id: Any, key: str) -> RecordShown:
             ]
             return RecordShown(
                 key=key,
+                url=_cluster_url(key),
                 kind="Person in Pathways",
                 fields=[
                     (
@@ -218,6 +224,7 @@ def record_shown(*, program_id: Any, key: str) -> RecordShown:
         if arrest is not None:
             return RecordShown(
                 key=key,
+                url=_cluster_url(key),
                 kind="Arrest record",
                 fields=[
                     ("Source", arrest.source),
@@ -281,4 +288,32 @@ def pair_page(*, program_id: Any, pair: CandidatePair) -> PairPage:
         left_cluster=others(pair.left_key),
         right_cluster=others(pair.right_key),
         decision=decision_on(program_id=program_id, pair=pair),
+    )
+
+
+@dataclass(frozen=True)
+class ClusterPage:
+    key: str
+    records: list[RecordShown]
+    #: the scored pairs inside the cluster, strongest first
+    pairs: list[tuple[CandidatePair, RecordShown, RecordShown]]
+
+
+def cluster_page(*, program_id: Any, key: str) -> ClusterPage:
+    """A record's cluster: every record in it and the pairs that hold it together. 404 when
+    the record is not the program's."""
+    first = record_shown(program_id=program_id, key=key)
+    if not first.fields:
+        raise Http404
+    keys = cluster_of(program_id=program_id, key=key)
+    shown = {k: record_shown(program_id=program_id, key=k) for k in keys}
+    pairs = (
+        CandidatePair.objects.filter(program_id=program_id, left_key__in=keys, right_key__in=keys)
+        .exclude(status=PairStatus.NOT_SAME)
+        .order_by("-probability")
+    )
+    return ClusterPage(
+        key=key,
+        records=[shown[k] for k in keys],
+        pairs=[(p, shown[p.left_key], shown[p.right_key]) for p in pairs],
     )

@@ -12,5 +12,6 @@ urlpatterns = [
     path("linkage/runs/<uuid:run_id>/", views.linkage_run, name="run"),
     path("linkage/review/", views.review, name="review"),
     path("linkage/pairs/<uuid:pair_id>/", views.pair, name="pair"),
+    path("linkage/records/<str:key>/", views.cluster, name="cluster"),
     path("linkage/decisions/<uuid:decision_id>/undo/", views.undo, name="undo"),
 ]

@@ -3,6 +3,7 @@ many records are linked to people. Records are never listed one by one (CJIS dat
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.accounts.access import SignedInRequest, role_required
@@ -21,6 +23,7 @@ from pathways.linkage.forms import ArrestImportForm
 from pathways.linkage.imports import COLUMNS, MAX_BYTES, ParsedFile, read_file, template_csv
 from pathways.linkage.selectors import (
     arrest_sources,
+    cluster_page,
     linkage_page,
     pair_of_program,
     pair_page,
@@ -201,6 +204,9 @@ def pair(request: SignedInRequest, pair_id: Any) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             return redirect("linkage:pair", pair_id=found.pk)
         messages.success(request, "Decision recorded; the clusters are rebuilt.")
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
         return redirect("linkage:review")
     shown = pair_page(program_id=program.pk, pair=found)
     audit_read(actor=request.user, obj=found, fields=("records", "weights"))
@@ -218,3 +224,18 @@ def undo(request: SignedInRequest, decision_id: Any) -> HttpResponse:
     else:
         messages.success(request, "Decision undone; the model decides the pair again.")
     return redirect("linkage:linkage")
+
+
+KEY = re.compile(r"^(person|arrest):[0-9a-f-]{36}$")
+
+
+@role_required(*LINKAGE_ROLES)
+def cluster(request: SignedInRequest, key: str) -> HttpResponse:
+    """A record's linked records, with the links that hold them together (each can be
+    undone: "not the same person")."""
+    program = _program(request)
+    if not KEY.match(key):
+        raise Http404
+    page = cluster_page(program_id=program.pk, key=key)
+    audit_read(actor=request.user, obj=program, fields=("linked_records",))
+    return render(request, "linkage/cluster.html", {"page": page})

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from pathways.accounts.browser import DESKTOP, PHONE, open_as, shoot, watch
 from pathways.imports.tests.helpers import run_jobs_at_once
-from pathways.linkage.models import CandidatePair, LinkDecision, PairStatus
+from pathways.linkage.models import CandidatePair, ClusterMember, LinkDecision, PairStatus
 from pathways.linkage.tests.linkage_helpers import people_from_generator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,11 +50,36 @@ def test_run_review_a_pair_decide_and_undo(cast: Any, live_server: Any, browser:
     decision = LinkDecision.objects.get()
     assert decision.same is False and decision.decided_by == cast.coordinator
 
+    # a person's linked records: the automatic link between two of them is undone there
+    auto = CandidatePair.objects.filter(status=PairStatus.AUTO).order_by("probability").first()
+    assert auto is not None
+    page.goto(f"{base}/program/records/linkage/records/{auto.left_key}/")
+    expect(page.get_by_role("heading", name="Linked records")).to_be_visible()
+    records = page.get_by_test_id("cluster-records")
+    expect(records.locator(".usa-summary-box")).to_have_count(
+        ClusterMember.objects.filter(
+            cluster_key=ClusterMember.objects.get(record_key=auto.left_key).cluster_key
+        ).count()
+    )
+    shoot(page, "linkage-cluster")
+    link = page.get_by_test_id("cluster-links").locator(
+        "li", has=page.locator(f'form[action$="/pairs/{auto.pk}/"]')
+    )
+    link.get_by_role("button").click()
+    expect(page.get_by_text("Decision recorded; the clusters are rebuilt.")).to_be_visible()
+    assert CandidatePair.objects.get(pk=auto.pk).status == PairStatus.NOT_SAME
+    members = dict(
+        ClusterMember.objects.filter(record_key__in=(auto.left_key, auto.right_key)).values_list(
+            "record_key", "cluster_key"
+        )
+    )
+    assert len(members) < 2 or len(set(members.values())) == 2
+
     page.set_viewport_size(DESKTOP)
     page.goto(f"{base}/program/records/linkage/")
     decisions = page.get_by_test_id("decisions")
     expect(decisions).to_contain_text("Not the same person, by coordinator")
-    decisions.get_by_role("button", name="Undo this decision").click()
+    decisions.get_by_role("button", name="Undo this decision").first.click()
     expect(page.get_by_text("Decision undone; the model decides the pair again.")).to_be_visible()
-    assert LinkDecision.objects.get().undone_at is not None
+    assert LinkDecision.objects.filter(undone_at__isnull=False).count() == 1
     assert problems == []
