@@ -92,3 +92,33 @@ def test_the_pages_of_another_program_are_not_found(cast: Any) -> None:
     )
     elsewhere = verified_client(member(office, "coordinator", "coord.elsewhere"))
     assert elsewhere.get(reverse("linkage:run", kwargs={"run_id": run.pk})).status_code == 404
+
+
+def test_another_programs_pairs_and_people_are_not_found_and_nothing_changes(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pathways.accounts.factories import AgencyFactory, member
+    from pathways.programs.factories import ProgramFactory
+
+    people_from_generator(cast.police_a, 150, seed=8)
+    client = verified_client(cast.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("linkage:linkage_start"))
+    pair = CandidatePair.objects.order_by("-probability").first()
+    assert pair is not None
+    office = AgencyFactory.create(
+        program=ProgramFactory.create(name="Other County"), kind="program_office"
+    )
+    elsewhere = verified_client(member(office, "coordinator", "coord.elsewhere"))
+    url = reverse("linkage:pair", kwargs={"pair_id": pair.pk})
+    assert elsewhere.get(url).status_code == 404
+    posted = elsewhere.post(url, {"decision": "not_same", "expected": pair.status})
+    assert posted.status_code == 404
+    cluster = reverse("linkage:cluster", kwargs={"key": pair.left_key})
+    assert elsewhere.get(cluster).status_code == 404
+    assert client.get(cluster).status_code == 200
+    # a malformed key is not found either (never a database error)
+    bad = reverse("linkage:cluster", kwargs={"key": "person:' OR 1=1 --"})
+    assert client.get(bad).status_code == 404
+    assert not LinkDecision.objects.exists()
+    assert CandidatePair.objects.get(pk=pair.pk).status == pair.status
