@@ -5,6 +5,8 @@ check.
 
     .venv/bin/python bench/linkage.py --people 100000      # a quick check, a few minutes
     .venv/bin/python bench/linkage.py                      # 1M people: ~2M records
+    .venv/bin/python bench/linkage.py --people 500000 --data /tmp/lk500k --skip-baseline
+                                                           # keep / reuse the generated frames
 
 The generator makes --people people with two records each (plus their twins): the first
 record of each goes to the "people" frame (Pathways), the second to the "other sources" frame
@@ -249,28 +251,41 @@ def _show(name: str, result: dict[str, Any]) -> float:
     return total
 
 
+def _generate(folder: Path, people: int, seed: int) -> None:
+    from pathways.linkage.engine.generator import generate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    df = generate(people, seed=seed, records_per_person=(2, 2))
+    is_first = df["unique_id"].str.endswith("-0")
+    df[is_first].reset_index(drop=True).to_parquet(folder / "left.parquet")
+    df[~is_first].reset_index(drop=True).to_parquet(folder / "right.parquet")
+    print(
+        f"generated {len(df):,} records of {df['true_id'].nunique():,} people "
+        f"({is_first.sum():,} people-records, {(~is_first).sum():,} other-source) "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="folder for the generated frames (left.parquet, right.parquet): reused when "
+        "both are there (they must be of the same --people and --seed), else written there",
+    )
     args = parser.parse_args()
 
-    from pathways.linkage.engine.generator import generate
-
     with tempfile.TemporaryDirectory(prefix="linkage-bench-") as tmp:
-        folder = Path(tmp)
-        start = time.perf_counter()
-        df = generate(args.people, seed=args.seed, records_per_person=(2, 2))
-        is_first = df["unique_id"].str.endswith("-0")
-        df[is_first].reset_index(drop=True).to_parquet(folder / "left.parquet")
-        df[~is_first].reset_index(drop=True).to_parquet(folder / "right.parquet")
-        print(
-            f"generated {len(df):,} records of {df['true_id'].nunique():,} people "
-            f"({is_first.sum():,} people-records, {(~is_first).sum():,} other-source) "
-            f"in {time.perf_counter() - start:.1f} s"
-        )
-        del df
+        folder = args.data or Path(tmp)
+        if (folder / "left.parquet").exists() and (folder / "right.parquet").exists():
+            print(f"reusing the generated frames in {folder}")
+        else:
+            _generate(folder, args.people, args.seed)
         base_total = None
         if not args.skip_baseline:
             base = _run(baseline, folder)

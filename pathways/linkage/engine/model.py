@@ -32,6 +32,8 @@ REVIEW_BAND = 0.50
 
 #: the default limit on the comparisons the prediction blocking rules may generate
 MAX_COMPARISONS = 200_000_000
+#: above this many records, training checks the blocking on a sample (an estimate)
+BLOCKING_SAMPLE_RECORDS = 200_000
 
 #: columns holding lists of strings in a prepared frame
 LIST_COLUMNS = ("given_names", "surnames", "ext_ids", "ext_systems")
@@ -484,12 +486,10 @@ def blocking_rules() -> list[Any]:
             "l.first_meta = r.last_meta AND l.last_meta = r.first_meta AND l.dob_year = r.dob_year"
         ),
         CustomRule(
-            "l.first_name = r.last_name AND l.postal_code = r.postal_code"
-            f" AND {_A_DOB_MISSING}"
+            f"l.first_name = r.last_name AND l.postal_code = r.postal_code AND {_A_DOB_MISSING}"
         ),
         CustomRule(
-            "l.last_name = r.first_name AND l.postal_code = r.postal_code"
-            f" AND {_A_DOB_MISSING}"
+            f"l.last_name = r.first_name AND l.postal_code = r.postal_code AND {_A_DOB_MISSING}"
         ),
         block_on("dob", "postal_code"),
         block_on("phone"),
@@ -648,7 +648,15 @@ def train(
 
     left = _as_prepared(df)
     right_prepared = _as_prepared(right) if right is not None else None
-    check_blocking(left, max_comparisons=max_comparisons, right=right_prepared)
+    n_records = len(left) + (len(right_prepared) if right_prepared is not None else 0)
+    # counting every pair of a million records costs minutes and gigabytes: past
+    # BLOCKING_SAMPLE_RECORDS the count is Splink's estimate from a sample of the records
+    check_blocking(
+        left,
+        max_comparisons=max_comparisons,
+        right=right_prepared,
+        record_sample_proportion=min(1.0, BLOCKING_SAMPLE_RECORDS / max(n_records, 1)),
+    )
 
     db = _db()
     tables = [db.register(_arrow(left), table_name="__pathways_left")]

@@ -395,6 +395,48 @@ def test_no_blocking_rule_is_a_name_pair_alone() -> None:
     for sql in rules:
         if "first_canon" in sql and "last_name" in sql:
             assert "dob_year" in sql or "postal_code" in sql, sql
+        if "postal_code" in sql and "_name" in sql and "dob" not in sql.replace("dob IS", ""):
+            # name + ZIP code: only for a record without a birth date
+            assert "(l.dob IS NULL OR r.dob IS NULL)" in sql, sql
+
+
+def _pair(a: dict[str, Any], b: dict[str, Any]) -> pd.DataFrame:
+    return frame([_record(unique_id="person:1", **a), _record(unique_id="person:2", **b)])
+
+
+_LOPEZ = {"first_name": "Maria", "last_name": "Lopez", "postal_code": "60601", "sex": "female"}
+
+
+def test_name_and_zip_pair_records_only_when_a_birth_date_is_missing() -> None:
+    # same first initial, surname and ZIP, but nothing of the two birth dates agrees: with
+    # both dates the date-keyed rules decide, so no rule pairs them (a ZIP code holds
+    # thousands of people)
+    both = _pair(
+        {**_LOPEZ, "dob": "1980-01-02", "address": "12 Oak St"},
+        {**_LOPEZ, "first_name": "Marta", "dob": "1991-07-20", "address": "9 Elm Ave"},
+    )
+    assert M.check_blocking(both).total == 0
+    one_missing = _pair(
+        {**_LOPEZ, "dob": "1980-01-02", "address": "12 Oak St"},
+        {**_LOPEZ, "first_name": "Marta", "address": "9 Elm Ave"},
+    )
+    assert M.check_blocking(one_missing).total == 1
+
+
+def test_swapped_names_pair_with_the_birth_month_or_a_missing_date() -> None:
+    minh = {"first_name": "Minh", "last_name": "Tran", "dob": "1980-03-05"}
+    swapped = {"first_name": "Tran", "last_name": "Minh"}
+    assert M.check_blocking(_pair(minh, {**swapped, "dob": "1983-03-17"})).total == 1
+    assert M.check_blocking(_pair(minh, {**swapped})).total == 1
+    assert M.check_blocking(_pair(minh, {**swapped, "dob": "1983-04-17"})).total == 0
+
+
+def test_a_wrong_birth_year_pairs_on_initial_surname_sound_day_and_sex() -> None:
+    # a typo in the first name (not its initial) and in the birth year
+    jon = {"first_name": "Jonathan", "last_name": "Smith", "dob": "1980-03-05", "sex": "male"}
+    typo = {**jon, "first_name": "Jonatahn", "dob": "1989-03-05"}
+    assert M.check_blocking(_pair(jon, typo)).total == 1
+    assert M.check_blocking(_pair(jon, {**typo, "sex": "female"})).total == 0
 
 
 def test_generated_compound_surnames_stay_whole() -> None:
