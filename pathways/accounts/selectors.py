@@ -67,6 +67,11 @@ def agency_ids_for(user: Any, *roles: str) -> set[Any]:
     return {a.pk for a in agencies_for(user, *roles)}
 
 
+def holds_role_in_program(*, user: Any, program: Any, roles: tuple[str, ...]) -> bool:
+    """Whether the user holds one of `roles` at an agency of `program` (never of another)."""
+    return any(a.program_id == program.pk for a in agencies_for(user, *roles))
+
+
 def primary_agency(*, user: Any) -> Agency | None:
     memberships = _memberships(user) if getattr(user, "is_authenticated", False) else []
     return memberships[0].agency if memberships else None

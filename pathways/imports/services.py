@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from pathways.accounts.models import Agency, AgencyKind, Role
-from pathways.accounts.selectors import agency_ids_for
+from pathways.accounts.selectors import holds_role_in_program
 from pathways.audit.services import audit_log, created
 from pathways.core import clock
 from pathways.core.deadlines import due_after_hours
@@ -81,8 +81,7 @@ def imports_dir() -> Path:
 def may_import(actor: Any, program: Program) -> bool:
     """The program's coordinators and administrators import; nobody else, and nobody of
     another program."""
-    allowed = agency_ids_for(actor, *IMPORT_ROLES)
-    return bool(allowed) and Agency.objects.filter(program=program, pk__in=allowed).exists()
+    return holds_role_in_program(user=actor, program=program, roles=IMPORT_ROLES)
 
 
 def _require_importer(actor: Any, program: Program) -> None:

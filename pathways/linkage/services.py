@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from pathways.accounts.models import Agency, AgencyKind, Role
-from pathways.accounts.selectors import agency_ids_for
+from pathways.accounts.selectors import holds_role_in_program
 from pathways.audit.services import audit_log
 from pathways.core import clock
 from pathways.core.conflicts import StaleEdit
@@ -246,8 +246,7 @@ TRAINING_SEED = 20261207
 
 
 def may_link(actor: Any, program: Program) -> bool:
-    allowed = agency_ids_for(actor, *LINKAGE_ROLES)
-    return bool(allowed) and Agency.objects.filter(program=program, pk__in=allowed).exists()
+    return holds_role_in_program(user=actor, program=program, roles=LINKAGE_ROLES)
 
 
 def _require_linker(actor: Any, program: Program) -> None:
