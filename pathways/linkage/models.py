@@ -164,11 +164,24 @@ RUN_PERCENT = {
 }
 
 
+class RunReason(models.TextChoices):
+    PAGE = "page", "Started on the linkage page"
+    IMPORT = "import", "After a file of records was imported"
+    DAILY = "daily", "The daily linking job"
+
+
 class LinkageRun(BaseModel):
     """One linkage run (a background job): what it read, scored and linked."""
 
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     retrain = models.BooleanField(default=False)
+    #: a daily run: only the records added or changed since the last finished run are scored
+    #: (against all the others), with the model as it is; the other pairs are kept
+    incremental = models.BooleanField(default=False)
+    #: what queued it: a person on the program office's page, an import, or the daily job
+    reason = models.CharField(max_length=20, choices=RunReason.choices, default=RunReason.PAGE)
+    #: an incremental run's new or changed records
+    new_records = models.PositiveIntegerField(default=0)
     model = models.ForeignKey(
         LinkageModel, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
     )
@@ -195,7 +208,11 @@ class LinkageRun(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=LinkageRunStatus.values),
                 name="linkage_run_status_known",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=RunReason.values),
+                name="linkage_run_reason_known",
+            ),
         ]
 
     @property

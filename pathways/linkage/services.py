@@ -7,6 +7,7 @@ linkage on names and birth dates is a later step (see docs/decisions/0014)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections import defaultdict
@@ -34,8 +35,10 @@ from pathways.linkage.models import (
     LinkDecision,
     PairStatus,
     RecordImport,
+    RunReason,
 )
-from pathways.people.models import ExternalIdentifier
+from pathways.people.models import ContactDetails, ExternalIdentifier, PersonAlias
+from pathways.people.selectors import people_of_program
 from pathways.programs.models import Program
 
 if TYPE_CHECKING:
@@ -184,6 +187,8 @@ def arrest_records_import(
             "linked": [None, linked],
         },
     )
+    if added or changed:
+        linkage_run_queue(actor=actor, program=program, reason=RunReason.IMPORT)
     return batch
 
 
@@ -260,10 +265,7 @@ def linkage_run_start(*, actor: User, program: Program, retrain: bool) -> Linkag
     One run at a time per program."""
     _require_linker(actor, program)
     Program.objects.select_for_update().get(pk=program.pk)
-    busy = LinkageRun.objects.filter(program=program).exclude(
-        status__in=(LinkageRunStatus.DONE, LinkageRunStatus.FAILED)
-    )
-    if busy.exists():
+    if _busy(program):
         raise ValidationError("A linkage run is already under way: wait for it to finish.")
     has_model = LinkageModel.objects.filter(program=program).exists()
     run = LinkageRun.objects.create(
@@ -274,6 +276,42 @@ def linkage_run_start(*, actor: User, program: Program, retrain: bool) -> Linkag
         event_type="linkage_run.start",
         obj=run,
         changes={"retrain": [None, run.retrain]},
+    )
+    run_id = run.pk
+    transaction.on_commit(lambda: _enqueue(run_id))
+    return run
+
+
+def _busy(program: Program) -> bool:
+    return (
+        LinkageRun.objects.filter(program=program)
+        .exclude(status__in=(LinkageRunStatus.DONE, LinkageRunStatus.FAILED))
+        .exists()
+    )
+
+
+@service
+def linkage_run_queue(*, actor: User | None, program: Program, reason: str) -> LinkageRun | None:
+    """Queue an incremental run (the records added or changed since the last finished run,
+    scored against all the others with the model as it is): after an import, and from the
+    daily job. No person asks for it, so no role is checked; the caller has already been
+    allowed to import. None when the program has no model yet (the first run, which trains
+    it, is started on the linkage page) or a run is queued or under way: that run, or the
+    next daily one, reads the records."""
+    Program.objects.select_for_update().get(pk=program.pk)
+    if _busy(program) or not LinkageModel.objects.filter(program=program).exists():
+        return None
+    run = LinkageRun.objects.create(
+        program=program,
+        incremental=True,
+        reason=reason,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_log(
+        actor=run.created_by,
+        event_type="linkage_run.start",
+        obj=run,
+        changes={"incremental": [None, True], "reason": [None, reason]},
     )
     run_id = run.pk
     transaction.on_commit(lambda: _enqueue(run_id))
@@ -356,9 +394,66 @@ def _execute(run: LinkageRun) -> None:
     else:
         trained = engine.TrainedModel.from_json(json.dumps(latest.parameters))
     _status(run, LinkageRunStatus.SCORING)
-    scored = engine.predict(trained, frame, threshold=engine.REVIEW_BAND)
+    since = _since(run) if new_model is None else None
+    if since is None:
+        scored = engine.predict(trained, frame, threshold=engine.REVIEW_BAND)
+        replaced: set[str] | None = None
+    else:
+        replaced = _changed_keys(program, since) & set(frame["unique_id"])
+        run.new_records = len(replaced)
+        fresh = frame["unique_id"].isin(replaced)
+        if not replaced:
+            scored = frame.iloc[0:0]
+        elif fresh.all():
+            scored = engine.predict(trained, frame, threshold=engine.REVIEW_BAND)
+        else:
+            scored = engine.link_incremental(
+                trained, frame[fresh], frame[~fresh], threshold=engine.REVIEW_BAND
+            )
     _status(run, LinkageRunStatus.CLUSTERING)
-    _apply(run, frame, scored, trained, new_model)
+    _apply(run, frame, scored, trained, new_model, replaced=replaced)
+
+
+#: Records changed this long before the last run started are read again: a transaction that
+#: began earlier may have committed after that run read the tables.
+INCREMENTAL_OVERLAP = dt.timedelta(minutes=10)
+
+
+def _since(run: LinkageRun) -> dt.datetime | None:
+    """From when an incremental run reads changed records: the start of the last finished run
+    (less the overlap). None for a full run, or when no run has finished."""
+    if not run.incremental:
+        return None
+    last = (
+        LinkageRun.objects.filter(
+            program=run.program, status=LinkageRunStatus.DONE, started_at__isnull=False
+        )
+        .exclude(pk=run.pk)
+        .order_by("-started_at")
+        .first()
+    )
+    if last is None or last.started_at is None:
+        return None
+    return last.started_at - INCREMENTAL_OVERLAP
+
+
+def _changed_keys(program: Program, since: dt.datetime) -> set[str]:
+    """The keys of the program's records added or changed since `since`: people (their own
+    row, an alias, a number or contact details) and arrest records."""
+    from pathways.linkage.sources import ARREST, PERSON, record_key
+
+    people = people_of_program(program=program).filter(merged_into__isnull=True)
+    ids: set[Any] = set(people.filter(updated_at__gte=since).values_list("pk", flat=True))
+    for related in (PersonAlias, ExternalIdentifier, ContactDetails):
+        ids |= set(
+            related.objects.filter(updated_at__gte=since, person__in=people).values_list(
+                "person_id", flat=True
+            )
+        )
+    keys = {record_key(PERSON, pk) for pk in ids}
+    arrests = ArrestRecord.objects.active().filter(program=program, updated_at__gte=since)
+    keys |= {record_key(ARREST, pk) for pk in arrests.values_list("pk", flat=True)}
+    return keys
 
 
 def _weights(row: Any) -> list[list[Any]]:
@@ -374,7 +469,18 @@ def _weights(row: Any) -> list[list[Any]]:
 
 
 @service
-def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: Any | None) -> None:
+def _apply(
+    run: LinkageRun,
+    frame: Any,
+    scored: Any,
+    trained: Any,
+    new_model: Any | None,
+    *,
+    replaced: set[str] | None = None,
+) -> None:
+    """Write what a run found. A full run (`replaced` None) replaces every kept pair; an
+    incremental one replaces the pairs of the records it scored again and drops those of
+    records gone since (archived, merged)."""
     from pathways.linkage.engine.model import AUTO_LINK
 
     program = run.program
@@ -399,7 +505,10 @@ def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: An
         run.model = LinkageModel.objects.filter(program=program).order_by("-created_at").first()
     decided = _decisions(program)
     numbered = _number_links(program)
-    CandidatePair.objects.filter(program=program).delete()
+    if replaced is None:
+        CandidatePair.objects.filter(program=program).delete()
+    else:
+        _drop_pairs(program, replaced, set(frame["unique_id"]))
     pairs: list[CandidatePair] = []
     for row in scored.to_dict("records"):
         left, right = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
@@ -438,8 +547,22 @@ def _apply(run: LinkageRun, frame: Any, scored: Any, trained: Any, new_model: An
             "pairs": [None, run.pairs],
             "auto_linked": [None, run.auto_linked],
             "to_review": [None, run.to_review],
+            "new_records": [None, run.new_records],
         },
     )
+
+
+def _drop_pairs(program: Program, replaced: set[str], present: set[str]) -> None:
+    """Delete the kept pairs of the records scored again, and of records no longer present."""
+    stale = [
+        pk
+        for pk, left, right in CandidatePair.objects.filter(program=program)
+        .values_list("pk", "left_key", "right_key")
+        .iterator(chunk_size=CHUNK)
+        if left in replaced or right in replaced or left not in present or right not in present
+    ]
+    for chunk in _chunks(stale):
+        CandidatePair.objects.filter(pk__in=chunk).delete()
 
 
 def _number_links(program: Program) -> set[tuple[str, str]]:

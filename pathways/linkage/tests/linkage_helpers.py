@@ -4,6 +4,7 @@ people (names, birth dates, sex, ZIP), with each stored record's true person kep
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pathways.core import clock
@@ -16,16 +17,24 @@ def _name(value: Any) -> str:
     return str(value)[:80] if isinstance(value, str) else ""
 
 
-def people_from_generator(agency: Any, n_people: int, *, seed: int = 7) -> dict[str, str]:
+def people_from_generator(
+    agency: Any,
+    n_people: int,
+    *,
+    seed: int = 7,
+    only: Callable[[int, dict[str, Any]], bool] | None = None,
+) -> dict[str, str]:
     """Store `n_people` generated people (1-4 records each) as the agency's people; returns
-    record key -> true id."""
+    record key -> true id. `only(position, row)` picks which generated records to store."""
     frame = generate(n_people, seed=seed)
     now = clock.now()
     people = []
     truth: dict[str, str] = {}
-    for row in frame.to_dict("records"):
+    for position, row in enumerate(frame.to_dict("records")):
         if not (_name(row["first_name"]) and _name(row["last_name"])):
             continue  # a named person has both names (person_named_has_names)
+        if only is not None and not only(position, row):
+            continue
         person = Person(
             first_name=_name(row["first_name"]),
             middle_name=_name(row["middle_name"]),
