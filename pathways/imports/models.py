@@ -14,6 +14,7 @@ from django.db.models import Q
 from pathways.core.fields import EncryptedCharField
 from pathways.core.models import BaseModel
 from pathways.core.validators import validate_clean_text
+from pathways.people.models import Ethnicity, Race, Sex
 
 
 class ImportKind(models.TextChoices):
@@ -123,12 +124,29 @@ class EmsReport(BaseModel):
         blank=True,
         related_name="+",
     )
+    # The patient, as far as record linkage needs it (ePatient; docs/decisions/0033): the
+    # program office's linkage pages are the only place these are shown.
+    patient_first_name = models.CharField(max_length=80, blank=True)
+    patient_middle_name = models.CharField(max_length=80, blank=True)
+    patient_last_name = models.CharField(max_length=80, blank=True)
+    patient_date_of_birth = models.DateField(null=True, blank=True)
+    patient_sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    patient_postal_code = models.CharField(max_length=10, blank=True)
+    patient_phone = EncryptedCharField(max_length=30, blank=True)
+    patient_race = models.CharField(max_length=20, choices=Race.choices, blank=True)
+    patient_ethnicity = models.CharField(
+        max_length=20, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "agency", "pcr_number"], name="ems_report_once_per_pcr"
             )
+        ]
+        indexes = [
+            # the incremental linkage run: the program's reports changed since the last run
+            models.Index(fields=["program", "updated_at"], name="ems_report_updated_idx"),
         ]
 
 

@@ -47,6 +47,47 @@ DEFAULT_XSD = Path(__file__).resolve().parent / "schemas" / "nemsis-3.5-ems-subs
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+#: ePatient.25 (sex, NEMSIS 3.5) and ePatient.13 (gender, NEMSIS 3.4) codes
+SEX_CODES = {
+    "9919001": "female",
+    "9919003": "male",
+    "9906001": "female",
+    "9906003": "male",
+}
+#: ePatient.14 race codes, as the people's race values; 2514007 is Hispanic or Latino
+RACE_CODES = {
+    "2514001": "american_indian",
+    "2514003": "asian",
+    "2514005": "black",
+    "2514009": "pacific_islander",
+    "2514011": "white",
+    "2514013": "mena",
+}
+HISPANIC_CODE = "2514007"
+NAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class EmsPatient:
+    """Who the report is about, as far as record linkage needs it (ePatient): names, birth
+    date, sex, home ZIP code, phone, race and ethnicity. Nothing clinical."""
+
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    date_of_birth: dt.date | None = None
+    sex: str = "unknown"
+    postal_code: str = ""
+    phone: str = ""
+    race: str = ""
+    ethnicity: str = "unknown"
+
+    @property
+    def identified(self) -> bool:
+        """Enough to link on: a last name with a first name or a birth date."""
+        return bool(self.last_name and (self.first_name or self.date_of_birth))
+
+
 @dataclass(frozen=True)
 class EmsFacts:
     """What one suspected overdose report says, as the import service takes it."""
@@ -62,6 +103,7 @@ class EmsFacts:
     destination: str
     location_text: str
     area: str
+    patient: EmsPatient = EmsPatient()
 
 
 #: The depth of a PatientCareReport (EMSDataSet/Header/PatientCareReport): validation keeps
@@ -242,6 +284,9 @@ def _facts(report: Any, problems: Problems, now: dt.datetime) -> EmsFacts | None
             _text(report, f"{Q}eDisposition/{Q}eDisposition.DestinationGroup/{Q}eDisposition.01")
             or "Hospital (not named in the report)"
         )[:120]
+    patient = _patient(report, problems, line, occurred_at)
+    if patient is None:
+        return None
     zip_code = _text(report, f"{Q}eScene/{Q}eScene.19")
     return EmsFacts(
         line=line,
@@ -255,6 +300,44 @@ def _facts(report: Any, problems: Problems, now: dt.datetime) -> EmsFacts | None
         destination=destination,
         location_text=_text(report, f"{Q}eScene/{Q}eScene.15")[:200],
         area=zip_code[:5],
+        patient=patient,
+    )
+
+
+def _patient(
+    report: Any, problems: Problems, line: int, occurred_at: dt.datetime
+) -> EmsPatient | None:
+    """The report's patient (ePatient), or None with a problem when a birth date is not a
+    date or is after the call. A report with no patient details gives an empty patient."""
+    base = f"{Q}ePatient/"
+    names = f"{base}{Q}ePatient.PatientNameGroup/"
+    born_text = _text(report, f"{base}{Q}ePatient.17")
+    born: dt.date | None = None
+    if born_text:
+        try:
+            born = dt.date.fromisoformat(born_text)
+        except ValueError:
+            problems.add(line, "ePatient/ePatient.17", "The date of birth is not a date.")
+            return None
+        if born > occurred_at.date() or born.year < 1900:
+            problems.add(
+                line, "ePatient/ePatient.17", "The date of birth is after the call or before 1900."
+            )
+            return None
+    sex_code = _text(report, f"{base}{Q}ePatient.25") or _text(report, f"{base}{Q}ePatient.13")
+    races = _texts(report, f"{base}{Q}ePatient.14")
+    known = [RACE_CODES[code] for code in races if code in RACE_CODES]
+    phone = _text(report, f"{base}{Q}ePatient.18")
+    return EmsPatient(
+        first_name=_text(report, f"{names}{Q}ePatient.03")[:NAME_MAX],
+        middle_name=_text(report, f"{names}{Q}ePatient.04")[:NAME_MAX],
+        last_name=_text(report, f"{names}{Q}ePatient.02")[:NAME_MAX],
+        date_of_birth=born,
+        sex=SEX_CODES.get(sex_code, "unknown"),
+        postal_code=_text(report, f"{base}{Q}ePatient.09")[:10],
+        phone="".join(ch for ch in phone if ch.isdigit())[-15:],
+        race=known[0] if len(known) == 1 else "",
+        ethnicity="hispanic" if HISPANIC_CODE in races else "unknown",
     )
 
 

@@ -45,6 +45,8 @@ from pathways.imports.models import (
     ImportStatus,
 )
 from pathways.imports.problems import Problems
+from pathways.linkage.models import RunReason
+from pathways.linkage.services import linkage_run_queue
 from pathways.programs.catalog import contact_deadline
 from pathways.programs.models import PathwayCode, PathwayConfig, Program, ProgramPathway
 from pathways.surveillance.models import AdministeredBy, OverdoseSource
@@ -358,6 +360,9 @@ def _run_nemsis(job: ImportJob, path: Path) -> None:
     job.skipped = tally.reports - tally.overdoses
     with transaction.atomic():
         _finish(job, status=ImportStatus.DONE)
+        if job.added:
+            # the new reports' patients are linked to the people the program knows
+            linkage_run_queue(actor=job.created_by, program=job.program, reason=RunReason.IMPORT)
 
 
 def _naloxone_plus(program: Program) -> tuple[PathwayConfig, tuple[str, str, str]] | None:
@@ -443,6 +448,7 @@ def ems_reports_record(
                     due_at=due,
                 )
                 items += 1
+        patient = report.patient
         row = EmsReport(
             program=program,
             agency=agency,
@@ -450,6 +456,15 @@ def ems_reports_record(
             job=job,
             overdose=event,
             work_item=item,
+            patient_first_name=patient.first_name,
+            patient_middle_name=patient.middle_name,
+            patient_last_name=patient.last_name,
+            patient_date_of_birth=patient.date_of_birth,
+            patient_sex=patient.sex,
+            patient_postal_code=patient.postal_code,
+            patient_phone=patient.phone,
+            patient_race=patient.race,
+            patient_ethnicity=patient.ethnicity,
         )
         clean_fields_only(row)
         row.save(force_insert=True)

@@ -36,9 +36,26 @@ def nemsis_report(
     fatal: bool = False,
     zip_code: str = "60601",
     address: str = "100 Main St",
+    patient: tuple[str, str] = ("Pat", "Sample"),
+    born: str = "",
+    sex_code: str = "",
+    home_zip: str = "",
+    race_codes: tuple[str, ...] = (),
 ) -> str:
-    """One PatientCareReport, with patient details Pathways does not read (ePatient)."""
+    """One PatientCareReport; its patient (ePatient) named `patient` (first, last), with a
+    birth date, an ePatient.25 sex code, a home ZIP and ePatient.14 race codes when given."""
     stamp = when.isoformat(timespec="seconds")
+    first, last = patient
+    person = (
+        "      <ePatient><ePatient.PatientNameGroup>"
+        f"<ePatient.02>{escape(last)}</ePatient.02><ePatient.03>{escape(first)}</ePatient.03>"
+        "</ePatient.PatientNameGroup>"
+        + (f"<ePatient.09>{escape(home_zip)}</ePatient.09>" if home_zip else "")
+        + "".join(f"<ePatient.14>{code}</ePatient.14>" for code in race_codes)
+        + (f"<ePatient.17>{escape(born)}</ePatient.17>" if born else "")
+        + (f"<ePatient.25>{sex_code}</ePatient.25>" if sex_code else "")
+        + "</ePatient>\n"
+    )
     meds = ""
     if naloxone:
         meds = (
@@ -69,8 +86,7 @@ def nemsis_report(
         "      <eResponse><eResponse.AgencyGroup><eResponse.01>TEST-EMS</eResponse.01>"
         "</eResponse.AgencyGroup></eResponse>\n"
         f"      <eTimes><eTimes.01>{stamp}</eTimes.01><eTimes.03>{stamp}</eTimes.03></eTimes>\n"
-        "      <ePatient><ePatient.PatientNameGroup><ePatient.02>Sample</ePatient.02>"
-        "<ePatient.03>Pat</ePatient.03></ePatient.PatientNameGroup></ePatient>\n"
+        f"{person}"
         f"      <eScene><eScene.15>{escape(address)}</eScene.15><eScene.19>{zip_code}</eScene.19>"
         "</eScene>\n"
         f"      <eSituation><eSituation.11>{escape(impression)}</eSituation.11></eSituation>\n"

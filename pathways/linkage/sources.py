@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pathways.linkage.models import ArrestRecord
+from pathways.linkage.registry import sources
 from pathways.people.models import ContactDetails, ExternalIdentifier, Person, PersonAlias
 from pathways.people.selectors import people_of_program
 
@@ -126,11 +127,15 @@ def _arrest_rows(program: Program) -> Iterator[dict[str, Any]]:
 
 
 def program_frame(*, program: Program) -> pd.DataFrame:
-    """Every source record of the program, in the engine's layout."""
+    """Every source record of the program, in the engine's layout: its people, its arrest
+    records and the records of each registered source (pathways.linkage.registry)."""
     from pathways.linkage.engine.records import frame
 
     def rows() -> Iterator[dict[str, Any]]:
         yield from _people_rows(program)
         yield from _arrest_rows(program)
+        # the records other apps register (EMS patient care reports)
+        for source in sources():
+            yield from source.rows(program)
 
     return frame(rows())

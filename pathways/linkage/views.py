@@ -226,7 +226,8 @@ def undo(request: SignedInRequest, decision_id: Any) -> HttpResponse:
     return redirect("linkage:linkage")
 
 
-KEY = re.compile(r"^(person|arrest):[0-9a-f-]{36}$")
+#: a record's key: its kind (person, arrest, or a registered source's) and its UUID
+KEY = re.compile(r"^[a-z]{2,20}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @role_required(*LINKAGE_ROLES)

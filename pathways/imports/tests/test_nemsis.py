@@ -242,3 +242,54 @@ def test_the_demo_samples_import(cast: Any, django_capture_on_commit_callbacks: 
     )
     assert job.status == ImportStatus.DONE, job.problems
     assert (job.records, job.added, job.skipped) == (12, 9, 3)
+
+
+def test_the_patient_is_kept_for_record_linkage_and_never_in_the_audit(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    data = nemsis_file(
+        [
+            nemsis_report(
+                "PCR-P",
+                recent(),
+                patient=("Rosalind", "Okonkwo-Baptiste"),
+                born="1984-03-09",
+                sex_code="9919001",
+                home_zip="60614",
+                race_codes=("2514005", "2514007"),
+            ),
+            # a NEMSIS 3.4 gender code, no birth date
+            nemsis_report("PCR-Q", recent(), patient=("", "Doe"), sex_code="9906003"),
+        ]
+    )
+    job = run(cast, django_capture_on_commit_callbacks, data)
+    assert job.status == ImportStatus.DONE, job.problems
+    p = EmsReport.objects.get(pcr_number="PCR-P")
+    assert (p.patient_first_name, p.patient_last_name) == ("Rosalind", "Okonkwo-Baptiste")
+    assert p.patient_date_of_birth == dt.date(1984, 3, 9)
+    assert (p.patient_sex, p.patient_postal_code) == ("female", "60614")
+    assert (p.patient_race, p.patient_ethnicity) == ("black", "hispanic")
+    q = EmsReport.objects.get(pcr_number="PCR-Q")
+    assert (q.patient_sex, q.patient_date_of_birth, q.patient_race) == ("male", None, "")
+    # the audit trail of the import names no patient
+    for event in AuditEvent.objects.filter(event_type="ems_report.import"):
+        assert "Okonkwo" not in str(event.changes) and "1984" not in str(event.changes)
+
+
+@pytest.mark.parametrize(
+    ("born", "message"),
+    [("1984-02-30", "not a date"), ("2099-01-01", "after the call"), ("1850-01-01", "1900")],
+)
+def test_a_bad_birth_date_refuses_the_file_with_nothing_imported(
+    cast: Any, django_capture_on_commit_callbacks: Any, born: str, message: str
+) -> None:
+    # the subset schema does not type ePatient (the official one does): our rule refuses it
+    data = nemsis_file(
+        [nemsis_report("PCR-A", recent()), nemsis_report("PCR-B", recent(), born=born)]
+    )
+    job = run(cast, django_capture_on_commit_callbacks, data)
+    assert job.status == ImportStatus.REFUSED
+    problem = job.problems[0]
+    assert problem["where"] == "ePatient/ePatient.17" and message in problem["message"]
+    assert born not in str(job.problems)
+    assert not OverdoseEvent.objects.exists() and not EmsReport.objects.exists()
