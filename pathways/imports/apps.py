@@ -7,8 +7,9 @@ class ImportsConfig(AppConfig):
     verbose_name = "EMS and dispatch imports"
 
     def ready(self) -> None:
-        # EMS patient care reports are record linkage source records (decision 0033)
-        from pathways.imports.linkage_source import SOURCE
-        from pathways.linkage.registry import register
+        # EMS patient care reports are record linkage source records (decision 0033); the
+        # source registers itself with linkage's registry. Imported here, once the models
+        # are loaded.
+        from pathways.imports import linkage_source
 
-        register(SOURCE)
+        linkage_source.register()

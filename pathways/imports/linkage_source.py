@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pathways.imports.models import EmsReport
+from pathways.linkage import registry
 from pathways.linkage.registry import ShownRecord, Source
 
 KIND = "ems"
@@ -90,3 +91,7 @@ def shown(program_id: Any, pk: str) -> ShownRecord | None:
 SOURCE = Source(
     kind=KIND, label="EMS patient care reports", rows=rows, changed=changed, shown=shown
 )
+
+
+def register() -> None:
+    registry.register(SOURCE)

@@ -100,6 +100,22 @@ class ArrestRecord(ArchivableModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    #: the same at the stricter and the looser threshold (pathways.linkage.thresholds), for
+    #: the reports' figures at those thresholds
+    model_person_strict = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    model_person_loose = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [
@@ -298,11 +314,22 @@ class LinkDecision(BaseModel):
 
 
 class ClusterMember(BaseModel):
-    """Which cluster a source record is in now (the cluster is named by its smallest key)."""
+    """Which cluster a source record is in now (the cluster is named by its smallest key), at
+    the main threshold and at the stricter and looser ones (pathways.linkage.thresholds).
+
+    One row per record that is in a cluster with another record at any of the three; at a
+    threshold where it is alone, its cluster is named by its own key. Each row also keeps the
+    first person (by key) of the record's cluster at each threshold, none when the cluster has
+    no person: the person the reports count the record's contacts and arrests under."""
 
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     record_key = models.CharField(max_length=60)
     cluster_key = models.CharField(max_length=60)
+    strict_cluster_key = models.CharField(max_length=60, default="")
+    loose_cluster_key = models.CharField(max_length=60, default="")
+    cluster_person = models.UUIDField(null=True, blank=True)
+    strict_person = models.UUIDField(null=True, blank=True)
+    loose_person = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,14 @@ from pathways.linkage.models import (
     ClusterMember,
     LinkageModel,
     LinkageRun,
+    LinkageRunStatus,
     LinkDecision,
     PairStatus,
     RecordImport,
 )
-from pathways.linkage.sources import ARREST, PERSON, split_key
+from pathways.linkage.registry import source
+from pathways.linkage.sources import ARREST, PERSON, record_key, split_key
+from pathways.linkage.thresholds import LOOSE, MAIN, STRICT, THRESHOLDS, link_threshold
 from pathways.people.models import ExternalIdentifier, Person, PersonAlias
 from pathways.people.selectors import in_program
 
@@ -145,7 +149,13 @@ def linkage_page(*, program_id: Any) -> LinkagePage:
             .select_related("decided_by")
             .order_by("-created_at")[:20]
         ),
-        clustered_records=ClusterMember.objects.filter(program_id=program_id).count(),
+        clustered_records=sum(
+            ClusterMember.objects.filter(program_id=program_id)
+            .values("cluster_key")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .values_list("n", flat=True)
+        ),
         routes=link_routes(program_id=program_id),
     )
 
@@ -234,6 +244,13 @@ def record_shown(*, program_id: Any, key: str) -> RecordShown:
                     ("Sex", arrest.get_sex_display()),
                 ],
             )
+    registered = source(kind)
+    if registered is not None:
+        shown = registered.shown(program_id, pk)
+        if shown is not None:
+            return RecordShown(
+                key=key, url=_cluster_url(key), kind=shown.kind, fields=shown.fields
+            )
     return RecordShown(key=key, kind="Record no longer in Pathways", fields=[])
 
 
@@ -317,3 +334,195 @@ def cluster_page(*, program_id: Any, key: str) -> ClusterPage:
         records=[shown[k] for k in keys],
         pairs=[(p, shown[p.left_key], shown[p.right_key]) for p in pairs],
     )
+
+
+# --- clusters at the three thresholds: the reports count people by them (issue 21) --------------
+
+CHUNK = 2000
+#: ClusterMember's column of the first person of a record's cluster, per threshold.
+_PERSON_COLUMN = {MAIN: "cluster_person", STRICT: "strict_person", LOOSE: "loose_person"}
+#: ArrestRecord's column of the first person of the record's cluster, per threshold.
+_MODEL_PERSON = {MAIN: "model_person", STRICT: "model_person_strict", LOOSE: "model_person_loose"}
+
+
+@dataclass(frozen=True)
+class ClusterPerson:
+    """A person of the program and their *cluster person* at each threshold: the first
+    person (by key order) of the cluster they are in, themselves when alone in it. Every
+    record the reports hold under any of the cluster's people is that person's."""
+
+    person_id: str
+    main: str
+    strict: str
+    loose: str
+
+    def at(self, threshold: str) -> str:
+        return {MAIN: self.main, STRICT: self.strict, LOOSE: self.loose}[threshold]
+
+
+def _cluster_person(key: str, row: dict[str, Any]) -> ClusterPerson:
+    own = split_key(key)[1]
+
+    def person(threshold: str) -> str:
+        found = row[_PERSON_COLUMN[threshold]]
+        return own if found is None else str(found)
+
+    return ClusterPerson(own, person(MAIN), person(STRICT), person(LOOSE))
+
+
+def cluster_people(*, program_id: Any, chunk_size: int = CHUNK) -> Iterator[list[ClusterPerson]]:
+    """The cluster person at each threshold of each person of the program in a cluster with
+    another record at any threshold, in chunks of `chunk_size`, by key. Every other person of
+    the program is their own cluster person at every threshold."""
+    rows = (
+        ClusterMember.objects.filter(program_id=program_id, record_key__startswith=f"{PERSON}:")
+        .order_by("record_key")
+        .values("record_key", *_PERSON_COLUMN.values())
+    )
+    chunk: list[ClusterPerson] = []
+    for row in rows.iterator(chunk_size=chunk_size):
+        chunk.append(_cluster_person(row["record_key"], row))
+        if len(chunk) >= chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def cluster_people_of(*, program_id: Any, person_ids: Iterable[Any]) -> dict[str, ClusterPerson]:
+    """The cluster person at each threshold of each of these people (by pk as text; a person
+    in no cluster is their own). Read in chunks."""
+    wanted = sorted({str(pk) for pk in person_ids})
+    found = {pk: ClusterPerson(pk, pk, pk, pk) for pk in wanted}
+    for start in range(0, len(wanted), CHUNK):
+        keys = [record_key(PERSON, pk) for pk in wanted[start : start + CHUNK]]
+        for row in ClusterMember.objects.filter(program_id=program_id, record_key__in=keys).values(
+            "record_key", *_PERSON_COLUMN.values()
+        ):
+            person = _cluster_person(row["record_key"], row)
+            found[person.person_id] = person
+    return found
+
+
+@dataclass(frozen=True)
+class ArrestClusterPerson:
+    """An imported arrest record and the cluster person it counts under at each threshold:
+    the person its number links it to (by_number), else the person the model puts it with at
+    that threshold; then that person's cluster person. None where it is linked to nobody."""
+
+    arrest_id: str
+    by_number: bool
+    main: str | None
+    strict: str | None
+    loose: str | None
+
+    def at(self, threshold: str) -> str | None:
+        return {MAIN: self.main, STRICT: self.strict, LOOSE: self.loose}[threshold]
+
+
+def arrest_cluster_people(
+    *, program_id: Any, chunk_size: int = CHUNK
+) -> Iterator[list[ArrestClusterPerson]]:
+    """The program's imported arrest records (not archived) linked to a person at any
+    threshold, with their cluster person at each, in chunks of `chunk_size`."""
+    linked = Q(person__isnull=False) | Q(model_person__isnull=False)
+    linked |= Q(model_person_strict__isnull=False) | Q(model_person_loose__isnull=False)
+    rows = (
+        ArrestRecord.objects.active()
+        .filter(linked, program_id=program_id)
+        .order_by("pk")
+        .values_list("pk", "person_id", *(f"{f}_id" for f in _MODEL_PERSON.values()))
+    )
+    batch: list[tuple[Any, ...]] = []
+
+    def resolved() -> list[ArrestClusterPerson]:
+        people = cluster_people_of(
+            program_id=program_id,
+            person_ids={pk for row in batch for pk in row[1:] if pk is not None},
+        )
+        out = []
+        for pk, number, *model in batch:
+            at: dict[str, str | None] = {}
+            for threshold, by_model in zip(_MODEL_PERSON, model, strict=True):
+                person = number if number is not None else by_model
+                at[threshold] = None if person is None else people[str(person)].at(threshold)
+            out.append(
+                ArrestClusterPerson(str(pk), number is not None, at[MAIN], at[STRICT], at[LOOSE])
+            )
+        return out
+
+    for row in rows.iterator(chunk_size=chunk_size):
+        batch.append(row)
+        if len(batch) >= chunk_size:
+            yield resolved()
+            batch = []
+    if batch:
+        yield resolved()
+
+
+@dataclass(frozen=True)
+class ThresholdFigures:
+    """What record linkage links at one threshold, over all the program's records."""
+
+    threshold: str
+    probability: float
+    #: imported arrest records (not archived)
+    arrests: int
+    #: linked to a person by the same number recorded in Pathways
+    by_number: int
+    #: linked to a person by the model only (no number links them)
+    by_model: int
+    #: people's records in Pathways that share a cluster with another person's record: a
+    #: person recorded more than once
+    recorded_more_than_once: int
+    #: the people those records are counted as (their clusters)
+    counted_as: int
+
+
+NEVER_RUN, NOT_REBUILT, LINKED = "never_run", "not_rebuilt", "linked"
+
+
+@dataclass(frozen=True)
+class LinkageFigures:
+    #: NEVER_RUN: no linkage run has finished; NOT_REBUILT: the clusters were kept before the
+    #: thresholds existed and are rebuilt at the next run or decision; LINKED: figures below
+    state: str
+    #: per threshold (THRESHOLDS order), when LINKED
+    thresholds: dict[str, ThresholdFigures]
+
+
+def linkage_figures(*, program_id: Any) -> LinkageFigures:
+    """How many records each route links at each threshold, and how many people's records
+    are of someone recorded more than once (the reports' "Record linkage" section)."""
+    ran = LinkageRun.objects.filter(program_id=program_id, status=LinkageRunStatus.DONE).exists()
+    if not ran:
+        return LinkageFigures(NEVER_RUN, {})
+    members = ClusterMember.objects.filter(program_id=program_id)
+    if members.filter(strict_cluster_key="").exists():
+        return LinkageFigures(NOT_REBUILT, {})
+    arrests = ArrestRecord.objects.active().filter(program_id=program_id)
+    total = arrests.count()
+    by_number = arrests.filter(person__isnull=False).count()
+    people = members.filter(record_key__startswith=f"{PERSON}:")
+    out: dict[str, ThresholdFigures] = {}
+    for threshold in THRESHOLDS:
+        by_model = arrests.filter(
+            person__isnull=True, **{f"{_MODEL_PERSON[threshold]}__isnull": False}
+        ).count()
+        shared = (
+            people.values(_PERSON_COLUMN[threshold])
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .values_list("n", flat=True)
+        )
+        sizes = list(shared.iterator(chunk_size=CHUNK))
+        out[threshold] = ThresholdFigures(
+            threshold=threshold,
+            probability=link_threshold(threshold),
+            arrests=total,
+            by_number=by_number,
+            by_model=by_model,
+            recorded_more_than_once=sum(sizes),
+            counted_as=len(sizes),
+        )
+    return LinkageFigures(LINKED, out)

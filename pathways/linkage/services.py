@@ -440,6 +440,7 @@ def _since(run: LinkageRun) -> dt.datetime | None:
 def _changed_keys(program: Program, since: dt.datetime) -> set[str]:
     """The keys of the program's records added or changed since `since`: people (their own
     row, an alias, a number or contact details) and arrest records."""
+    from pathways.linkage.registry import sources
     from pathways.linkage.sources import ARREST, PERSON, record_key
 
     people = people_of_program(program=program).filter(merged_into__isnull=True)
@@ -453,6 +454,8 @@ def _changed_keys(program: Program, since: dt.datetime) -> set[str]:
     keys = {record_key(PERSON, pk) for pk in ids}
     arrests = ArrestRecord.objects.active().filter(program=program, updated_at__gte=since)
     keys |= {record_key(ARREST, pk) for pk in arrests.values_list("pk", flat=True)}
+    for source in sources():
+        keys |= {record_key(source.kind, pk) for pk in source.changed(program, since)}
     return keys
 
 
@@ -591,67 +594,154 @@ def _decisions(program: Program) -> dict[tuple[str, str], bool]:
 
 
 def _recluster(program: Program, *, records: int | None = None) -> int:
-    """Rebuild the program's clusters from its kept pairs and the decisions in force; returns
-    the number of clusters (records with no link are clusters of their own)."""
-    from pathways.linkage.engine.clusters import clusters
-    from pathways.linkage.engine.model import AUTO_LINK
+    """Rebuild the program's clusters from its kept pairs and the decisions in force, at the
+    main threshold and at the stricter and looser ones (pathways.linkage.thresholds); returns
+    the number of clusters at the main one (records with no link are clusters of their own)."""
+    from pathways.linkage.sources import PERSON, split_key
+    from pathways.linkage.thresholds import LOOSE, MAIN, STRICT
 
     decided = _decisions(program)
-    edges = CandidatePair.objects.filter(
-        program=program, status__in=(PairStatus.AUTO, PairStatus.SAME)
-    ).values_list("left_key", "right_key", "probability")
     # a record the number route links to a person is with that person, unless a reviewer
     # said otherwise
     by_number = [pair for pair in _number_links(program) if decided.get(pair) is not False]
-    mapping = clusters(
-        list(edges),
-        threshold=AUTO_LINK,
-        must_link=[pair for pair, same in decided.items() if same] + by_number,
-        cannot_link=[pair for pair, same in decided.items() if not same],
-    )
-    sizes: dict[str, int] = defaultdict(int)
-    for cluster in mapping.values():
-        sizes[cluster] += 1
-    ClusterMember.objects.filter(program=program).delete()
-    ClusterMember.objects.bulk_create(
-        [
-            ClusterMember(program=program, record_key=key, cluster_key=cluster)
+    mappings = {
+        threshold: _clusters_at(program, threshold, decided, by_number)
+        for threshold in (MAIN, STRICT, LOOSE)
+    }
+    sizes = {threshold: _sizes(mapping) for threshold, mapping in mappings.items()}
+    people = {threshold: _first_people(mapping) for threshold, mapping in mappings.items()}
+
+    def at(threshold: str, key: str) -> tuple[str, str | None]:
+        """The record's cluster at a threshold and the first person in it."""
+        cluster = mappings[threshold].get(key, key)
+        person = people[threshold].get(cluster)
+        kind, pk = split_key(key)
+        if person is None and cluster == key and kind == PERSON:
+            person = pk  # alone: its own person
+        return cluster, person
+
+    kept = sorted(
+        {
+            key
+            for threshold, mapping in mappings.items()
             for key, cluster in mapping.items()
-            if sizes[cluster] > 1
-        ],
-        batch_size=CHUNK,
+            if sizes[threshold][cluster] > 1
+        }
     )
-    _model_people(program, mapping)
-    linked = sum(size for size in sizes.values() if size > 1)
-    multi = sum(1 for size in sizes.values() if size > 1)
+    members = []
+    for key in kept:
+        (main, main_person), (strict, strict_person), (loose, loose_person) = (
+            at(threshold, key) for threshold in (MAIN, STRICT, LOOSE)
+        )
+        members.append(
+            ClusterMember(
+                program=program,
+                record_key=key,
+                cluster_key=main,
+                strict_cluster_key=strict,
+                loose_cluster_key=loose,
+                cluster_person=main_person,
+                strict_person=strict_person,
+                loose_person=loose_person,
+            )
+        )
+    ClusterMember.objects.filter(program=program).delete()
+    ClusterMember.objects.bulk_create(members, batch_size=CHUNK)
+    _model_people(program, mappings, people)
+    linked = sum(size for size in sizes[MAIN].values() if size > 1)
+    multi = sum(1 for size in sizes[MAIN].values() if size > 1)
     total = records if records is not None else _last_records(program)
     return multi + max(0, total - linked)
 
 
-def _model_people(program: Program, mapping: dict[str, str]) -> None:
-    """Keep each arrest record's `model_person`: the first person of its cluster, or none."""
-    from pathways.linkage.sources import ARREST, PERSON, split_key
+def _clusters_at(
+    program: Program,
+    threshold: str,
+    decided: dict[tuple[str, str], bool],
+    by_number: list[tuple[str, str]],
+) -> dict[str, str]:
+    """record key -> cluster (its smallest key) at one threshold: the kept pairs the model
+    scored at or above it (linked or waiting for review; at the main threshold the linked
+    ones, as every pair there is), reviewers' "same" decisions and number links as
+    must-links, "not the same" as cannot-links."""
+    from pathways.linkage.engine.clusters import clusters
+    from pathways.linkage.thresholds import MAIN, link_threshold
 
-    first_person: dict[str, str] = {}
+    statuses = [PairStatus.AUTO, PairStatus.SAME]
+    if threshold != MAIN:
+        statuses.append(PairStatus.OPEN)
+    edges = CandidatePair.objects.filter(program=program, status__in=statuses).values_list(
+        "left_key", "right_key", "probability"
+    )
+    return clusters(
+        list(edges.iterator(chunk_size=CHUNK)),
+        threshold=link_threshold(threshold),
+        must_link=[pair for pair, same in decided.items() if same] + by_number,
+        cannot_link=[pair for pair, same in decided.items() if not same],
+    )
+
+
+def _sizes(mapping: dict[str, str]) -> dict[str, int]:
+    sizes: dict[str, int] = defaultdict(int)
+    for cluster in mapping.values():
+        sizes[cluster] += 1
+    return sizes
+
+
+def _first_people(mapping: dict[str, str]) -> dict[str, str]:
+    """cluster -> the pk of the first person (by key) in it, for clusters with a person."""
+    from pathways.linkage.sources import PERSON, split_key
+
+    first: dict[str, str] = {}
     for key, cluster in sorted(mapping.items()):
         kind, pk = split_key(key)
-        if kind == PERSON and cluster not in first_person:
-            first_person[cluster] = pk
-    wanted: dict[str, str | None] = {}
-    for key, cluster in mapping.items():
-        kind, pk = split_key(key)
-        if kind == ARREST:
-            wanted[pk] = first_person.get(cluster)
+        if kind == PERSON and cluster not in first:
+            first[cluster] = pk
+    return first
+
+
+#: ArrestRecord's field keeping the first person of the record's cluster at each threshold.
+#: (The keys are pathways.linkage.thresholds' names.)
+MODEL_PERSON_FIELDS = {
+    "main": "model_person",
+    "strict": "model_person_strict",
+    "loose": "model_person_loose",
+}
+
+
+def _model_people(
+    program: Program, mappings: dict[str, dict[str, str]], people: dict[str, dict[str, str]]
+) -> None:
+    """Keep each arrest record's `model_person` (and `model_person_strict`, `_loose`): the
+    first person of its cluster at that threshold, or none; a record that changes gets a new
+    `updated_at`, so the reports' incremental extract copies it again."""
+    from pathways.linkage.sources import ARREST, split_key
+
+    wanted: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for threshold, mapping in mappings.items():
+        for key, cluster in mapping.items():
+            kind, pk = split_key(key)
+            if kind == ARREST:
+                wanted[pk][threshold] = people[threshold].get(cluster)
     now = clock.now()
     changed: list[ArrestRecord] = []
-    current = ArrestRecord.objects.filter(program=program).only("pk", "model_person_id")
+    fields = [MODEL_PERSON_FIELDS[threshold] for threshold in mappings]
+    current = ArrestRecord.objects.filter(program=program).only(
+        "pk", *(f"{field}_id" for field in fields)
+    )
     for record in current.iterator(chunk_size=CHUNK):
-        person = wanted.get(str(record.pk))
-        if str(record.model_person_id or "") != str(person or ""):
-            record.model_person_id = person
+        mine = wanted.get(str(record.pk), {})
+        moved = False
+        for threshold in mappings:
+            attribute = f"{MODEL_PERSON_FIELDS[threshold]}_id"
+            person = mine.get(threshold)
+            if str(getattr(record, attribute) or "") != str(person or ""):
+                setattr(record, attribute, person)
+                moved = True
+        if moved:
             record.updated_at = now
             changed.append(record)
-    ArrestRecord.objects.bulk_update(changed, ["model_person", "updated_at"], batch_size=CHUNK)
+    ArrestRecord.objects.bulk_update(changed, [*fields, "updated_at"], batch_size=CHUNK)
 
 
 def _last_records(program: Program) -> int:

@@ -42,6 +42,8 @@ from pathways.core import clock
 from pathways.directory.models import Service
 from pathways.encounters.models import EligibilityReview, Encounter
 from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
+from pathways.linkage.selectors import LINKED, NEVER_RUN, cluster_people, linkage_figures
+from pathways.linkage.thresholds import LOOSE, MAIN, STRICT, THRESHOLDS
 from pathways.outcomes.filters import local_midnight_utc
 from pathways.outcomes.reports.funnel import INTERVALS, STAGES
 from pathways.outcomes.reports.referral_loop import STUCK_STATUSES, answer_days_sql
@@ -51,7 +53,7 @@ from pathways.referrals.models import Referral, ReferralStatusChange
 
 Read = TypeVar("Read")
 
-SCHEMA_VERSION = "13"
+SCHEMA_VERSION = "14"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -82,6 +84,28 @@ class Col:
 AGE_BAND = "@age_band"
 #: an imported arrest's person: linked by number, else by the record linkage model
 LINKED_PERSON = "@linked_person"
+#: whether an imported arrest is linked to a person by number (1) or not (0)
+NUMBER_LINKED = "@number_linked"
+#: The same two at the stricter and looser linkage thresholds (pathways.linkage.thresholds):
+#: the person the model puts the record with at that threshold, and their age band.
+LINKED_PERSON_AT = {
+    MAIN: LINKED_PERSON,
+    STRICT: "@linked_person_strict",
+    LOOSE: "@linked_person_loose",
+}
+AGE_BAND_AT = {MAIN: AGE_BAND, STRICT: "@age_band_strict", LOOSE: "@age_band_loose"}
+#: ArrestRecord's field of the person the model puts the record with, per threshold.
+MODEL_PERSON_AT = {
+    MAIN: "model_person",
+    STRICT: "model_person_strict",
+    LOOSE: "model_person_loose",
+}
+
+
+def at_threshold(column: str, threshold: str) -> str:
+    """A facts column's name at a linkage threshold: as it is at the main one, else with the
+    threshold's name after it (`counted_strict`, `cluster_person_id_loose`)."""
+    return column if threshold == MAIN else f"{column}_{threshold}"
 
 
 @dataclass(frozen=True)
@@ -205,11 +229,16 @@ MIRRORS: tuple[Mirror, ...] = (
             Col("arrest_id", "id", U),
             Col("program_id", "program", U),
             Col("person_id", LINKED_PERSON, U),
+            Col("person_id_strict", LINKED_PERSON_AT[STRICT], U),
+            Col("person_id_loose", LINKED_PERSON_AT[LOOSE], U),
+            Col("number_linked", NUMBER_LINKED, B),
             Col("agency_id", "agency", U),
             Col("occurred_at", "arrested_at", TS),
             Col("area", "area", T),
             Col("charge_level", "charge_level", T),
             Col("age_band", AGE_BAND, T),
+            Col("age_band_strict", AGE_BAND_AT[STRICT], T),
+            Col("age_band_loose", AGE_BAND_AT[LOOSE], T),
             Col("sex", "sex", T),
             Col("race", "race", T),
             Col("ethnicity", "ethnicity", T),
@@ -271,13 +300,14 @@ def _age_sql(born: str, moment: str) -> str:
     )
 
 
-def _age_band_sql(model: Any, alias: str) -> str:
-    """The person's age band at the row's moment: the linked person's date of birth, or for an
-    imported arrest not linked to anyone, the record's own."""
+def _age_band_sql(model: Any, alias: str, threshold: str = MAIN) -> str:
+    """The person's age band at the row's moment: the linked person's date of birth (for an
+    imported arrest, the person linked at `threshold`), or for an imported arrest not linked
+    to anyone, the record's own."""
     quote = connection.ops.quote_name
     people = quote(Person._meta.db_table)
     person_id = (
-        _linked_person_sql(alias)
+        _linked_person_sql(alias, threshold)
         if model is ArrestRecord
         else f"{alias}{quote(_column(model, 'person'))}"
     )
@@ -297,20 +327,24 @@ def _age_band_sql(model: Any, alias: str) -> str:
     return f"(CASE WHEN {born} IS NULL THEN 'unknown' {bands} ELSE '{AGE_BANDS[-1][1]}' END)"
 
 
-def _linked_person_sql(alias: str) -> str:
+def _linked_person_sql(alias: str, threshold: str = MAIN) -> str:
     quote = connection.ops.quote_name
     by_number = f"{alias}{quote(_column(ArrestRecord, 'person'))}"
-    by_model = f"{alias}{quote(_column(ArrestRecord, 'model_person'))}"
+    by_model = f"{alias}{quote(_column(ArrestRecord, MODEL_PERSON_AT[threshold]))}"
     return f"COALESCE({by_number}, {by_model})"
 
 
 def _select(model: Any, col: Col, alias: str = "") -> str:
     """A source column as text (or 0/1) in the same shape on SQLite and PostgreSQL."""
-    if col.source == AGE_BAND:
-        return _age_band_sql(model, alias)
-    if col.source == LINKED_PERSON:
-        linked = _linked_person_sql(alias)
-        return f"CAST({linked} AS text)" if connection.vendor == "postgresql" else linked
+    for threshold in THRESHOLDS:
+        if col.source == AGE_BAND_AT[threshold]:
+            return _age_band_sql(model, alias, threshold)
+        if col.source == LINKED_PERSON_AT[threshold]:
+            linked = _linked_person_sql(alias, threshold)
+            return f"CAST({linked} AS text)" if connection.vendor == "postgresql" else linked
+    if col.source == NUMBER_LINKED:
+        person = f"{alias}{connection.ops.quote_name(_column(ArrestRecord, 'person'))}"
+        return f"CASE WHEN {person} IS NOT NULL THEN 1 ELSE 0 END"
     ref = f"{alias}{connection.ops.quote_name(_column(model, col.source))}"
     postgres = connection.vendor == "postgresql"
     if col.source in PRESENCE_ONLY:
@@ -363,6 +397,8 @@ def _create(db: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(f"{c.name} {DUCK_TYPES[c.kind]}" for c in STATUS_COLS)
     db.execute(f"CREATE TABLE status_changes ({columns})")
     db.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    db.execute(f"CREATE TABLE person_clusters ({PERSON_CLUSTER_COLUMNS})")
+    db.execute(f"CREATE TABLE linkage_figures ({LINKAGE_FIGURE_COLUMNS})")
     db.execute(VIEWS)
 
 
@@ -439,8 +475,12 @@ def _changed_since(mirror: Mirror) -> tuple[str, int]:
         f"SELECT {quote(_column(Person, 'id'))} FROM {quote(Person._meta.db_table)} "  # noqa: S608
         f"WHERE {quote(_source_since(Person))} >= %s"
     )
-    person = quote(_column(mirror.model, "person"))
-    return f"({own} >= %s OR {person} IN ({changed_people}))", 2
+    # an imported arrest's age bands are those of the people linked to it at each threshold
+    fields = ["person"]
+    if mirror.model is ArrestRecord:
+        fields += list(MODEL_PERSON_AT.values())
+    people = " OR ".join(f"{quote(_column(mirror.model, f))} IN ({changed_people})" for f in fields)
+    return f"({own} >= %s OR {people})", 1 + len(fields)
 
 
 def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -> int:
@@ -458,6 +498,13 @@ def _refresh_mirror(db: duckdb.DuckDBPyConnection, mirror: Mirror, full: bool) -
     fresh = f"fresh_{mirror.table}"
     db.execute(f"CREATE TEMP TABLE {fresh} AS SELECT * FROM {mirror.table} LIMIT 0")  # noqa: S608
     rows = _load(db, fresh, mirror.cols, sql, params)
+    if since is not None and mirror.table == "arrests":
+        # the people the records copied again were linked to before: their contacts' next
+        # arrest may have been one of them
+        db.execute(
+            "CREATE TEMP TABLE stale_arrests AS SELECT program_id, person_id FROM arrests "
+            "WHERE arrest_id IN (SELECT arrest_id FROM fresh_arrests)"
+        )
     if since is not None:
         db.execute(
             f"DELETE FROM {mirror.table} WHERE {mirror.key} IN "  # noqa: S608
@@ -494,6 +541,93 @@ def _refresh_history(db: duckdb.DuckDBPyConnection, since: dt.datetime | None) -
         )
         params = [since]
     _load(db, "status_changes", STATUS_COLS, sql, params)
+
+
+# --- record linkage: the person each person's records count under (issue 21) ---------------
+
+#: Each person in a linkage cluster with another record and their cluster person at each
+#: threshold (pathways.linkage.selectors.cluster_people): opaque ids of people the extract
+#: holds already. Everyone else is their own cluster person. Copied whole at each refresh.
+PERSON_CLUSTER_COLUMNS = "person_id UUID, program_id UUID, main UUID, strict UUID, loose UUID"
+#: What record linkage links in each program, per threshold (linkage_figures): one row per
+#: threshold of a program whose clusters are built, one row with an empty threshold and the
+#: state otherwise; none for a program that never ran linkage.
+LINKAGE_FIGURE_COLUMNS = (
+    "program_id UUID, state VARCHAR, threshold VARCHAR, probability DOUBLE, arrests BIGINT, "
+    "by_number BIGINT, by_model BIGINT, recorded_more_than_once BIGINT, counted_as BIGINT"
+)
+
+
+def _refresh_clusters(db: duckdb.DuckDBPyConnection, *, full: bool) -> int:
+    """Copy every program's cluster people and linkage figures again. On an incremental
+    refresh, the people whose cluster person changed at any threshold are kept aside
+    (`changed_people`, with the cluster person they had) so that their contacts, and those
+    of the people they were or are now counted with, are rebuilt."""
+    if not full:
+        db.execute("CREATE TEMP TABLE old_person_clusters AS SELECT * FROM person_clusters")
+    db.execute("DELETE FROM person_clusters")
+    db.execute("DELETE FROM linkage_figures")
+    rows = 0
+    for program_id in Program.objects.order_by("pk").values_list("pk", flat=True):
+        for chunk in cluster_people(program_id=program_id, chunk_size=FETCH_ROWS):
+            incoming = pa.table(
+                {
+                    "person_id": [c.person_id for c in chunk],
+                    "program_id": [str(program_id)] * len(chunk),
+                    "main": [c.main for c in chunk],
+                    "strict": [c.strict for c in chunk],
+                    "loose": [c.loose for c in chunk],
+                }
+            )
+            db.register("incoming", incoming)
+            db.execute(
+                "INSERT INTO person_clusters SELECT CAST(person_id AS UUID), "
+                "CAST(program_id AS UUID), CAST(main AS UUID), CAST(strict AS UUID), "
+                "CAST(loose AS UUID) FROM incoming"
+            )
+            db.unregister("incoming")
+            rows += len(chunk)
+        figures = linkage_figures(program_id=program_id)
+        if figures.state != LINKED:
+            if figures.state != NEVER_RUN:
+                db.execute(
+                    "INSERT INTO linkage_figures (program_id, state, threshold) VALUES (?, ?, '')",
+                    [str(program_id), figures.state],
+                )
+            continue
+        db.executemany(
+            "INSERT INTO linkage_figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    str(program_id),
+                    figures.state,
+                    t.threshold,
+                    t.probability,
+                    t.arrests,
+                    t.by_number,
+                    t.by_model,
+                    t.recorded_more_than_once,
+                    t.counted_as,
+                ]
+                for t in figures.thresholds.values()
+            ],
+        )
+    if not full:
+        db.execute(
+            """
+            CREATE TEMP TABLE changed_people AS
+            SELECT coalesce(n.person_id, o.person_id) AS person_id,
+                   coalesce(n.program_id, o.program_id) AS program_id,
+                   coalesce(o.main, n.person_id) AS old_main
+            FROM person_clusters n
+            FULL OUTER JOIN old_person_clusters o
+              ON o.person_id = n.person_id AND o.program_id = n.program_id
+            WHERE n.person_id IS NULL OR o.person_id IS NULL
+               OR n.main IS DISTINCT FROM o.main OR n.strict IS DISTINCT FROM o.strict
+               OR n.loose IS DISTINCT FROM o.loose
+            """
+        )
+    return rows
 
 
 # --- where the extract lives, and refreshing it -------------------------------------------
@@ -559,6 +693,7 @@ def refresh(*, full: bool = False) -> RefreshResult:
                 _set_meta(db, "schema", SCHEMA_VERSION)
             taken = clock.now()  # the figures are as of when the copy began
             rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
+            rows["person_clusters"] = _refresh_clusters(db, full=rebuild)
             _refresh_facts(db, full=rebuild)
             refresh_stage_days(db, taken)
             _set_meta(db, "refreshed_at", taken.isoformat())
@@ -653,38 +788,90 @@ SELECT person_id, sex,
 FROM people;
 """
 
-#: One row per imported arrest, with the person's groups (the linked person's, else the
-#: record's own) and whether it counts: not the same arrest as one recorded before it
-#: (SAME_ARREST). Rebuilt whole at each refresh.
-ARREST_FACTS = """
-SELECT a.arrest_id, a.program_id, a.person_id, a.agency_id, a.area, a.occurred_at,
-       CAST(NULL AS VARCHAR) AS pathway,
-       coalesce(pf.sex, a.sex) AS sex,
-       coalesce(pf.race_group, CASE
+#: An imported arrest's linked person and their cluster person at each threshold, and the
+#: contacts that ended in arrest with theirs: what ARREST_FACTS compares.
+_ARREST_PEOPLE = """
+WITH linked AS (
+    SELECT a.*,
+           coalesce(c.main, a.person_id) AS cluster_person_id,
+           coalesce(cs.strict, a.person_id_strict) AS cluster_person_id_strict,
+           coalesce(cl.loose, a.person_id_loose) AS cluster_person_id_loose
+    FROM arrests a
+    LEFT JOIN person_clusters c ON c.person_id = a.person_id AND c.program_id = a.program_id
+    LEFT JOIN person_clusters cs
+      ON cs.person_id = a.person_id_strict AND cs.program_id = a.program_id
+    LEFT JOIN person_clusters cl
+      ON cl.person_id = a.person_id_loose AND cl.program_id = a.program_id
+    WHERE a.archived_at IS NULL
+),
+arrested AS (
+    SELECT e.program_id, e.occurred_at,
+           coalesce(c.main, e.person_id) AS cluster_person_id,
+           coalesce(c.strict, e.person_id) AS cluster_person_id_strict,
+           coalesce(c.loose, e.person_id) AS cluster_person_id_loose
+    FROM encounters e
+    LEFT JOIN person_clusters c ON c.person_id = e.person_id AND c.program_id = e.program_id
+    WHERE e.archived_at IS NULL AND e.disposition = 'arrested'
+)
+"""
+
+
+def _arrest_groups(threshold: str, alias: str) -> str:
+    """An imported arrest's sex, race group and age band at a threshold: the person's linked
+    at it (person facts `alias`), else the record's own."""
+    sex, race, band = (at_threshold(c, threshold) for c in ("sex", "race_group", "age_band"))
+    return f"""
+       coalesce({alias}.sex, a.sex) AS {sex},
+       coalesce({alias}.race_group, CASE
          WHEN a.ethnicity = 'hispanic' THEN 'hispanic'
          WHEN coalesce(a.race, '') = '' THEN 'unknown'
          ELSE a.race
-       END) AS race_group,
-       a.age_band,
-       a.charge_level IN {divertible_levels} AS divertible,
+       END) AS {race},
+       a.{band}"""
+
+
+def _arrest_counted(threshold: str) -> str:
+    """Whether an imported arrest counts at a threshold: not the same arrest (SAME_ARREST) as
+    one at a contact, or an earlier imported one, of the same cluster person at it."""
+    person = at_threshold("cluster_person_id", threshold)
+    return f"""
        NOT EXISTS (
-           SELECT 1 FROM encounters e
-           WHERE e.person_id = a.person_id AND e.program_id = a.program_id
-             AND e.archived_at IS NULL AND e.disposition = 'arrested'
-             AND e.occurred_at BETWEEN a.occurred_at - {same_arrest}
-                                   AND a.occurred_at + {same_arrest}
+           SELECT 1 FROM arrested e
+           WHERE e.{person} = a.{person} AND e.program_id = a.program_id
+             AND e.occurred_at BETWEEN a.occurred_at - {SAME_ARREST}
+                                   AND a.occurred_at + {SAME_ARREST}
        ) AND NOT EXISTS (
-           SELECT 1 FROM arrests b
-           WHERE b.person_id = a.person_id AND b.program_id = a.program_id
-             AND b.archived_at IS NULL
+           SELECT 1 FROM linked b
+           WHERE b.{person} = a.{person} AND b.program_id = a.program_id
              AND (b.occurred_at < a.occurred_at
                   OR (b.occurred_at = a.occurred_at AND b.arrest_id < a.arrest_id))
-             AND b.occurred_at >= a.occurred_at - {same_arrest}
-       ) AS counted
-FROM arrests a
-LEFT JOIN person_facts pf USING (person_id)
-WHERE a.archived_at IS NULL
-"""
+             AND b.occurred_at >= a.occurred_at - {SAME_ARREST}
+       ) AS {at_threshold("counted", threshold)}"""  # noqa: S608 (this module's constants)
+
+
+def arrest_facts_sql() -> str:
+    """One row per imported arrest, at each linkage threshold: the person it counts under (the
+    cluster person of the person linked by number, else by the model), the person's groups
+    (the linked person's, else the record's own) and whether it counts: not the same arrest
+    as one recorded before it of the same cluster person (SAME_ARREST). Rebuilt whole at each
+    refresh."""
+    groups = ",".join(
+        _arrest_groups(t, alias) for t, alias in ((MAIN, "pf"), (STRICT, "pfs"), (LOOSE, "pfl"))
+    )
+    counted = ",".join(_arrest_counted(t) for t in (MAIN, STRICT, LOOSE))
+    return f"""{_ARREST_PEOPLE}
+SELECT a.arrest_id, a.program_id, a.person_id,
+       a.cluster_person_id, a.cluster_person_id_strict, a.cluster_person_id_loose,
+       a.person_id_strict, a.person_id_loose, a.number_linked,
+       a.agency_id, a.area, a.occurred_at,
+       CAST(NULL AS VARCHAR) AS pathway,{groups},
+       a.charge_level IN {sql_tuple(DIVERTIBLE_LEVELS)} AS divertible,{counted}
+FROM linked a
+LEFT JOIN person_facts pf ON pf.person_id = a.person_id
+LEFT JOIN person_facts pfs ON pfs.person_id = a.person_id_strict
+LEFT JOIN person_facts pfl ON pfl.person_id = a.person_id_loose
+"""  # noqa: S608 (this module's constants only)
+
 
 #: One row per referral with the time each milestone was first reached (the facts tables are
 #: rebuilt from these at each refresh: whole, or for the contacts affected).
@@ -718,9 +905,14 @@ LEFT JOIN (
 WHERE r.archived_at IS NULL {referral_scope}
 """
 
-#: One row per contact: the person's groups and the contact's furthest step.
+#: One row per contact: the person's groups and the contact's furthest step. A contact's later
+#: events and earlier index contacts are its *cluster person's* (the person's records linked
+#: at the main threshold are one person's history); its first and earlier contacts for the
+#: quarterly report's people served are its own person's.
 ENCOUNTER_FACTS = """
-SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurred_at,
+SELECT e.encounter_id, e.program_id, e.person_id,
+       e.cluster_person_id, e.cluster_person_id_strict, e.cluster_person_id_loose,
+       e.agency_id, e.area, e.occurred_at,
        e.call_source, e.disposition, p.code AS pathway, pf.sex, pf.race_group,
        e.age_band,
        CASE
@@ -737,38 +929,46 @@ SELECT e.encounter_id, e.program_id, e.person_id, e.agency_id, e.area, e.occurre
        e.prev_index_at, e.prev_contact_at, e.prev_pathway_index_at, e.prev_pathway_contact_at
 FROM (
     SELECT e.*,
-           -- the person's next contact, overdose response and arrest (at a contact, or in
-           -- the imported records), strictly later (the outcomes report's events)
+           -- the cluster person's next contact, overdose response and arrest (at a contact,
+           -- or in the imported records), strictly later (the outcomes report's events)
            min(CASE WHEN e.is_contact THEN e.occurred_at END) OVER later AS next_contact_at,
            min(CASE WHEN e.overdose THEN e.occurred_at END) OVER later AS next_overdose_at,
            min(CASE WHEN e.disposition = 'arrested' THEN e.occurred_at END) OVER later
              AS next_arrest_at,
            -- the person's first contact in the program (new people in the quarterly report)
            min(CASE WHEN e.is_contact THEN e.occurred_at END)
-             OVER (PARTITION BY e.program_id, e.person_id) AS first_contact_at,
+             OVER (PARTITION BY e.program_id, e.person_id)
+             AS first_contact_at,
            -- the person's last earlier contact that could be an index contact: a contact is
            -- their first one in a window starting after it (the outcomes report, unfiltered)
            max(CASE WHEN e.is_contact AND e.disposition IN {index_dispositions}
-                    THEN e.occurred_at END) OVER earlier AS prev_index_at,
+                    THEN e.occurred_at END) OVER earlier_index AS prev_index_at,
            -- the person's last earlier contact (ties broken by id): a contact is their first
            -- in a window starting after it (people served in the quarterly report, unfiltered)
            max(CASE WHEN e.is_contact THEN e.occurred_at END) OVER earlier AS prev_contact_at,
            -- the same two on the contact's own pathway (the reports filtered to a pathway)
            max(CASE WHEN e.is_contact AND e.disposition IN {index_dispositions}
-                    THEN e.occurred_at END) OVER earlier_on_pathway AS prev_pathway_index_at,
+                    THEN e.occurred_at END) OVER earlier_index_on_pathway
+             AS prev_pathway_index_at,
            max(CASE WHEN e.is_contact THEN e.occurred_at END) OVER earlier_on_pathway
              AS prev_pathway_contact_at
     FROM (
-        SELECT e.*, TRUE AS is_contact, np.code = 'naloxone_plus' AS overdose
+        SELECT e.*, TRUE AS is_contact, np.code = 'naloxone_plus' AS overdose,
+               coalesce(pc.main, e.person_id) AS cluster_person_id,
+               coalesce(pc.strict, e.person_id) AS cluster_person_id_strict,
+               coalesce(pc.loose, e.person_id) AS cluster_person_id_loose
         FROM encounters e JOIN pathways np ON np.pathway_id = e.pathway_id
+        LEFT JOIN person_clusters pc
+          ON pc.person_id = e.person_id AND pc.program_id = e.program_id
         WHERE e.archived_at IS NULL {person_scope}
         UNION ALL BY NAME
         -- the person's imported arrests, as events only
-        SELECT a.program_id, a.person_id, a.occurred_at, 'arrested' AS disposition,
-               FALSE AS is_contact, FALSE AS overdose
+        SELECT a.program_id, a.person_id, a.cluster_person_id, a.occurred_at,
+               'arrested' AS disposition, FALSE AS is_contact, FALSE AS overdose
         FROM arrest_facts a
         WHERE a.counted AND a.person_id IS NOT NULL {arrest_scope}
     ) e JOIN person_facts pf USING (person_id)
+    -- {cluster_partition}: the cluster person's (see _partitions); e.person_id: the person's
     WINDOW earlier AS (
         PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at, e.encounter_id
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
@@ -778,8 +978,17 @@ FROM (
         ORDER BY e.occurred_at, e.encounter_id
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ),
+    earlier_index AS (
+        PARTITION BY e.program_id, {cluster_partition} ORDER BY e.occurred_at, e.encounter_id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ),
+    earlier_index_on_pathway AS (
+        PARTITION BY e.program_id, {cluster_partition}, e.pathway_id
+        ORDER BY e.occurred_at, e.encounter_id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ),
     later AS (
-        PARTITION BY e.program_id, e.person_id ORDER BY e.occurred_at
+        PARTITION BY e.program_id, {cluster_partition} ORDER BY e.occurred_at
         RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING
     )
 ) e
@@ -849,17 +1058,13 @@ def sql_tuple(codes: Sequence[str]) -> str:
 def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     """Rebuild the facts tables the reports read: whole on a full refresh; otherwise only for
     the contacts touched by what was just copied (the contact itself, one of its referrals or
-    their histories, its person, a supervisor's review, an imported arrest of its person). A
-    service's type is copied whole each time but reaches the facts at the next full refresh
-    (nightly), as does an arrest record moved from one person to another (for the first)."""
+    their histories, its person, a supervisor's review, an imported arrest of its cluster
+    person now or before, a change of its person's linkage clusters), with every other contact
+    of the same cluster person. A service's type is copied whole each time but reaches the
+    facts at the next full refresh (nightly)."""
     # imported arrests: few beside the contacts, so always rebuilt whole
     db.execute("DROP TABLE IF EXISTS arrest_facts")
-    db.execute(
-        "CREATE TABLE arrest_facts AS "
-        + ARREST_FACTS.format(
-            divertible_levels=sql_tuple(DIVERTIBLE_LEVELS), same_arrest=SAME_ARREST
-        )
-    )
+    db.execute(f"CREATE TABLE arrest_facts AS {arrest_facts_sql()}")
     if full:
         scopes = {
             "history_scope": "",
@@ -868,6 +1073,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
             "person_scope": "",
             "arrest_scope": "",
             "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
+            **_partitions(db),
         }
         db.execute("DROP TABLE IF EXISTS referral_facts")
         db.execute("DROP TABLE IF EXISTS encounter_facts")
@@ -879,6 +1085,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         )
         _refresh_open_referrals(db)
         return
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS stale_arrests (program_id UUID, person_id UUID)")
     db.execute(
         """
         CREATE TEMP TABLE affected AS
@@ -888,20 +1095,30 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         UNION SELECT encounter_id FROM encounters
               WHERE person_id IN (SELECT person_id FROM fresh_people)
         UNION SELECT encounter_id FROM encounters
-              WHERE person_id IN (SELECT person_id FROM fresh_arrests)
+              WHERE person_id IN (SELECT person_id FROM changed_people)
         """
     )
-    # a person's contacts know each other (the next contact, overdose, arrest): all of an
-    # affected person's contacts are rebuilt together
+    # a cluster person's contacts know each other (the next contact, overdose, arrest): every
+    # contact of a touched cluster person is rebuilt with the rest. Touched: the cluster
+    # person of an affected contact, the one a person whose clusters changed had before, and
+    # that of an imported arrest copied again, as it is linked now and as it was
     db.execute(
-        """
+        f"""
+        CREATE TEMP TABLE touched AS
+        SELECT {_CLUSTER_OF_CONTACT} AS cluster_person_id FROM encounters e {_CLUSTERS_JOIN}
+        WHERE e.encounter_id IN (SELECT encounter_id FROM affected)
+        UNION SELECT old_main FROM changed_people
+        UNION SELECT coalesce(pc.main, e.person_id) FROM fresh_arrests e {_CLUSTERS_JOIN}
+        UNION SELECT coalesce(pc.main, e.person_id) FROM stale_arrests e {_CLUSTERS_JOIN}
+        """  # noqa: S608 (this module's constants only)
+    )
+    db.execute(
+        f"""
         INSERT INTO affected
-        SELECT encounter_id FROM encounters WHERE person_id IN (
-            SELECT person_id FROM encounters
-            WHERE encounter_id IN (SELECT encounter_id FROM affected)
-        )
+        SELECT e.encounter_id FROM encounters e {_CLUSTERS_JOIN}
+        WHERE {_CLUSTER_OF_CONTACT} IN (SELECT cluster_person_id FROM touched)
         EXCEPT SELECT encounter_id FROM affected
-        """
+        """  # noqa: S608 (this module's constants only)
     )
     affected = "encounter_id IN (SELECT encounter_id FROM affected)"
     referrals = f"SELECT referral_id FROM referrals WHERE {affected}"  # noqa: S608
@@ -910,10 +1127,9 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         "referral_scope": f"AND r.{affected}",
         "encounter_scope": f"WHERE {affected}",
         "person_scope": f"AND e.{affected}",
-        "arrest_scope": (
-            f"AND a.person_id IN (SELECT person_id FROM encounters WHERE {affected})"  # noqa: S608
-        ),
+        "arrest_scope": "AND a.cluster_person_id IN (SELECT cluster_person_id FROM touched)",
         "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
+        **_partitions(db),
     }
     db.execute(f"DELETE FROM referral_facts WHERE {affected}")  # noqa: S608
     db.execute(f"INSERT INTO referral_facts {REFERRAL_FACTS.format(**scopes)}")
@@ -923,6 +1139,25 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         f"FROM ({ENCOUNTER_FACTS.format(**scopes)})"
     )
     _refresh_open_referrals(db)
+
+
+def _partitions(db: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """ENCOUNTER_FACTS' partition of a cluster person's windows. With no linkage clusters
+    anywhere each person is their own cluster person, and partitioning by the person itself
+    lets DuckDB sort once for both kinds of window. Measured on a million synthetic contacts
+    (2 shared cores): the facts build 5.0 s before clusters, 5.6 s with none, 7.5 s when one
+    person in ten is recorded twice."""
+    row = db.execute("SELECT EXISTS (SELECT 1 FROM person_clusters)").fetchone()
+    clustered = row is not None and bool(row[0])
+    return {"cluster_partition": "e.cluster_person_id" if clustered else "e.person_id"}
+
+
+#: A contact's (or an arrest's) cluster person at the main threshold, on a table `e` joined
+#: with _CLUSTERS_JOIN.
+_CLUSTER_OF_CONTACT = "coalesce(pc.main, e.person_id)"
+_CLUSTERS_JOIN = (
+    "LEFT JOIN person_clusters pc ON pc.person_id = e.person_id AND pc.program_id = e.program_id"
+)
 
 
 def _refresh_open_referrals(db: duckdb.DuckDBPyConnection) -> None:

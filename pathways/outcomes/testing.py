@@ -9,7 +9,16 @@ from typing import Any
 
 from pathways.encounters.factories import EncounterFactory
 from pathways.encounters.models import Encounter
-from pathways.linkage.models import ArrestRecord, RecordImport
+from pathways.linkage import services as linkage_services
+from pathways.linkage.models import (
+    ArrestRecord,
+    CandidatePair,
+    LinkageRun,
+    LinkageRunStatus,
+    PairStatus,
+    RecordImport,
+)
+from pathways.linkage.sources import ARREST, PERSON, record_key
 from pathways.outcomes.filters import ReportFilters
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
@@ -177,3 +186,30 @@ def arrest(
         linked_at=at if who is not None else None,
         **fields,
     )
+
+
+def linkage_key(record: Person | ArrestRecord) -> str:
+    """A person's or an imported arrest's key in record linkage."""
+    return record_key(PERSON if isinstance(record, Person) else ARREST, record.pk)
+
+
+def linked_pairs(
+    cast: Any, pairs: Sequence[tuple[Person | ArrestRecord, Person | ArrestRecord, float]]
+) -> LinkageRun:
+    """A finished linkage run of the cast's program that kept these scored pairs (linked at
+    0.95 or more, waiting for review below), and the clusters it builds at each threshold, as
+    a run leaves them (no model is trained: the pairs are the test's)."""
+    run = LinkageRun.objects.create(program=cast.program, status=LinkageRunStatus.DONE)
+    for a, b, probability in pairs:
+        left, right = sorted((linkage_key(a), linkage_key(b)))
+        CandidatePair.objects.create(
+            program=cast.program,
+            run=run,
+            left_key=left,
+            right_key=right,
+            probability=probability,
+            match_weight=0.0,
+            status=PairStatus.AUTO if probability >= 0.95 else PairStatus.OPEN,
+        )
+    linkage_services._recluster(cast.program, records=0)
+    return run

@@ -16,10 +16,19 @@ from typing import Any
 
 import duckdb
 
+from pathways.linkage.thresholds import LOOSE, MAIN, STRICT
 from pathways.outcomes.equity import RelativeRate, rate_ratio, relative_rate
+from pathways.outcomes.extract import at_threshold
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.models import PopulationFigures
 from pathways.outcomes.reports.common import publish, rate
+from pathways.outcomes.reports.linkage import (
+    Headline,
+    LinkageState,
+    linkage_method,
+    linkage_section,
+    linkage_state,
+)
 from pathways.outcomes.selectors import population_figures
 from pathways.outcomes.suppression import Line
 from pathways.outcomes.tables import (
@@ -137,8 +146,23 @@ class GroupCounts:
 
 
 def group_counts(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    dimension: Dimension,
+    *,
+    threshold: str = MAIN,
+) -> GroupCounts:
+    """Contacts and imported arrests at each stage, by group; the imported arrests counted
+    and grouped as record linkage links them at `threshold` (pathways.linkage.thresholds)."""
+    return with_imported_arrests(
+        db, f, dimension, contact_counts(db, f, dimension), threshold=threshold
+    )
+
+
+def contact_counts(
     db: duckdb.DuckDBPyConnection, f: ReportFilters, dimension: Dimension
 ) -> GroupCounts:
+    """The contacts at each stage, by group (no imported arrests)."""
     where, params = f.where()
     columns = ", ".join(
         f"count(*) FILTER (WHERE {condition}) AS {stage}" for stage, condition in STAGES.items()
@@ -155,22 +179,44 @@ def group_counts(
             present.add(group)
         for n, stage in enumerate(STAGES):
             counts[(stage, group)] = int(row[1 + n])
+    return GroupCounts(_in_order(dimension, present), counts)
+
+
+def _in_order(dimension: Dimension, present: set[str]) -> list[str]:
+    order = [value for value, _ in dimension.groups]
+    return [g for g in order if g in present] + sorted(present - set(order))
+
+
+def with_imported_arrests(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    dimension: Dimension,
+    contacts: GroupCounts,
+    *,
+    threshold: str = MAIN,
+) -> GroupCounts:
+    """The contacts' counts with the imported arrests joining the diversion base: counted
+    (not the same arrest as one recorded before it, for the same cluster person) and grouped
+    by the person linked at `threshold`, else by the record's own groups."""
+    where, params = f.where()
+    counts = dict(contacts.counts)
+    present = set(contacts.groups)
+    group_column = at_threshold(dimension.code, threshold)
+    counted = at_threshold("counted", threshold)
     # imported arrests (misdemeanour or violation, not the same arrest as one at a contact)
     # join the contacts that ended in arrest; they have no pathway, so a pathway filter
     # leaves them out
     arrests = (
-        f"SELECT coalesce({dimension.code}, 'all'), count(*) FROM arrest_facts "  # noqa: S608
-        f"WHERE {where} AND counted AND divertible "
-        f"GROUP BY GROUPING SETS (({dimension.code}), ())"
+        f"SELECT coalesce({group_column}, 'all'), count(*) FROM arrest_facts "  # noqa: S608
+        f"WHERE {where} AND {counted} AND divertible "
+        f"GROUP BY GROUPING SETS (({group_column}), ())"
     )
     for group, number in db.execute(arrests, params).fetchall():
         if group != "all" and group not in present:
             present.add(group)
             counts.update({(stage, group): 0 for stage in STAGES})
         counts[(IMPORTED_BASE, group)] += int(number)
-    order = [value for value, _ in dimension.groups]
-    groups = [g for g in order if g in present] + sorted(present - set(order))
-    return GroupCounts(groups, counts)
+    return GroupCounts(_in_order(dimension, present), counts)
 
 
 def build(
@@ -178,20 +224,11 @@ def build(
 ) -> Report:
     dimension = DIMENSIONS[f.compare]
     reference = f.reference or dimension.default_reference
-    raw = group_counts(db, f, dimension)
+    contacts = contact_counts(db, f, dimension)
+    raw = with_imported_arrests(db, f, dimension, contacts)
     labels = dict(dimension.groups)
     groups = raw.groups
-    # one suppression over every section: each decision's events are the next one's base
-    values: dict[Any, int] = dict(raw.counts)
-    lines: list[Line] = []
-    for decision in DECISIONS:
-        for group in [*groups, "all"]:
-            lost = (f"lost:{decision.code}", group)
-            values[lost] = values[(decision.base, group)] - values[(decision.event, group)]
-            lines.append(Line(((decision.event, group), lost), (decision.base, group)))
-    for stage in STAGES:
-        lines.append(Line(tuple((stage, g) for g in groups), (stage, "all")))
-    published = publish(values, lines, suppress_small=suppress_small, linked=linked_cells(groups))
+    published = _published(raw, suppress_small=suppress_small)
 
     sections = []
     flagged_any: list[str] = []
@@ -266,6 +303,12 @@ def build(
     sections.insert(
         0, Section("Flagged", summary, intro=_summary_intro(dimension, labels, reference))
     )
+    state = linkage_state(db, f.program_id)
+    linkage = _linkage(
+        db, f, dimension, contacts, raw, published, state, suppress_small=suppress_small
+    )
+    if linkage is not None:
+        sections.append(linkage)
     return Report(
         slug="equity",
         title="Equity",
@@ -277,9 +320,84 @@ def build(
         as_of=as_of,
         time_zone=f.time_zone,
         sections=sections,
-        method=METHOD,
+        method=[*METHOD, linkage_method(state, COUNTED_BY_CLUSTER)],
         suppressed=suppress_small,
     )
+
+
+def _published(raw: GroupCounts, *, suppress_small: bool) -> dict[Any, Value]:
+    """The counts as published: one suppression over every section, since each decision's
+    events are the next one's base."""
+    groups = raw.groups
+    values: dict[Any, int] = dict(raw.counts)
+    lines: list[Line] = []
+    for decision in DECISIONS:
+        for group in [*groups, "all"]:
+            lost = (f"lost:{decision.code}", group)
+            values[lost] = values[(decision.base, group)] - values[(decision.event, group)]
+            lines.append(Line(((decision.event, group), lost), (decision.base, group)))
+    for stage in STAGES:
+        lines.append(Line(tuple((stage, g) for g in groups), (stage, "all")))
+    return publish(values, lines, suppress_small=suppress_small, linked=linked_cells(groups))
+
+
+def _linkage(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    dimension: Dimension,
+    contacts: GroupCounts,
+    raw: GroupCounts,
+    published: dict[Any, Value],
+    state: LinkageState,
+    *,
+    suppress_small: bool,
+) -> Section | None:
+    """The record linkage section: the diversion figures again with the imported arrests
+    linked at the stricter and looser thresholds, each suppressed as the report's own are."""
+    headlines: list[Headline] = []
+    if state.linked:
+        at = {MAIN: (raw, published)}
+        for threshold in (STRICT, LOOSE):
+            other = with_imported_arrests(db, f, dimension, contacts, threshold=threshold)
+            at[threshold] = (other, _published(other, suppress_small=suppress_small))
+        groups = list(raw.groups)
+        groups += [g for t in (STRICT, LOOSE) for g in at[t][0].groups if g not in groups]
+        labels = dict(dimension.groups)
+        missing = Value(0)
+        headlines.append(
+            Headline(
+                "diversion_base:all",
+                "Diverted or arrested (contacts, and imported arrests): all groups",
+                {t: p.get((IMPORTED_BASE, "all"), missing) for t, (_, p) in at.items()},
+            )
+        )
+        for group in ["all", *groups]:
+            label = "all groups" if group == "all" else labels.get(group, group)
+            headlines.append(
+                Headline(
+                    f"diverted:{group}",
+                    f"Diverted rather than arrested (rate): {label}",
+                    {
+                        t: rate(
+                            p.get(("diverted", group), missing),
+                            p.get((IMPORTED_BASE, group), missing),
+                        )
+                        for t, (_, p) in at.items()
+                    },
+                )
+            )
+    return linkage_section(
+        state, headlines, suppress_small=suppress_small, counted=COUNTED_BY_CLUSTER
+    )
+
+
+COUNTED_BY_CLUSTER = (
+    "An imported arrest counts for the person its number links it to, else the person the "
+    "record linkage model puts it with (at the main threshold), and is grouped by that "
+    "person's race, ethnicity, sex and age; it is the same arrest as one recorded within a "
+    "day before it (at a contact or imported) of any record of the same person, so a person "
+    "recorded more than once is not counted as two arrests."
+)
 
 
 def _ratio_values(result: RelativeRate, hidden: bool) -> tuple[Value, Value, Value]:

@@ -21,6 +21,8 @@ from django.db.models import Min
 
 from pathways.encounters.models import Encounter
 from pathways.linkage.models import ArrestRecord
+from pathways.linkage.selectors import arrest_cluster_people, cluster_people
+from pathways.linkage.thresholds import MAIN
 from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_DISPOSITIONS
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports import recurrence, treatment
@@ -56,32 +58,55 @@ OVERDOSE_PATHWAY = str(PathwayCode.NALOXONE_PLUS)
 SECONDS_PER_DAY = 86400
 
 
-def counted_arrests(program_id: Any) -> dict[Any, list[dt.datetime]]:
-    """Each linked person's imported arrests that count as events (extract.ARREST_FACTS
-    `counted`), in time order: not archived, and not the same arrest as one recorded before it
-    (SAME_ARREST): a contact of the person ending in arrest a day either side, or another of
-    their records (earlier, or at the same moment with a lower id) in the day before."""
-    records = ArrestRecord.objects.filter(
-        program_id=program_id, archived_at__isnull=True, person__isnull=False
-    )
-    mine: dict[Any, list[tuple[dt.datetime, Any]]] = defaultdict(list)
-    for pk, person_id, at in records.values_list("pk", "person_id", "arrested_at").iterator(
-        chunk_size=ITERATOR_CHUNK
-    ):
-        mine[person_id].append((at, pk))
-    at_contacts: dict[Any, list[dt.datetime]] = defaultdict(list)
+class _Clusters:
+    """Each clustered person's cluster person at one threshold (linkage selectors); anyone
+    else is their own."""
+
+    def __init__(self, program_id: Any, threshold: str) -> None:
+        self.of: dict[str, str] = {
+            c.person_id: c.at(threshold)
+            for chunk in cluster_people(program_id=program_id)
+            for c in chunk
+        }
+
+    def __call__(self, person_id: Any) -> str:
+        return self.of.get(str(person_id), str(person_id))
+
+    def people_of(self, clusters: set[str]) -> set[str]:
+        """The clustered people counted under one of `clusters` (not the cluster persons)."""
+        return {p for p, c in self.of.items() if c in clusters and p != c}
+
+
+def counted_arrests(program_id: Any, threshold: str = MAIN) -> dict[str, list[dt.datetime]]:
+    """Each cluster person's imported arrests that count as events (extract's arrest facts
+    `counted`, at a linkage threshold), in time order: not archived, linked to a person (by
+    number, else by the model at `threshold`), and not the same arrest as one recorded
+    before it (SAME_ARREST) of the same cluster person: a contact ending in arrest a day
+    either side, or another of their records (earlier, or at the same moment with a lower
+    id) in the day before."""
+    mine: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    times = {
+        str(pk): at
+        for pk, at in ArrestRecord.objects.filter(program_id=program_id, archived_at__isnull=True)
+        .values_list("pk", "arrested_at")
+        .iterator(chunk_size=ITERATOR_CHUNK)
+    }
+    for chunk in arrest_cluster_people(program_id=program_id):
+        for record in chunk:
+            person = record.at(threshold)
+            if person is not None:
+                mine[person].append((times[record.arrest_id], record.arrest_id))
+    cluster = _Clusters(program_id, threshold)
+    at_contacts: dict[str, list[dt.datetime]] = defaultdict(list)
     arrested = Encounter.objects.filter(
-        program_id=program_id,
-        archived_at__isnull=True,
-        disposition="arrested",
-        person_id__in=records.values("person_id"),
+        program_id=program_id, archived_at__isnull=True, disposition="arrested"
     ).values_list("person_id", "occurred_at")
-    for person_id, at in arrested.iterator(chunk_size=ITERATOR_CHUNK):
-        at_contacts[person_id].append(at)
-    counted: dict[Any, list[dt.datetime]] = {}
-    for person_id, records_of in mine.items():
+    for contact_person, at in arrested.iterator(chunk_size=ITERATOR_CHUNK):
+        at_contacts[cluster(contact_person)].append(at)
+    counted: dict[str, list[dt.datetime]] = {}
+    for person, records_of in mine.items():
         records_of.sort()
-        contacts_at = at_contacts.get(person_id, [])
+        contacts_at = at_contacts.get(person, [])
         kept = []
         for n, (at, _) in enumerate(records_of):
             if any(abs(other - at) <= SAME_ARREST for other in contacts_at):
@@ -91,7 +116,7 @@ def counted_arrests(program_id: Any) -> dict[Any, list[dt.datetime]]:
                 continue
             kept.append(at)
         if kept:
-            counted[person_id] = kept
+            counted[person] = kept
     return counted
 
 
@@ -101,37 +126,49 @@ def _next_after(times: list[dt.datetime], at: dt.datetime) -> dt.datetime | None
     return times[position] if position < len(times) else None
 
 
-def recurrence_counts(f: ReportFilters, as_of: dt.datetime) -> recurrence.Recurrence:
+def recurrence_counts(
+    f: ReportFilters, as_of: dt.datetime, *, threshold: str = MAIN
+) -> recurrence.Recurrence:
     """The grouped survival rows of every measure, as recurrence.recurrence_counts: each
-    person's index contact is their first contact in the filter (by time, then id) that offered
-    services or ended in arrest, by `as_of`; their later events are any of their contacts in
-    the program (whatever the filter) and their counted imported arrests."""
-    # each person's index contact: (time, id, arrested)
-    index: dict[Any, tuple[dt.datetime, Any, bool]] = {}
+    cluster person's (linkage selectors, at `threshold`) index contact is their first contact
+    in the filter (by time, then id) that offered services or ended in arrest, by `as_of`;
+    their later events are any of their contacts in the program (whatever the filter) and
+    their counted imported arrests."""
+    cluster = _Clusters(f.program_id, threshold)
+    # each cluster person's index contact: (time, id, arrested)
+    index: dict[str, tuple[dt.datetime, Any, bool]] = {}
     candidates = _encounters(f).filter(disposition__in=INDEX_DISPOSITIONS, occurred_at__lte=as_of)
     rows = candidates.values_list("person_id", "occurred_at", "pk", "disposition")
     for person_id, at, pk, disposition in rows.iterator(chunk_size=ITERATOR_CHUNK):
-        first = index.get(person_id)
+        key = cluster(person_id)
+        first = index.get(key)
         if first is None or (at, pk) < (first[0], first[1]):
-            index[person_id] = (at, pk, disposition == "arrested")
+            index[key] = (at, pk, disposition == "arrested")
     # the later events of those people: every contact of theirs in the program (sorted lists
     # of times per measure), and the imported arrests that count
     codes = dict(Pathway.objects.values_list("pk", "code"))
-    events: dict[str, dict[Any, list[dt.datetime]]] = {
+    events: dict[str, dict[str, list[dt.datetime]]] = {
         m.code: defaultdict(list) for m in recurrence.MEASURES
     }
-    theirs = Encounter.objects.filter(
-        program_id=f.program_id,
-        archived_at__isnull=True,
-        person_id__in=candidates.values("person_id"),
-    ).values_list("person_id", "occurred_at", "pathway_id", "disposition")
-    for person_id, at, pathway_id, disposition in theirs.iterator(chunk_size=ITERATOR_CHUNK):
-        events[recurrence.CONTACT][person_id].append(at)
-        if codes[pathway_id] == OVERDOSE_PATHWAY:
-            events[recurrence.OVERDOSE][person_id].append(at)
-        if disposition == "arrested":
-            events[recurrence.ARREST][person_id].append(at)
-    imported = counted_arrests(f.program_id)
+    theirs = Encounter.objects.filter(program_id=f.program_id, archived_at__isnull=True)
+    others = sorted(cluster.people_of(set(index)))
+    batches = [theirs.filter(person_id__in=candidates.values("person_id"))]
+    batches += [
+        theirs.filter(person_id__in=others[start : start + ITERATOR_CHUNK]).exclude(
+            person_id__in=candidates.values("person_id")
+        )
+        for start in range(0, len(others), ITERATOR_CHUNK)
+    ]
+    for batch in batches:
+        found = batch.values_list("person_id", "occurred_at", "pathway_id", "disposition")
+        for person_id, at, pathway_id, disposition in found.iterator(chunk_size=ITERATOR_CHUNK):
+            key = cluster(person_id)
+            events[recurrence.CONTACT][key].append(at)
+            if codes[pathway_id] == OVERDOSE_PATHWAY:
+                events[recurrence.OVERDOSE][key].append(at)
+            if disposition == "arrested":
+                events[recurrence.ARREST][key].append(at)
+    imported = counted_arrests(f.program_id, threshold)
     for person_id, times in imported.items():
         if person_id in index:
             events[recurrence.ARREST][person_id].extend(times)
@@ -158,8 +195,8 @@ def recurrence_counts(f: ReportFilters, as_of: dt.datetime) -> recurrence.Recurr
     grouped: dict[tuple[str, str], list[GroupedRow]] = {
         (g, m.code): [] for g in recurrence.GROUPS for m in recurrence.MEASURES
     }
-    for key, days in tally.items():
-        grouped[key] = [(float(day), n[0], n[1]) for day, n in sorted(days.items())]
+    for cell_key, days in tally.items():
+        grouped[cell_key] = [(float(day), n[0], n[1]) for day, n in sorted(days.items())]
     return recurrence.Recurrence(grouped, arrests_imported=bool(imported))
 
 

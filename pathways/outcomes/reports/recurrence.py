@@ -16,14 +16,23 @@ censored): a few hundred rows whatever the number of contacts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_CONTACT
+from pathways.linkage.thresholds import LOOSE, MAIN, STRICT
+from pathways.outcomes.extract import EVENT_HORIZON_DAYS, INDEX_CONTACT, at_threshold
 from pathways.outcomes.filters import ReportFilters
 from pathways.outcomes.reports.common import MIN_FOR_STATISTIC, publish, statistic
+from pathways.outcomes.reports.linkage import (
+    Headline,
+    LinkageState,
+    linkage_method,
+    linkage_section,
+    linkage_state,
+)
 from pathways.outcomes.suppression import SMALL_MAX, Line
 from pathways.outcomes.survival import GroupedRow, KMSummary
 from pathways.outcomes.tables import (
@@ -112,14 +121,22 @@ def recurrence_counts(
     as_of: dt.datetime,
     *,
     force_grouped: bool = False,
+    threshold: str = MAIN,
+    recompute: bool = False,
 ) -> Recurrence:
     """The grouped survival rows of every measure for the people whose index contact (their
-    first contact offered services or arrested) is in the filter. `force_grouped` takes the
-    per-person path even where the stored earlier-contact columns would do (tests compare
-    the two)."""
+    first contact offered services or arrested) is in the filter. A person is a *cluster
+    person* (pathways.linkage.selectors.ClusterPerson): the records of one person that
+    record linkage puts in one cluster at `threshold` are one person's history.
+    `force_grouped` takes the per-person path even where the stored earlier-contact columns
+    would do; `recompute` (and any threshold but the main one, whose events are stored)
+    finds each person's later events from their contacts and arrests instead of the stored
+    columns (tests compare the paths)."""
     where, params = f.where()
     params["as_of"] = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     params["horizon"] = HORIZON_DAYS
+    if recompute or threshold != MAIN:
+        return _recomputed(db, f, where, params, threshold)
     # each contact's next contact, overdose and arrest are stored in the facts (extract.py),
     # so the index contacts carry everything the curves need
     # each contact stores the days to the person's next event within the horizon (extract.py):
@@ -155,9 +172,88 @@ def recurrence_counts(
                 SELECT arg_min({record}, (occurred_at, encounter_id)) AS first
                 FROM encounter_facts
                 WHERE {where} AND {qualifying}
-                GROUP BY person_id
+                GROUP BY cluster_person_id
             )
         """  # noqa: S608
+    return _grouped(db, index, events, params, arrests_imported(db, f.program_id))
+
+
+def _recomputed(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    where: str,
+    params: dict[str, Any],
+    threshold: str,
+) -> Recurrence:
+    """recurrence_counts from each cluster person's contacts and counted imported arrests at
+    `threshold`: their index contact (the first in the filter, by time and id) and the first
+    of their later events of each kind, strictly after it."""
+    person = at_threshold("cluster_person_id", threshold)
+    counted = at_threshold("counted", threshold)
+    qualifying = f"{INDEX_CONTACT} AND occurred_at <= $as_of"
+    record = (
+        "struct_pack(person := person, occurred_at := occurred_at, "
+        "encounter_id := encounter_id, arrested := arrested)"
+    )
+    nexts = ", ".join(
+        f"min(ev.occurred_at) FILTER (WHERE ev.{m.code}) AS next_{m.code}_at" for m in MEASURES
+    )
+    days = ", ".join(
+        f"CASE WHEN next_{m.code}_at <= occurred_at + INTERVAL {int(HORIZON_DAYS)} DAY "
+        f"THEN CAST(ceil(epoch(next_{m.code}_at - occurred_at) / 86400) AS INTEGER) END "
+        f"AS {m.code}_day"
+        for m in MEASURES
+    )
+    index = f"""
+        WITH index_contacts AS (
+            SELECT first.* FROM (
+                SELECT arg_min({record}, (occurred_at, encounter_id)) AS first
+                FROM (SELECT *, {person} AS person FROM encounter_facts)
+                WHERE {where} AND {qualifying}
+                GROUP BY person
+            )
+        ),
+        ev AS (
+            SELECT {person} AS person, occurred_at, TRUE AS {CONTACT},
+                   pathway = 'naloxone_plus' AS {OVERDOSE}, arrested AS {ARREST}
+            FROM encounter_facts WHERE program_id = $f_program
+            UNION ALL
+            SELECT {person}, occurred_at, FALSE, FALSE, TRUE
+            FROM arrest_facts
+            WHERE program_id = $f_program AND {counted} AND {person} IS NOT NULL
+        ),
+        later AS (
+            SELECT i.encounter_id, any_value(i.occurred_at) AS occurred_at,
+                   any_value(i.arrested) AS arrested, {nexts}
+            FROM index_contacts i
+            LEFT JOIN ev ON ev.person = i.person AND ev.occurred_at > i.occurred_at
+            GROUP BY i.encounter_id
+        )
+        SELECT occurred_at, arrested, {", ".join(f"next_{m.code}_at" for m in MEASURES)},
+               {days}
+        FROM later
+    """  # noqa: S608 (only the filters' own SQL and this module's constants are spliced in)
+    events = ", ".join(
+        f"CASE WHEN s.next_{m.code}_at <= $as_of THEN s.{m.code}_day END AS {m.code}_day"
+        for m in MEASURES
+    )
+    imported = db.execute(
+        f"SELECT count(*) FROM arrest_facts WHERE program_id = $p AND {counted} "  # noqa: S608
+        f"AND {person} IS NOT NULL",
+        {"p": str(f.program_id)},
+    ).fetchone()
+    return _grouped(db, index, events, params, bool(imported and imported[0]))
+
+
+def _grouped(
+    db: duckdb.DuckDBPyConnection,
+    index: str,
+    events: str,
+    params: dict[str, Any],
+    imported: bool,
+) -> Recurrence:
+    """The grouped survival rows from the index contacts `index` (occurred_at, arrested and
+    what `events` reads: each measure's day of the first later event, <measure>_day)."""
     day_columns = ", ".join(f"{m.code}_day" for m in MEASURES)
     per_measure = " UNION ALL ".join(
         f"SELECT grp, '{m.code}' AS measure, {m.code}_day AS event_day, followed_days, n "  # noqa: S608
@@ -190,9 +286,9 @@ def recurrence_counts(
     rows: dict[tuple[str, str], list[GroupedRow]] = {
         (g, m.code): [] for g in GROUPS for m in MEASURES
     }
-    for grp, measure, day, events, censored in db.execute(sql, params).fetchall():
-        rows[(grp, measure)].append((float(day), int(events), int(censored)))
-    return Recurrence(rows, arrests_imported=arrests_imported(db, f.program_id))
+    for grp, measure, day, n_events, censored in db.execute(sql, params).fetchall():
+        rows[(grp, measure)].append((float(day), int(n_events), int(censored)))
+    return Recurrence(rows, arrests_imported=imported)
 
 
 def _all_happened(db: duckdb.DuckDBPyConnection, program_id: Any, as_of: dt.datetime) -> bool:
@@ -329,6 +425,10 @@ def build(
             x_max=HORIZON_DAYS,
         )
         sections.append(Section(m.label, table, chart, intro=m.intro))
+    state = linkage_state(db, f.program_id)
+    linkage = _linkage(db, f, as_of, state, raw, published, suppress_small=suppress_small)
+    if linkage is not None:
+        sections.append(linkage)
     return Report(
         slug="outcomes",
         title="Outcomes over time",
@@ -336,8 +436,74 @@ def build(
         as_of=as_of,
         time_zone=f.time_zone,
         sections=sections,
-        method=METHOD,
+        method=[*METHOD, linkage_method(state, COUNTED_BY_CLUSTER)],
         suppressed=suppress_small,
+    )
+
+
+COUNTED_BY_CLUSTER = (
+    "A person's index contact and later events are those of all their records that record "
+    "linkage puts together (at the main threshold): a person recorded more than once in "
+    "Pathways is counted once, and an imported arrest linked to any of their records is "
+    "their arrest."
+)
+
+
+def _headline_values(
+    raw: Recurrence, published: Mapping[Any, Value], *, suppress_small: bool
+) -> dict[str, Value]:
+    """The figures the record linkage section compares: each group's people and its
+    estimated share with each event by 12 months."""
+    out: dict[str, Value] = {}
+    for g in GROUPS:
+        people = published[(g, "people")]
+        out[f"{g}:people"] = people
+        for m in MEASURES:
+            out[f"{g}:{m.code}"] = _share_with_event(
+                raw.summary(g, m.code),
+                TWELVE_MONTHS,
+                people,
+                published[(g, m.code, "12")],
+                suppress_small=suppress_small,
+            )
+    return out
+
+
+def _linkage(
+    db: duckdb.DuckDBPyConnection,
+    f: ReportFilters,
+    as_of: dt.datetime,
+    state: LinkageState,
+    raw: Recurrence,
+    published: Mapping[Any, Value],
+    *,
+    suppress_small: bool,
+) -> Section | None:
+    """The record linkage section: the headline figures again at the stricter and looser
+    thresholds, each suppressed as the report's own are."""
+    headlines: list[Headline] = []
+    if state.linked:
+        at: dict[str, dict[str, Value]] = {
+            MAIN: _headline_values(raw, published, suppress_small=suppress_small)
+        }
+        for threshold in (STRICT, LOOSE):
+            other = recurrence_counts(db, f, as_of, threshold=threshold)
+            values, lines = _cells(other)
+            at[threshold] = _headline_values(
+                other,
+                publish(values, lines, suppress_small=suppress_small),
+                suppress_small=suppress_small,
+            )
+        for g in GROUPS:
+            keys = [(f"{g}:people", f"{GROUP_LABELS[g]}: people")]
+            keys += [
+                (f"{g}:{m.code}", f"{GROUP_LABELS[g]}: {m.label.lower()} by 12 months "
+                 "(estimated share)")
+                for m in MEASURES
+            ]  # fmt: skip
+            headlines += [Headline(key, label, {t: at[t][key] for t in at}) for key, label in keys]
+    return linkage_section(
+        state, headlines, suppress_small=suppress_small, counted=COUNTED_BY_CLUSTER
     )
 
 
