@@ -279,4 +279,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("PATHWAYS_LOG_LEVEL", "WARNING")},
+    # Splink (record linkage) warns about every comparison level a small program's records do
+    # not show, on every run; its errors still reach the log
+    "loggers": {"splink": {"level": env_str("PATHWAYS_SPLINK_LOG_LEVEL", "ERROR")}},
 }
