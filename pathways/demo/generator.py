@@ -133,6 +133,52 @@ class Choice(Generic[T]):
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
+#: The share of people with two or more contacts whose later contacts went to a second record
+#: of them (record linkage finds them: docs/decisions/0033)
+RECORDED_TWICE_SHARE = 0.05
+#: Short forms a responder may key instead of the name (the linkage model knows nicknames)
+_SHORT = {
+    "robert": "Bob",
+    "william": "Bill",
+    "richard": "Rick",
+    "james": "Jim",
+    "michael": "Mike",
+    "elizabeth": "Liz",
+    "jennifer": "Jen",
+    "christopher": "Chris",
+    "anthony": "Tony",
+    "joseph": "Joe",
+    "daniel": "Dan",
+    "jessica": "Jess",
+    "katherine": "Kate",
+    "margaret": "Peggy",
+    "jose": "Pepe",
+    "francisco": "Paco",
+    "guadalupe": "Lupe",
+    "alejandro": "Alex",
+    "patricia": "Patty",
+    "thomas": "Tom",
+    "matthew": "Matt",
+    "nicholas": "Nick",
+}
+
+
+def _keyed_again(
+    rng: random.Random, first: str, last: str, dob: dt.date | None
+) -> tuple[str, str, dt.date | None]:
+    """The same person keyed again: a short form of the first name, two letters of the last
+    name swapped, or the birth day and month swapped (one slip, sometimes two)."""
+    slips = rng.sample(["short", "typo", "swap"], k=1 if rng.random() < 0.7 else 2)
+    if "short" in slips:
+        first = _SHORT.get(first.lower(), first[: max(3, len(first) - 2)])
+    if "typo" in slips and len(last) > 3:
+        at = rng.randrange(1, len(last) - 2)
+        last = last[:at] + last[at + 1] + last[at] + last[at + 2 :]
+    if "swap" in slips and dob is not None and dob.day <= 12 and dob.day != dob.month:
+        dob = dob.replace(month=dob.day, day=dob.month)
+    return first, last, dob
+
+
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return rng.lognormvariate(math.log(median), sigma)
 
@@ -1049,6 +1095,14 @@ class Stream:
         # contacts: the first anywhere in the window, repeats after relapse-like gaps
         wanted = min(self.contacts(rng), room)
         person_id = uid(seed, "person", index)
+        # a few people are recorded twice (a later responder did not find them and keyed
+        # them again, with a nickname, a typo or a swapped birth day): their own random
+        # stream, so the rest of the county does not change
+        again = random.Random(f"{seed}-again-{index}")
+        split = again.randint(1, wanted - 1) if wanted >= 2 else 0
+        if again.random() >= RECORDED_TWICE_SHARE:
+            split = 0
+        again_id = uid(seed, "person-again", index)
         day = self._first_day()
         encounters: list[dict[str, Any]] = []
         le_agency: uuid.UUID | None = None
@@ -1070,7 +1124,7 @@ class Stream:
             responder = self.responders[(code, agency.id)](rng)
             encounter, needs = self._encounter(
                 uid(seed, "encounter", index, n),
-                person_id,
+                again_id if split and n >= split else person_id,
                 pathway,
                 agency,
                 responder,
@@ -1121,6 +1175,28 @@ class Stream:
             created_at=first_at,
             updated_at=first_at,
         )
+        later = [e for e in encounters if e["person_id"] == again_id]
+        if later:
+            again_first, again_last, again_dob = _keyed_again(again, first, last, dob)
+            batch.add(
+                "people",
+                id=again_id,
+                first_name=again_first,
+                middle_name="",
+                last_name=again_last,
+                date_of_birth=again_dob,
+                sex=sex,
+                races=races_out,
+                ethnicity=ethnicity_out,
+                demographics_self_reported=self_reported,
+                postal_code=postal_code,
+                first_name_key=name_key(again_first),
+                last_name_key=name_key(again_last),
+                last_name_sound=name_sound(again_last),
+                created_by_agency_id=later[0]["agency_id"],
+                created_at=later[0]["created_at"],
+                updated_at=later[0]["created_at"],
+            )
         if rng.random() < 0.09:
             self._alias(index, person_id, sex, locale, first, last, first_at, batch)
         self._identifiers(
