@@ -41,7 +41,9 @@ from pathways.accounts.models import Agency
 from pathways.core import clock
 from pathways.directory.models import Service
 from pathways.encounters.models import EligibilityReview, Encounter
-from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord
+from pathways.imports.linkage_source import KIND as EMS_KIND
+from pathways.imports.models import EmsReport
+from pathways.linkage.models import DIVERTIBLE_LEVELS, ArrestRecord, ClusterMember
 from pathways.linkage.selectors import LINKED, NEVER_RUN, cluster_people, linkage_figures
 from pathways.linkage.thresholds import LOOSE, MAIN, STRICT, THRESHOLDS
 from pathways.outcomes.filters import local_midnight_utc
@@ -53,7 +55,7 @@ from pathways.referrals.models import Referral, ReferralStatusChange
 
 Read = TypeVar("Read")
 
-SCHEMA_VERSION = "14"
+SCHEMA_VERSION = "15"
 #: Rows changed this long before the last refresh's newest change are read again: a transaction
 #: that began earlier may commit after the refresh that read its neighbours.
 OVERLAP = dt.timedelta(minutes=10)
@@ -67,6 +69,10 @@ INDEX_CONTACT = "(offered OR arrested)"
 #: An imported arrest this close to one recorded before it (a contact ending in arrest, or another
 #: imported record, of the same person) is the same arrest seen twice: an arrest and its booking.
 SAME_ARREST = "INTERVAL 1 DAY"
+#: An EMS-reported overdose this close to a Naloxone Plus contact or an index contact of the
+#: same cluster person is the same overdose: counted once, as the contact (an index contact's
+#: own overdose is never its repeat).
+SAME_OVERDOSE = "INTERVAL 1 HOUR"
 #: How long after a contact its person's next contact, overdose response and arrest count as
 #: events of the outcomes report (days).
 EVENT_HORIZON_DAYS = 365
@@ -399,6 +405,7 @@ def _create(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     db.execute(f"CREATE TABLE person_clusters ({PERSON_CLUSTER_COLUMNS})")
     db.execute(f"CREATE TABLE linkage_figures ({LINKAGE_FIGURE_COLUMNS})")
+    db.execute(f"CREATE TABLE ems_overdoses ({EMS_OVERDOSE_COLUMNS})")
     db.execute(VIEWS)
 
 
@@ -630,6 +637,85 @@ def _refresh_clusters(db: duckdb.DuckDBPyConnection, *, full: bool) -> int:
     return rows
 
 
+# --- EMS-reported overdoses of people Pathways knows (issue 21) ----------------------------
+
+#: Each EMS-imported overdose whose report record linkage puts in a cluster with a Pathways
+#: person: only the program, the time and the cluster's first person at each threshold (none
+#: where the report's cluster has no person at it). No name, birth date or place of the report.
+#: Copied whole at each refresh.
+EMS_OVERDOSE_COLUMNS = (
+    "program_id UUID, occurred_at TIMESTAMP, person_id UUID, person_id_strict UUID, "
+    "person_id_loose UUID"
+)
+
+
+def _ems_chunk(members: list[tuple[Any, ...]]) -> pa.Table:
+    """The EMS overdoses of a chunk of cluster rows (program, record key, the cluster's person
+    at each threshold), their times read from the reports' overdose events."""
+    prefix = f"{EMS_KIND}:"
+    by_report = {key.removeprefix(prefix): row for row in members for key in [str(row[1])]}
+    times = {
+        str(pk): at
+        for pk, at in EmsReport.objects.filter(pk__in=list(by_report)).values_list(
+            "pk", "overdose__occurred_at"
+        )
+    }
+    found = [(row, times[pk]) for pk, row in by_report.items() if pk in times]
+    columns: dict[str, list[str | None]] = {
+        "program_id": [str(row[0]) for row, _ in found],
+        "occurred_at": [at.astimezone(dt.UTC).replace(tzinfo=None).isoformat() for _, at in found],
+    }
+    for i, name in ((2, "main"), (3, "strict"), (4, "loose")):
+        columns[name] = [None if row[i] is None else str(row[i]) for row, _ in found]
+    return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
+
+
+def _refresh_ems_overdoses(db: duckdb.DuckDBPyConnection, *, full: bool) -> int:
+    """Copy the EMS overdoses in a cluster with a person again (few beside the contacts). On an
+    incremental refresh, the rows that appeared, went or changed (a report linked, unlinked or
+    moved to another cluster) are kept aside (`changed_ems`) so that the contacts of their
+    cluster people, then and now, are rebuilt."""
+    if not full:
+        db.execute("CREATE TEMP TABLE old_ems_overdoses AS SELECT * FROM ems_overdoses")
+    db.execute("DELETE FROM ems_overdoses")
+    members = (
+        ClusterMember.objects.filter(record_key__startswith=f"{EMS_KIND}:")
+        .exclude(cluster_person=None, strict_person=None, loose_person=None)
+        .order_by("pk")
+        .values_list("program_id", "record_key", "cluster_person", "strict_person", "loose_person")
+    )
+    rows = 0
+    chunk: list[tuple[Any, ...]] = []
+
+    def flush() -> int:
+        incoming = _ems_chunk(chunk)
+        db.register("incoming", incoming)
+        db.execute(
+            "INSERT INTO ems_overdoses SELECT CAST(program_id AS UUID), "
+            "CAST(occurred_at AS TIMESTAMP), CAST(main AS UUID), CAST(strict AS UUID), "
+            "CAST(loose AS UUID) FROM incoming"
+        )
+        db.unregister("incoming")
+        chunk.clear()
+        return int(incoming.num_rows)
+
+    for member in members.iterator(chunk_size=FETCH_ROWS):
+        chunk.append(member)
+        if len(chunk) >= FETCH_ROWS:
+            rows += flush()
+    if chunk:
+        rows += flush()
+    if not full:
+        db.execute(
+            """
+            CREATE TEMP TABLE changed_ems AS
+            (SELECT * FROM ems_overdoses EXCEPT SELECT * FROM old_ems_overdoses)
+            UNION (SELECT * FROM old_ems_overdoses EXCEPT SELECT * FROM ems_overdoses)
+            """
+        )
+    return rows
+
+
 # --- where the extract lives, and refreshing it -------------------------------------------
 
 
@@ -694,6 +780,7 @@ def refresh(*, full: bool = False) -> RefreshResult:
             taken = clock.now()  # the figures are as of when the copy began
             rows = {m.table: _refresh_mirror(db, m, rebuild) for m in MIRRORS}
             rows["person_clusters"] = _refresh_clusters(db, full=rebuild)
+            rows["ems_overdoses"] = _refresh_ems_overdoses(db, full=rebuild)
             _refresh_facts(db, full=rebuild)
             refresh_stage_days(db, taken)
             _set_meta(db, "refreshed_at", taken.isoformat())
@@ -873,6 +960,53 @@ LEFT JOIN person_facts pfl ON pfl.person_id = a.person_id_loose
 """  # noqa: S608 (this module's constants only)
 
 
+def _ems_counted(threshold: str) -> str:
+    """Whether an EMS overdose counts at a threshold: not the same overdose (SAME_OVERDOSE) as
+    a Naloxone Plus contact or an index contact of the same cluster person at it."""
+    person = at_threshold("cluster_person_id", threshold)
+    return f"""
+       NOT EXISTS (
+           SELECT 1 FROM seen e
+           WHERE e.{person} = x.{person} AND e.program_id = x.program_id
+             AND e.occurred_at BETWEEN x.occurred_at - {SAME_OVERDOSE}
+                                   AND x.occurred_at + {SAME_OVERDOSE}
+       ) AS {at_threshold("counted", threshold)}"""  # noqa: S608 (this module's constants)
+
+
+def ems_facts_sql() -> str:
+    """One row per EMS overdose in a cluster with a person: the cluster person it counts under
+    at each threshold (that of the cluster's first person; none where the cluster has no person
+    at the threshold) and whether it counts there (_ems_counted). Rebuilt whole at each
+    refresh."""
+    counted = ",".join(_ems_counted(t) for t in (MAIN, STRICT, LOOSE))
+    return f"""
+WITH seen AS (
+    SELECT e.program_id, e.occurred_at,
+           coalesce(c.main, e.person_id) AS cluster_person_id,
+           coalesce(c.strict, e.person_id) AS cluster_person_id_strict,
+           coalesce(c.loose, e.person_id) AS cluster_person_id_loose
+    FROM encounters e JOIN pathways p ON p.pathway_id = e.pathway_id
+    LEFT JOIN person_clusters c ON c.person_id = e.person_id AND c.program_id = e.program_id
+    WHERE e.archived_at IS NULL
+      AND (p.code = 'naloxone_plus' OR e.disposition IN {sql_tuple(INDEX_DISPOSITIONS)})
+)
+SELECT x.program_id, x.occurred_at, x.person_id, x.cluster_person_id,
+       x.cluster_person_id_strict, x.cluster_person_id_loose,{counted}
+FROM (
+    SELECT x.*,
+           coalesce(c.main, x.person_id) AS cluster_person_id,
+           coalesce(cs.strict, x.person_id_strict) AS cluster_person_id_strict,
+           coalesce(cl.loose, x.person_id_loose) AS cluster_person_id_loose
+    FROM ems_overdoses x
+    LEFT JOIN person_clusters c ON c.person_id = x.person_id AND c.program_id = x.program_id
+    LEFT JOIN person_clusters cs
+      ON cs.person_id = x.person_id_strict AND cs.program_id = x.program_id
+    LEFT JOIN person_clusters cl
+      ON cl.person_id = x.person_id_loose AND cl.program_id = x.program_id
+) x
+"""  # noqa: S608 (this module's constants only)
+
+
 #: One row per referral with the time each milestone was first reached (the facts tables are
 #: rebuilt from these at each refresh: whole, or for the contacts affected).
 REFERRAL_FACTS = """
@@ -967,6 +1101,12 @@ FROM (
                'arrested' AS disposition, FALSE AS is_contact, FALSE AS overdose
         FROM arrest_facts a
         WHERE a.counted AND a.person_id IS NOT NULL {arrest_scope}
+        UNION ALL BY NAME
+        -- the overdoses EMS reported that record linkage puts with the person, as events only
+        SELECT x.program_id, x.person_id, x.cluster_person_id, x.occurred_at,
+               FALSE AS is_contact, TRUE AS overdose
+        FROM ems_facts x
+        WHERE x.counted AND x.person_id IS NOT NULL {ems_scope}
     ) e JOIN person_facts pf USING (person_id)
     -- {cluster_partition}: the cluster person's (see _partitions); e.person_id: the person's
     WINDOW earlier AS (
@@ -1058,13 +1198,16 @@ def sql_tuple(codes: Sequence[str]) -> str:
 def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     """Rebuild the facts tables the reports read: whole on a full refresh; otherwise only for
     the contacts touched by what was just copied (the contact itself, one of its referrals or
-    their histories, its person, a supervisor's review, an imported arrest of its cluster
-    person now or before, a change of its person's linkage clusters), with every other contact
-    of the same cluster person. A service's type is copied whole each time but reaches the
-    facts at the next full refresh (nightly)."""
+    their histories, its person, a supervisor's review, an imported arrest or EMS overdose of
+    its cluster person now or before, a change of its person's linkage clusters), with every
+    other contact of the same cluster person. A service's type is copied whole each time but
+    reaches the facts at the next full refresh (nightly)."""
     # imported arrests: few beside the contacts, so always rebuilt whole
     db.execute("DROP TABLE IF EXISTS arrest_facts")
     db.execute(f"CREATE TABLE arrest_facts AS {arrest_facts_sql()}")
+    # EMS overdoses linked to people: likewise
+    db.execute("DROP TABLE IF EXISTS ems_facts")
+    db.execute(f"CREATE TABLE ems_facts AS {ems_facts_sql()}")
     if full:
         scopes = {
             "history_scope": "",
@@ -1072,6 +1215,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
             "encounter_scope": "",
             "person_scope": "",
             "arrest_scope": "",
+            "ems_scope": "",
             "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
             **_partitions(db),
         }
@@ -1101,7 +1245,8 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     # a cluster person's contacts know each other (the next contact, overdose, arrest): every
     # contact of a touched cluster person is rebuilt with the rest. Touched: the cluster
     # person of an affected contact, the one a person whose clusters changed had before, and
-    # that of an imported arrest copied again, as it is linked now and as it was
+    # that of an imported arrest copied again, as it is linked now and as it was, and that of
+    # an EMS overdose that appeared, went or moved (changed_ems: its rows then and now)
     db.execute(
         f"""
         CREATE TEMP TABLE touched AS
@@ -1110,6 +1255,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         UNION SELECT old_main FROM changed_people
         UNION SELECT coalesce(pc.main, e.person_id) FROM fresh_arrests e {_CLUSTERS_JOIN}
         UNION SELECT coalesce(pc.main, e.person_id) FROM stale_arrests e {_CLUSTERS_JOIN}
+        UNION SELECT coalesce(pc.main, e.person_id) FROM changed_ems e {_CLUSTERS_JOIN}
         """  # noqa: S608 (this module's constants only)
     )
     db.execute(
@@ -1128,6 +1274,7 @@ def _refresh_facts(db: duckdb.DuckDBPyConnection, *, full: bool) -> None:
         "encounter_scope": f"WHERE {affected}",
         "person_scope": f"AND e.{affected}",
         "arrest_scope": "AND a.cluster_person_id IN (SELECT cluster_person_id FROM touched)",
+        "ems_scope": "AND x.cluster_person_id IN (SELECT cluster_person_id FROM touched)",
         "index_dispositions": sql_tuple(INDEX_DISPOSITIONS),
         **_partitions(db),
     }

@@ -7,23 +7,29 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pathways.accounts.models import Agency, AgencyKind
 from pathways.encounters.factories import EncounterFactory
 from pathways.encounters.models import Encounter
+from pathways.imports.linkage_source import KIND as EMS
+from pathways.imports.models import EmsReport, ImportJob, ImportKind
 from pathways.linkage import services as linkage_services
 from pathways.linkage.models import (
     ArrestRecord,
     CandidatePair,
+    ClusterMember,
     LinkageRun,
     LinkageRunStatus,
     PairStatus,
     RecordImport,
 )
 from pathways.linkage.sources import ARREST, PERSON, record_key
+from pathways.linkage.thresholds import LOOSE, MAIN, STRICT
 from pathways.outcomes.filters import ReportFilters
 from pathways.people.factories import PersonFactory
 from pathways.people.models import Person
 from pathways.programs.models import Pathway
 from pathways.referrals.models import Referral, ReferralStatusChange
+from pathways.surveillance.models import OverdoseEvent, OverdoseSource
 
 #: A fixed moment the report tests count from (UTC).
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
@@ -213,3 +219,74 @@ def linked_pairs(
         )
     linkage_services._recluster(cast.program, records=0)
     return run
+
+
+def ems_overdose(
+    cast: Any,
+    *,
+    at: dt.datetime = T0,
+    linked_to: Person | None = None,
+    thresholds: Sequence[str] = (MAIN, STRICT, LOOSE),
+) -> EmsReport:
+    """An overdose imported from an EMS patient care report, as an import leaves it (the event
+    has no person). With `linked_to`, record linkage's cluster rows put the report in one
+    cluster with that person at each of `thresholds` (alone at the others), as a linkage run
+    leaves them; nothing else of a run is made."""
+    agency, _ = Agency.objects.get_or_create(
+        program=cast.program, name="County EMS", defaults={"kind": AgencyKind.EMS}
+    )
+    job = ImportJob.objects.create(
+        program=cast.program,
+        kind=ImportKind.NEMSIS,
+        agency=agency,
+        file_name="pcr.xml",
+        created_by=cast.coordinator,
+    )
+    event = OverdoseEvent.objects.create(
+        program=cast.program,
+        reporting_agency=agency,
+        occurred_at=at,
+        naloxone_given=False,
+        fatal=False,
+        transported=False,
+        source=OverdoseSource.IMPORT,
+    )
+    report = EmsReport.objects.create(
+        program=cast.program,
+        agency=agency,
+        pcr_number=f"PCR-{EmsReport.objects.count() + 1}",
+        job=job,
+        overdose=event,
+    )
+    if linked_to is not None:
+        link_ems(cast, report, linked_to, thresholds)
+    return report
+
+
+def link_ems(
+    cast: Any, report: EmsReport, who: Person, thresholds: Sequence[str] = (MAIN, STRICT, LOOSE)
+) -> None:
+    """The cluster rows a linkage run leaves when it puts the EMS report in one cluster with
+    `who` at each of `thresholds` (alone at the others): the report's and the person's."""
+    _cluster(cast, record_key(EMS, report.pk), who, thresholds)
+    _cluster(cast, linkage_key(who), who, (MAIN, STRICT, LOOSE))
+
+
+def _cluster(cast: Any, key: str, who: Person, thresholds: Sequence[str]) -> None:
+    """The cluster row of the record `key`: in `who`'s cluster (named by `who`'s key) at each of
+    `thresholds`, alone at the others."""
+    cluster = linkage_key(who)
+    keys = {t: cluster if t in thresholds else key for t in (MAIN, STRICT, LOOSE)}
+    people = {t: who.pk if t in thresholds else None for t in (MAIN, STRICT, LOOSE)}
+    ClusterMember.objects.update_or_create(
+        program=cast.program,
+        record_key=key,
+        defaults={
+            "cluster_key": keys[MAIN],
+            "strict_cluster_key": keys[STRICT],
+            "loose_cluster_key": keys[LOOSE],
+            "cluster_person": people[MAIN],
+            "strict_person": people[STRICT],
+            "loose_person": people[LOOSE],
+        },
+    )

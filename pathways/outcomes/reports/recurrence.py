@@ -82,7 +82,9 @@ MEASURES: tuple[Measure, ...] = (
         OVERDOSE,
         "Repeat overdose",
         "a repeat overdose response",
-        "A later contact on the Naloxone Plus pathway (a response to an overdose).",
+        "A later contact on the Naloxone Plus pathway (a response to an overdose), or a "
+        "later overdose in the EMS reports imported from patient care records that record "
+        "linkage puts with the person.",
     ),
     Measure(
         ARREST,
@@ -102,11 +104,16 @@ class Recurrence:
     rows: dict[tuple[str, str], list[GroupedRow]]
     #: the program has imported arrests linked to people: a re-arrest need not be a contact
     arrests_imported: bool = False
+    #: the program has EMS overdoses linked to people: a repeat overdose need not be a contact
+    ems_overdoses: bool = False
 
     def within_contacts(self, measure: str) -> bool:
         """Is everyone with this event also someone with a repeat contact? An overdose
-        response is a contact; an arrest is one unless it came from the imported records."""
-        return measure == OVERDOSE or (measure == ARREST and not self.arrests_imported)
+        response is a contact unless it came from the EMS reports; an arrest is one unless it
+        came from the imported records."""
+        if measure == OVERDOSE:
+            return not self.ems_overdoses
+        return measure == ARREST and not self.arrests_imported
 
     def summary(self, group: str, measure: str) -> KMSummary:
         return KMSummary.from_rows(self.rows[(group, measure)], horizon=HORIZON_DAYS)
@@ -175,7 +182,14 @@ def recurrence_counts(
                 GROUP BY cluster_person_id
             )
         """  # noqa: S608
-    return _grouped(db, index, events, params, arrests_imported(db, f.program_id))
+    return _grouped(
+        db,
+        index,
+        events,
+        params,
+        arrests_imported(db, f.program_id),
+        ems=ems_overdoses_linked(db, f.program_id),
+    )
 
 
 def _recomputed(
@@ -221,6 +235,10 @@ def _recomputed(
             SELECT {person}, occurred_at, FALSE, FALSE, TRUE
             FROM arrest_facts
             WHERE program_id = $f_program AND {counted} AND {person} IS NOT NULL
+            UNION ALL
+            SELECT {person}, occurred_at, FALSE, TRUE, FALSE
+            FROM ems_facts
+            WHERE program_id = $f_program AND {counted} AND {person} IS NOT NULL
         ),
         later AS (
             SELECT i.encounter_id, any_value(i.occurred_at) AS occurred_at,
@@ -242,7 +260,14 @@ def _recomputed(
         f"AND {person} IS NOT NULL",
         {"p": str(f.program_id)},
     ).fetchone()
-    return _grouped(db, index, events, params, bool(imported and imported[0]))
+    ems = db.execute(
+        f"SELECT count(*) FROM ems_facts WHERE program_id = $p AND {counted} "  # noqa: S608
+        f"AND {person} IS NOT NULL",
+        {"p": str(f.program_id)},
+    ).fetchone()
+    return _grouped(
+        db, index, events, params, bool(imported and imported[0]), ems=bool(ems and ems[0])
+    )
 
 
 def _grouped(
@@ -251,6 +276,8 @@ def _grouped(
     events: str,
     params: dict[str, Any],
     imported: bool,
+    *,
+    ems: bool = False,
 ) -> Recurrence:
     """The grouped survival rows from the index contacts `index` (occurred_at, arrested and
     what `events` reads: each measure's day of the first later event, <measure>_day)."""
@@ -288,14 +315,16 @@ def _grouped(
     }
     for grp, measure, day, n_events, censored in db.execute(sql, params).fetchall():
         rows[(grp, measure)].append((float(day), int(n_events), int(censored)))
-    return Recurrence(rows, arrests_imported=imported)
+    return Recurrence(rows, arrests_imported=imported, ems_overdoses=ems)
 
 
 def _all_happened(db: duckdb.DuckDBPyConnection, program_id: Any, as_of: dt.datetime) -> bool:
-    """Had every contact and imported arrest of the program happened by `as_of` (naive UTC)?"""
+    """Had every contact, imported arrest and EMS overdose of the program happened by `as_of`
+    (naive UTC)?"""
     row = db.execute(
         "SELECT greatest((SELECT max(occurred_at) FROM encounter_facts WHERE program_id = $p), "
-        "(SELECT max(occurred_at) FROM arrest_facts WHERE program_id = $p))",
+        "(SELECT max(occurred_at) FROM arrest_facts WHERE program_id = $p), "
+        "(SELECT max(occurred_at) FROM ems_facts WHERE program_id = $p))",
         {"p": str(program_id)},
     ).fetchone()
     return row is None or row[0] is None or row[0] <= as_of
@@ -305,6 +334,17 @@ def arrests_imported(db: duckdb.DuckDBPyConnection, program_id: Any) -> bool:
     """Does the program have imported arrests linked to people (re-arrest events)?"""
     row = db.execute(
         "SELECT count(*) FROM arrest_facts WHERE program_id = $p AND counted "
+        "AND person_id IS NOT NULL",
+        {"p": str(program_id)},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def ems_overdoses_linked(db: duckdb.DuckDBPyConnection, program_id: Any) -> bool:
+    """Does the program have EMS overdoses linked to people (repeat overdoses that need not
+    be contacts)?"""
+    row = db.execute(
+        "SELECT count(*) FROM ems_facts WHERE program_id = $p AND counted "
         "AND person_id IS NOT NULL",
         {"p": str(program_id)},
     ).fetchone()
@@ -524,10 +564,14 @@ METHOD = [
     "filters apply to that contact only. A person is in one group only, the group of their "
     "index contact; later contacts in the range are events, not new index contacts.",
     "What is counted: the first later contact of the same person with the program, on any "
-    "pathway and with any agency (repeat contact); the first later contact on the Naloxone Plus "
-    "pathway (repeat overdose); the first later arrest (re-arrest): a contact ending in an "
-    "arrest, or an arrest in the arrest records the program office imported from the police "
-    "records system or the jail, linked to the person by their RMS, booking or state ID number. "
+    "pathway and with any agency (repeat contact); the first later overdose (repeat overdose): "
+    "a contact on the Naloxone Plus pathway, or an overdose in the EMS patient care reports "
+    "the program imported that the record linkage model puts in one cluster with the person "
+    "(an EMS report within an hour of a Naloxone Plus contact or of the index contact of the "
+    "same person is that contact's overdose, counted once); the first later arrest "
+    "(re-arrest): a contact ending in an arrest, or an arrest in the arrest records the program "
+    "office imported from the police records system or the jail, linked to the person by "
+    "their RMS, booking or state ID number. "
     "An imported arrest within a day after another arrest of the same person is taken as the "
     "same arrest (an arrest and its booking). Each event is counted in days since the index "
     "contact, rounded up, up to 365 days.",
@@ -542,6 +586,6 @@ METHOD = [
     "groups are not effects of diversion.",
     "Only events recorded in Pathways or imported count: arrests of people whose number is not "
     "in Pathways, arrests missing from the imported files, and overdoses without a Naloxone Plus "
-    "response are missing. "
+    "response or an imported EMS report linked to the person are missing. "
     "People who move away or die have no later events, which looks the same as doing well.",
 ]
