@@ -248,9 +248,7 @@ def record_shown(*, program_id: Any, key: str) -> RecordShown:
     if registered is not None:
         shown = registered.shown(program_id, pk)
         if shown is not None:
-            return RecordShown(
-                key=key, url=_cluster_url(key), kind=shown.kind, fields=shown.fields
-            )
+            return RecordShown(key=key, url=_cluster_url(key), kind=shown.kind, fields=shown.fields)
     return RecordShown(key=key, kind="Record no longer in Pathways", fields=[])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pathways.linkage.models import ArrestRecord
@@ -50,6 +50,66 @@ def _group(races: list[str], ethnicity: str) -> str:
     return "multiple" if races else "unknown"
 
 
+#: the columns of Person a person's record is built from (`.values(*PERSON_FIELDS)`)
+PERSON_FIELDS = (
+    "id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "postal_code",
+    "races",
+    "ethnicity",
+)
+
+
+def person_records(people: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The engine's records of one chunk of people (each a mapping of PERSON_FIELDS, as
+    `Person.objects.values(*PERSON_FIELDS)` gives them), in their order: three queries, for
+    their other names, their numbers in other systems and their current phone, whatever
+    the chunk's size (keep it to CHUNK or fewer)."""
+    ids = [person["id"] for person in people]
+    aliases: dict[Any, list[str]] = defaultdict(list)
+    for person_id, first, last in PersonAlias.objects.filter(person_id__in=ids).values_list(
+        "person_id", "first_name", "last_name"
+    ):
+        aliases[person_id].append(f"{last}, {first}")
+    numbers: dict[Any, list[str]] = defaultdict(list)
+    for person_id, system, value in ExternalIdentifier.objects.filter(
+        person_id__in=ids
+    ).values_list("person_id", "system", "value"):
+        if _ID_NOISE.sub("", value.lower()):
+            numbers[person_id].append(_ext_id(system, value))
+    phones: dict[Any, str] = {}
+    # the newest contact details are the current ones (the phone is decrypted as it is read)
+    for person_id, phone in (
+        ContactDetails.objects.filter(person_id__in=ids)
+        .order_by("created_at")
+        .values_list("person_id", "phone")
+    ):
+        if phone:
+            phones[person_id] = phone
+    return [
+        {
+            "unique_id": record_key(PERSON, person["id"]),
+            "source": "pathways",
+            "first_name": person["first_name"] or None,
+            "middle_name": person["middle_name"] or None,
+            "last_name": person["last_name"] or None,
+            "aliases": "|".join(aliases[person["id"]]) or None,
+            "dob": person["date_of_birth"].isoformat() if person["date_of_birth"] else None,
+            "sex": person["sex"],
+            "postal_code": person["postal_code"] or None,
+            "address": None,
+            "phone": phones.get(person["id"]),
+            "ext_ids": "|".join(sorted(set(numbers[person["id"]]))) or None,
+            "group": _group(list(person["races"] or []), person["ethnicity"]),
+        }
+        for person in people
+    ]
+
+
 def _people_rows(program: Program) -> Iterator[dict[str, Any]]:
     ids = list(
         people_of_program(program=program)
@@ -58,47 +118,7 @@ def _people_rows(program: Program) -> Iterator[dict[str, Any]]:
     )
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        aliases: dict[Any, list[str]] = defaultdict(list)
-        for person_id, first, last in PersonAlias.objects.filter(person_id__in=chunk).values_list(
-            "person_id", "first_name", "last_name"
-        ):
-            aliases[person_id].append(f"{last}, {first}")
-        numbers: dict[Any, list[str]] = defaultdict(list)
-        for person_id, system, value in ExternalIdentifier.objects.filter(
-            person_id__in=chunk
-        ).values_list("person_id", "system", "value"):
-            if _ID_NOISE.sub("", value.lower()):
-                numbers[person_id].append(_ext_id(system, value))
-        phones: dict[Any, str] = {}
-        # the newest contact details are the current ones
-        for details in ContactDetails.objects.filter(person_id__in=chunk).order_by("created_at"):
-            if details.phone:
-                phones[details.person_id] = details.phone
-        for person in Person.objects.filter(pk__in=chunk).only(
-            "first_name",
-            "middle_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "postal_code",
-            "races",
-            "ethnicity",
-        ):
-            yield {
-                "unique_id": record_key(PERSON, person.pk),
-                "source": "pathways",
-                "first_name": person.first_name or None,
-                "middle_name": person.middle_name or None,
-                "last_name": person.last_name or None,
-                "aliases": "|".join(aliases[person.pk]) or None,
-                "dob": person.date_of_birth.isoformat() if person.date_of_birth else None,
-                "sex": person.sex,
-                "postal_code": person.postal_code or None,
-                "address": None,
-                "phone": phones.get(person.pk),
-                "ext_ids": "|".join(sorted(set(numbers[person.pk]))) or None,
-                "group": _group(list(person.races or []), person.ethnicity),
-            }
+        yield from person_records(list(Person.objects.filter(pk__in=chunk).values(*PERSON_FIELDS)))
 
 
 def _arrest_rows(program: Program) -> Iterator[dict[str, Any]]:

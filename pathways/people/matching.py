@@ -30,14 +30,23 @@ def _dates_close(a: dt.date, b: dt.date) -> bool:
     return same == 2
 
 
+#: the hand-written score from which a pair is a likely duplicate
+LIKELY = 0.85
+
+
 @dataclass(frozen=True)
 class MatchScore:
+    """How likely a candidate is the same person (0-1) and why, in words. `threshold` is the
+    score from which the check offers it: LIKELY for score_pair, the linkage model's review
+    band for its probability (pathways.linkage.duplicates)."""
+
     score: float
     reasons: tuple[str, ...]
+    threshold: float = LIKELY
 
     @property
     def is_likely(self) -> bool:
-        return self.score >= 0.85
+        return self.score >= self.threshold
 
 
 def score_pair(
@@ -52,7 +61,8 @@ def score_pair(
     fa, la, fb, lb = name_key(first_a), name_key(last_a), name_key(first_b), name_key(last_b)
     last_sim = jellyfish.jaro_winkler_similarity(la, lb) if la and lb else 0.0
     first_sim = jellyfish.jaro_winkler_similarity(fa, fb) if fa and fb else 0.0
-    # Initials and common short forms ("Bob"/"Robert") are not caught; linkage (Splink) is.
+    # Initials and common short forms ("Bob"/"Robert") are not caught here; a program with a
+    # trained linkage model checks with it instead (pathways.linkage.duplicates).
     if fa and fb and (fa.startswith(fb) or fb.startswith(fa)):
         first_sim = max(first_sim, 0.9)
     reasons: list[str] = []

@@ -154,6 +154,60 @@ def find_people(
     return PeopleSearch(people=found, searched=True)
 
 
+def duplicate_block(
+    *,
+    program: Any,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    near_dates: bool = False,
+) -> QuerySet[Person] | None:
+    """The people of `program` the duplicate check compares with the one being entered (not
+    sliced, in no order); None when the name and birth date give nothing to look by. Only
+    the program's named, active people are ever in it.
+
+    Blocks: the same birth date (index person_dob_idx); or the same surname sound and first
+    initial (person_sound_idx) born the same year, so a common surname does not pull in
+    everyone; or an alias with that surname sound, born the same year. With `near_dates`
+    (the linkage model's check, which weighs these slips) the birth-date block also takes the
+    day and month swapped and the same day a year before or after, still on the index."""
+    if program is None:
+        return None
+    sound = name_sound(last_name)
+    initial = name_key(first_name)[:1]
+    if not (sound and initial) and date_of_birth is None:
+        return None
+    block = Q(pk__in=[])
+    same_year = Q()
+    if date_of_birth is not None:
+        dates = _near_dates(date_of_birth) if near_dates else [date_of_birth]
+        block |= Q(date_of_birth__in=dates) if len(dates) > 1 else Q(date_of_birth=dates[0])
+        same_year = Q(date_of_birth__year=date_of_birth.year)
+    if sound and initial:
+        block |= Q(last_name_sound=sound, first_name_key__startswith=initial) & same_year
+        aliased = PersonAlias.objects.filter(last_name_sound=sound).values("person_id")
+        block |= Q(pk__in=aliased) & same_year
+    return people_of_program(program=program).filter(identity=Identity.KNOWN).filter(block)
+
+
+def _near_dates(born: dt.date) -> list[dt.date]:
+    """The date, its day and month swapped, and the same day a year either side (those that
+    exist: no 29 February in another year, no swap of a day over 12)."""
+    dates = [born]
+    for year, month, day in (
+        (born.year, born.day, born.month),
+        (born.year - 1, born.month, born.day),
+        (born.year + 1, born.month, born.day),
+    ):
+        try:
+            other = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if other not in dates:
+            dates.append(other)
+    return dates
+
+
 def person_duplicates(
     *,
     program: Any,
@@ -162,34 +216,23 @@ def person_duplicates(
     date_of_birth: dt.date | None,
     limit: int = 5,
 ) -> list[Candidate]:
-    """People of `program` who are likely the same as the one being entered, best first. Only
-    the program's people are candidates: a namesake known only to another program is never
+    """People of `program` who are likely the same as the one being entered, best first, by
+    the hand-written score (matching.score_pair): the check of a program without a trained
+    linkage model (pathways.linkage.duplicates uses the model when there is one). Only the
+    program's people are candidates: a namesake known only to another program is never
     offered, so the check tells nobody who is in Pathways elsewhere (CJIS, 42 CFR Part 2).
 
-    Blocking keeps it cheap: candidates share the birth date or the surname's sound (Soundex),
-    directly or through an alias; each is then scored on names and birth date."""
-    if program is None:
+    Blocking keeps it cheap (duplicate_block): candidates share the birth date or the
+    surname's sound (Soundex), directly or through an alias; each is then scored on names and
+    birth date."""
+    named = duplicate_block(
+        program=program, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth
+    )
+    if named is None:
         return []
-    sound = name_sound(last_name)
-    initial = name_key(first_name)[:1]
-    if not (sound and initial) and date_of_birth is None:
-        return []
-    # Blocks: the same birth date (index person_dob_idx); or the same surname sound and first
-    # initial (person_sound_idx) born the same year, so a common surname does not pull in
-    # everyone; or an alias with that surname sound, born the same year.
-    block = Q(pk__in=[])
-    same_year = Q()
-    if date_of_birth is not None:
-        block |= Q(date_of_birth=date_of_birth)
-        same_year = Q(date_of_birth__year=date_of_birth.year)
-    if sound and initial:
-        block |= Q(last_name_sound=sound, first_name_key__startswith=initial) & same_year
-        aliased = PersonAlias.objects.filter(last_name_sound=sound).values("person_id")
-        block |= Q(pk__in=aliased) & same_year
     # Plain rows, not model instances: this runs on every field submit, and building up to
     # fifty Person objects with a prefetch cost more than the query itself.
-    named = people_of_program(program=program).filter(identity=Identity.KNOWN)
-    rows = list(named.filter(block).values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
+    rows = list(named.values_list(*PERSON_COLUMNS)[:MAX_CANDIDATES])
     if not rows:
         return []
     alias_names: dict[object, list[tuple[str, str]]] = {}

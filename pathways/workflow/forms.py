@@ -41,8 +41,9 @@ from pathways.encounters.eligibility import (
 )
 from pathways.encounters.models import CallSource, Disposition
 from pathways.encounters.sections import CompanionForm, CrisisForm, OverdoseForm, SurrenderForm
+from pathways.linkage.duplicates import likely_duplicates
 from pathways.people.models import Identity, Language, Person
-from pathways.people.selectors import Candidate, people_active, person_duplicates
+from pathways.people.selectors import Candidate, people_active
 from pathways.people.services import contact_details_problems, unnamed_person_problems
 from pathways.programs.form_sections import default_sections
 from pathways.programs.models import Pathway, PathwayConfig, Program, ProgramPathway
@@ -447,7 +448,9 @@ class FieldEntryForm(Form):
         first, last = data.get("first_name"), data.get("last_name")
         if not first or not last or "date_of_birth" in self.errors:
             return
-        self.candidates = person_duplicates(
+        # the same answers as the page's check (people:duplicates) reads, so the people
+        # offered there are the ones that can be chosen here
+        self.candidates = likely_duplicates(
             program=self.program,
             first_name=first,
             last_name=last,

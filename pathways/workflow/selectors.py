@@ -23,8 +23,9 @@ from pathways.cases.models import Case
 from pathways.cases.selectors import cases_visible_to
 from pathways.encounters.models import Encounter
 from pathways.encounters.selectors import encounters_visible_to, find_by_idempotency_key
+from pathways.linkage.duplicates import likely_duplicates
 from pathways.people.models import ContactDetails, Person
-from pathways.people.selectors import FIELD_ROLES, PROVIDER_ROLES, Candidate, person_duplicates
+from pathways.people.selectors import FIELD_ROLES, PROVIDER_ROLES, Candidate
 from pathways.referrals.models import Referral
 from pathways.referrals.selectors import referrals_visible_to
 from pathways.workflow.commands import KeyLookup
@@ -103,11 +104,12 @@ def identify_candidates(
     last_name: str,
     date_of_birth: dt.date | None,
 ) -> list[Candidate]:
-    """The people of the viewer's program the name and birth date match, other than `person`:
-    the only ones naming `person` may link it to."""
+    """The people of the viewer's program the name and birth date match (by the program's
+    linkage model when it has one), other than `person`: the only ones naming `person` may
+    link it to."""
     return [
         c
-        for c in person_duplicates(
+        for c in likely_duplicates(
             program=program_for_user(user=viewer),
             first_name=first_name,
             last_name=last_name,

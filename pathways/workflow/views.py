@@ -1,8 +1,10 @@
 """Pages about a person across the apps: the scoped person search, the person's page with every
-episode the viewer may see, and naming or linking a person first recorded without a name."""
+episode the viewer may see, naming or linking a person first recorded without a name, and the
+field form's likely-duplicate check (through the program's linkage model when it has one)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -12,7 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pathways.accounts.access import SignedInRequest, role_required
+from pathways.accounts.models import Role
+from pathways.accounts.selectors import program_for_user
 from pathways.audit.services import audit_read
+from pathways.linkage.duplicates import likely_duplicates
 from pathways.people.forms import PersonNameForm, PersonSearchForm
 from pathways.people.models import Person
 from pathways.people.selectors import (
@@ -136,3 +141,28 @@ def identify(request: SignedInRequest, person_id: uuid.UUID) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+
+
+@role_required(Role.OFFICER, Role.SUPERVISOR, Role.OUTREACH)
+def duplicates(request: SignedInRequest) -> HttpResponse:
+    """Likely existing people for the name and birth date being typed (htmx fragment of the
+    field form; the form's submit runs the same check on the same answers)."""
+    first = request.GET.get("first_name", "").strip()[:80]
+    last = request.GET.get("last_name", "").strip()[:80]
+    try:
+        dob = dt.date.fromisoformat(request.GET.get("date_of_birth", ""))
+    except ValueError:
+        dob = None
+    # a name alone finds no one: the check answers only for a name with its birth date
+    candidates = (
+        likely_duplicates(
+            program=program_for_user(user=request.user),
+            first_name=first,
+            last_name=last,
+            date_of_birth=dob,
+        )
+        if first and last and dob is not None
+        else []
+    )
+    chosen = request.GET.get("person_choice", "")[:40]
+    return render(request, "people/_duplicates.html", {"candidates": candidates, "chosen": chosen})
